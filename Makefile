@@ -1,0 +1,25 @@
+.PHONY: run test infra-up infra-down migrate proto lint typecheck
+
+run: ## Install, start infrastructure, migrate, run every service; prints the gateway URL
+	bash scripts/run-stack.sh
+
+test: ## The same set-up, then type-check, lint, format check and every test
+	bash scripts/test.sh
+
+infra-up:
+	bash scripts/infra/up.sh
+
+infra-down:
+	bash scripts/infra/down.sh
+
+migrate:
+	node_modules/.bin/node scripts/migrate.ts
+
+proto:
+	npm run proto:gen
+
+typecheck:
+	npm run typecheck
+
+lint:
+	npm run lint

@@ -1,0 +1,42 @@
+import { createHttpServer } from '@wa/pkg/http';
+import { pingPostgres, pingRedis, type PgPool, type Redis } from '@wa/pkg/db';
+import type { Logger } from '@wa/pkg/log';
+import type { AuthConfig } from './config.ts';
+import { registerAuthRoutes } from './handler/http-routes.ts';
+import { createDeviceTokenRepository } from './repository/device-token-repository.ts';
+import { createOtpRepository } from './repository/otp-repository.ts';
+import { createRefreshTokenRepository } from './repository/refresh-token-repository.ts';
+import { createUserRepository } from './repository/user-repository.ts';
+import { createAccessTokens } from './service/access-tokens.ts';
+import { createAuthService } from './service/auth-service.ts';
+import { createMockSmsSender, type SmsSender } from './service/sms-sender.ts';
+
+export interface AuthAppDeps {
+  config: AuthConfig;
+  pool: PgPool;
+  redis: Redis;
+  log: Logger;
+  sms?: SmsSender;
+}
+
+/** Builds the auth service and its HTTP app without listening; tests call it with their own deps. */
+export function buildAuthApp({ config, pool, redis, log, sms }: AuthAppDeps) {
+  const auth = createAuthService({
+    config,
+    pool,
+    otps: createOtpRepository(redis),
+    users: createUserRepository(pool),
+    refreshTokens: createRefreshTokenRepository(),
+    deviceTokens: createDeviceTokenRepository(pool),
+    accessTokens: createAccessTokens(config.tokens.jwtSecret, config.tokens.accessTtlSeconds),
+    sms: sms ?? createMockSmsSender(log),
+    log,
+  });
+  const app = createHttpServer({
+    service: 'auth-service',
+    log,
+    readiness: async () => ({ postgres: await pingPostgres(pool), redis: await pingRedis(redis) }),
+  });
+  registerAuthRoutes(app, auth);
+  return { app, auth };
+}

@@ -1,0 +1,21 @@
+import { MongoClient } from 'mongodb';
+
+export type { MongoClient };
+
+export interface MongoSettings {
+  url: string;
+}
+
+/** Works unchanged against MongoDB 7 and FerretDB; the database comes from the URL path. */
+export function createMongoClient({ url }: MongoSettings): MongoClient {
+  return new MongoClient(url, { serverSelectionTimeoutMS: 5_000, connectTimeoutMS: 5_000 });
+}
+
+export async function pingMongo(client: MongoClient): Promise<boolean> {
+  try {
+    await client.db().command({ ping: 1 });
+    return true;
+  } catch {
+    return false;
+  }
+}

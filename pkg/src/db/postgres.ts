@@ -1,0 +1,63 @@
+import pg from 'pg';
+import type { Logger } from '../log/index.ts';
+
+export type PgPool = pg.Pool;
+export type PgClient = pg.PoolClient;
+/** Anything that runs a parameterised query: the pool or a client inside a transaction. */
+export type Queryable = Pick<pg.Pool, 'query'>;
+
+export interface PgPoolSettings {
+  url: string;
+  max?: number;
+  log: Logger;
+}
+
+export function createPgPool({ url, max = 10, log }: PgPoolSettings): PgPool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', (error) => log.warn({ err: error }, 'postgres idle client error'));
+  return pool;
+}
+
+/** Runs `work` in a transaction, rolling back on any error. */
+export async function withTransaction<T>(
+  pool: PgPool,
+  work: (client: PgClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export async function pingPostgres(pool: Queryable): Promise<boolean> {
+  try {
+    await pool.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** PostgreSQL error codes we translate into outcomes. */
+export const PG_UNIQUE_VIOLATION = '23505';
+export const PG_FOREIGN_KEY_VIOLATION = '23503';
+
+export function pgErrorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error
+    ? String(error.code)
+    : undefined;
+}

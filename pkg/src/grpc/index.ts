@@ -1,0 +1,10 @@
+export * from './errors.ts';
+export * from './server.ts';
+export * from './client.ts';
+export { AuthService } from './gen/auth/auth_pb.js';
+export { UserService } from './gen/user/user_pb.js';
+export { ChatService } from './gen/chat/chat_pb.js';
+export { MessageService } from './gen/message/message_pb.js';
+export { MediaService } from './gen/media/media_pb.js';
+export { create } from '@bufbuild/protobuf';
+export type { ConnectRouter, Client } from '@connectrpc/connect';

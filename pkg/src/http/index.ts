@@ -1,0 +1,5 @@
+export * from './envelope.ts';
+export * from './error-handler.ts';
+export * from './server.ts';
+export * from './lifecycle.ts';
+export * from './identity.ts';

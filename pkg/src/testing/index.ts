@@ -1,0 +1,36 @@
+import { randomInt } from 'node:crypto';
+import { createLogger, type Logger } from '../log/index.ts';
+import type { Queryable } from '../db/index.ts';
+
+/** Store URLs for tests: the same local servers as the stack, but their own databases. */
+export const testStores = {
+  databaseUrl: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/whatsapp_test',
+  redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  natsUrl: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
+  mongoUrl: process.env.TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017/whatsapp_test',
+};
+
+/** Tests log only failures unless TEST_LOG_LEVEL asks for more. */
+export const testLogger = (service = 'test'): Logger =>
+  createLogger({ service, level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** A fresh, valid E.164 number (German mobile range) so tests never share OTP or rate-limit state. */
+export const randomPhone = (): string =>
+  `+49151${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
+
+export interface TestUser {
+  id: string;
+  phone: string;
+  display_name: string;
+}
+
+export async function makeUser(
+  db: Queryable,
+  overrides: Partial<Omit<TestUser, 'id'>> = {},
+): Promise<TestUser> {
+  const { rows } = await db.query<TestUser>(
+    'INSERT INTO users (phone, display_name) VALUES ($1, $2) RETURNING id, phone, display_name',
+    [overrides.phone ?? randomPhone(), overrides.display_name ?? 'Test User'],
+  );
+  return rows[0];
+}
