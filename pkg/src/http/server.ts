@@ -77,12 +77,10 @@ export function createHttpServer(settings: HttpServerSettings) {
     const ready = Object.values(checks).every(Boolean);
     if (!ready) {
       const down = Object.keys(checks).filter((name) => !checks[name]);
-      return reply
-        .code(503)
-        .send({
-          ...failure(request.id, 'SERVICE_UNAVAILABLE', `Not ready: ${down.join(', ')}`),
-          data: { checks },
-        });
+      return reply.code(503).send({
+        ...failure(request.id, 'SERVICE_UNAVAILABLE', `Not ready: ${down.join(', ')}`),
+        data: { checks },
+      });
     }
     return ok(request.id, { status: 'ready', checks });
   });

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { createServer } from 'node:net';
 import { createLogger, type Logger } from '../log/index.ts';
 import type { Queryable } from '../db/index.ts';
 
@@ -33,4 +34,17 @@ export async function makeUser(
     [overrides.phone ?? randomPhone(), overrides.display_name ?? 'Test User'],
   );
   return rows[0];
+}
+
+/** A port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -1,0 +1,166 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { randomPhone, testStores } from '@wa/pkg/testing';
+import { freePort, startService, type RunningService } from './support/stack.ts';
+
+const JWT_SECRET = 'e2e-secret-for-the-auth-flow-test';
+let gateway = '';
+const services: RunningService[] = [];
+
+interface Envelope {
+  success: boolean;
+  data: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- shapes differ per route
+  error: { code: string; message: string } | null;
+  meta: { request_id: string };
+}
+
+before(async () => {
+  const [authHttp, authGrpc, gatewayHttp, closedPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  services.push(
+    await startService('auth-service', authHttp, {
+      GRPC_PORT: String(authGrpc),
+      DATABASE_URL: testStores.databaseUrl,
+      REDIS_URL: testStores.redisUrl,
+      JWT_SECRET,
+      OTP_FIXED_CODE: '123456',
+      BCRYPT_ROUNDS: '4',
+    }),
+  );
+  const down = `http://127.0.0.1:${closedPort}`;
+  services.push(
+    await startService('api-gateway', gatewayHttp, {
+      REDIS_URL: testStores.redisUrl,
+      AUTH_GRPC_ADDR: `127.0.0.1:${authGrpc}`,
+      AUTH_SERVICE_URL: `http://127.0.0.1:${authHttp}`,
+      USER_SERVICE_URL: down,
+      CHAT_SERVICE_URL: down,
+      MESSAGE_SERVICE_URL: down,
+      MEDIA_SERVICE_URL: down,
+      WEBSOCKET_SERVICE_URL: down,
+      NOTIFICATION_SERVICE_URL: down,
+      RATE_LIMIT_IP_PER_MINUTE: '100000',
+    }),
+  );
+  gateway = `http://127.0.0.1:${gatewayHttp}`;
+});
+
+after(async () => {
+  for (const service of services.reverse()) await service.stop();
+});
+
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const response = await fetch(`${gateway}${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Envelope,
+  };
+}
+
+test('request-otp → verify-otp → refresh → old refresh rejected → logout → refresh rejected', async () => {
+  const phone = randomPhone();
+  const requested = await call('POST', '/api/v1/auth/request-otp', { phone });
+  assert.equal(requested.status, 200, JSON.stringify(requested.body));
+  assert.equal(requested.body.data.expires_in_seconds, 300);
+
+  const verified = await call('POST', '/api/v1/auth/verify-otp', { phone, otp: '123456' });
+  assert.equal(verified.status, 200, JSON.stringify(verified.body));
+  assert.equal(verified.body.data.user.is_new_user, true);
+  assert.equal(verified.body.data.user.phone, phone);
+  const first = verified.body.data as { access_token: string; refresh_token: string };
+
+  const refreshed = await call('POST', '/api/v1/auth/refresh', {
+    refresh_token: first.refresh_token,
+  });
+  assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+  const second = refreshed.body.data as { access_token: string; refresh_token: string };
+  assert.notEqual(second.refresh_token, first.refresh_token);
+
+  const reused = await call('POST', '/api/v1/auth/refresh', { refresh_token: first.refresh_token });
+  assert.equal(reused.status, 401);
+  assert.equal(reused.body.error?.code, 'UNAUTHORIZED');
+
+  // Reuse revoked the family, so log in again for a live session to log out of.
+  await call('POST', '/api/v1/auth/request-otp', { phone });
+  const again = (await call('POST', '/api/v1/auth/verify-otp', { phone, otp: '123456' })).body
+    .data as {
+    access_token: string;
+    refresh_token: string;
+  };
+  const loggedOut = await call(
+    'POST',
+    '/api/v1/auth/logout',
+    { refresh_token: again.refresh_token },
+    {
+      authorization: `Bearer ${again.access_token}`,
+    },
+  );
+  assert.equal(loggedOut.status, 200, JSON.stringify(loggedOut.body));
+
+  const afterLogout = await call('POST', '/api/v1/auth/refresh', {
+    refresh_token: again.refresh_token,
+  });
+  assert.equal(afterLogout.status, 401);
+});
+
+test('logout without a bearer token is 401 at the gateway', async () => {
+  const res = await call('POST', '/api/v1/auth/logout', {});
+  assert.equal(res.status, 401);
+  assert.equal(res.body.error?.code, 'UNAUTHORIZED');
+});
+
+test('a forged X-User-Id from a client is stripped: logout cannot act as another user', async () => {
+  const res = await call('POST', '/api/v1/auth/logout', {}, { 'x-user-id': randomUUID() });
+  assert.equal(res.status, 401);
+});
+
+test('forged bearer tokens are rejected with 401', async () => {
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { sub: randomUUID(), phone: '+14155550123', iat: now, exp: now + 900 };
+  for (const token of [
+    `${b64({ alg: 'none' })}.${b64(claims)}.`,
+    'not-a-jwt',
+    `${b64({ alg: 'HS256' })}.${b64(claims)}.c2ln`,
+  ]) {
+    const res = await call('POST', '/api/v1/auth/logout', {}, { authorization: `Bearer ${token}` });
+    assert.equal(res.status, 401, token);
+  }
+});
+
+test('a route whose service is not running answers 503 in the envelope', async () => {
+  const phone = randomPhone();
+  await call('POST', '/api/v1/auth/request-otp', { phone });
+  const session = (await call('POST', '/api/v1/auth/verify-otp', { phone, otp: '123456' })).body
+    .data as { access_token: string };
+  const started = Date.now();
+  const res = await call('GET', '/api/v1/users/me', undefined, {
+    authorization: `Bearer ${session.access_token}`,
+  });
+  assert.equal(res.status, 503);
+  assert.equal(res.body.error?.code, 'SERVICE_UNAVAILABLE');
+  assert.ok(Date.now() - started < 5_000);
+});
+
+test('gateway /health reports each downstream service', async () => {
+  const res = await call('GET', '/health');
+  const body = JSON.stringify(res.body);
+  assert.match(body, /auth-service/);
+  assert.match(body, /user-service/);
+});

@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Type } from 'typebox';
+import { AppError, notFound, rateLimited } from '@wa/pkg/errors';
+import { Envelope, createHttpServer, ok, requireCaller } from '@wa/pkg/http';
+import { testLogger } from '@wa/pkg/testing';
+
+function buildApp(readiness?: () => Promise<Record<string, boolean>>) {
+  const app = createHttpServer({ service: 'test-service', log: testLogger(), readiness });
+  app.post(
+    '/items',
+    {
+      schema: {
+        body: Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+        response: { 200: Envelope(Type.Object({ name: Type.String() })) },
+      },
+    },
+    async (request) => ok(request.id, { name: request.body.name, secret: 'not serialised' }),
+  );
+  app.get('/boom', async () => {
+    throw new Error('connection string postgres://user:pw@db leaked');
+  });
+  app.get('/missing', async () => {
+    throw notFound('Item not found');
+  });
+  app.get('/slow-down', async () => {
+    throw rateLimited(42);
+  });
+  app.get('/who', async (request) => ok(request.id, requireCaller(request.headers)));
+  return app;
+}
+
+test('wraps data in the envelope and filters it through the response schema', async () => {
+  const app = buildApp();
+  const res = await app.inject({ method: 'POST', url: '/items', payload: { name: 'a' } });
+  const body = res.json();
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(body.data, { name: 'a' });
+  assert.equal(body.success, true);
+  assert.equal(body.error, null);
+  assert.equal(body.meta.request_id, res.headers['x-request-id']);
+  assert.ok(!Number.isNaN(Date.parse(body.meta.timestamp)));
+});
+
+test('answers validation failures with 400 and the offending fields', async () => {
+  const app = buildApp();
+  const res = await app.inject({ method: 'POST', url: '/items', payload: { name: '', extra: 1 } });
+  assert.equal(res.statusCode, 400);
+  const body = res.json();
+  assert.equal(body.error.code, 'VALIDATION_ERROR');
+  assert.ok(body.error.details.length >= 1);
+});
+
+test('hides the message and stack of unexpected errors', async () => {
+  const app = buildApp();
+  const res = await app.inject({ method: 'GET', url: '/boom' });
+  assert.equal(res.statusCode, 500);
+  assert.equal(res.json().error.code, 'INTERNAL_ERROR');
+  assert.doesNotMatch(res.body, /postgres|stack|at /);
+});
+
+test('maps AppErrors to their status, and 429 carries Retry-After', async () => {
+  const app = buildApp();
+  const missing = await app.inject({ method: 'GET', url: '/missing' });
+  assert.equal(missing.statusCode, 404);
+  assert.equal(missing.json().error.message, 'Item not found');
+  const limited = await app.inject({ method: 'GET', url: '/slow-down' });
+  assert.equal(limited.statusCode, 429);
+  assert.equal(limited.headers['retry-after'], '42');
+  assert.equal(limited.json().error.code, 'RATE_LIMITED');
+});
+
+test('rejects an oversized body with 413 and unknown routes with 404', async () => {
+  const app = buildApp();
+  const big = await app.inject({
+    method: 'POST',
+    url: '/items',
+    payload: { name: 'x'.repeat(2 * 1024 * 1024) },
+  });
+  assert.equal(big.statusCode, 413);
+  assert.equal(big.json().error.code, 'PAYLOAD_TOO_LARGE');
+  const unknown = await app.inject({ method: 'GET', url: '/nope' });
+  assert.equal(unknown.statusCode, 404);
+  assert.equal(unknown.json().error.code, 'NOT_FOUND');
+});
+
+test('keeps a well-formed X-Request-Id and replaces a malformed one', async () => {
+  const app = buildApp();
+  const kept = await app.inject({
+    method: 'GET',
+    url: '/missing',
+    headers: { 'x-request-id': 'abc-123' },
+  });
+  assert.equal(kept.headers['x-request-id'], 'abc-123');
+  assert.equal(kept.json().meta.request_id, 'abc-123');
+  const replaced = await app.inject({
+    method: 'GET',
+    url: '/missing',
+    headers: { 'x-request-id': 'bad id\n' },
+  });
+  assert.notEqual(replaced.headers['x-request-id'], 'bad id\n');
+});
+
+test('requires the gateway identity header', async () => {
+  const app = buildApp();
+  assert.equal((await app.inject({ method: 'GET', url: '/who' })).statusCode, 401);
+  const id = '5f0c3a52-6f1e-4a55-9c39-2d1b0c7b1c11';
+  const res = await app.inject({ method: 'GET', url: '/who', headers: { 'x-user-id': id } });
+  assert.equal(res.json().data.userId, id);
+});
+
+test('/ready is 503 naming the dependency that is down', async () => {
+  const app = buildApp(async () => ({ postgres: true, redis: false }));
+  const res = await app.inject({ method: 'GET', url: '/ready' });
+  assert.equal(res.statusCode, 503);
+  assert.equal(res.json().error.code, 'SERVICE_UNAVAILABLE');
+  assert.match(res.json().error.message, /redis/);
+  assert.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200);
+});
+
+test('/metrics reports rate, errors and duration per route', async () => {
+  const app = buildApp();
+  await app.inject({ method: 'GET', url: '/missing' });
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  assert.match(
+    metrics,
+    /http_requests_total\{[^}]*route="\/missing"[^}]*status_code="404"[^}]*\} 1/,
+  );
+  assert.match(metrics, /http_request_duration_seconds_bucket\{[^}]*route="\/missing"/);
+});
+
+test('AppError keeps its cause out of the message', () => {
+  const error = new AppError('CONFLICT', 'Already exists', {
+    cause: new Error('duplicate key users_phone_key'),
+  });
+  assert.equal(error.httpStatus, 409);
+  assert.equal(error.message, 'Already exists');
+});
