@@ -136,3 +136,25 @@ test('AppError keeps its cause out of the message', () => {
   assert.equal(error.httpStatus, 409);
   assert.equal(error.message, 'Already exists');
 });
+
+test('coerces query strings but never JSON bodies', async () => {
+  const app = createHttpServer({ service: 'test-service', log: testLogger() });
+  const schema = Type.Object({ limit: Type.Integer({ minimum: 1 }) });
+  app.post('/coerce', { schema: { body: schema, querystring: schema } }, async (request) =>
+    ok(request.id, { query: request.query.limit, body: request.body.limit }),
+  );
+  const good = await app.inject({ method: 'POST', url: '/coerce?limit=5', payload: { limit: 7 } });
+  assert.deepEqual(good.json().data, { query: 5, body: 7 });
+  const stringBody = await app.inject({
+    method: 'POST',
+    url: '/coerce?limit=5',
+    payload: { limit: '7' },
+  });
+  assert.equal(stringBody.statusCode, 400);
+  const arrayBody = await app.inject({
+    method: 'POST',
+    url: '/coerce?limit=5',
+    payload: { limit: [7] },
+  });
+  assert.equal(arrayBody.statusCode, 400);
+});

@@ -5,6 +5,7 @@ import type { Logger } from '../log/index.ts';
 import { failure, ok } from './envelope.ts';
 import { handleHttpError } from './error-handler.ts';
 import { registerMetrics } from './metrics.ts';
+import { createValidatorCompiler } from './validation.ts';
 
 /** Dependency name → reachable. */
 export type ReadinessCheck = () => Promise<Record<string, boolean>>;
@@ -41,9 +42,9 @@ export function createHttpServer(settings: HttpServerSettings) {
     requestTimeout: 30_000,
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.setValidatorCompiler(createValidatorCompiler());
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
