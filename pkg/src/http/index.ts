@@ -3,3 +3,4 @@ export * from './error-handler.ts';
 export * from './server.ts';
 export * from './lifecycle.ts';
 export * from './identity.ts';
+export { OPERATIONAL_PATHS, pathOf } from './request-log.ts';

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from '../log/index.ts';
 import { failure, ok } from './envelope.ts';
 import { handleHttpError } from './error-handler.ts';
 import { registerMetrics } from './metrics.ts';
 import { createValidatorCompiler } from './validation.ts';
+import { logRequests } from './request-log.ts';
 
 /** Dependency name → reachable. */
 export type ReadinessCheck = () => Promise<Record<string, boolean>>;
@@ -35,7 +36,12 @@ export function createHttpServer(settings: HttpServerSettings) {
   const app = Fastify({
     loggerInstance,
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
-    requestIdLogLabel: 'request_id',
+    // Fastify's own request lines come in pairs and carry the query string, where a WebSocket
+    // client may put its token; `logRequests` writes one line per request without it.
+    logController: new LogController({
+      requestIdLogLabel: 'request_id',
+      disableRequestLogging: true,
+    }),
     bodyLimit: settings.bodyLimit ?? 1024 * 1024,
     trustProxy: settings.trustProxy ?? false,
     connectionTimeout: 30_000,
@@ -48,6 +54,7 @@ export function createHttpServer(settings: HttpServerSettings) {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  logRequests(app);
   app.setErrorHandler(handleHttpError);
   app.setNotFoundHandler((request, reply) =>
     reply

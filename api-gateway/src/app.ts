@@ -1,0 +1,76 @@
+import cors from '@fastify/cors';
+import { pingRedis, type Redis } from '@wa/pkg/db';
+import { createHttpServer } from '@wa/pkg/http';
+import type { Logger } from '@wa/pkg/log';
+import type { GatewayConfig } from './config.ts';
+import {
+  corsOptions,
+  registerIdentityStripping,
+  registerIpRateLimit,
+} from './handler/gateway-hooks.ts';
+import { registerApiProxies } from './handler/proxy-routes.ts';
+import { registerWebSocketProxy } from './handler/websocket-proxy.ts';
+import { createAuthTokenSource, type AuthClient } from './repository/auth-client.ts';
+import { createRateLimitRepository } from './repository/rate-limit-repository.ts';
+import { createHealthAggregator } from './service/health-aggregator.ts';
+import { createRateLimiter } from './service/rate-limiter.ts';
+import { createTokenVerifier } from './service/token-verifier.ts';
+
+export interface GatewayAppDeps {
+  config: GatewayConfig;
+  redis: Redis;
+  authClient: AuthClient;
+  log: Logger;
+}
+
+/** Builds the gateway without listening; tests call it with their own Redis, auth stand-in and upstreams. */
+export async function buildGatewayApp({ config, redis, authClient, log }: GatewayAppDeps) {
+  const tokenSource = createAuthTokenSource(authClient);
+  const tokens = createTokenVerifier({
+    source: tokenSource,
+    maxEntries: config.tokenCache.maxEntries,
+    ttlMs: config.tokenCache.ttlMs,
+  });
+  const limiter = createRateLimiter({
+    buckets: createRateLimitRepository(redis),
+    log,
+    ...config.rateLimit,
+  });
+  const health = createHealthAggregator({
+    services: config.services,
+    timeoutMs: config.healthTimeoutMs,
+  });
+
+  const app = createHttpServer({
+    service: 'api-gateway',
+    log,
+    trustProxy: config.http.trustProxy,
+    readiness: async () => {
+      const [redisUp, authUp] = await Promise.all([pingRedis(redis), tokenSource.ping()]);
+      return { redis: redisUp, 'auth-service': authUp };
+    },
+    // Liveness stays 200 while a downstream is down (restarting the gateway would not help);
+    // the body says "degraded" and which service is down.
+    health: async () => ({ healthy: true, body: { ...(await health.check()) } }),
+  });
+
+  // Hook order matters: strip identity, answer CORS (and preflights), then the IP bucket;
+  // the token check and the user bucket run inside the API routes.
+  registerIdentityStripping(app);
+  await app.register(cors, corsOptions(config.cors.origins));
+  registerIpRateLimit(app, limiter);
+
+  const proxyDeps = {
+    services: config.services,
+    tokens,
+    limiter,
+    timeoutMs: config.upstreamTimeoutMs,
+    maxPayloadBytes: config.websocket.maxPayloadBytes,
+    log,
+  };
+  registerApiProxies(app, proxyDeps);
+  registerWebSocketProxy(app, proxyDeps);
+  return app;
+}
+
+export type GatewayApp = Awaited<ReturnType<typeof buildGatewayApp>>;

@@ -1,0 +1,99 @@
+import { CommonEnv, ConfigError, HostPort, Port, Type, UrlString, loadEnv } from '@wa/pkg/config';
+import type { ServiceName } from './model/routes.ts';
+
+/** An upstream is addressed by origin only: the gateway forwards paths unchanged. */
+const ServiceUrl = (defaultValue: string) =>
+  Type.String({ pattern: '^https?://[^\\s/?#]+/?$', default: defaultValue });
+
+const GatewayEnv = Type.Object({
+  ...CommonEnv,
+  HTTP_PORT: Port(8080),
+  TRUST_PROXY: Type.Boolean({ default: false }),
+  REDIS_URL: UrlString('redis://127.0.0.1:6379'),
+  AUTH_GRPC_ADDR: HostPort('127.0.0.1:9081'),
+  AUTH_SERVICE_URL: ServiceUrl('http://127.0.0.1:8081'),
+  USER_SERVICE_URL: ServiceUrl('http://127.0.0.1:8082'),
+  CHAT_SERVICE_URL: ServiceUrl('http://127.0.0.1:8083'),
+  MESSAGE_SERVICE_URL: ServiceUrl('http://127.0.0.1:8084'),
+  NOTIFICATION_SERVICE_URL: ServiceUrl('http://127.0.0.1:8085'),
+  MEDIA_SERVICE_URL: ServiceUrl('http://127.0.0.1:8086'),
+  WEBSOCKET_SERVICE_URL: ServiceUrl('http://127.0.0.1:8087'),
+  UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 300_000, default: 15_000 }),
+  HEALTH_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 10_000, default: 1_000 }),
+  RATE_LIMIT_USER_PER_MINUTE: Type.Integer({ minimum: 1, default: 100 }),
+  RATE_LIMIT_IP_PER_MINUTE: Type.Integer({ minimum: 1, default: 300 }),
+  TOKEN_CACHE_MAX: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000 }),
+  CORS_ORIGINS: Type.String({ default: '*' }),
+  WS_MAX_PAYLOAD_BYTES: Type.Integer({
+    minimum: 1_024,
+    maximum: 16 * 1024 * 1024,
+    default: 1024 * 1024,
+  }),
+});
+
+const ORIGIN = /^https?:\/\/[^\s/?#]+$/;
+
+/** `*` (any origin) or a comma-separated list of exact origins; undefined when malformed. */
+function parseCorsOrigins(value: string): '*' | string[] | undefined {
+  if (value.trim() === '*') return '*';
+  const origins = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (origins.length === 0 || !origins.every((entry) => ORIGIN.test(entry))) return undefined;
+  return origins;
+}
+
+/** Schema problems and CORS_ORIGINS problems are reported together in one start-up error. */
+function validate(env: Record<string, string | undefined>) {
+  const problems: string[] = [];
+  let values: ReturnType<typeof loadEnv<typeof GatewayEnv>> | undefined;
+  try {
+    values = loadEnv(GatewayEnv, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  const corsOrigins = parseCorsOrigins(env.CORS_ORIGINS || '*');
+  if (!corsOrigins) {
+    problems.push(
+      'CORS_ORIGINS: must be "*" or a comma-separated list of origins such as https://app.example.com',
+    );
+  }
+  if (!values || !corsOrigins) throw new ConfigError(problems);
+  return { e: values, corsOrigins };
+}
+
+const origin = (url: string) => url.replace(/\/$/, '');
+
+export function loadGatewayConfig(env: Record<string, string | undefined>) {
+  const { e, corsOrigins } = validate(env);
+  const services: Record<ServiceName, string> = {
+    'auth-service': origin(e.AUTH_SERVICE_URL),
+    'user-service': origin(e.USER_SERVICE_URL),
+    'chat-service': origin(e.CHAT_SERVICE_URL),
+    'message-service': origin(e.MESSAGE_SERVICE_URL),
+    'notification-service': origin(e.NOTIFICATION_SERVICE_URL),
+    'media-service': origin(e.MEDIA_SERVICE_URL),
+    'websocket-service': origin(e.WEBSOCKET_SERVICE_URL),
+  };
+  return Object.freeze({
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    http: { host: e.HOST, port: e.HTTP_PORT, trustProxy: e.TRUST_PROXY },
+    redisUrl: e.REDIS_URL,
+    authGrpcAddress: e.AUTH_GRPC_ADDR,
+    services: Object.freeze(services),
+    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    healthTimeoutMs: e.HEALTH_TIMEOUT_MS,
+    rateLimit: {
+      ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
+      userPerMinute: e.RATE_LIMIT_USER_PER_MINUTE,
+    },
+    tokenCache: { maxEntries: e.TOKEN_CACHE_MAX, ttlMs: 60_000 },
+    cors: { origins: corsOrigins },
+    websocket: { maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES },
+  });
+}
+
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;

@@ -1,0 +1,99 @@
+import proxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
+import { serviceUnavailable, unauthorized, validationError } from '@wa/pkg/errors';
+import { USER_ID_HEADER, USER_PHONE_HEADER, type AppInstance, type Caller } from '@wa/pkg/http';
+import type { Logger } from '@wa/pkg/log';
+import {
+  API_ROUTES,
+  bearerToken,
+  isPublicRoute,
+  type ProxyRoute,
+  type ServiceName,
+} from '../model/routes.ts';
+import type { RateLimiter } from '../service/rate-limiter.ts';
+import type { TokenVerifier } from '../service/token-verifier.ts';
+
+export interface ProxyDeps {
+  services: Readonly<Record<ServiceName, string>>;
+  tokens: TokenVerifier;
+  limiter: RateLimiter;
+  timeoutMs: number;
+  maxPayloadBytes: number;
+  log: Logger;
+}
+
+type ReplyOptions = NonNullable<FastifyHttpProxyOptions['replyOptions']>;
+/** The request as reply-from hands it to its hooks (typed for any server, HTTP/2 included). */
+type ProxiedRequest = Parameters<NonNullable<ReplyOptions['rewriteRequestHeaders']>>[0];
+type Headers = ReturnType<NonNullable<ReplyOptions['rewriteRequestHeaders']>>;
+
+/** The caller each authenticated request was validated as; read when the upstream request is built. */
+const callers = new WeakMap<object, Caller>();
+
+/**
+ * Headers the upstream receives. reply-from has already dropped hop-by-hop headers (and any a
+ * client listed in `Connection`), so what is set here always arrives.
+ */
+function upstreamHeaders(request: ProxiedRequest, headers: Headers): Headers {
+  const forwarded: Headers = { ...headers };
+  delete forwarded[USER_ID_HEADER];
+  delete forwarded[USER_PHONE_HEADER];
+  const caller = callers.get(request);
+  if (caller) {
+    forwarded[USER_ID_HEADER] = caller.userId;
+    if (caller.phone) forwarded[USER_PHONE_HEADER] = caller.phone;
+  }
+  forwarded['x-request-id'] = request.id;
+  forwarded['x-forwarded-for'] = request.ip;
+  return forwarded;
+}
+
+/** Options shared by every proxied route: bounded waits, no retries, every failure a 503 envelope. */
+export function httpProxyOptions(route: ProxyRoute, deps: ProxyDeps) {
+  return {
+    upstream: deps.services[route.service],
+    prefix: route.prefix,
+    // The upstream sees the same path as the client sent.
+    rewritePrefix: route.prefix,
+    routes: route.routes,
+    disableRequestLogging: true,
+    destroyAgent: true,
+    undici: {
+      connectTimeout: Math.min(deps.timeoutMs, 3_000),
+      headersTimeout: deps.timeoutMs,
+      bodyTimeout: deps.timeoutMs,
+    },
+    replyOptions: {
+      // reply-from retries a GET answered 503 up to ten times; an error envelope must pass through as is.
+      retryDelay: () => null,
+      rewriteRequestHeaders: upstreamHeaders,
+      rewriteHeaders: (headers, request) =>
+        request ? { ...headers, 'x-request-id': request.id } : headers,
+      // Refused, reset, timed out or garbled: the client learns the service is unavailable, the log learns why.
+      onError: (reply, { error }) => {
+        // A body the upstream never read leaves the connection unusable; close it after answering.
+        if (!reply.request.raw.complete) reply.header('connection', 'close');
+        reply.send(serviceUnavailable(`${route.service} is unavailable`, error));
+      },
+    } satisfies ReplyOptions,
+  } satisfies FastifyHttpProxyOptions;
+}
+
+/** Every `/api/v1` route: bearer token checked (but for the public auth calls), then the per-user bucket. */
+export function registerApiProxies(app: AppInstance, deps: ProxyDeps): void {
+  void app.register(async (api) => {
+    api.addHook('onRequest', async (request) => {
+      // Only /ws upgrades; any other upgrade would be handed to a proxy that cannot take it.
+      if (request.headers.upgrade)
+        throw validationError('Connection upgrades are only accepted on /ws');
+      if (isPublicRoute(request.method, request.url)) return;
+      const token = bearerToken(request.headers.authorization);
+      if (!token) throw unauthorized('A bearer access token is required');
+      const caller = await deps.tokens.verify(token);
+      callers.set(request, caller);
+      await deps.limiter.checkUser(caller.userId);
+    });
+    for (const route of API_ROUTES) {
+      void api.register(proxy, httpProxyOptions(route, deps));
+    }
+  });
+}

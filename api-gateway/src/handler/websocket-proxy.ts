@@ -1,0 +1,72 @@
+import proxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
+import type { FastifyRequest } from 'fastify';
+import WebSocket, { type ClientOptions } from 'ws';
+import type { AppInstance } from '@wa/pkg/http';
+import { pathOf } from '@wa/pkg/http';
+import { WEBSOCKET_ROUTE } from '../model/routes.ts';
+import { httpProxyOptions, type ProxyDeps } from './proxy-routes.ts';
+
+/** http-proxy's types take the CommonJS declaration of ws, this module the ESM one; same class at runtime. */
+type ServerSocketClass = NonNullable<
+  NonNullable<FastifyHttpProxyOptions['wsServerOptions']>['WebSocket']
+>;
+
+const GOING_AWAY = 1001;
+const INTERNAL_ERROR = 1011;
+
+/**
+ * The client side of each proxied connection. The proxy closes it with 1011 and the upstream
+ * error's message ("connect ECONNREFUSED 10.0.0.7:8087") when the websocket-service cannot be
+ * reached, and with no code at all when the gateway shuts down; clients get a plain reason and
+ * 1001 instead.
+ */
+class ClientSocket extends WebSocket {
+  override close(code?: number, reason?: string | Buffer): void {
+    if (code === undefined) super.close(GOING_AWAY, 'Server shutting down');
+    else super.close(code, code === INTERNAL_ERROR ? 'Service unavailable' : reason);
+  }
+}
+
+type UpgradeHeaders = Record<string, string>;
+
+/** What the websocket-service receives with the upgrade: the client's credentials, never its identity claims. */
+function upgradeHeaders(headers: UpgradeHeaders, request: FastifyRequest): UpgradeHeaders {
+  const forwarded: UpgradeHeaders = {
+    ...headers,
+    'x-request-id': request.id,
+    'x-forwarded-for': request.ip,
+  };
+  if (request.headers.authorization) forwarded.authorization = request.headers.authorization;
+  return forwarded;
+}
+
+/**
+ * `/ws` upgrades go to the websocket-service with their query (`?token=`) intact; it
+ * authenticates them itself and closes with 4001, which reaches the client unchanged.
+ */
+export function registerWebSocketProxy(app: AppInstance, deps: ProxyDeps): void {
+  const wsClientOptions: ClientOptions & {
+    rewriteRequestHeaders: (headers: UpgradeHeaders, request: FastifyRequest) => UpgradeHeaders;
+  } = {
+    maxPayload: deps.maxPayloadBytes,
+    handshakeTimeout: deps.timeoutMs,
+    rewriteRequestHeaders: upgradeHeaders,
+  };
+  void app.register(proxy, {
+    ...httpProxyOptions(WEBSOCKET_ROUTE, deps),
+    httpMethods: ['GET'],
+    websocket: true,
+    wsServerOptions: {
+      maxPayload: deps.maxPayloadBytes,
+      WebSocket: ClientSocket as unknown as ServerSocketClass,
+    },
+    wsClientOptions,
+    // The upgraded request never reaches onResponse, so its line is written here.
+    preHandler: (request, _reply, done) => {
+      if (request.headers.upgrade) {
+        deps.log.info({ request_id: request.id, url: pathOf(request.url) }, 'websocket upgrade');
+      }
+      done();
+    },
+  });
+}

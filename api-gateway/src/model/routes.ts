@@ -1,0 +1,71 @@
+import { pathOf } from '@wa/pkg/http';
+
+/** Every service behind the gateway, by the name `/health` reports it under. */
+export const SERVICE_NAMES = [
+  'auth-service',
+  'user-service',
+  'chat-service',
+  'message-service',
+  'notification-service',
+  'media-service',
+  'websocket-service',
+] as const;
+
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface ProxyRoute {
+  service: ServiceName;
+  /** Mount point; it is forwarded unchanged (the upstream sees the same path and query). */
+  prefix: string;
+  /** Paths under the prefix, in find-my-way syntax. */
+  routes: string[];
+}
+
+const EVERYTHING = ['/', '/*'];
+
+/**
+ * PRD §3.1 route table. Message history lives under `/chats/:id/messages` but belongs to the
+ * message-service: find-my-way prefers the static `messages` segment to the chat wildcard, so
+ * the more specific entry wins whatever the registration order.
+ */
+export const API_ROUTES: readonly ProxyRoute[] = [
+  { service: 'auth-service', prefix: '/api/v1/auth', routes: EVERYTHING },
+  { service: 'user-service', prefix: '/api/v1/users', routes: EVERYTHING },
+  {
+    service: 'message-service',
+    prefix: '/api/v1/chats',
+    routes: ['/:chatId/messages', '/:chatId/messages/*'],
+  },
+  { service: 'chat-service', prefix: '/api/v1/chats', routes: EVERYTHING },
+  { service: 'message-service', prefix: '/api/v1/messages', routes: EVERYTHING },
+  { service: 'media-service', prefix: '/api/v1/media', routes: EVERYTHING },
+];
+
+/** The WebSocket entry point; the websocket-service authenticates the upgrade itself (close 4001). */
+export const WEBSOCKET_ROUTE: ProxyRoute = {
+  service: 'websocket-service',
+  prefix: '/ws',
+  routes: ['/'],
+};
+
+/** The only API calls allowed without an access token (they are how a client gets one). */
+const PUBLIC_ROUTES = new Set([
+  'POST /api/v1/auth/request-otp',
+  'POST /api/v1/auth/verify-otp',
+  'POST /api/v1/auth/refresh',
+]);
+
+/** Probes and metrics: never rate limited, never logged per request. */
+
+export const isPublicRoute = (method: string, url: string): boolean =>
+  PUBLIC_ROUTES.has(`${method} ${pathOf(url)}`);
+
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+const MAX_TOKEN_LENGTH = 4_096;
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined when absent or malformed. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header || header.length > MAX_TOKEN_LENGTH + 16) return undefined;
+  const token = BEARER.exec(header)?.[1];
+  return token && token.length <= MAX_TOKEN_LENGTH ? token : undefined;
+}

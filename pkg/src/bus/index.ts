@@ -1,0 +1,3 @@
+export * from './nats.ts';
+export * from './streams.ts';
+export { jetstreamManager, jetstream } from '@nats-io/jetstream';
