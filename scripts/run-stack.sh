@@ -20,6 +20,7 @@ stop() {
   echo "stopping services"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait || true
+  exit 0
 }
 trap stop INT TERM EXIT
 
@@ -44,3 +45,4 @@ echo "Try:     curl -s -X POST http://127.0.0.1:8080/api/v1/auth/request-otp -H 
 echo "Ctrl-C stops the services."
 wait -n "${pids[@]}" || true
 echo "a service exited; see .run/*.log" >&2
+exit 1
