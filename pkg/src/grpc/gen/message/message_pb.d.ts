@@ -46,6 +46,8 @@ export declare type SendMessageRequest = Message<"message.SendMessageRequest"> &
   clientMsgId: string;
 
   /**
+   * empty when not a reply
+   *
    * @generated from field: string reply_to_message_id = 6;
    */
   replyToMessageId: string;
@@ -67,9 +69,18 @@ export declare type SendMessageResponse = Message<"message.SendMessageResponse">
   messageId: string;
 
   /**
+   * created_at, unix milliseconds
+   *
    * @generated from field: int64 timestamp = 2;
    */
   timestamp: bigint;
+
+  /**
+   * true when client_msg_id had already been used by this sender
+   *
+   * @generated from field: bool duplicate = 3;
+   */
+  duplicate: boolean;
 };
 
 /**
@@ -98,6 +109,13 @@ export declare type UpdateStatusRequest = Message<"message.UpdateStatusRequest">
    * @generated from field: string status = 3;
    */
   status: string;
+
+  /**
+   * Several messages at once (the `message.delivered` frame); message_id may then be empty.
+   *
+   * @generated from field: repeated string message_ids = 4;
+   */
+  messageIds: string[];
 };
 
 /**
@@ -114,6 +132,13 @@ export declare type UpdateStatusResponse = Message<"message.UpdateStatusResponse
    * @generated from field: bool success = 1;
    */
   success: boolean;
+
+  /**
+   * how many statuses actually moved forward
+   *
+   * @generated from field: int32 updated = 2;
+   */
+  updated: number;
 };
 
 /**
@@ -123,10 +148,214 @@ export declare type UpdateStatusResponse = Message<"message.UpdateStatusResponse
 export declare const UpdateStatusResponseSchema: GenMessage<UpdateStatusResponse>;
 
 /**
+ * @generated from message message.MarkReadRequest
+ */
+export declare type MarkReadRequest = Message<"message.MarkReadRequest"> & {
+  /**
+   * @generated from field: string chat_id = 1;
+   */
+  chatId: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string up_to_message_id = 3;
+   */
+  upToMessageId: string;
+};
+
+/**
+ * Describes the message message.MarkReadRequest.
+ * Use `create(MarkReadRequestSchema)` to create a new message.
+ */
+export declare const MarkReadRequestSchema: GenMessage<MarkReadRequest>;
+
+/**
+ * @generated from message message.MarkReadResponse
+ */
+export declare type MarkReadResponse = Message<"message.MarkReadResponse"> & {
+  /**
+   * @generated from field: int32 updated = 1;
+   */
+  updated: number;
+};
+
+/**
+ * Describes the message message.MarkReadResponse.
+ * Use `create(MarkReadResponseSchema)` to create a new message.
+ */
+export declare const MarkReadResponseSchema: GenMessage<MarkReadResponse>;
+
+/**
+ * @generated from message message.DeleteMessageRequest
+ */
+export declare type DeleteMessageRequest = Message<"message.DeleteMessageRequest"> & {
+  /**
+   * @generated from field: string message_id = 1;
+   */
+  messageId: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: bool for_everyone = 3;
+   */
+  forEveryone: boolean;
+};
+
+/**
+ * Describes the message message.DeleteMessageRequest.
+ * Use `create(DeleteMessageRequestSchema)` to create a new message.
+ */
+export declare const DeleteMessageRequestSchema: GenMessage<DeleteMessageRequest>;
+
+/**
+ * @generated from message message.DeleteMessageResponse
+ */
+export declare type DeleteMessageResponse = Message<"message.DeleteMessageResponse"> & {
+  /**
+   * @generated from field: bool success = 1;
+   */
+  success: boolean;
+};
+
+/**
+ * Describes the message message.DeleteMessageResponse.
+ * Use `create(DeleteMessageResponseSchema)` to create a new message.
+ */
+export declare const DeleteMessageResponseSchema: GenMessage<DeleteMessageResponse>;
+
+/**
+ * @generated from message message.ListUndeliveredRequest
+ */
+export declare type ListUndeliveredRequest = Message<"message.ListUndeliveredRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * opaque cursor from a previous page; empty for the first page
+   *
+   * @generated from field: string after = 2;
+   */
+  after: string;
+
+  /**
+   * 1..500
+   *
+   * @generated from field: int32 limit = 3;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message message.ListUndeliveredRequest.
+ * Use `create(ListUndeliveredRequestSchema)` to create a new message.
+ */
+export declare const ListUndeliveredRequestSchema: GenMessage<ListUndeliveredRequest>;
+
+/**
+ * @generated from message message.StoredMessage
+ */
+export declare type StoredMessage = Message<"message.StoredMessage"> & {
+  /**
+   * @generated from field: string message_id = 1;
+   */
+  messageId: string;
+
+  /**
+   * @generated from field: string chat_id = 2;
+   */
+  chatId: string;
+
+  /**
+   * @generated from field: string sender_id = 3;
+   */
+  senderId: string;
+
+  /**
+   * @generated from field: string type = 4;
+   */
+  type: string;
+
+  /**
+   * JSON
+   *
+   * @generated from field: bytes payload = 5;
+   */
+  payload: Uint8Array;
+
+  /**
+   * created_at, unix milliseconds
+   *
+   * @generated from field: int64 timestamp = 6;
+   */
+  timestamp: bigint;
+
+  /**
+   * @generated from field: string reply_to_message_id = 7;
+   */
+  replyToMessageId: string;
+
+  /**
+   * @generated from field: bool forwarded = 8;
+   */
+  forwarded: boolean;
+
+  /**
+   * @generated from field: string client_msg_id = 9;
+   */
+  clientMsgId: string;
+};
+
+/**
+ * Describes the message message.StoredMessage.
+ * Use `create(StoredMessageSchema)` to create a new message.
+ */
+export declare const StoredMessageSchema: GenMessage<StoredMessage>;
+
+/**
+ * @generated from message message.ListUndeliveredResponse
+ */
+export declare type ListUndeliveredResponse = Message<"message.ListUndeliveredResponse"> & {
+  /**
+   * @generated from field: repeated message.StoredMessage messages = 1;
+   */
+  messages: StoredMessage[];
+
+  /**
+   * empty when there is nothing more
+   *
+   * @generated from field: string next = 2;
+   */
+  next: string;
+};
+
+/**
+ * Describes the message message.ListUndeliveredResponse.
+ * Use `create(ListUndeliveredResponseSchema)` to create a new message.
+ */
+export declare const ListUndeliveredResponseSchema: GenMessage<ListUndeliveredResponse>;
+
+/**
+ * The message-service's internal API. The websocket-service calls it for every client frame that
+ * touches messages; REST clients reach the same rules through the message-service's HTTP routes.
+ *
  * @generated from service message.MessageService
  */
 export declare const MessageService: GenService<{
   /**
+   * Persists a message and publishes `msg.new`. Idempotent on (sender_id, client_msg_id): a retry
+   * returns the original message_id and timestamp and never creates a second message.
+   * PERMISSION_DENIED: not a member, admin-only group, or blocked in a direct chat.
+   *
    * @generated from rpc message.MessageService.SendMessage
    */
   sendMessage: {
@@ -135,12 +364,45 @@ export declare const MessageService: GenService<{
     output: typeof SendMessageResponseSchema;
   },
   /**
+   * Moves one recipient's status forward (sent → delivered → read; never back).
+   *
    * @generated from rpc message.MessageService.UpdateMessageStatus
    */
   updateMessageStatus: {
     methodKind: "unary";
     input: typeof UpdateStatusRequestSchema;
     output: typeof UpdateStatusResponseSchema;
+  },
+  /**
+   * Marks every message of the chat up to and including `up_to_message_id` as read by `user_id`.
+   *
+   * @generated from rpc message.MessageService.MarkRead
+   */
+  markRead: {
+    methodKind: "unary";
+    input: typeof MarkReadRequestSchema;
+    output: typeof MarkReadResponseSchema;
+  },
+  /**
+   * Deletes for the caller only, or (sender only) for everyone, which publishes `msg.deleted`.
+   *
+   * @generated from rpc message.MessageService.DeleteMessage
+   */
+  deleteMessage: {
+    methodKind: "unary";
+    input: typeof DeleteMessageRequestSchema;
+    output: typeof DeleteMessageResponseSchema;
+  },
+  /**
+   * Messages addressed to `user_id` that none of their devices has acknowledged as delivered,
+   * oldest first, in pages of at most `limit`; the websocket-service replays them on connect.
+   *
+   * @generated from rpc message.MessageService.ListUndelivered
+   */
+  listUndelivered: {
+    methodKind: "unary";
+    input: typeof ListUndeliveredRequestSchema;
+    output: typeof ListUndeliveredResponseSchema;
   },
 }>;
 
