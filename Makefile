@@ -1,10 +1,14 @@
-.PHONY: run test infra-up infra-down migrate proto lint typecheck
+.PHONY: run test bench infra-up infra-down migrate proto lint typecheck
 
 run: ## Install, start infrastructure, migrate, run every service; prints the gateway URL
 	bash scripts/run-stack.sh
 
 test: ## The same set-up, then type-check, lint, format check and every test
 	bash scripts/test.sh
+
+bench: ## Load benchmarks through the gateway (not part of test); method and figures in docs/benchmarks.md
+	bash scripts/infra/setup.sh
+	for f in bench/*.bench.ts; do node_modules/.bin/node "$$f" || exit 1; done
 
 infra-up:
 	bash scripts/infra/up.sh

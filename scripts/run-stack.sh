@@ -13,7 +13,7 @@ export JWT_SECRET="${JWT_SECRET:-local-dev-secret-change-in-prod}"
 export SMS_PROVIDER="${SMS_PROVIDER:-mock}"
 export OTP_FIXED_CODE="${OTP_FIXED_CODE-123456}"
 
-SERVICES=(auth-service api-gateway)
+SERVICES=(auth-service user-service chat-service api-gateway)
 pids=()
 stop() {
   trap - INT TERM EXIT

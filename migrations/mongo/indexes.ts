@@ -10,18 +10,53 @@ interface CollectionIndexes {
   indexes: IndexDescription[];
   /** Indexes a backend may not support; failing one logs a warning instead of failing the run. */
   optional?: IndexDescription[];
+  /** Names of indexes an earlier version created that are no longer wanted; dropped if present. */
+  obsolete?: string[];
 }
 
-/** PRD §5.2. Names are explicit so a re-run with the same spec is a no-op. */
+/** PRD §5.2 and the message-service's queries. Names are explicit so a re-run is a no-op. */
 export const MONGO_INDEXES: CollectionIndexes[] = [
   {
     collection: 'messages',
     indexes: [
-      { name: 'chat_id_created_at', key: { chat_id: 1, created_at: -1 } },
-      { name: 'client_msg_id_unique', key: { client_msg_id: 1 }, unique: true },
+      // History pages: newest first with a (created_at, message_id) keyset cursor.
+      {
+        name: 'chat_history',
+        key: { chat_id: 1, created_at: -1, message_id: -1 },
+      },
+      // Idempotency: client_msg_id is unique per sender, so one user's ids never collide with another's.
+      {
+        name: 'sender_client_msg_id_unique',
+        key: { sender_id: 1, client_msg_id: 1 },
+        unique: true,
+      },
+      { name: 'message_id_unique', key: { message_id: 1 }, unique: true },
+      // ListUndelivered: multikey on the recipients no device of whom acknowledged delivery yet.
+      {
+        name: 'undelivered_to',
+        key: { undelivered_to: 1, created_at: 1, message_id: 1 },
+      },
+      // The outbox relay: only messages whose msg.new is not yet published carry the field.
+      {
+        name: 'unpublished',
+        key: { unpublished: 1, created_at: 1, message_id: 1 },
+        sparse: true,
+      },
+      {
+        name: 'starred_by',
+        key: { is_starred_by: 1, created_at: -1, message_id: -1 },
+      },
     ],
     // FerretDB v1 has no text indexes; MongoDB 7 builds this one.
     optional: [{ name: 'chat_id_body_text', key: { chat_id: 1, 'payload.body': 'text' } }],
+    obsolete: ['chat_id_created_at', 'client_msg_id_unique'],
+  },
+  {
+    collection: 'message_event_outbox',
+    indexes: [
+      { name: 'event_id_unique', key: { event_id: 1 }, unique: true },
+      { name: 'created_at', key: { created_at: 1, event_id: 1 } },
+    ],
   },
   {
     collection: 'media',
@@ -38,8 +73,22 @@ export const MONGO_INDEXES: CollectionIndexes[] = [
  * names two indexes that both already exist.
  */
 export async function applyMongoIndexes(db: Db, log: IndexLog): Promise<void> {
-  for (const { collection, indexes, optional = [] } of MONGO_INDEXES) {
+  for (const { collection, indexes, optional = [], obsolete = [] } of MONGO_INDEXES) {
     const coll = db.collection(collection);
+    if (obsolete.length > 0) {
+      const existing = new Set(
+        (
+          await coll
+            .listIndexes()
+            .toArray()
+            .catch(() => [])
+        ).map((index) => String((index as { name?: unknown }).name)),
+      );
+      for (const name of obsolete.filter((n) => existing.has(n))) {
+        await coll.dropIndex(name);
+        log.info({ collection, index: name }, 'obsolete index dropped');
+      }
+    }
     for (const index of indexes) await coll.createIndexes([index]);
     const applied = indexes.map((index) => index.name);
     for (const index of optional) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toE164 } from '../src/model/phone.ts';
+import { countryCallingCodeOf, toE164 } from '@wa/pkg/phone';
 
 test('keeps a valid E.164 number', () => {
   assert.equal(toE164('+14155550123'), '+14155550123');
@@ -32,4 +32,10 @@ test('rejects numbers that are not valid phone numbers', () => {
 
 test('rejects a national number without a country code', () => {
   assert.equal(toE164('4155550123'), undefined);
+});
+
+test('tells the country calling code of an E.164 number', () => {
+  assert.equal(countryCallingCodeOf('+4915112345678'), '49');
+  assert.equal(countryCallingCodeOf('+14155550123'), '1');
+  assert.equal(countryCallingCodeOf('not a number'), undefined);
 });

@@ -9,6 +9,8 @@ COPY package.json package-lock.json ./
 COPY pkg/package.json pkg/
 COPY api-gateway/package.json api-gateway/
 COPY auth-service/package.json auth-service/
+COPY user-service/package.json user-service/
+COPY chat-service/package.json chat-service/
 # node-pg-migrate is a root devDependency, so dev dependencies stay in. Scripts
 # and optional packages are left out: they only fetch a second Node and the
 # buf binary, neither of which migrations use.

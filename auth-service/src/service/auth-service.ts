@@ -3,7 +3,7 @@ import { AppError, rateLimited, unauthorized, validationError } from '@wa/pkg/er
 import { withTransaction, type PgPool, type Queryable } from '@wa/pkg/db';
 import type { Logger } from '@wa/pkg/log';
 import type { AuthConfig } from '../config.ts';
-import { toE164 } from '../model/phone.ts';
+import { toE164 } from '@wa/pkg/phone';
 import type {
   AccessClaims,
   LoginResult,

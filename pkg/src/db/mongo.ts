@@ -1,6 +1,8 @@
 import { MongoClient } from 'mongodb';
 
 export type { MongoClient };
+export { MongoServerError } from 'mongodb';
+export type { Collection, Db, Filter, IndexDescription } from 'mongodb';
 
 export interface MongoSettings {
   url: string;
@@ -19,3 +21,7 @@ export async function pingMongo(client: MongoClient): Promise<boolean> {
     return false;
   }
 }
+
+/** The server's duplicate-key error (a unique index refused an insert or upsert). */
+export const isDuplicateKeyError = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;

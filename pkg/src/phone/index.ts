@@ -15,3 +15,8 @@ export function toE164(phone: string, countryCode?: string): string | undefined 
   const parsed = parsePhoneNumberFromString(candidate);
   return parsed?.isValid() ? parsed.number : undefined;
 }
+
+/** The country calling code of an E.164 number ("+4915112345678" → "49"), or undefined. */
+export function countryCallingCodeOf(e164: string): string | undefined {
+  return parsePhoneNumberFromString(e164)?.countryCallingCode;
+}

@@ -1,5 +1,4 @@
 import { randomInt } from 'node:crypto';
-import { createServer } from 'node:net';
 import { createLogger, type Logger } from '../log/index.ts';
 import type { Queryable } from '../db/index.ts';
 
@@ -25,26 +24,26 @@ export interface TestUser {
   display_name: string;
 }
 
+/**
+ * A fresh user. The test database keeps every run's users, so a random phone can already be
+ * taken; a fresh one is drawn then (a phone given in `overrides` is used as it is).
+ */
 export async function makeUser(
   db: Queryable,
   overrides: Partial<Omit<TestUser, 'id'>> = {},
 ): Promise<TestUser> {
-  const { rows } = await db.query<TestUser>(
-    'INSERT INTO users (phone, display_name) VALUES ($1, $2) RETURNING id, phone, display_name',
-    [overrides.phone ?? randomPhone(), overrides.display_name ?? 'Test User'],
-  );
-  return rows[0];
+  for (let attempt = 0; ; attempt++) {
+    const { rows } = await db.query<TestUser>(
+      `INSERT INTO users (phone, display_name) VALUES ($1, $2)
+       ${overrides.phone || attempt >= 5 ? '' : 'ON CONFLICT (phone) DO NOTHING'}
+       RETURNING id, phone, display_name`,
+      [overrides.phone ?? randomPhone(), overrides.display_name ?? 'Test User'],
+    );
+    if (rows[0]) return rows[0];
+  }
 }
 
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports.ts';
+export { startNatsServer, type TestNatsServer } from './nats-server.ts';
+export { makeDirectChat, makeGroupChat, makeManyDirectChats, type TestChat } from './chats.ts';
+export { captureEvents, type CapturedEvent, type EventCapture } from './events.ts';

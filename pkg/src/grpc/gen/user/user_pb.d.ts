@@ -18,6 +18,14 @@ export declare type GetUserRequest = Message<"user.GetUserRequest"> & {
    * @generated from field: string user_id = 1;
    */
   userId: string;
+
+  /**
+   * Optional. When set, avatar_url and status_text follow the user's privacy settings
+   * (profile_photo, about) towards this viewer, and are empty when hidden.
+   *
+   * @generated from field: string viewer_id = 2;
+   */
+  viewerId: string;
 };
 
 /**
@@ -34,6 +42,13 @@ export declare type GetUsersRequest = Message<"user.GetUsersRequest"> & {
    * @generated from field: repeated string user_ids = 1;
    */
   userIds: string[];
+
+  /**
+   * Optional, as in GetUserRequest.
+   *
+   * @generated from field: string viewer_id = 2;
+   */
+  viewerId: string;
 };
 
 /**
@@ -120,6 +135,8 @@ export declare type CheckPresenceResponse = Message<"user.CheckPresenceResponse"
   online: boolean;
 
   /**
+   * Unix milliseconds of the last time the user went offline; 0 when never recorded.
+   *
    * @generated from field: int64 last_seen = 2;
    */
   lastSeen: bigint;
@@ -132,10 +149,216 @@ export declare type CheckPresenceResponse = Message<"user.CheckPresenceResponse"
 export declare const CheckPresenceResponseSchema: GenMessage<CheckPresenceResponse>;
 
 /**
+ * @generated from message user.GetPresencesRequest
+ */
+export declare type GetPresencesRequest = Message<"user.GetPresencesRequest"> & {
+  /**
+   * @generated from field: string viewer_id = 1;
+   */
+  viewerId: string;
+
+  /**
+   * @generated from field: repeated string user_ids = 2;
+   */
+  userIds: string[];
+};
+
+/**
+ * Describes the message user.GetPresencesRequest.
+ * Use `create(GetPresencesRequestSchema)` to create a new message.
+ */
+export declare const GetPresencesRequestSchema: GenMessage<GetPresencesRequest>;
+
+/**
+ * @generated from message user.UserPresence
+ */
+export declare type UserPresence = Message<"user.UserPresence"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * False when the owner's settings or a block hide presence from the viewer; then online is
+   * false and last_seen 0, as for someone never seen.
+   *
+   * @generated from field: bool visible = 2;
+   */
+  visible: boolean;
+
+  /**
+   * @generated from field: bool online = 3;
+   */
+  online: boolean;
+
+  /**
+   * Unix milliseconds; 0 when never recorded or hidden.
+   *
+   * @generated from field: int64 last_seen = 4;
+   */
+  lastSeen: bigint;
+};
+
+/**
+ * Describes the message user.UserPresence.
+ * Use `create(UserPresenceSchema)` to create a new message.
+ */
+export declare const UserPresenceSchema: GenMessage<UserPresence>;
+
+/**
+ * @generated from message user.GetPresencesResponse
+ */
+export declare type GetPresencesResponse = Message<"user.GetPresencesResponse"> & {
+  /**
+   * @generated from field: repeated user.UserPresence presences = 1;
+   */
+  presences: UserPresence[];
+};
+
+/**
+ * Describes the message user.GetPresencesResponse.
+ * Use `create(GetPresencesResponseSchema)` to create a new message.
+ */
+export declare const GetPresencesResponseSchema: GenMessage<GetPresencesResponse>;
+
+/**
+ * @generated from message user.SetPresenceRequest
+ */
+export declare type SetPresenceRequest = Message<"user.SetPresenceRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * 1–128 characters of [A-Za-z0-9._:-].
+   *
+   * @generated from field: string instance_id = 2;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: bool online = 3;
+   */
+  online: boolean;
+};
+
+/**
+ * Describes the message user.SetPresenceRequest.
+ * Use `create(SetPresenceRequestSchema)` to create a new message.
+ */
+export declare const SetPresenceRequestSchema: GenMessage<SetPresenceRequest>;
+
+/**
+ * @generated from message user.SetPresenceResponse
+ */
+export declare type SetPresenceResponse = Message<"user.SetPresenceResponse"> & {
+  /**
+   * The user's presence across all instances after this call.
+   *
+   * @generated from field: bool online = 1;
+   */
+  online: boolean;
+
+  /**
+   * Unix milliseconds, set only when this call took the user offline (then persisted); else 0.
+   *
+   * @generated from field: int64 last_seen = 2;
+   */
+  lastSeen: bigint;
+};
+
+/**
+ * Describes the message user.SetPresenceResponse.
+ * Use `create(SetPresenceResponseSchema)` to create a new message.
+ */
+export declare const SetPresenceResponseSchema: GenMessage<SetPresenceResponse>;
+
+/**
+ * @generated from message user.RefreshPresenceRequest
+ */
+export declare type RefreshPresenceRequest = Message<"user.RefreshPresenceRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * The users this instance holds connections for; at most 10,000 per call.
+   *
+   * @generated from field: repeated string user_ids = 2;
+   */
+  userIds: string[];
+};
+
+/**
+ * Describes the message user.RefreshPresenceRequest.
+ * Use `create(RefreshPresenceRequestSchema)` to create a new message.
+ */
+export declare const RefreshPresenceRequestSchema: GenMessage<RefreshPresenceRequest>;
+
+/**
+ * @generated from message user.RefreshPresenceResponse
+ */
+export declare type RefreshPresenceResponse = Message<"user.RefreshPresenceResponse"> & {
+  /**
+   * @generated from field: int32 refreshed = 1;
+   */
+  refreshed: number;
+};
+
+/**
+ * Describes the message user.RefreshPresenceResponse.
+ * Use `create(RefreshPresenceResponseSchema)` to create a new message.
+ */
+export declare const RefreshPresenceResponseSchema: GenMessage<RefreshPresenceResponse>;
+
+/**
+ * @generated from message user.CheckBlockedRequest
+ */
+export declare type CheckBlockedRequest = Message<"user.CheckBlockedRequest"> & {
+  /**
+   * @generated from field: string blocker_id = 1;
+   */
+  blockerId: string;
+
+  /**
+   * @generated from field: string blocked_id = 2;
+   */
+  blockedId: string;
+};
+
+/**
+ * Describes the message user.CheckBlockedRequest.
+ * Use `create(CheckBlockedRequestSchema)` to create a new message.
+ */
+export declare const CheckBlockedRequestSchema: GenMessage<CheckBlockedRequest>;
+
+/**
+ * @generated from message user.CheckBlockedResponse
+ */
+export declare type CheckBlockedResponse = Message<"user.CheckBlockedResponse"> & {
+  /**
+   * @generated from field: bool blocked = 1;
+   */
+  blocked: boolean;
+};
+
+/**
+ * Describes the message user.CheckBlockedResponse.
+ * Use `create(CheckBlockedResponseSchema)` to create a new message.
+ */
+export declare const CheckBlockedResponseSchema: GenMessage<CheckBlockedResponse>;
+
+/**
+ * Every id is a UUID string; a malformed one is INVALID_ARGUMENT.
+ *
  * @generated from service user.UserService
  */
 export declare const UserService: GenService<{
   /**
+   * One profile; NOT_FOUND when the user does not exist.
+   *
    * @generated from rpc user.UserService.GetUser
    */
   getUser: {
@@ -144,6 +367,9 @@ export declare const UserService: GenService<{
     output: typeof UserResponseSchema;
   },
   /**
+   * Many profiles in one query, in the order asked (first occurrence of a repeated id); unknown
+   * ids are left out. At most 1,000 ids.
+   *
    * @generated from rpc user.UserService.GetUsers
    */
   getUsers: {
@@ -152,12 +378,64 @@ export declare const UserService: GenService<{
     output: typeof GetUsersResponseSchema;
   },
   /**
+   * Raw presence for internal decisions (push or skip); privacy is not applied. NOT_FOUND when the
+   * user does not exist.
+   *
    * @generated from rpc user.UserService.CheckPresence
    */
   checkPresence: {
     methodKind: "unary";
     input: typeof CheckPresenceRequestSchema;
     output: typeof CheckPresenceResponseSchema;
+  },
+  /**
+   * Presence of many users as viewer_id may see it: the owner's last_seen setting and blocks apply,
+   * exactly as REST GET /users/:id/presence (for the websocket-service's presence.subscribe). In the
+   * order asked, unknown ids left out; at most 1,000.
+   *
+   * @generated from rpc user.UserService.GetPresences
+   */
+  getPresences: {
+    methodKind: "unary";
+    input: typeof GetPresencesRequestSchema;
+    output: typeof GetPresencesResponseSchema;
+  },
+  /**
+   * Presence contract for the websocket-service (PRD §3.8, §5.3). Each websocket-service instance
+   * has an `instance_id` that is unique per process (e.g. hostname:pid:start-time):
+   * - online = true when the user's first connection on that instance opens;
+   * - RefreshPresence for all the users it holds at least every 30 s (the TTL is 60 s);
+   * - online = false when the user's last connection on that instance closes.
+   * A user is online while any instance has reported them online and refreshed them within the
+   * TTL, so one instance going offline never hides a connection held by another, and an instance
+   * that dies without reporting is forgotten after the TTL. When the last instance goes, the user
+   * is offline and last_seen is persisted in PostgreSQL.
+   *
+   * @generated from rpc user.UserService.SetPresence
+   */
+  setPresence: {
+    methodKind: "unary";
+    input: typeof SetPresenceRequestSchema;
+    output: typeof SetPresenceResponseSchema;
+  },
+  /**
+   * @generated from rpc user.UserService.RefreshPresence
+   */
+  refreshPresence: {
+    methodKind: "unary";
+    input: typeof RefreshPresenceRequestSchema;
+    output: typeof RefreshPresenceResponseSchema;
+  },
+  /**
+   * Whether blocker_id has blocked blocked_id (addenda E: a blocked user cannot send to the
+   * blocker's direct chat and does not see the blocker's presence).
+   *
+   * @generated from rpc user.UserService.CheckBlocked
+   */
+  checkBlocked: {
+    methodKind: "unary";
+    input: typeof CheckBlockedRequestSchema;
+    output: typeof CheckBlockedResponseSchema;
   },
 }>;
 

@@ -8,7 +8,7 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
  * Describes the file user/user.proto.
  */
 export const file_user_user = /*@__PURE__*/
-  fileDesc("Cg91c2VyL3VzZXIucHJvdG8SBHVzZXIiIQoOR2V0VXNlclJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSIjCg9HZXRVc2Vyc1JlcXVlc3QSEAoIdXNlcl9pZHMYASADKAkibQoMVXNlclJlc3BvbnNlEg8KB3VzZXJfaWQYASABKAkSDQoFcGhvbmUYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEhIKCmF2YXRhcl91cmwYBCABKAkSEwoLc3RhdHVzX3RleHQYBSABKAkiNQoQR2V0VXNlcnNSZXNwb25zZRIhCgV1c2VycxgBIAMoCzISLnVzZXIuVXNlclJlc3BvbnNlIicKFENoZWNrUHJlc2VuY2VSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiOgoVQ2hlY2tQcmVzZW5jZVJlc3BvbnNlEg4KBm9ubGluZRgBIAEoCBIRCglsYXN0X3NlZW4YAiABKAMyxwEKC1VzZXJTZXJ2aWNlEjMKB0dldFVzZXISFC51c2VyLkdldFVzZXJSZXF1ZXN0GhIudXNlci5Vc2VyUmVzcG9uc2USOQoIR2V0VXNlcnMSFS51c2VyLkdldFVzZXJzUmVxdWVzdBoWLnVzZXIuR2V0VXNlcnNSZXNwb25zZRJICg1DaGVja1ByZXNlbmNlEhoudXNlci5DaGVja1ByZXNlbmNlUmVxdWVzdBobLnVzZXIuQ2hlY2tQcmVzZW5jZVJlc3BvbnNlYgZwcm90bzM");
+  fileDesc("Cg91c2VyL3VzZXIucHJvdG8SBHVzZXIiNAoOR2V0VXNlclJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIRCgl2aWV3ZXJfaWQYAiABKAkiNgoPR2V0VXNlcnNSZXF1ZXN0EhAKCHVzZXJfaWRzGAEgAygJEhEKCXZpZXdlcl9pZBgCIAEoCSJtCgxVc2VyUmVzcG9uc2USDwoHdXNlcl9pZBgBIAEoCRINCgVwaG9uZRgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSEgoKYXZhdGFyX3VybBgEIAEoCRITCgtzdGF0dXNfdGV4dBgFIAEoCSI1ChBHZXRVc2Vyc1Jlc3BvbnNlEiEKBXVzZXJzGAEgAygLMhIudXNlci5Vc2VyUmVzcG9uc2UiJwoUQ2hlY2tQcmVzZW5jZVJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSI6ChVDaGVja1ByZXNlbmNlUmVzcG9uc2USDgoGb25saW5lGAEgASgIEhEKCWxhc3Rfc2VlbhgCIAEoAyI6ChNHZXRQcmVzZW5jZXNSZXF1ZXN0EhEKCXZpZXdlcl9pZBgBIAEoCRIQCgh1c2VyX2lkcxgCIAMoCSJTCgxVc2VyUHJlc2VuY2USDwoHdXNlcl9pZBgBIAEoCRIPCgd2aXNpYmxlGAIgASgIEg4KBm9ubGluZRgDIAEoCBIRCglsYXN0X3NlZW4YBCABKAMiPQoUR2V0UHJlc2VuY2VzUmVzcG9uc2USJQoJcHJlc2VuY2VzGAEgAygLMhIudXNlci5Vc2VyUHJlc2VuY2UiSgoSU2V0UHJlc2VuY2VSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEwoLaW5zdGFuY2VfaWQYAiABKAkSDgoGb25saW5lGAMgASgIIjgKE1NldFByZXNlbmNlUmVzcG9uc2USDgoGb25saW5lGAEgASgIEhEKCWxhc3Rfc2VlbhgCIAEoAyI/ChZSZWZyZXNoUHJlc2VuY2VSZXF1ZXN0EhMKC2luc3RhbmNlX2lkGAEgASgJEhAKCHVzZXJfaWRzGAIgAygJIiwKF1JlZnJlc2hQcmVzZW5jZVJlc3BvbnNlEhEKCXJlZnJlc2hlZBgBIAEoBSI9ChNDaGVja0Jsb2NrZWRSZXF1ZXN0EhIKCmJsb2NrZXJfaWQYASABKAkSEgoKYmxvY2tlZF9pZBgCIAEoCSInChRDaGVja0Jsb2NrZWRSZXNwb25zZRIPCgdibG9ja2VkGAEgASgIMukDCgtVc2VyU2VydmljZRIzCgdHZXRVc2VyEhQudXNlci5HZXRVc2VyUmVxdWVzdBoSLnVzZXIuVXNlclJlc3BvbnNlEjkKCEdldFVzZXJzEhUudXNlci5HZXRVc2Vyc1JlcXVlc3QaFi51c2VyLkdldFVzZXJzUmVzcG9uc2USSAoNQ2hlY2tQcmVzZW5jZRIaLnVzZXIuQ2hlY2tQcmVzZW5jZVJlcXVlc3QaGy51c2VyLkNoZWNrUHJlc2VuY2VSZXNwb25zZRJFCgxHZXRQcmVzZW5jZXMSGS51c2VyLkdldFByZXNlbmNlc1JlcXVlc3QaGi51c2VyLkdldFByZXNlbmNlc1Jlc3BvbnNlEkIKC1NldFByZXNlbmNlEhgudXNlci5TZXRQcmVzZW5jZVJlcXVlc3QaGS51c2VyLlNldFByZXNlbmNlUmVzcG9uc2USTgoPUmVmcmVzaFByZXNlbmNlEhwudXNlci5SZWZyZXNoUHJlc2VuY2VSZXF1ZXN0Gh0udXNlci5SZWZyZXNoUHJlc2VuY2VSZXNwb25zZRJFCgxDaGVja0Jsb2NrZWQSGS51c2VyLkNoZWNrQmxvY2tlZFJlcXVlc3QaGi51c2VyLkNoZWNrQmxvY2tlZFJlc3BvbnNlYgZwcm90bzM");
 
 /**
  * Describes the message user.GetUserRequest.
@@ -53,6 +53,71 @@ export const CheckPresenceResponseSchema = /*@__PURE__*/
   messageDesc(file_user_user, 5);
 
 /**
+ * Describes the message user.GetPresencesRequest.
+ * Use `create(GetPresencesRequestSchema)` to create a new message.
+ */
+export const GetPresencesRequestSchema = /*@__PURE__*/
+  messageDesc(file_user_user, 6);
+
+/**
+ * Describes the message user.UserPresence.
+ * Use `create(UserPresenceSchema)` to create a new message.
+ */
+export const UserPresenceSchema = /*@__PURE__*/
+  messageDesc(file_user_user, 7);
+
+/**
+ * Describes the message user.GetPresencesResponse.
+ * Use `create(GetPresencesResponseSchema)` to create a new message.
+ */
+export const GetPresencesResponseSchema = /*@__PURE__*/
+  messageDesc(file_user_user, 8);
+
+/**
+ * Describes the message user.SetPresenceRequest.
+ * Use `create(SetPresenceRequestSchema)` to create a new message.
+ */
+export const SetPresenceRequestSchema = /*@__PURE__*/
+  messageDesc(file_user_user, 9);
+
+/**
+ * Describes the message user.SetPresenceResponse.
+ * Use `create(SetPresenceResponseSchema)` to create a new message.
+ */
+export const SetPresenceResponseSchema = /*@__PURE__*/
+  messageDesc(file_user_user, 10);
+
+/**
+ * Describes the message user.RefreshPresenceRequest.
+ * Use `create(RefreshPresenceRequestSchema)` to create a new message.
+ */
+export const RefreshPresenceRequestSchema = /*@__PURE__*/
+  messageDesc(file_user_user, 11);
+
+/**
+ * Describes the message user.RefreshPresenceResponse.
+ * Use `create(RefreshPresenceResponseSchema)` to create a new message.
+ */
+export const RefreshPresenceResponseSchema = /*@__PURE__*/
+  messageDesc(file_user_user, 12);
+
+/**
+ * Describes the message user.CheckBlockedRequest.
+ * Use `create(CheckBlockedRequestSchema)` to create a new message.
+ */
+export const CheckBlockedRequestSchema = /*@__PURE__*/
+  messageDesc(file_user_user, 13);
+
+/**
+ * Describes the message user.CheckBlockedResponse.
+ * Use `create(CheckBlockedResponseSchema)` to create a new message.
+ */
+export const CheckBlockedResponseSchema = /*@__PURE__*/
+  messageDesc(file_user_user, 14);
+
+/**
+ * Every id is a UUID string; a malformed one is INVALID_ARGUMENT.
+ *
  * @generated from service user.UserService
  */
 export const UserService = /*@__PURE__*/

@@ -1,0 +1,119 @@
+import { Envelope, ok, requireCaller, type AppInstance } from '@wa/pkg/http';
+import {
+  AddParticipantsBody,
+  ChatDetail,
+  ChatList,
+  ChatParams,
+  CreateChatBody,
+  ListChatsQuery,
+  MemberRemoved,
+  MembersAdded,
+  MuteBody,
+  MuteState,
+  ParticipantParams,
+  RoleBody,
+  RoleChanged,
+  UpdateChatBody,
+} from '../model/schemas.ts';
+import type { ChatService } from '../service/chat-service.ts';
+import type { MembershipService } from '../service/membership-service.ts';
+
+/** The gateway's X-User-Id; ids are compared in lower case everywhere. */
+const callerOf = (request: { headers: Record<string, string | string[] | undefined> }): string =>
+  requireCaller(request.headers).userId.toLowerCase();
+
+/** PRD §6.3. Handlers only translate HTTP to service calls. */
+export function registerChatRoutes(
+  app: AppInstance,
+  chats: ChatService,
+  membership: MembershipService,
+): void {
+  app.post(
+    '/api/v1/chats',
+    {
+      schema: {
+        body: CreateChatBody,
+        response: { 200: Envelope(ChatDetail), 201: Envelope(ChatDetail) },
+      },
+    },
+    async (request, reply) => {
+      const { created, chat } = await chats.create(callerOf(request), request.body);
+      return reply.code(created ? 201 : 200).send(ok(request.id, chat));
+    },
+  );
+
+  app.get(
+    '/api/v1/chats',
+    { schema: { querystring: ListChatsQuery, response: { 200: Envelope(ChatList) } } },
+    async (request) => ok(request.id, await chats.list(callerOf(request), request.query)),
+  );
+
+  app.get(
+    '/api/v1/chats/:id',
+    { schema: { params: ChatParams, response: { 200: Envelope(ChatDetail) } } },
+    async (request) => ok(request.id, await chats.get(request.params.id, callerOf(request))),
+  );
+
+  app.patch(
+    '/api/v1/chats/:id',
+    {
+      schema: { params: ChatParams, body: UpdateChatBody, response: { 200: Envelope(ChatDetail) } },
+    },
+    async (request) =>
+      ok(request.id, await chats.update(request.params.id, callerOf(request), request.body)),
+  );
+
+  app.patch(
+    '/api/v1/chats/:id/mute',
+    { schema: { params: ChatParams, body: MuteBody, response: { 200: Envelope(MuteState) } } },
+    async (request) =>
+      ok(request.id, await chats.mute(request.params.id, callerOf(request), request.body)),
+  );
+
+  app.post(
+    '/api/v1/chats/:id/participants',
+    {
+      schema: {
+        params: ChatParams,
+        body: AddParticipantsBody,
+        response: { 200: Envelope(MembersAdded) },
+      },
+    },
+    async (request) =>
+      ok(
+        request.id,
+        await membership.add(request.params.id, callerOf(request), request.body.user_ids),
+      ),
+  );
+
+  app.delete(
+    '/api/v1/chats/:id/participants/:userId',
+    { schema: { params: ParticipantParams, response: { 200: Envelope(MemberRemoved) } } },
+    async (request) =>
+      ok(
+        request.id,
+        await membership.remove(request.params.id, callerOf(request), request.params.userId),
+      ),
+  );
+
+  app.patch(
+    '/api/v1/chats/:id/participants/:userId/role',
+    {
+      schema: {
+        params: ParticipantParams,
+        body: RoleBody,
+        response: { 200: Envelope(RoleChanged) },
+      },
+    },
+    async (request) =>
+      ok(
+        request.id,
+        await membership.setRole(
+          request.params.id,
+          callerOf(request),
+          request.params.userId,
+          request.body.role,
+        ),
+      ),
+  );
+}

@@ -1,0 +1,98 @@
+import type { Queryable } from '@wa/pkg/db';
+
+export interface NewMessage {
+  messageId: string;
+  chatId: string;
+  senderId: string;
+  type: string;
+  preview: string;
+  createdAt: Date;
+  recipientIds: readonly string[];
+}
+
+/**
+ * What message events change in PostgreSQL: `chat_message_log` (one row per message), the chat's
+ * last message, and each member's unread count and list position. Every statement is safe to
+ * repeat and to receive out of order.
+ */
+export function createMessageActivityRepository() {
+  return {
+    /** False when the message was logged before (a redelivery) or the chat is not ours. */
+    async log(db: Queryable, message: NewMessage): Promise<boolean> {
+      const { rowCount } = await db.query(
+        `INSERT INTO chat_message_log (message_id, chat_id, sender_id, created_at)
+         SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM chats WHERE id = $2)
+         ON CONFLICT (message_id) DO NOTHING`,
+        [message.messageId, message.chatId, message.senderId, message.createdAt],
+      );
+      return (rowCount ?? 0) > 0;
+    },
+
+    /** Becomes the last message only if newer than the current one (time, then id). */
+    async setLastMessage(db: Queryable, message: NewMessage): Promise<void> {
+      await db.query(
+        `UPDATE chats SET last_message_id = $2, last_message_sender_id = $3,
+           last_message_type = $4, last_message_preview = $5, last_message_at = $6
+         WHERE id = $1
+           AND (last_message_at IS NULL OR (last_message_at, last_message_id) < ($6, $2::uuid))`,
+        [
+          message.chatId,
+          message.messageId,
+          message.senderId,
+          message.type,
+          message.preview,
+          message.createdAt,
+        ],
+      );
+    },
+
+    /**
+     * One more unread message for each recipient who has not already read past it; the chat
+     * moves up in every member's list.
+     */
+    async countDelivery(db: Queryable, message: NewMessage): Promise<void> {
+      await db.query(
+        `UPDATE chat_participants SET
+           unread_count = unread_count + CASE
+             WHEN user_id = ANY($3::uuid[]) AND user_id <> $2
+                  AND (last_read_at IS NULL OR last_read_at < $4) THEN 1 ELSE 0 END,
+           last_activity_at = GREATEST(last_activity_at, $4)
+         WHERE chat_id = $1`,
+        [message.chatId, message.senderId, message.recipientIds, message.createdAt],
+      );
+    },
+
+    /**
+     * A cumulative read up to `readUpTo`: the reader's unread count becomes the number of logged
+     * messages from others after it. An older or repeated read changes nothing.
+     */
+    async markRead(
+      db: Queryable,
+      chatId: string,
+      userId: string,
+      readUpTo: Date,
+    ): Promise<boolean> {
+      const { rowCount } = await db.query(
+        `UPDATE chat_participants p SET
+           last_read_at = $3,
+           unread_count = (
+             SELECT count(*) FROM chat_message_log l
+             WHERE l.chat_id = p.chat_id AND l.created_at > $3 AND l.sender_id <> p.user_id
+           )
+         WHERE p.chat_id = $1 AND p.user_id = $2 AND (p.last_read_at IS NULL OR p.last_read_at < $3)`,
+        [chatId, userId, readUpTo],
+      );
+      return (rowCount ?? 0) > 0;
+    },
+
+    /** A message deleted for everyone no longer shows its text as the chat's preview. */
+    async blankPreview(db: Queryable, chatId: string, messageId: string, preview: string) {
+      await db.query(
+        'UPDATE chats SET last_message_preview = $3 WHERE id = $1 AND last_message_id = $2',
+        [chatId, messageId, preview],
+      );
+    },
+  };
+}
+
+export type MessageActivityRepository = ReturnType<typeof createMessageActivityRepository>;

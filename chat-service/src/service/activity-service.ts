@@ -1,0 +1,63 @@
+import type { EventPayload } from '@wa/pkg/bus';
+import { withTransaction, type PgPool } from '@wa/pkg/db';
+import type { Logger } from '@wa/pkg/log';
+import type { MessageActivityRepository } from '../repository/message-activity-repository.ts';
+import { DELETED_PREVIEW, messagePreview } from './message-preview.ts';
+
+export interface ActivityServiceDeps {
+  pool: PgPool;
+  activity: MessageActivityRepository;
+  log: Logger;
+}
+
+export type ActivityOutcome = 'applied' | 'ignored';
+
+/**
+ * Keeps the chat list's last message and unread counts in step with the message-service's
+ * events. Each handler is idempotent and tolerates any arrival order: a redelivered msg.new is
+ * recognised by its message id in `chat_message_log`, the last message only moves forward in
+ * time, and a read is a watermark that only moves forward too.
+ */
+export function createActivityService({ pool, activity, log }: ActivityServiceDeps) {
+  return {
+    async messageCreated(event: EventPayload<'msg.new'>): Promise<ActivityOutcome> {
+      const message = {
+        messageId: event.message_id,
+        chatId: event.chat_id,
+        senderId: event.sender_id,
+        type: event.type,
+        preview: messagePreview(event.type, event.payload),
+        createdAt: new Date(event.timestamp),
+        recipientIds: event.recipient_ids,
+      };
+      const applied = await withTransaction(pool, async (tx) => {
+        if (!(await activity.log(tx, message))) return false;
+        await activity.setLastMessage(tx, message);
+        await activity.countDelivery(tx, message);
+        return true;
+      });
+      if (!applied)
+        log.debug({ message_id: event.message_id, chat_id: event.chat_id }, 'msg.new skipped');
+      return applied ? 'applied' : 'ignored';
+    },
+
+    /** Only `read` matters here: everything up to that message is read (PRD §7.3). */
+    async statusUpdated(event: EventPayload<'msg.status.updated'>): Promise<ActivityOutcome> {
+      if (event.status !== 'read' || event.user_id === event.sender_id) return 'ignored';
+      const moved = await activity.markRead(
+        pool,
+        event.chat_id,
+        event.user_id,
+        new Date(event.message_timestamp),
+      );
+      return moved ? 'applied' : 'ignored';
+    },
+
+    async messageDeleted(event: EventPayload<'msg.deleted'>): Promise<ActivityOutcome> {
+      await activity.blankPreview(pool, event.chat_id, event.message_id, DELETED_PREVIEW);
+      return 'applied';
+    },
+  };
+}
+
+export type ActivityService = ReturnType<typeof createActivityService>;

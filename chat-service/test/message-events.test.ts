@@ -1,0 +1,222 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventMeta, jetstream, publishEvent, type EventPayload } from '@wa/pkg/bus';
+import { makeGroupChat } from '@wa/pkg/testing';
+import { caller, makeUsers, startChatApp, type ChatHarness } from './helpers.ts';
+
+let h: ChatHarness;
+
+before(async () => {
+  h = await startChatApp({ consumeMessages: true });
+});
+after(async () => {
+  await h.close();
+});
+
+async function groupOf(size = 3) {
+  const [admin, ...members] = await makeUsers(h.pool, size);
+  const chat = await makeGroupChat(h.pool, {
+    createdBy: admin.id,
+    memberIds: members.map((m) => m.id),
+  });
+  // Members joined a moment ago; messages below are "now" or later.
+  await h.pool.query(
+    "UPDATE chat_participants SET last_read_at = NOW() - interval '1 hour' WHERE chat_id = $1",
+    [chat.id],
+  );
+  return { chatId: chat.id, users: [admin, ...members] };
+}
+
+// A minute ahead, so every message is newer than the chats the tests create however slow they are.
+let clock = Date.now() + 60_000;
+/** Strictly increasing message times, so each test controls the order. */
+const nextTime = () => new Date((clock += 1_000)).toISOString();
+
+function newMessage(
+  chatId: string,
+  senderId: string,
+  recipients: string[],
+  overrides: Partial<EventPayload<'msg.new'>> = {},
+): EventPayload<'msg.new'> {
+  const timestamp = nextTime();
+  return {
+    ...eventMeta(),
+    timestamp,
+    message_id: randomUUID(),
+    chat_id: chatId,
+    sender_id: senderId,
+    type: 'text',
+    payload: { body: 'hello there' },
+    recipient_ids: recipients,
+    ...overrides,
+  };
+}
+
+const publish = <S extends 'msg.new' | 'msg.status.updated' | 'msg.deleted'>(
+  subject: S,
+  payload: EventPayload<S>,
+) => publishEvent(jetstream(h.nc), subject, payload);
+
+function read(
+  message: EventPayload<'msg.new'>,
+  readerId: string,
+): EventPayload<'msg.status.updated'> {
+  return {
+    ...eventMeta(),
+    message_id: message.message_id,
+    chat_id: message.chat_id,
+    sender_id: message.sender_id,
+    user_id: readerId,
+    status: 'read',
+    message_timestamp: message.timestamp,
+  };
+}
+
+async function unread(chatId: string): Promise<Record<string, number>> {
+  const { rows } = await h.pool.query<{ user_id: string; unread_count: number }>(
+    'SELECT user_id, unread_count FROM chat_participants WHERE chat_id = $1',
+    [chatId],
+  );
+  return Object.fromEntries(rows.map((r) => [r.user_id, r.unread_count]));
+}
+
+async function lastMessageId(chatId: string): Promise<string | null> {
+  const { rows } = await h.pool.query<{ last_message_id: string | null }>(
+    'SELECT last_message_id FROM chats WHERE id = $1',
+    [chatId],
+  );
+  return rows[0].last_message_id;
+}
+
+async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+test('msg.new sets the last message and counts it unread for each recipient', async () => {
+  const { chatId, users } = await groupOf();
+  const [alice, bob, carol] = users;
+  const message = newMessage(chatId, alice.id, [bob.id, carol.id], {
+    payload: { body: 'x'.repeat(150) },
+  });
+  await publish('msg.new', message);
+  await eventually(
+    async () => (await lastMessageId(chatId)) === message.message_id,
+    'last message',
+  );
+  assert.deepEqual(await unread(chatId), { [alice.id]: 0, [bob.id]: 1, [carol.id]: 1 });
+
+  const list = await caller(h, bob).get('/api/v1/chats?limit=1');
+  assert.equal(list.body.data.chats[0].chat_id, chatId, 'the chat moved to the top');
+  const summary = list.body.data.chats[0];
+  assert.equal(summary.unread_count, 1);
+  assert.equal(summary.last_message.message_id, message.message_id);
+  assert.equal(summary.last_message.sender_id, alice.id);
+  assert.equal(summary.last_message.type, 'text');
+  assert.equal(summary.last_message.timestamp, message.timestamp);
+  assert.equal([...summary.last_message.preview].length, 100);
+  assert.equal(summary.updated_at, message.timestamp);
+});
+
+test('a redelivered msg.new (same message, new event id) is counted once', async () => {
+  const { chatId, users } = await groupOf();
+  const [alice, bob, carol] = users;
+  const message = newMessage(chatId, alice.id, [bob.id, carol.id]);
+  await publish('msg.new', message);
+  await publish('msg.new', { ...message, ...eventMeta(), timestamp: message.timestamp });
+  const marker = newMessage(chatId, alice.id, [bob.id]);
+  await publish('msg.new', marker);
+  await eventually(async () => (await lastMessageId(chatId)) === marker.message_id, 'marker');
+  assert.deepEqual(await unread(chatId), { [alice.id]: 0, [bob.id]: 2, [carol.id]: 1 });
+});
+
+test('an older message arriving late counts as unread but does not replace the last message', async () => {
+  const { chatId, users } = await groupOf();
+  const [alice, bob] = users;
+  const older = newMessage(chatId, alice.id, [bob.id]);
+  const newer = newMessage(chatId, alice.id, [bob.id], {
+    type: 'image',
+    payload: { media_id: randomUUID() },
+  });
+  await publish('msg.new', newer);
+  await publish('msg.new', older);
+  await eventually(async () => (await unread(chatId))[bob.id] === 2, 'two unread');
+  const { rows } = await h.pool.query(
+    'SELECT last_message_id, last_message_preview, last_message_type FROM chats WHERE id = $1',
+    [chatId],
+  );
+  assert.deepEqual(rows[0], {
+    last_message_id: newer.message_id,
+    last_message_preview: '📷 Photo',
+    last_message_type: 'image',
+  });
+});
+
+test('a read recounts the reader’s unread messages after it; an older read changes nothing', async () => {
+  const { chatId, users } = await groupOf();
+  const [alice, bob, carol] = users;
+  const messages = [
+    newMessage(chatId, alice.id, [bob.id, carol.id]),
+    newMessage(chatId, carol.id, [alice.id, bob.id]),
+    newMessage(chatId, alice.id, [bob.id, carol.id]),
+    newMessage(chatId, bob.id, [alice.id, carol.id]),
+  ];
+  for (const message of messages) await publish('msg.new', message);
+  await eventually(
+    async () => (await lastMessageId(chatId)) === messages[3].message_id,
+    'all four',
+  );
+  assert.deepEqual(await unread(chatId), { [alice.id]: 2, [bob.id]: 3, [carol.id]: 3 });
+
+  await publish('msg.status.updated', read(messages[1], bob.id));
+  await eventually(async () => (await unread(chatId))[bob.id] === 1, 'bob read up to #2');
+  await publish('msg.status.updated', read(messages[3], carol.id));
+  await eventually(async () => (await unread(chatId))[carol.id] === 0, 'carol read all');
+  await publish('msg.status.updated', read(messages[0], carol.id));
+  await publish('msg.status.updated', { ...read(messages[3], alice.id), status: 'delivered' });
+  const marker = newMessage(chatId, alice.id, [bob.id, carol.id]);
+  await publish('msg.new', marker);
+  await eventually(async () => (await lastMessageId(chatId)) === marker.message_id, 'marker');
+  assert.deepEqual(await unread(chatId), { [alice.id]: 2, [bob.id]: 2, [carol.id]: 1 });
+
+  const detail = await caller(h, carol).get(`/api/v1/chats/${chatId}`);
+  assert.equal(detail.body.data.unread_count, 1);
+});
+
+test('a message read before its msg.new arrives is not counted unread', async () => {
+  const { chatId, users } = await groupOf();
+  const [alice, bob] = users;
+  const message = newMessage(chatId, alice.id, [bob.id]);
+  await publish('msg.status.updated', read(message, bob.id));
+  await publish('msg.new', message);
+  await eventually(async () => (await lastMessageId(chatId)) === message.message_id, 'message');
+  assert.equal((await unread(chatId))[bob.id], 0);
+});
+
+test('deleting the last message for everyone blanks its preview', async () => {
+  const { chatId, users } = await groupOf();
+  const [alice, bob] = users;
+  const message = newMessage(chatId, alice.id, [bob.id]);
+  await publish('msg.new', message);
+  await publish('msg.deleted', { ...eventMeta(), message_id: message.message_id, chat_id: chatId });
+  await eventually(async () => {
+    const { rows } = await h.pool.query('SELECT last_message_preview FROM chats WHERE id = $1', [
+      chatId,
+    ]);
+    return rows[0].last_message_preview === '🚫 This message was deleted';
+  }, 'blank preview');
+});
+
+test('a message for a chat this service does not know is skipped, and the next one still lands', async () => {
+  const { chatId, users } = await groupOf();
+  const [alice, bob] = users;
+  await publish('msg.new', newMessage(randomUUID(), alice.id, [bob.id]));
+  const message = newMessage(chatId, alice.id, [bob.id]);
+  await publish('msg.new', message);
+  await eventually(async () => (await lastMessageId(chatId)) === message.message_id, 'message');
+});

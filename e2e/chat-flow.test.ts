@@ -1,0 +1,357 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  connectNats,
+  eventMeta,
+  jetstream,
+  jetstreamManager,
+  publishEvent,
+  type NatsConnection,
+} from '@wa/pkg/bus';
+import { createPgPool, type PgPool } from '@wa/pkg/db';
+import {
+  captureEvents,
+  makeUser,
+  randomPhone,
+  testLogger,
+  testStores,
+  type EventCapture,
+} from '@wa/pkg/testing';
+import { freePort, startService, type RunningService } from './support/stack.ts';
+
+const JWT_SECRET = 'e2e-secret-for-the-chat-flow-test';
+const CONSUMER = `chat-e2e-${randomUUID()}`;
+let gateway = '';
+let pool: PgPool;
+let nc: NatsConnection;
+let chatEvents: EventCapture;
+const services: RunningService[] = [];
+
+interface Envelope {
+  success: boolean;
+  data: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- shapes differ per route
+  error: { code: string; message: string; details?: { field?: string }[] } | null;
+  meta: { request_id: string };
+}
+
+interface Session {
+  id: string;
+  token: string;
+}
+
+interface ChatSummary {
+  chat_id: string;
+  participant: { id: string; display_name: string } | null;
+}
+
+before(async () => {
+  const ports = await Promise.all(Array.from({ length: 8 }, () => freePort()));
+  const [authHttp, authGrpc, userHttp, userGrpc, chatHttp, chatGrpc, gatewayHttp, closed] = ports;
+  const stores = { DATABASE_URL: testStores.databaseUrl, REDIS_URL: testStores.redisUrl };
+  const started = await Promise.all([
+    startService('auth-service', authHttp, {
+      ...stores,
+      GRPC_PORT: String(authGrpc),
+      JWT_SECRET,
+      OTP_FIXED_CODE: '123456',
+      BCRYPT_ROUNDS: '4',
+    }),
+    startService('user-service', userHttp, {
+      ...stores,
+      GRPC_PORT: String(userGrpc),
+      DATABASE_POOL_MAX: '4',
+    }),
+    startService('chat-service', chatHttp, {
+      DATABASE_URL: testStores.databaseUrl,
+      DATABASE_POOL_MAX: '4',
+      GRPC_PORT: String(chatGrpc),
+      NATS_URL: testStores.natsUrl,
+      NATS_CONSUMER_NAME: CONSUMER,
+      NATS_CONSUMER_INACTIVE_SECONDS: '60',
+      USER_GRPC_ADDR: `127.0.0.1:${userGrpc}`,
+    }),
+  ]);
+  services.push(...started);
+  const down = `http://127.0.0.1:${closed}`;
+  services.push(
+    await startService('api-gateway', gatewayHttp, {
+      REDIS_URL: testStores.redisUrl,
+      AUTH_GRPC_ADDR: `127.0.0.1:${authGrpc}`,
+      AUTH_SERVICE_URL: `http://127.0.0.1:${authHttp}`,
+      USER_SERVICE_URL: `http://127.0.0.1:${userHttp}`,
+      CHAT_SERVICE_URL: `http://127.0.0.1:${chatHttp}`,
+      MESSAGE_SERVICE_URL: down,
+      MEDIA_SERVICE_URL: down,
+      WEBSOCKET_SERVICE_URL: down,
+      NOTIFICATION_SERVICE_URL: down,
+      RATE_LIMIT_IP_PER_MINUTE: '100000',
+      RATE_LIMIT_USER_PER_MINUTE: '100000',
+    }),
+  );
+  gateway = `http://127.0.0.1:${gatewayHttp}`;
+  pool = createPgPool({ url: testStores.databaseUrl, max: 3, log: testLogger() });
+  nc = await connectNats({ url: testStores.natsUrl, name: 'chat-e2e', log: testLogger() });
+  chatEvents = await captureEvents(nc, 'CHATS', '>');
+});
+
+after(async () => {
+  for (const service of services.reverse()) await service.stop();
+  await chatEvents.stop();
+  await (await jetstreamManager(nc)).consumers.delete('MESSAGES', CONSUMER).catch(() => false);
+  await nc.close();
+  await pool.end();
+});
+
+async function call(session: Session | undefined, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${gateway}${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(session ? { authorization: `Bearer ${session.token}` } : {}),
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: response.status, body: (await response.json()) as Envelope };
+}
+
+async function login(displayName: string): Promise<Session> {
+  const phone = randomPhone();
+  assert.equal((await call(undefined, 'POST', '/api/v1/auth/request-otp', { phone })).status, 200);
+  const verified = await call(undefined, 'POST', '/api/v1/auth/verify-otp', {
+    phone,
+    otp: '123456',
+  });
+  assert.equal(verified.status, 200, JSON.stringify(verified.body));
+  const session = {
+    id: verified.body.data.user.id as string,
+    token: verified.body.data.access_token,
+  };
+  const named = await call(session, 'PATCH', '/api/v1/users/me', { display_name: displayName });
+  assert.equal(named.status, 200, JSON.stringify(named.body));
+  return session;
+}
+
+function refused(res: { status: number; body: Envelope }, status: number, code: string) {
+  assert.equal(res.status, status, JSON.stringify(res.body));
+  assert.equal(res.body.success, false);
+  assert.equal(res.body.data, null);
+  assert.equal(res.body.error?.code, code);
+  assert.ok(res.body.error?.message);
+  assert.ok(res.body.meta.request_id);
+}
+
+async function groupWith(admin: Session, members: Session[], name = 'Family') {
+  const res = await call(admin, 'POST', '/api/v1/chats', {
+    type: 'group',
+    name,
+    participant_ids: members.map((m) => m.id),
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.data.chat_id as string;
+}
+
+describe('chats through the gateway', () => {
+  let alice: Session;
+  let bob: Session;
+  let carol: Session;
+  let dave: Session;
+
+  before(async () => {
+    [alice, bob, carol, dave] = await Promise.all(
+      ['Alice', 'Bob', 'Carol', 'Dave'].map((name) => login(name)),
+    );
+  });
+
+  test('simultaneous direct-chat creation from both sides yields one chat', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        i % 2
+          ? call(alice, 'POST', '/api/v1/chats', { type: 'direct', participant_id: bob.id })
+          : call(bob, 'POST', '/api/v1/chats', { type: 'direct', participant_id: alice.id }),
+      ),
+    );
+    assert.equal(results.filter((r) => r.status === 201).length, 1);
+    assert.equal(results.filter((r) => r.status === 200).length, 9);
+    const ids = new Set(results.map((r) => r.body.data.chat_id as string));
+    assert.equal(ids.size, 1);
+    const [chatId] = ids;
+    await chatEvents.waitFor('chat.created', (e) => e.chat_id === chatId);
+    await sleep(200);
+    assert.equal(
+      chatEvents.events.filter((e) => e.subject === 'chat.created' && e.payload.chat_id === chatId)
+        .length,
+      1,
+    );
+
+    const list = await call(alice, 'GET', '/api/v1/chats');
+    const chats = list.body.data.chats as ChatSummary[];
+    const summary = chats.find((c) => c.chat_id === chatId);
+    assert.equal(summary?.participant?.id, bob.id);
+    assert.equal(summary?.participant?.display_name, 'Bob', 'profile from the user-service');
+  });
+
+  test('a message event shows up as last message and unread count in the list', async () => {
+    const chatId = await groupWith(alice, [bob, carol], 'News');
+    const message = {
+      ...eventMeta(new Date(Date.now() + 60_000)),
+      message_id: randomUUID(),
+      chat_id: chatId,
+      sender_id: alice.id,
+      type: 'text' as const,
+      payload: { body: 'Dinner at eight?' },
+      recipient_ids: [bob.id, carol.id],
+    };
+    await publishEvent(jetstream(nc), 'msg.new', message);
+    let top: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- response JSON
+    for (let i = 0; i < 100 && top?.last_message?.message_id !== message.message_id; i++) {
+      await sleep(50);
+      top = (await call(bob, 'GET', '/api/v1/chats?limit=1')).body.data.chats[0];
+    }
+    assert.equal(top.chat_id, chatId);
+    assert.equal(top.last_message.preview, 'Dinner at eight?');
+    assert.equal(top.unread_count, 1);
+    assert.equal(top.name, 'News');
+  });
+
+  test('every admin-only operation is refused to a member with 403', async () => {
+    const chatId = await groupWith(alice, [bob, carol]);
+    const base = `/api/v1/chats/${chatId}`;
+    refused(await call(bob, 'PATCH', base, { name: 'Mine now' }), 403, 'FORBIDDEN');
+    refused(await call(bob, 'PATCH', base, { is_admin_only: true }), 403, 'FORBIDDEN');
+    refused(
+      await call(bob, 'POST', `${base}/participants`, { user_ids: [dave.id] }),
+      403,
+      'FORBIDDEN',
+    );
+    refused(await call(bob, 'DELETE', `${base}/participants/${carol.id}`), 403, 'FORBIDDEN');
+    refused(
+      await call(bob, 'PATCH', `${base}/participants/${carol.id}/role`, { role: 'admin' }),
+      403,
+      'FORBIDDEN',
+    );
+    refused(
+      await call(bob, 'PATCH', `${base}/participants/${alice.id}/role`, { role: 'member' }),
+      403,
+      'FORBIDDEN',
+    );
+    // A member may still mute and leave.
+    assert.equal((await call(bob, 'PATCH', `${base}/mute`, { is_muted: true })).status, 200);
+    assert.equal((await call(bob, 'DELETE', `${base}/participants/${bob.id}`)).status, 200);
+  });
+
+  test('a non-member can neither read nor change a chat, and cannot tell it exists', async () => {
+    const chatId = await groupWith(alice, [bob, carol]);
+    const base = `/api/v1/chats/${chatId}`;
+    const missing = `/api/v1/chats/${randomUUID()}`;
+    for (const path of [base, missing]) {
+      refused(await call(dave, 'GET', path), 404, 'NOT_FOUND');
+      refused(await call(dave, 'PATCH', path, { name: 'x' }), 404, 'NOT_FOUND');
+      refused(await call(dave, 'PATCH', `${path}/mute`, { is_muted: true }), 404, 'NOT_FOUND');
+      refused(
+        await call(dave, 'POST', `${path}/participants`, { user_ids: [dave.id] }),
+        404,
+        'NOT_FOUND',
+      );
+      refused(await call(dave, 'DELETE', `${path}/participants/${dave.id}`), 404, 'NOT_FOUND');
+      refused(
+        await call(dave, 'PATCH', `${path}/participants/${dave.id}/role`, { role: 'admin' }),
+        404,
+        'NOT_FOUND',
+      );
+    }
+    const list = await call(dave, 'GET', '/api/v1/chats?limit=100');
+    assert.ok(!(list.body.data.chats as ChatSummary[]).some((c) => c.chat_id === chatId));
+  });
+
+  test('the last admin can neither leave nor be demoted until another admin exists', async () => {
+    const chatId = await groupWith(alice, [bob, carol]);
+    const base = `/api/v1/chats/${chatId}`;
+    refused(await call(alice, 'DELETE', `${base}/participants/${alice.id}`), 409, 'CONFLICT');
+    refused(
+      await call(alice, 'PATCH', `${base}/participants/${alice.id}/role`, { role: 'member' }),
+      409,
+      'CONFLICT',
+    );
+    const promoted = await call(alice, 'PATCH', `${base}/participants/${bob.id}/role`, {
+      role: 'admin',
+    });
+    assert.equal(promoted.status, 200);
+    assert.equal((await call(alice, 'DELETE', `${base}/participants/${alice.id}`)).status, 200);
+    refused(
+      await call(bob, 'PATCH', `${base}/participants/${bob.id}/role`, { role: 'member' }),
+      409,
+      'CONFLICT',
+    );
+    const removed = await chatEvents.waitFor(
+      'group.member.removed',
+      (e) => e.chat_id === chatId && e.user_id === alice.id,
+    );
+    assert.equal(removed.removed_by, alice.id);
+  });
+
+  test('the 257th member is refused with 409', async () => {
+    const chatId = await groupWith(alice, [bob, carol]);
+    const extra = await Promise.all(Array.from({ length: 254 }, () => makeUser(pool)));
+    const added = await call(alice, 'POST', `/api/v1/chats/${chatId}/participants`, {
+      user_ids: extra.slice(0, 253).map((u) => u.id),
+    });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+    assert.equal(added.body.data.participant_count, 256);
+    refused(
+      await call(alice, 'POST', `/api/v1/chats/${chatId}/participants`, {
+        user_ids: [extra[253].id],
+      }),
+      409,
+      'CONFLICT',
+    );
+    const detail = await call(bob, 'GET', `/api/v1/chats/${chatId}`);
+    assert.equal(detail.body.data.participants.length, 256);
+  });
+
+  test('bad input on every route is a 400 envelope', async () => {
+    const chatId = await groupWith(alice, [bob, carol]);
+    const base = `/api/v1/chats/${chatId}`;
+    const cases: [string, string, unknown][] = [
+      ['POST', '/api/v1/chats', '{"type":'],
+      ['POST', '/api/v1/chats', { type: 'direct', participant_id: 'nope' }],
+      ['POST', '/api/v1/chats', { type: 'direct', participant_id: alice.id }],
+      ['POST', '/api/v1/chats', { type: 'group', name: '', participant_ids: [bob.id, carol.id] }],
+      ['POST', '/api/v1/chats', { type: 'group', name: 'G', participant_ids: [bob.id] }],
+      [
+        'POST',
+        '/api/v1/chats',
+        { type: 'group', name: 'G', participant_ids: [bob.id, carol.id], x: 1 },
+      ],
+      ['GET', '/api/v1/chats?limit=0', undefined],
+      ['GET', '/api/v1/chats?cursor=garbage', undefined],
+      ['GET', '/api/v1/chats/not-a-uuid', undefined],
+      ['PATCH', base, { description: 'd'.repeat(513) }],
+      ['PATCH', base, {}],
+      ['PATCH', '/api/v1/chats/123', { name: 'x' }],
+      ['PATCH', `${base}/mute`, { is_muted: true, mute_until: '2001-01-01T00:00:00Z' }],
+      ['PATCH', `${base}/mute`, { is_muted: 'no' }],
+      ['POST', `${base}/participants`, { user_ids: [] }],
+      ['POST', `${base}/participants`, { user_ids: ['x'] }],
+      ['DELETE', `${base}/participants/not-a-uuid`, undefined],
+      ['PATCH', `${base}/participants/${bob.id}/role`, { role: 'owner' }],
+      ['PATCH', `${base}/participants/not-a-uuid/role`, { role: 'admin' }],
+    ];
+    for (const [method, path, body] of cases) {
+      const res = await call(alice, method, path, body);
+      assert.equal(res.status, 400, `${method} ${path} ${JSON.stringify(body)}: ${res.status}`);
+      refused(res, 400, 'VALIDATION_ERROR');
+    }
+    refused(
+      await call(alice, 'POST', '/api/v1/chats', { type: 'direct', participant_id: randomUUID() }),
+      404,
+      'NOT_FOUND',
+    );
+  });
+
+  test('requests without a valid token never reach the chat-service', async () => {
+    refused(await call(undefined, 'GET', '/api/v1/chats'), 401, 'UNAUTHORIZED');
+  });
+});

@@ -1,0 +1,311 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomInt, randomUUID } from 'node:crypto';
+import { UserService, createGrpcClient, type Client } from '@wa/pkg/grpc';
+import { randomPhone, testStores } from '@wa/pkg/testing';
+import { freePort, startService, type RunningService } from './support/stack.ts';
+
+const JWT_SECRET = 'e2e-secret-for-the-user-flow-test';
+let gateway = '';
+let userRpc: Client<typeof UserService>;
+const services: RunningService[] = [];
+
+interface Envelope {
+  success: boolean;
+  data: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- shapes differ per route
+  error: { code: string; message: string; details?: { field?: string }[] } | null;
+  meta: { request_id: string };
+}
+
+interface Session {
+  id: string;
+  phone: string;
+  token: string;
+}
+
+before(async () => {
+  const [authHttp, authGrpc, userHttp, userGrpc, gatewayHttp, closedPort] = await Promise.all(
+    Array.from({ length: 6 }, () => freePort()),
+  );
+  const stores = { DATABASE_URL: testStores.databaseUrl, REDIS_URL: testStores.redisUrl };
+  const [auth, user] = await Promise.all([
+    startService('auth-service', authHttp, {
+      ...stores,
+      GRPC_PORT: String(authGrpc),
+      JWT_SECRET,
+      OTP_FIXED_CODE: '123456',
+      BCRYPT_ROUNDS: '4',
+    }),
+    startService('user-service', userHttp, { ...stores, GRPC_PORT: String(userGrpc) }),
+  ]);
+  services.push(auth, user);
+  const down = `http://127.0.0.1:${closedPort}`;
+  services.push(
+    await startService('api-gateway', gatewayHttp, {
+      REDIS_URL: testStores.redisUrl,
+      AUTH_GRPC_ADDR: `127.0.0.1:${authGrpc}`,
+      AUTH_SERVICE_URL: `http://127.0.0.1:${authHttp}`,
+      USER_SERVICE_URL: `http://127.0.0.1:${userHttp}`,
+      CHAT_SERVICE_URL: down,
+      MESSAGE_SERVICE_URL: down,
+      MEDIA_SERVICE_URL: down,
+      WEBSOCKET_SERVICE_URL: down,
+      NOTIFICATION_SERVICE_URL: down,
+      RATE_LIMIT_IP_PER_MINUTE: '100000',
+      RATE_LIMIT_USER_PER_MINUTE: '100000',
+    }),
+  );
+  gateway = `http://127.0.0.1:${gatewayHttp}`;
+  userRpc = createGrpcClient(UserService, { address: `127.0.0.1:${userGrpc}` });
+});
+
+after(async () => {
+  for (const service of services.reverse()) await service.stop();
+});
+
+async function call(
+  session: Session | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const response = await fetch(`${gateway}${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(session ? { authorization: `Bearer ${session.token}` } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: response.status, body: (await response.json()) as Envelope };
+}
+
+function expectOk(res: { status: number; body: Envelope }) {
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(res.body.success, true);
+  return res.body.data as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- shapes differ per route
+}
+
+function expectError(res: { status: number; body: Envelope }, status: number, code: string) {
+  assert.equal(res.status, status, JSON.stringify(res.body));
+  assert.equal(res.body.success, false);
+  assert.equal(res.body.error?.code, code);
+  assert.ok(res.body.error?.message);
+}
+
+/** Logs a new user in through the gateway with the mock provider's fixed code. */
+async function login(): Promise<Session> {
+  const phone = randomPhone();
+  expectOk(await call(undefined, 'POST', '/api/v1/auth/request-otp', { phone }));
+  const data = expectOk(
+    await call(undefined, 'POST', '/api/v1/auth/verify-otp', { phone, otp: '123456' }),
+  );
+  return { id: data.user.id, phone, token: data.access_token };
+}
+
+describe('profiles through the gateway', () => {
+  test('the user auth created on first login is the one /users/me returns and updates', async () => {
+    const me = await login();
+    const profile = expectOk(await call(me, 'GET', '/api/v1/users/me'));
+    assert.equal(profile.id, me.id);
+    assert.equal(profile.phone, me.phone);
+    const updated = expectOk(
+      await call(me, 'PATCH', '/api/v1/users/me', {
+        display_name: 'E2E Alice',
+        avatar_url: 'https://cdn.example.com/alice.jpg',
+      }),
+    );
+    assert.equal(updated.display_name, 'E2E Alice');
+    assert.equal(updated.status_text, profile.status_text);
+  });
+
+  test('a forged X-User-Id cannot change another user’s profile, settings or tokens', async () => {
+    const [me, victim] = await Promise.all([login(), login()]);
+    const forged = { 'x-user-id': victim.id, 'x-user-phone': victim.phone };
+    expectOk(await call(me, 'PATCH', '/api/v1/users/me', { display_name: 'Mine' }, forged));
+    expectOk(await call(me, 'PUT', '/api/v1/users/me/privacy', { about: 'nobody' }, forged));
+    const token = `fcm-${randomUUID()}`;
+    expectOk(await call(victim, 'PUT', '/api/v1/users/me/fcm-token', { token }));
+    const deleted = expectOk(
+      await call(me, 'DELETE', '/api/v1/users/me/fcm-token', { token }, forged),
+    );
+    assert.equal(deleted.deleted, false);
+
+    const victimProfile = expectOk(await call(victim, 'GET', '/api/v1/users/me'));
+    assert.notEqual(victimProfile.display_name, 'Mine');
+    assert.equal(expectOk(await call(victim, 'GET', '/api/v1/users/me/privacy')).about, 'everyone');
+    assert.equal(expectOk(await call(me, 'GET', '/api/v1/users/me')).display_name, 'Mine');
+    assert.equal(
+      expectOk(await call(victim, 'DELETE', '/api/v1/users/me/fcm-token', { token })).deleted,
+      true,
+    );
+    expectError(
+      await call(me, 'PATCH', `/api/v1/users/${victim.id}`, { display_name: 'x' }),
+      404,
+      'NOT_FOUND',
+    );
+  });
+
+  test('without a token every user route is 401 at the gateway', async () => {
+    expectError(await call(undefined, 'GET', '/api/v1/users/me'), 401, 'UNAUTHORIZED');
+    expectError(
+      await call(undefined, 'GET', '/api/v1/users/me', undefined, { 'x-user-id': randomUUID() }),
+      401,
+      'UNAUTHORIZED',
+    );
+  });
+});
+
+describe('privacy matrix through the gateway', () => {
+  const settings = ['everyone', 'contacts', 'nobody'] as const;
+  for (const setting of settings) {
+    test(`${setting}: contact, non-contact and blocked viewers`, async () => {
+      const [owner, contact, stranger, blocked] = await Promise.all([
+        login(),
+        login(),
+        login(),
+        login(),
+      ]);
+      expectOk(
+        await call(owner, 'PATCH', '/api/v1/users/me', {
+          avatar_url: 'https://cdn.example.com/owner.jpg',
+          status_text: 'Owner about',
+        }),
+      );
+      expectOk(
+        await call(owner, 'POST', '/api/v1/users/contacts/sync', {
+          phone_numbers: [contact.phone, blocked.phone],
+        }),
+      );
+      expectOk(await call(owner, 'POST', `/api/v1/users/${blocked.id}/block`));
+      expectOk(
+        await call(owner, 'PUT', '/api/v1/users/me/privacy', {
+          last_seen: setting,
+          profile_photo: setting,
+          about: setting,
+        }),
+      );
+      await userRpc.setPresence({ userId: owner.id, instanceId: 'e2e-ws', online: true });
+      await userRpc.setPresence({ userId: owner.id, instanceId: 'e2e-ws', online: false });
+
+      const expected = {
+        contact: setting !== 'nobody',
+        stranger: setting === 'everyone',
+        blocked: false,
+      };
+      for (const [name, viewer] of [
+        ['contact', contact],
+        ['stranger', stranger],
+        ['blocked', blocked],
+      ] as const) {
+        const shown = expected[name];
+        const profile = expectOk(await call(viewer, 'GET', `/api/v1/users/${owner.id}`));
+        assert.equal(profile.avatar_url, shown ? 'https://cdn.example.com/owner.jpg' : '', name);
+        assert.equal(profile.status_text, shown ? 'Owner about' : '', name);
+        const presence = expectOk(await call(viewer, 'GET', `/api/v1/users/${owner.id}/presence`));
+        assert.equal(presence.last_seen !== null, shown, name);
+      }
+    });
+  }
+});
+
+describe('contacts and blocking through the gateway', () => {
+  test('sync returns registered users only and reports malformed numbers', async () => {
+    const [me, friend] = await Promise.all([login(), login()]);
+    // +49 160: a range no test or seed registers (randomPhone uses +49 151).
+    const unregistered = `+49160${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
+    const data = expectOk(
+      await call(me, 'POST', '/api/v1/users/contacts/sync', {
+        phone_numbers: [friend.phone, unregistered, 'call me maybe'],
+      }),
+    );
+    assert.deepEqual(
+      (data.registered_users as { user_id: string }[]).map((u) => u.user_id),
+      [friend.id],
+    );
+    assert.deepEqual(data.invalid_numbers, ['call me maybe']);
+  });
+
+  test('block is idempotent and hides presence from the blocked user (addenda E)', async () => {
+    const [me, other] = await Promise.all([login(), login()]);
+    await userRpc.setPresence({ userId: me.id, instanceId: 'e2e-ws', online: true });
+    assert.equal(
+      expectOk(await call(other, 'GET', `/api/v1/users/${me.id}/presence`)).online,
+      true,
+    );
+    for (let i = 0; i < 2; i++) {
+      assert.equal(
+        expectOk(await call(me, 'POST', `/api/v1/users/${other.id}/block`)).blocked,
+        true,
+      );
+    }
+    assert.equal(
+      expectOk(await call(other, 'GET', `/api/v1/users/${me.id}/presence`)).online,
+      false,
+    );
+    assert.equal(
+      (await userRpc.checkBlocked({ blockerId: me.id, blockedId: other.id })).blocked,
+      true,
+    );
+    for (let i = 0; i < 2; i++) {
+      assert.equal(
+        expectOk(await call(me, 'DELETE', `/api/v1/users/${other.id}/block`)).blocked,
+        false,
+      );
+    }
+    await userRpc.setPresence({ userId: me.id, instanceId: 'e2e-ws', online: false });
+  });
+});
+
+describe('bad input on every route answers a clear 4xx envelope', () => {
+  const id = randomUUID();
+  const cases: [string, string, unknown, number, string][] = [
+    ['PATCH', '/api/v1/users/me', { nickname: 'x' }, 400, 'VALIDATION_ERROR'],
+    ['PATCH', '/api/v1/users/me', '{"display_name":', 400, 'VALIDATION_ERROR'],
+    ['PATCH', '/api/v1/users/me', { avatar_url: 'javascript:alert(1)' }, 400, 'VALIDATION_ERROR'],
+    ['GET', '/api/v1/users/not-a-uuid', undefined, 400, 'VALIDATION_ERROR'],
+    ['GET', `/api/v1/users/${id}`, undefined, 404, 'NOT_FOUND'],
+    ['GET', '/api/v1/users/me/privacy?verbose=1', undefined, 400, 'VALIDATION_ERROR'],
+    ['PUT', '/api/v1/users/me/privacy', { last_seen: 'friends' }, 400, 'VALIDATION_ERROR'],
+    ['POST', '/api/v1/users/contacts/sync', { phone_numbers: [] }, 400, 'VALIDATION_ERROR'],
+    [
+      'POST',
+      '/api/v1/users/contacts/sync',
+      { phone_numbers: Array.from({ length: 5_001 }, () => '+4915100000000') },
+      400,
+      'VALIDATION_ERROR',
+    ],
+    ['POST', `/api/v1/users/${id}/block`, undefined, 404, 'NOT_FOUND'],
+    ['DELETE', '/api/v1/users/xyz/block', undefined, 400, 'VALIDATION_ERROR'],
+    ['GET', '/api/v1/users/123/presence', undefined, 400, 'VALIDATION_ERROR'],
+    [
+      'PUT',
+      '/api/v1/users/me/fcm-token',
+      { token: 'a', platform: 'symbian' },
+      400,
+      'VALIDATION_ERROR',
+    ],
+    ['DELETE', '/api/v1/users/me/fcm-token', {}, 400, 'VALIDATION_ERROR'],
+  ];
+  for (const [method, path, body, status, code] of cases) {
+    test(`${method} ${path.slice(0, 60)} ${typeof body === 'string' ? '(malformed JSON) ' : ''}→ ${status}`, async () => {
+      const me = await login();
+      expectError(await call(me, method, path, body), status, code);
+    });
+  }
+
+  test('blocking yourself is 400', async () => {
+    const me = await login();
+    expectError(await call(me, 'POST', `/api/v1/users/${me.id}/block`), 400, 'VALIDATION_ERROR');
+  });
+});
+
+test('gateway /health reports the user-service up', async () => {
+  const res = await fetch(`${gateway}/health`);
+  const body = (await res.json()) as Envelope;
+  assert.equal(res.status, 200, JSON.stringify(body));
+  assert.match(JSON.stringify(body.data), /user-service/);
+});

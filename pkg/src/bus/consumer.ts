@@ -1,0 +1,220 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  type ConsumerConfig,
+  type ConsumerInfo,
+  type ConsumerMessages,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from '../log/index.ts';
+import {
+  EventValidationError,
+  assertEvent,
+  type EventPayload,
+  type EventSubject,
+} from './events.ts';
+
+/** One received event, discriminated by subject so a `switch` narrows the payload. */
+export type ReceivedEvent<S extends EventSubject> = {
+  [K in S]: { subject: K; payload: EventPayload<K>; redelivered: boolean; deliveries: number };
+}[S];
+
+export interface ConsumeEventsSettings<S extends EventSubject> {
+  nc: NatsConnection;
+  stream: string;
+  /** Shared by every instance of the consuming service (addenda C). */
+  durable: string;
+  subjects: readonly S[];
+  /** Resolves when the event is handled (it is then acked); throws to have it redelivered later. */
+  handle: (event: ReceivedEvent<S>) => Promise<void>;
+  log: Logger;
+  /** Messages buffered per pull (default 10: a small buffer shares the load evenly between instances). */
+  maxMessages?: number;
+  /** Redelivery delay after the n-th failed delivery (default 1 s doubling up to 60 s). */
+  retryDelayMs?: (deliveries: number) => number;
+  /** Lets the server delete the consumer after this long without a client (tests); default never. */
+  inactiveThresholdMs?: number;
+}
+
+export interface EventConsumer {
+  /** Stops pulling, hands back what is buffered, and waits for the event in hand to finish. */
+  stop(): Promise<void>;
+}
+
+const NS_PER_MS = 1_000_000;
+
+export const defaultRetryDelayMs = (deliveries: number): number =>
+  Math.min(1_000 * 2 ** Math.max(0, deliveries - 1), 60_000);
+
+/** nats-server understands `filter_subjects` (several subjects per consumer) from 2.10 on. */
+function supportsMultipleFilters(nc: NatsConnection): boolean {
+  const [major = 0, minor = 0] = (nc.info?.version ?? '0.0.0').split('.').map(Number);
+  return major > 2 || (major === 2 && minor >= 10);
+}
+
+function filterFor(
+  nc: NatsConnection,
+  subjects: readonly string[],
+): Pick<ConsumerConfig, 'filter_subject' | 'filter_subjects'> {
+  if (subjects.length === 1) return { filter_subject: subjects[0] };
+  // An older server gets the whole stream; events of other subjects are acked unhandled.
+  return supportsMultipleFilters(nc) ? { filter_subjects: [...subjects] } : {};
+}
+
+const sameFilter = (a: Partial<ConsumerConfig>, b: Partial<ConsumerConfig>): boolean =>
+  (a.filter_subject ?? '') === (b.filter_subject ?? '') &&
+  [...(a.filter_subjects ?? [])].sort().join(' ') ===
+    [...(b.filter_subjects ?? [])].sort().join(' ');
+
+/**
+ * A handler takes milliseconds; an instance that dies holding messages gives them back to the
+ * others after this long.
+ */
+const ACK_WAIT_NS = 10_000 * NS_PER_MS;
+
+/** Creates the durable consumer, or brings an existing one to the wanted subjects and ack wait. */
+async function ensureConsumer(
+  jsm: JetStreamManager,
+  nc: NatsConnection,
+  settings: Pick<
+    ConsumeEventsSettings<EventSubject>,
+    'stream' | 'durable' | 'subjects' | 'log' | 'inactiveThresholdMs'
+  >,
+): Promise<void> {
+  const { stream, durable, log } = settings;
+  const filter = filterFor(nc, settings.subjects);
+  let existing: ConsumerInfo | undefined;
+  try {
+    existing = await jsm.consumers.info(stream, durable);
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound))
+      throw error;
+  }
+  if (existing) {
+    if (sameFilter(existing.config, filter) && existing.config.ack_wait === ACK_WAIT_NS) return;
+    try {
+      await jsm.consumers.update(stream, durable, { ...filter, ack_wait: ACK_WAIT_NS });
+      log.info({ durable, ...filter }, 'consumer settings updated');
+    } catch (error) {
+      log.warn({ err: error, durable }, 'consumer settings could not be updated; keeping them');
+    }
+    return;
+  }
+  // Interest retention keeps a message for the consumers that existed when it was published, so a
+  // new durable starts with what is published from now on, not with other consumers' backlog.
+  await jsm.consumers.add(stream, {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.New,
+    ack_wait: ACK_WAIT_NS,
+    max_deliver: -1,
+    ...(settings.inactiveThresholdMs
+      ? { inactive_threshold: settings.inactiveThresholdMs * NS_PER_MS }
+      : {}),
+    ...filter,
+  });
+}
+
+function decode(message: JsMsg): unknown {
+  try {
+    return message.json();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs a durable pull consumer for `subjects` of `stream`: each message is validated against the
+ * event map (an invalid one is logged and terminated, never redelivered), handed to `handle`
+ * one at a time in stream order, acked when `handle` resolves and nak'ed with a growing delay
+ * when it throws. A broken subscription (NATS restart, consumer deleted) is set up again.
+ * Resolves once the consumer exists.
+ */
+export async function consumeEvents<S extends EventSubject>(
+  settings: ConsumeEventsSettings<S>,
+): Promise<EventConsumer> {
+  const { nc, stream, durable, subjects, handle, log } = settings;
+  const retryDelayMs = settings.retryDelayMs ?? defaultRetryDelayMs;
+  const wanted = new Set<string>(subjects);
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
+  await ensureConsumer(jsm, nc, settings);
+
+  const stopped = new AbortController();
+  let messages: ConsumerMessages | undefined;
+
+  async function process(message: JsMsg): Promise<void> {
+    if (stopped.signal.aborted) {
+      message.nak(); // another instance takes it at once
+      return;
+    }
+    if (!wanted.has(message.subject)) {
+      message.ack();
+      return;
+    }
+    const subject = message.subject as S;
+    const payload = decode(message);
+    try {
+      assertEvent(subject, payload);
+    } catch (error) {
+      const problems = error instanceof EventValidationError ? error.problems : [String(error)];
+      log.error({ subject, seq: message.seq, problems }, 'invalid event dropped');
+      message.term();
+      return;
+    }
+    const deliveries = message.info.deliveryCount;
+    const event = { subject, payload, redelivered: message.redelivered, deliveries };
+    try {
+      await handle(event);
+      message.ack();
+    } catch (error) {
+      const delay = retryDelayMs(deliveries);
+      log.warn(
+        { err: error, subject, event_id: payload.event_id, deliveries, retry_in_ms: delay },
+        'event handling failed; redelivering later',
+      );
+      message.nak(delay);
+    }
+  }
+
+  const loop = (async () => {
+    let failures = 0;
+    while (!stopped.signal.aborted) {
+      try {
+        const consumer = await js.consumers.get(stream, durable);
+        messages = await consumer.consume({ max_messages: settings.maxMessages ?? 10 });
+        if (stopped.signal.aborted) {
+          messages.stop();
+          break;
+        }
+        failures = 0;
+        for await (const message of messages) await process(message);
+      } catch (error) {
+        if (stopped.signal.aborted) break;
+        failures += 1;
+        log.warn({ err: error, stream, durable, failures }, 'event consumer interrupted');
+        if (error instanceof JetStreamApiError)
+          await ensureConsumer(jsm, nc, settings).catch(() => {});
+      }
+      if (!stopped.signal.aborted)
+        await sleep(Math.min(500 * 2 ** failures, 10_000), undefined, {
+          signal: stopped.signal,
+        }).catch(() => {});
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped.abort();
+      messages?.stop();
+      await loop;
+    },
+  };
+}

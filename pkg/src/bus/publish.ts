@@ -1,0 +1,26 @@
+import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
+import { assertEvent, type EventPayload, type EventSubject } from './events.ts';
+
+export interface PublishEventOptions {
+  /** How long to wait for the stream's acknowledgement (default 5 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * Validates `payload` against its subject's schema and publishes it to JetStream with the
+ * `event_id` as message id: a republished copy (a retry after a lost ack, an outbox relayed
+ * twice) is dropped by the stream within its duplicate window (`ack.duplicate` is then true).
+ * Rejects when the stream does not acknowledge in time; the caller decides whether to retry.
+ */
+export async function publishEvent<S extends EventSubject>(
+  js: JetStreamClient,
+  subject: S,
+  payload: EventPayload<S>,
+  options: PublishEventOptions = {},
+): Promise<PubAck> {
+  assertEvent(subject, payload);
+  return js.publish(subject, JSON.stringify(payload), {
+    msgID: payload.event_id,
+    timeout: options.timeoutMs ?? 5_000,
+  });
+}

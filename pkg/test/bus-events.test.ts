@@ -1,0 +1,335 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  EventValidationError,
+  assertEvent,
+  connectNats,
+  consumeEvents,
+  ensureStreams,
+  eventMeta,
+  jetstream,
+  jetstreamManager,
+  publishEvent,
+  type EventPayload,
+  type JetStreamClient,
+  type NatsConnection,
+  type ReceivedEvent,
+} from '@wa/pkg/bus';
+import { startNatsServer, testLogger, type TestNatsServer } from '@wa/pkg/testing';
+
+const log = testLogger();
+let server: TestNatsServer;
+let nc: NatsConnection;
+let js: JetStreamClient;
+
+before(async () => {
+  server = await startNatsServer();
+  nc = await connectNats({ url: server.url, name: 'bus-events-test', log });
+  await ensureStreams(await jetstreamManager(nc));
+  js = jetstream(nc);
+});
+after(async () => {
+  await nc.close();
+  await server.destroy();
+});
+
+function msgNew(overrides: Partial<EventPayload<'msg.new'>> = {}): EventPayload<'msg.new'> {
+  return {
+    ...eventMeta(),
+    message_id: randomUUID(),
+    chat_id: randomUUID(),
+    sender_id: randomUUID(),
+    type: 'text',
+    payload: { body: 'hello' },
+    recipient_ids: [randomUUID()],
+    ...overrides,
+  };
+}
+
+async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(20);
+  }
+}
+
+describe('event schemas', () => {
+  test('accept a msg.new with recipient_ids, an event_id and an ISO timestamp', () => {
+    assert.doesNotThrow(() => assertEvent('msg.new', msgNew()));
+  });
+
+  test('name every problem of an invalid event', () => {
+    const bad = { ...msgNew(), event_id: 'nope', timestamp: 'yesterday' } as Record<
+      string,
+      unknown
+    >;
+    delete bad.recipient_ids;
+    assert.throws(
+      () => assertEvent('msg.new', bad),
+      (error: unknown) => {
+        assert.ok(error instanceof EventValidationError);
+        const text = error.problems.join('\n');
+        assert.match(text, /event_id/);
+        assert.match(text, /timestamp/);
+        assert.match(text, /recipient_ids/);
+        return true;
+      },
+    );
+  });
+
+  test('ignore fields a newer publisher added', () => {
+    assert.doesNotThrow(() => assertEvent('msg.new', { ...msgNew(), client_msg_id: 'abc' }));
+  });
+
+  test('cover every subject of PRD §4.2', () => {
+    const meta = eventMeta();
+    const id = randomUUID();
+    assertEvent('msg.status.updated', {
+      ...meta,
+      message_id: id,
+      chat_id: id,
+      sender_id: id,
+      user_id: id,
+      status: 'read',
+      message_timestamp: meta.timestamp,
+    });
+    assertEvent('msg.deleted', { ...meta, message_id: id, chat_id: id });
+    assertEvent('chat.created', {
+      ...meta,
+      chat_id: id,
+      type: 'group',
+      name: 'G',
+      created_by: id,
+      participants: [{ user_id: id, role: 'admin' }],
+    });
+    assertEvent('chat.updated', {
+      ...meta,
+      chat_id: id,
+      updated_by: id,
+      changes: { name: 'New' },
+      participant_ids: [id],
+    });
+    assertEvent('group.member.added', {
+      ...meta,
+      chat_id: id,
+      user_id: id,
+      added_by: id,
+      participant_ids: [id],
+    });
+    assertEvent('group.member.removed', {
+      ...meta,
+      chat_id: id,
+      user_id: id,
+      removed_by: id,
+      participant_ids: [],
+    });
+    assertEvent('presence.changed', { ...meta, user_id: id, status: 'offline', last_seen: null });
+  });
+});
+
+describe('publishEvent', () => {
+  test('refuses an invalid payload before anything is sent', async () => {
+    const bad = { ...msgNew(), sender_id: 'not-a-uuid' };
+    await assert.rejects(publishEvent(js, 'msg.new', bad), EventValidationError);
+  });
+
+  test('uses event_id as the message id, so the stream drops a republished copy', async () => {
+    const event = msgNew();
+    const first = await publishEvent(js, 'msg.new', event);
+    const again = await publishEvent(js, 'msg.new', event);
+    assert.equal(first.stream, 'MESSAGES');
+    assert.equal(first.duplicate, false);
+    assert.equal(again.duplicate, true);
+  });
+});
+
+describe('consumeEvents', () => {
+  test('hands valid events to the handler in order and acks them', async () => {
+    const chatId = randomUUID();
+    const seen: string[] = [];
+    const durable = `test-${randomUUID()}`;
+    const consumer = await consumeEvents({
+      nc,
+      stream: 'MESSAGES',
+      durable,
+      subjects: ['msg.new'],
+      log,
+      handle: async (event) => {
+        if (event.payload.chat_id === chatId) seen.push(event.payload.message_id);
+      },
+    });
+    const events = [msgNew({ chat_id: chatId }), msgNew({ chat_id: chatId })];
+    for (const event of events) await publishEvent(js, 'msg.new', event);
+    await until(() => seen.length === 2);
+    await consumer.stop();
+    assert.deepEqual(
+      seen,
+      events.map((e) => e.message_id),
+    );
+    const info = await (await jetstreamManager(nc)).consumers.info('MESSAGES', durable);
+    assert.equal(info.num_ack_pending, 0);
+    assert.equal(info.num_pending, 0);
+  });
+
+  test('terminates an invalid payload instead of redelivering it', async () => {
+    const handled: string[] = [];
+    const durable = `test-${randomUUID()}`;
+    const consumer = await consumeEvents({
+      nc,
+      stream: 'MESSAGES',
+      durable,
+      subjects: ['msg.deleted'],
+      log,
+      retryDelayMs: () => 50,
+      handle: async (event) => {
+        handled.push(event.payload.message_id);
+      },
+    });
+    await js.publish('msg.deleted', '{"not":"an event"}');
+    await js.publish('msg.deleted', 'not json at all');
+    const valid = { ...eventMeta(), message_id: randomUUID(), chat_id: randomUUID() };
+    await publishEvent(js, 'msg.deleted', valid);
+    await until(() => handled.includes(valid.message_id));
+    await sleep(200);
+    await consumer.stop();
+    assert.deepEqual(handled, [valid.message_id]);
+    const info = await (await jetstreamManager(nc)).consumers.info('MESSAGES', durable);
+    assert.equal(info.num_redelivered, 0);
+    assert.equal(info.num_ack_pending, 0);
+  });
+
+  test('redelivers an event whose handler failed, after the retry delay', async () => {
+    const chatId = randomUUID();
+    const attempts: number[] = [];
+    const consumer = await consumeEvents({
+      nc,
+      stream: 'MESSAGES',
+      durable: `test-${randomUUID()}`,
+      subjects: ['msg.new'],
+      log,
+      retryDelayMs: () => 100,
+      handle: async (event) => {
+        if (event.payload.chat_id !== chatId) return;
+        attempts.push(event.deliveries);
+        if (attempts.length === 1) throw new Error('database briefly unavailable');
+      },
+    });
+    await publishEvent(js, 'msg.new', msgNew({ chat_id: chatId }));
+    await until(() => attempts.length === 2);
+    await consumer.stop();
+    assert.deepEqual(attempts, [1, 2]);
+  });
+
+  test('narrows the payload by subject and skips subjects it was not asked for', async () => {
+    const chatId = randomUUID();
+    const seen: ReceivedEvent<'msg.new' | 'msg.deleted'>[] = [];
+    const consumer = await consumeEvents({
+      nc,
+      stream: 'MESSAGES',
+      durable: `test-${randomUUID()}`,
+      subjects: ['msg.new', 'msg.deleted'],
+      log,
+      handle: async (event) => {
+        if (event.payload.chat_id === chatId) seen.push(event);
+      },
+    });
+    const messageId = randomUUID();
+    await publishEvent(js, 'msg.new', msgNew({ chat_id: chatId, message_id: messageId }));
+    await publishEvent(js, 'msg.status.updated', {
+      ...eventMeta(),
+      message_id: messageId,
+      chat_id: chatId,
+      sender_id: randomUUID(),
+      user_id: randomUUID(),
+      status: 'delivered',
+      message_timestamp: new Date().toISOString(),
+    });
+    await publishEvent(js, 'msg.deleted', {
+      ...eventMeta(),
+      message_id: messageId,
+      chat_id: chatId,
+    });
+    await until(() => seen.length === 2);
+    await sleep(200);
+    await consumer.stop();
+    assert.deepEqual(
+      seen.map((e) => e.subject),
+      ['msg.new', 'msg.deleted'],
+    );
+    const first = seen[0];
+    assert.ok(first.subject === 'msg.new' && first.payload.recipient_ids.length === 1);
+  });
+
+  test('stops cleanly; what arrives afterwards waits for the next consumer of the durable', async () => {
+    const chatId = randomUUID();
+    const durable = `test-${randomUUID()}`;
+    const first: string[] = [];
+    const consumer = await consumeEvents({
+      nc,
+      stream: 'MESSAGES',
+      durable,
+      subjects: ['msg.new'],
+      log,
+      handle: async (event) => {
+        if (event.payload.chat_id === chatId) first.push(event.payload.message_id);
+      },
+    });
+    await consumer.stop();
+    const later = msgNew({ chat_id: chatId });
+    await publishEvent(js, 'msg.new', later);
+    await sleep(200);
+    assert.deepEqual(first, []);
+
+    const second: string[] = [];
+    const next = await consumeEvents({
+      nc,
+      stream: 'MESSAGES',
+      durable,
+      subjects: ['msg.new'],
+      log,
+      handle: async (event) => {
+        if (event.payload.chat_id === chatId) second.push(event.payload.message_id);
+      },
+    });
+    await until(() => second.length === 1);
+    await next.stop();
+    assert.deepEqual(second, [later.message_id]);
+  });
+});
+
+test('a consumer carries on after NATS restarts', async () => {
+  const chatId = randomUUID();
+  const seen: string[] = [];
+  const consumer = await consumeEvents({
+    nc,
+    stream: 'MESSAGES',
+    durable: `test-${randomUUID()}`,
+    subjects: ['msg.new'],
+    log,
+    handle: async (event) => {
+      if (event.payload.chat_id === chatId) seen.push(event.payload.message_id);
+    },
+  });
+  try {
+    await server.stop();
+    await server.start();
+    const event = msgNew({ chat_id: chatId });
+    // The client reconnects on its own; publishing may need a moment until it has.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await publishEvent(js, 'msg.new', event, { timeoutMs: 1_000 });
+        break;
+      } catch (error) {
+        if (attempt > 20) throw error;
+        await sleep(250);
+      }
+    }
+    await until(() => seen.length === 1, 20_000);
+    assert.deepEqual(seen, [event.message_id]);
+  } finally {
+    await consumer.stop();
+  }
+});

@@ -1,0 +1,109 @@
+import type { ConnectRouter } from '@wa/pkg/grpc';
+import { UserService as UserRpc } from '@wa/pkg/grpc';
+import { validationError } from '@wa/pkg/errors';
+import { isUuid } from '@wa/pkg/http';
+import type { OwnerProfile } from '../model/privacy.ts';
+import type { ContactService } from '../service/contact-service.ts';
+import type { PresenceService } from '../service/presence-service.ts';
+import type { ProfileService } from '../service/profile-service.ts';
+
+export interface UserGrpcDeps {
+  profiles: ProfileService;
+  contacts: ContactService;
+  presence: PresenceService;
+}
+
+const MAX_GET_USERS = 1_000;
+const MAX_REFRESH_USERS = 10_000;
+const INSTANCE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function uuid(value: string, field: string): string {
+  if (!isUuid(value))
+    throw validationError(`${field} must be a UUID`, [{ field, message: 'must be a UUID' }]);
+  return value.toLowerCase();
+}
+
+function uuids(values: readonly string[], field: string, max: number): string[] {
+  if (values.length > max) throw validationError(`${field} takes at most ${max} ids`);
+  return values.map((value) => uuid(value, field));
+}
+
+function instanceId(value: string): string {
+  if (!INSTANCE_ID.test(value))
+    throw validationError('instance_id must be 1-128 characters of [A-Za-z0-9._:-]');
+  return value;
+}
+
+const optionalViewer = (value: string) => (value === '' ? undefined : uuid(value, 'viewer_id'));
+
+const toUserResponse = (user: OwnerProfile) => ({
+  userId: user.id,
+  phone: user.phone,
+  displayName: user.display_name,
+  avatarUrl: user.avatar_url,
+  statusText: user.status_text,
+});
+
+const unixMs = (date: Date | null) => BigInt(date ? date.getTime() : 0);
+
+/** proto/user/user.proto: thin translations to the services; errors go through the shared table. */
+export function userGrpcRoutes({ profiles, contacts, presence }: UserGrpcDeps) {
+  return (router: ConnectRouter) => {
+    router.service(UserRpc, {
+      async getUser(request) {
+        const user = await profiles.getUser(
+          uuid(request.userId, 'user_id'),
+          optionalViewer(request.viewerId),
+        );
+        return toUserResponse(user);
+      },
+
+      async getUsers(request) {
+        const ids = uuids(request.userIds, 'user_ids', MAX_GET_USERS);
+        const users = await profiles.getUsers(ids, optionalViewer(request.viewerId));
+        return { users: users.map(toUserResponse) };
+      },
+
+      async checkPresence(request) {
+        const facts = await presence.check(uuid(request.userId, 'user_id'));
+        return { online: facts.online, lastSeen: unixMs(facts.lastSeen) };
+      },
+
+      async getPresences(request) {
+        const viewer = uuid(request.viewerId, 'viewer_id');
+        const ids = uuids(request.userIds, 'user_ids', MAX_GET_USERS);
+        const seen = await presence.forViewer(viewer, ids);
+        return {
+          presences: seen.map((p) => ({
+            userId: p.userId,
+            visible: p.visible,
+            online: p.online,
+            lastSeen: unixMs(p.lastSeen),
+          })),
+        };
+      },
+
+      async setPresence(request) {
+        const facts = await presence.setPresence(
+          uuid(request.userId, 'user_id'),
+          instanceId(request.instanceId),
+          request.online,
+        );
+        return { online: facts.online, lastSeen: unixMs(facts.lastSeen) };
+      },
+
+      async refreshPresence(request) {
+        const ids = uuids(request.userIds, 'user_ids', MAX_REFRESH_USERS);
+        return { refreshed: await presence.refresh(instanceId(request.instanceId), ids) };
+      },
+
+      async checkBlocked(request) {
+        const blocked = await contacts.isBlocked(
+          uuid(request.blockerId, 'blocker_id'),
+          uuid(request.blockedId, 'blocked_id'),
+        );
+        return { blocked };
+      },
+    });
+  };
+}

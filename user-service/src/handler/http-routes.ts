@@ -1,0 +1,162 @@
+import { Type } from 'typebox';
+import { notFound } from '@wa/pkg/errors';
+import type { AppInstance } from '@wa/pkg/http';
+import { Envelope, IdParams, ok, requireCaller } from '@wa/pkg/http';
+import {
+  BlockState,
+  ContactSyncBody,
+  ContactSyncResult,
+  DeviceTokenBody,
+  DeviceTokenDeleteBody,
+  DeviceTokenDeleted,
+  DeviceTokenRegistered,
+  MyProfile,
+  Presence,
+  PrivacySettings,
+  PrivacyUpdate,
+  ProfileUpdate,
+  PublicProfile,
+} from '../model/schemas.ts';
+import type { ContactService } from '../service/contact-service.ts';
+import type { DeviceTokenService } from '../service/device-token-service.ts';
+import type { PresenceService } from '../service/presence-service.ts';
+import type { ProfileService } from '../service/profile-service.ts';
+
+export interface UserRouteDeps {
+  profiles: ProfileService;
+  contacts: ContactService;
+  presence: PresenceService;
+  deviceTokens: DeviceTokenService;
+}
+
+/** No route takes query parameters; an unexpected one is a 400 like an unknown body field. */
+const NoQuery = Type.Object({}, { additionalProperties: false });
+
+/**
+ * PRD §6.2. The static `me` and `contacts` segments win over `:id` in Fastify's router, so
+ * `/users/me` is never read as a user id. Identity comes only from the gateway's headers.
+ */
+export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void {
+  const { profiles, contacts, presence, deviceTokens } = deps;
+  const callerId = (headers: Record<string, string | string[] | undefined>) =>
+    requireCaller(headers).userId;
+
+  // 401 before any validation: an unauthenticated request learns nothing about the route.
+  app.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/api/v1/users')) requireCaller(request.headers);
+  });
+
+  app.get(
+    '/api/v1/users/me',
+    { schema: { querystring: NoQuery, response: { 200: Envelope(MyProfile) } } },
+    async (request) => ok(request.id, await profiles.getMe(callerId(request.headers))),
+  );
+
+  app.patch(
+    '/api/v1/users/me',
+    {
+      schema: { querystring: NoQuery, body: ProfileUpdate, response: { 200: Envelope(MyProfile) } },
+    },
+    async (request) =>
+      ok(request.id, await profiles.updateMe(callerId(request.headers), request.body)),
+  );
+
+  app.get(
+    '/api/v1/users/:id',
+    {
+      schema: {
+        params: IdParams,
+        querystring: NoQuery,
+        response: { 200: Envelope(PublicProfile) },
+      },
+    },
+    async (request) =>
+      ok(request.id, await profiles.getUser(request.params.id, callerId(request.headers))),
+  );
+
+  app.get(
+    '/api/v1/users/me/privacy',
+    { schema: { querystring: NoQuery, response: { 200: Envelope(PrivacySettings) } } },
+    async (request) => ok(request.id, await profiles.getPrivacy(callerId(request.headers))),
+  );
+
+  app.put(
+    '/api/v1/users/me/privacy',
+    {
+      schema: {
+        querystring: NoQuery,
+        body: PrivacyUpdate,
+        response: { 200: Envelope(PrivacySettings) },
+      },
+    },
+    async (request) =>
+      ok(request.id, await profiles.updatePrivacy(callerId(request.headers), request.body)),
+  );
+
+  app.post(
+    '/api/v1/users/contacts/sync',
+    {
+      schema: {
+        querystring: NoQuery,
+        body: ContactSyncBody,
+        response: { 200: Envelope(ContactSyncResult) },
+      },
+    },
+    async (request) =>
+      ok(request.id, await contacts.sync(requireCaller(request.headers), request.body)),
+  );
+
+  app.post(
+    '/api/v1/users/:id/block',
+    { schema: { params: IdParams, querystring: NoQuery, response: { 200: Envelope(BlockState) } } },
+    async (request) =>
+      ok(request.id, await contacts.block(callerId(request.headers), request.params.id)),
+  );
+
+  app.delete(
+    '/api/v1/users/:id/block',
+    { schema: { params: IdParams, querystring: NoQuery, response: { 200: Envelope(BlockState) } } },
+    async (request) =>
+      ok(request.id, await contacts.unblock(callerId(request.headers), request.params.id)),
+  );
+
+  app.get(
+    '/api/v1/users/:id/presence',
+    { schema: { params: IdParams, querystring: NoQuery, response: { 200: Envelope(Presence) } } },
+    async (request) => {
+      const [seen] = await presence.forViewer(callerId(request.headers), [request.params.id]);
+      if (!seen) throw notFound('User not found');
+      return ok(request.id, {
+        user_id: seen.userId,
+        online: seen.online,
+        last_seen: seen.lastSeen ? seen.lastSeen.toISOString() : null,
+      });
+    },
+  );
+
+  app.put(
+    '/api/v1/users/me/fcm-token',
+    {
+      schema: {
+        querystring: NoQuery,
+        body: DeviceTokenBody,
+        response: { 200: Envelope(DeviceTokenRegistered) },
+      },
+    },
+    async (request) =>
+      ok(request.id, await deviceTokens.register(callerId(request.headers), request.body)),
+  );
+
+  app.delete(
+    '/api/v1/users/me/fcm-token',
+    {
+      schema: {
+        querystring: NoQuery,
+        body: DeviceTokenDeleteBody,
+        response: { 200: Envelope(DeviceTokenDeleted) },
+      },
+    },
+    async (request) =>
+      ok(request.id, await deviceTokens.unregister(callerId(request.headers), request.body.token)),
+  );
+}

@@ -1,0 +1,34 @@
+import { createPgPool, createRedis, waitForRedis } from '@wa/pkg/db';
+import { createGrpcServer } from '@wa/pkg/grpc';
+import { closeOnSignals, exitOnStartupFailure } from '@wa/pkg/http';
+import { createLogger } from '@wa/pkg/log';
+import { buildUserApp } from './app.ts';
+import { loadUserConfig } from './config.ts';
+import { userGrpcRoutes } from './handler/grpc-routes.ts';
+
+const SERVICE = 'user-service';
+
+async function main() {
+  const config = loadUserConfig(process.env);
+  const log = createLogger({ service: SERVICE, level: config.logLevel });
+  const pool = createPgPool({ url: config.databaseUrl, max: config.databasePoolMax, log });
+  await pool.query('SELECT 1');
+  const redis = createRedis({ url: config.redisUrl, log });
+  await waitForRedis(redis);
+
+  const { app, services } = buildUserApp({ config, pool, redis, log });
+  const grpc = createGrpcServer({ routes: userGrpcRoutes(services), log });
+
+  await app.listen({ port: config.http.port, host: config.http.host });
+  await grpc.listen(config.grpc.port, config.grpc.host);
+  log.info({ http: config.http.port, grpc: config.grpc.port }, 'user-service listening');
+
+  closeOnSignals(log, [
+    { name: 'http', close: () => app.close() },
+    { name: 'grpc', close: () => grpc.close() },
+    { name: 'redis', close: () => redis.quit() },
+    { name: 'postgres', close: () => pool.end() },
+  ]);
+}
+
+main().catch((error: unknown) => exitOnStartupFailure(SERVICE, error));

@@ -1,0 +1,78 @@
+import type { Redis } from '@wa/pkg/db';
+
+/**
+ * Leaves one instance's entry and drops entries whose TTL has passed (their instance died or
+ * stopped refreshing); when none is left the user is offline and both keys go. Runs as one
+ * script so two instances reporting at once cannot both leave a stale "online" behind.
+ * KEYS: presence:<id>, presence:instances:<id>. ARGV: instance id, now (ms).
+ * Returns 1 when the user is still online through another instance, 0 when now offline.
+ */
+const LEAVE_SCRIPT = `
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
+if redis.call('ZCARD', KEYS[2]) > 0 then return 1 end
+redis.call('DEL', KEYS[1], KEYS[2])
+return 0
+`;
+
+/**
+ * Presence in Redis (PRD §5.3): `presence:<user_id>` = "online" with a TTL is what readers check;
+ * `presence:instances:<user_id>` is a sorted set of the websocket-service instances holding the
+ * user, scored by when each entry expires, so leaving one instance keeps the user online while
+ * another still holds them.
+ */
+export function createPresenceRepository(redis: Redis, ttlSeconds: number) {
+  const ttlMs = ttlSeconds * 1_000;
+  // Keys use the lower-case UUID whatever case a caller sent.
+  const onlineKey = (userId: string) => `presence:${userId.toLowerCase()}`;
+  const instancesKey = (userId: string) => `presence:instances:${userId.toLowerCase()}`;
+
+  return {
+    ttlSeconds,
+
+    /** Marks the users online through `instanceId` until now + TTL (a join or a heartbeat). */
+    async markOnline(
+      userIds: readonly string[],
+      instanceId: string,
+      now = Date.now(),
+    ): Promise<void> {
+      if (userIds.length === 0) return;
+      const pipeline = redis.pipeline();
+      for (const userId of userIds) {
+        pipeline
+          .zadd(instancesKey(userId), now + ttlMs, instanceId)
+          .pexpire(instancesKey(userId), ttlMs)
+          .set(onlineKey(userId), 'online', 'PX', ttlMs);
+      }
+      const results = await pipeline.exec();
+      const failed = results?.find(([error]) => error !== null);
+      if (!results || failed) throw failed?.[0] ?? new Error('redis pipeline aborted');
+    },
+
+    /** The user left `instanceId`; true when another instance still holds them. */
+    async leave(userId: string, instanceId: string, now = Date.now()): Promise<boolean> {
+      const stillOnline = await redis.eval(
+        LEAVE_SCRIPT,
+        2,
+        onlineKey(userId),
+        instancesKey(userId),
+        instanceId,
+        now,
+      );
+      return stillOnline === 1;
+    },
+
+    async isOnline(userId: string): Promise<boolean> {
+      return (await redis.exists(onlineKey(userId))) === 1;
+    },
+
+    /** Online state of each user, in the order given, with one round trip. */
+    async areOnline(userIds: readonly string[]): Promise<boolean[]> {
+      if (userIds.length === 0) return [];
+      const values = await redis.mget(userIds.map(onlineKey));
+      return values.map((value) => value !== null);
+    },
+  };
+}
+
+export type PresenceRepository = ReturnType<typeof createPresenceRepository>;

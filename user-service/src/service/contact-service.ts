@@ -1,0 +1,86 @@
+import type { Caller } from '@wa/pkg/http';
+import { validationError } from '@wa/pkg/errors';
+import { countryCallingCodeOf, toE164 } from '@wa/pkg/phone';
+import { profileForViewer } from '../model/privacy.ts';
+import type {
+  BlockState,
+  ContactSyncBody,
+  ContactSyncResult,
+  RegisteredUser,
+} from '../model/schemas.ts';
+import type { BlockRepository } from '../repository/block-repository.ts';
+import type { ContactRepository } from '../repository/contact-repository.ts';
+import type { UserRepository } from '../repository/user-repository.ts';
+import { orUserNotFound, relationOf, sameId, settingsOf, userNotFound } from './user-views.ts';
+
+export interface ContactServiceDeps {
+  users: UserRepository;
+  contacts: ContactRepository;
+  blocks: BlockRepository;
+}
+
+/** Splits submitted numbers into distinct E.164 numbers and the distinct strings that are not. */
+export function normaliseNumbers(numbers: readonly string[], countryCode: string | undefined) {
+  const valid = new Set<string>();
+  const invalid = new Set<string>();
+  for (const raw of numbers) {
+    const e164 = toE164(raw, countryCode);
+    if (e164) valid.add(e164);
+    else invalid.add(raw);
+  }
+  return { valid: [...valid], invalid: [...invalid] };
+}
+
+export function createContactService({ users, contacts, blocks }: ContactServiceDeps) {
+  return {
+    /**
+     * Matches an address book against registered users with one lookup and records the matches
+     * in the caller's contacts with one multi-row insert, whatever the number of numbers. Adds
+     * only: numbers missing from a later sync are not removed. National numbers are read in
+     * `country_code`, else in the caller's own country.
+     */
+    async sync(caller: Caller, body: ContactSyncBody): Promise<ContactSyncResult> {
+      const countryCode = body.country_code ?? countryCallingCodeOf(caller.phone);
+      const { valid, invalid } = normaliseNumbers(body.phone_numbers, countryCode);
+      const rows = valid.length > 0 ? await users.findViewsByPhones(valid, caller.userId) : [];
+      await orUserNotFound(
+        contacts.addMany(
+          caller.userId,
+          rows.map((row) => row.id),
+        ),
+      );
+      const byPhone = new Map(rows.map((row) => [row.phone, row]));
+      const registered = valid.flatMap((phone): RegisteredUser[] => {
+        const row = byPhone.get(phone);
+        if (!row) return [];
+        const seen = profileForViewer(row, settingsOf(row), relationOf(row, caller.userId));
+        return [
+          {
+            phone: row.phone,
+            user_id: row.id,
+            display_name: row.display_name,
+            avatar_url: seen.avatar_url,
+          },
+        ];
+      });
+      return { registered_users: registered, invalid_numbers: invalid };
+    },
+
+    async block(callerId: string, userId: string): Promise<BlockState> {
+      if (sameId(callerId, userId)) throw validationError('You cannot block yourself');
+      if (!(await orUserNotFound(blocks.block(callerId, userId)))) throw userNotFound();
+      return { user_id: userId.toLowerCase(), blocked: true };
+    },
+
+    async unblock(callerId: string, userId: string): Promise<BlockState> {
+      if (sameId(callerId, userId)) throw validationError('You cannot unblock yourself');
+      if (!(await blocks.unblock(callerId, userId))) throw userNotFound();
+      return { user_id: userId.toLowerCase(), blocked: false };
+    },
+
+    isBlocked: (blockerId: string, blockedId: string): Promise<boolean> =>
+      blocks.isBlocked(blockerId, blockedId),
+  };
+}
+
+export type ContactService = ReturnType<typeof createContactService>;

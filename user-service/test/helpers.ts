@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { randomInt } from 'node:crypto';
+import { createPgPool, createRedis, waitForRedis } from '@wa/pkg/db';
+import { makeUser, testLogger, testStores, type TestUser } from '@wa/pkg/testing';
+import { buildUserApp } from '../src/app.ts';
+import { loadUserConfig } from '../src/config.ts';
+
+export function testConfig(overrides: Record<string, string> = {}) {
+  return loadUserConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: testStores.databaseUrl,
+    REDIS_URL: testStores.redisUrl,
+    ...overrides,
+  });
+}
+
+export interface Envelope {
+  success: boolean;
+  data: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- shapes differ per route
+  error: { code: string; message: string; details?: { field?: string; message: string }[] } | null;
+  meta: { request_id: string; timestamp: string };
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, unknown>;
+  body: Envelope;
+}
+
+/** A real user app over the test PostgreSQL database and Redis; `close()` releases everything. */
+export async function startUserApp(overrides: Record<string, string> = {}) {
+  const log = testLogger('user-service');
+  const config = testConfig(overrides);
+  const pool = createPgPool({ url: config.databaseUrl, log });
+  const redis = createRedis({ url: config.redisUrl, log });
+  await waitForRedis(redis);
+  const { app, services } = buildUserApp({ config, pool, redis, log });
+  await app.ready();
+
+  /** Calls a route as `caller` (the identity headers the gateway would set) or anonymously. */
+  async function call(
+    caller: TestUser | undefined,
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    url: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Reply> {
+    const headers: Record<string, string> = { ...extraHeaders };
+    if (caller) {
+      headers['x-user-id'] = caller.id;
+      headers['x-user-phone'] = caller.phone;
+    }
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const response = await app.inject({
+      method,
+      url,
+      headers,
+      ...(body === undefined
+        ? {}
+        : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: response.json<Envelope>(),
+    };
+  }
+
+  return {
+    app,
+    services,
+    pool,
+    redis,
+    config,
+    call,
+    makeUser: (overrides: Parameters<typeof makeUser>[1] = {}) => makeUser(pool, overrides),
+    close: async () => {
+      await app.close();
+      await redis.quit();
+      await pool.end();
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof startUserApp>>;
+
+/** Asserts an error envelope with the status and code. */
+export function assertError(res: Reply, status: number, code: string): void {
+  assert.equal(res.status, status, JSON.stringify(res.body));
+  assert.equal(res.body.success, false);
+  assert.equal(res.body.data, null);
+  assert.equal(res.body.error?.code, code);
+  assert.ok(res.body.error?.message);
+  assert.ok(res.body.meta.request_id);
+}
+
+export function assertOk(res: Reply): Envelope['data'] {
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(res.body.success, true);
+  assert.equal(res.body.error, null);
+  return res.body.data;
+}
+
+/** The fields named in a 400's details. */
+export const fieldsOf = (res: Reply): string[] =>
+  (res.body.error?.details ?? []).map((detail) => detail.field ?? '');
+
+/** The identity the gateway would forward for a test user. */
+export const asCaller = (user: TestUser) => ({ userId: user.id, phone: user.phone });
+
+/** A valid number in a range (+49 160) that no test or seed registers, so it never matches a user. */
+export const unregisteredPhone = (): string =>
+  `+49160${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
