@@ -19,6 +19,8 @@ export interface FixedRateOptions {
   request: (index: number) => BenchRequest;
   timeoutMs?: number;
   maxSockets?: number;
+  /** Called for each answer: when it was due (ms from the start), its latency and status. */
+  onResponse?: (dueAtMs: number, latencyMs: number, status: number) => void;
 }
 
 export interface FixedRateResult extends LatencySummary {
@@ -51,6 +53,7 @@ export async function runFixedRate(options: FixedRateOptions): Promise<FixedRate
   let sent = 0;
   let settled = 0;
 
+  const start = performance.now();
   const done = new Promise<void>((resolve) => {
     const settle = () => {
       settled += 1;
@@ -74,7 +77,9 @@ export async function runFixedRate(options: FixedRateOptions): Promise<FixedRate
         (response) => {
           response.resume();
           response.on('end', () => {
-            latencies.push(performance.now() - dueAt);
+            const latency = performance.now() - dueAt;
+            latencies.push(latency);
+            options.onResponse?.(dueAt - start, latency, response.statusCode ?? 0);
             const status = String(response.statusCode);
             statuses[status] = (statuses[status] ?? 0) + 1;
             settle();
@@ -89,7 +94,6 @@ export async function runFixedRate(options: FixedRateOptions): Promise<FixedRate
       request.end(spec.body);
     };
 
-    const start = performance.now();
     const tick = () => {
       const now = performance.now();
       while (sent < total && start + sent * intervalMs <= now) {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { runner } from 'node-pg-migrate';
 import { resolve } from 'node:path';
 import { createPgPool, pgErrorCode } from '@wa/pkg/db';
 import { randomPhone, testLogger, testStores } from '@wa/pkg/testing';
@@ -40,9 +41,11 @@ export const benchStores = {
 
 const root = resolve(import.meta.dirname, '../..');
 const PG_DUPLICATE_DATABASE = '42P04';
+/** Services that keep data in MongoDB, so a stack with one of them needs its indexes. */
+const MONGO_SERVICES: ReadonlySet<string> = new Set(['message-service', 'media-service']);
 
 /** Creates the bench database if needed, migrates it, and removes every user (and what hangs off them). */
-export async function prepareBenchDatabase(): Promise<void> {
+export async function prepareBenchDatabase(options: { mongo: boolean }): Promise<void> {
   const url = new URL(benchStores.DATABASE_URL);
   const database = url.pathname.slice(1);
   const admin = createPgPool({
@@ -56,16 +59,35 @@ export async function prepareBenchDatabase(): Promise<void> {
   } finally {
     await admin.end();
   }
-  execFileSync(process.execPath, [resolve(root, 'scripts/migrate.ts')], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: benchStores.DATABASE_URL,
-      MONGO_URL: testStores.mongoUrl.replace(/\/[^/?]+(\?|$)/, '/whatsapp_bench$1'),
-    },
-    stdio: 'inherit',
-  });
+  if (options.mongo) {
+    // Both stores, as `make migrate` does; bounded, so a hung MongoDB fails the run with a message.
+    execFileSync(process.execPath, [resolve(root, 'scripts/migrate.ts')], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: benchStores.DATABASE_URL,
+        MONGO_URL: testStores.mongoUrl.replace(/\/[^/?]+(\?|$)/, '/whatsapp_bench$1'),
+      },
+      stdio: 'inherit',
+      timeout: 120_000,
+    });
+  } else {
+    // PostgreSQL only: a stack without a MongoDB-backed service must not wait on MongoDB.
+    await runner({
+      databaseUrl: benchStores.DATABASE_URL,
+      dir: resolve(root, 'migrations/postgres'),
+      migrationsTable: 'pgmigrations',
+      direction: 'up',
+      advisoryLockMode: 'wait',
+      logger: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: (message) => console.warn(message),
+        error: (message) => console.error(message),
+      },
+    });
+  }
   const pool = createPgPool({ url: benchStores.DATABASE_URL, log: testLogger('bench') });
   try {
     await pool.query('TRUNCATE users CASCADE');
@@ -112,14 +134,14 @@ export async function startBenchStack(
   upstreams: Upstream[],
   env: Partial<Record<Upstream, Record<string, string>>> = {},
 ): Promise<BenchStack> {
+  const names = [...new Set<Upstream>(['auth-service', ...upstreams])];
   const releaseLock = await acquireBenchLock();
   try {
-    await prepareBenchDatabase();
+    await prepareBenchDatabase({ mongo: names.some((name) => MONGO_SERVICES.has(name)) });
   } catch (error) {
     await releaseLock();
     throw error;
   }
-  const names = [...new Set<Upstream>(['auth-service', ...upstreams])];
   const logLevel = process.env.BENCH_LOG_LEVEL ?? 'warn';
   const ports = new Map<Upstream, { http: number; grpc: number }>();
   for (const name of names) ports.set(name, { http: await freePort(), grpc: await freePort() });

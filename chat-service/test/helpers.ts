@@ -55,8 +55,6 @@ export interface StartOptions {
   /** Also run the message-event consumer under a durable of its own. */
   consumeMessages?: boolean;
   natsUrl?: string;
-  /** An outbox table of its own (for tests against a private NATS server). */
-  outboxTable?: string;
 }
 
 /** A real chat app over the test PostgreSQL and NATS; `close()` releases everything. */
@@ -74,6 +72,10 @@ export async function startChatApp(options: StartOptions = {}) {
     address: options.userServiceAddress ?? fakeUsers!.address,
     timeoutMs: 1_000,
   });
+  // An outbox table of its own: any other process relaying the shared event_outbox (a stack under
+  // test elsewhere, possibly on another NATS server) would otherwise publish this app's events.
+  const outboxTable = `outbox_test_${randomUUID().replaceAll('-', '')}`;
+  await pool.query(`CREATE TABLE ${outboxTable} (LIKE event_outbox INCLUDING ALL)`);
   const outbox: Outbox = createOutbox({
     pool,
     js: jetstream(nc),
@@ -81,7 +83,7 @@ export async function startChatApp(options: StartOptions = {}) {
     pollIntervalMs: 50,
     maxBackoffMs: 500,
     publishTimeoutMs: 1_000,
-    ...(options.outboxTable ? { table: options.outboxTable } : {}),
+    table: outboxTable,
   });
   outbox.start();
   const built = buildChatApp({ pool, events: outbox, users, log });
@@ -102,6 +104,7 @@ export async function startChatApp(options: StartOptions = {}) {
     pool,
     nc,
     outbox,
+    outboxTable,
     userCalls: fakeUsers?.calls ?? [],
     close: async () => {
       await built.app.close();
@@ -110,6 +113,7 @@ export async function startChatApp(options: StartOptions = {}) {
         await (await jetstreamManager(nc)).consumers.delete('MESSAGES', durable).catch(() => false);
       }
       await outbox.stop();
+      await pool.query(`DROP TABLE IF EXISTS ${outboxTable}`);
       await fakeUsers?.close();
       await nc.close();
       await pool.end();
