@@ -13,7 +13,9 @@ export JWT_SECRET="${JWT_SECRET:-local-dev-secret-change-in-prod}"
 export SMS_PROVIDER="${SMS_PROVIDER:-mock}"
 export OTP_FIXED_CODE="${OTP_FIXED_CODE-123456}"
 
-SERVICES=(auth-service user-service chat-service api-gateway)
+# Dependencies first: message-service calls chat/user, websocket-service calls all four gRPC servers
+# (auth 9081, user 9082, chat 9083, message 9084; HTTP 8081..8084, websocket 8087, gateway 8080).
+SERVICES=(auth-service user-service chat-service message-service websocket-service api-gateway)
 pids=()
 stop() {
   trap - INT TERM EXIT

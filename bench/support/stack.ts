@@ -1,27 +1,23 @@
-import { execFileSync } from 'node:child_process';
 import { runner } from 'node-pg-migrate';
 import { resolve } from 'node:path';
 import { createPgPool, pgErrorCode } from '@wa/pkg/db';
 import { randomPhone, testLogger, testStores } from '@wa/pkg/testing';
-import { freePort, startService, type RunningService } from '../../e2e/support/stack.ts';
-
-/** Every upstream the gateway knows, by service name → its URL variable. */
-const UPSTREAM_VARIABLES = {
-  'auth-service': 'AUTH_SERVICE_URL',
-  'user-service': 'USER_SERVICE_URL',
-  'chat-service': 'CHAT_SERVICE_URL',
-  'message-service': 'MESSAGE_SERVICE_URL',
-  'notification-service': 'NOTIFICATION_SERVICE_URL',
-  'media-service': 'MEDIA_SERVICE_URL',
-  'websocket-service': 'WEBSOCKET_SERVICE_URL',
-} as const;
-
-export type Upstream = keyof typeof UPSTREAM_VARIABLES;
+import {
+  STACK_JWT_SECRET,
+  startStack,
+  type Stack,
+  type StackOptions,
+  type StackService,
+} from '../../e2e/support/stack.ts';
 
 export interface BenchStack {
   /** Origin of the gateway, e.g. http://127.0.0.1:41234 */
   gateway: string;
-  grpcAddress: (service: Upstream) => string;
+  grpcAddress: Stack['grpc'];
+  /** The (first) websocket-service's own /ws URL, bypassing the gateway. */
+  websocketUrl: (token?: string) => string;
+  /** The run's own MongoDB database (dropped by stop()). */
+  mongoUrl: string;
   /** Process id of each service, the gateway included. */
   pids: Record<string, number>;
   stop: () => Promise<void>;
@@ -41,11 +37,9 @@ export const benchStores = {
 
 const root = resolve(import.meta.dirname, '../..');
 const PG_DUPLICATE_DATABASE = '42P04';
-/** Services that keep data in MongoDB, so a stack with one of them needs its indexes. */
-const MONGO_SERVICES: ReadonlySet<string> = new Set(['message-service', 'media-service']);
 
 /** Creates the bench database if needed, migrates it, and removes every user (and what hangs off them). */
-export async function prepareBenchDatabase(options: { mongo: boolean }): Promise<void> {
+export async function prepareBenchDatabase(): Promise<void> {
   const url = new URL(benchStores.DATABASE_URL);
   const database = url.pathname.slice(1);
   const admin = createPgPool({
@@ -59,35 +53,19 @@ export async function prepareBenchDatabase(options: { mongo: boolean }): Promise
   } finally {
     await admin.end();
   }
-  if (options.mongo) {
-    // Both stores, as `make migrate` does; bounded, so a hung MongoDB fails the run with a message.
-    execFileSync(process.execPath, [resolve(root, 'scripts/migrate.ts')], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? '',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: benchStores.DATABASE_URL,
-        MONGO_URL: testStores.mongoUrl.replace(/\/[^/?]+(\?|$)/, '/whatsapp_bench$1'),
-      },
-      stdio: 'inherit',
-      timeout: 120_000,
-    });
-  } else {
-    // PostgreSQL only: a stack without a MongoDB-backed service must not wait on MongoDB.
-    await runner({
-      databaseUrl: benchStores.DATABASE_URL,
-      dir: resolve(root, 'migrations/postgres'),
-      migrationsTable: 'pgmigrations',
-      direction: 'up',
-      advisoryLockMode: 'wait',
-      logger: {
-        debug: () => undefined,
-        info: () => undefined,
-        warn: (message) => console.warn(message),
-        error: (message) => console.error(message),
-      },
-    });
-  }
+  await runner({
+    databaseUrl: benchStores.DATABASE_URL,
+    dir: resolve(root, 'migrations/postgres'),
+    migrationsTable: 'pgmigrations',
+    direction: 'up',
+    advisoryLockMode: 'wait',
+    logger: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (message) => console.warn(message),
+      error: (message) => console.error(message),
+    },
+  });
   const pool = createPgPool({ url: benchStores.DATABASE_URL, log: testLogger('bench') });
   try {
     await pool.query('TRUNCATE users CASCADE');
@@ -96,7 +74,7 @@ export async function prepareBenchDatabase(options: { mongo: boolean }): Promise
   }
 }
 
-export const JWT_SECRET = 'bench-secret-not-for-production';
+export const JWT_SECRET = STACK_JWT_SECRET;
 
 /**
  * One benchmark at a time on this machine and its PostgreSQL: runs share the bench database (each
@@ -125,81 +103,40 @@ export async function acquireBenchLock(): Promise<() => Promise<void>> {
 
 /**
  * Prepares the bench database, then starts the given services and a gateway in front of them as
- * real processes, on free ports.
- * auth-service always runs (the gateway validates tokens with it). The gateway's per-user and
- * per-IP limits are raised: one benchmark client is one IP and a few users, and the PRD's
- * 100 requests/minute would otherwise answer almost everything with 429.
+ * real processes, on free ports (see startStack: a MongoDB database, an outbox table and consumer
+ * names of the run's own). auth-service always runs (the gateway validates tokens with it). The
+ * gateway's per-user and per-IP limits are raised: one benchmark client is one IP and a few users,
+ * and the PRD's 100 requests/minute would otherwise answer almost everything with 429.
  */
 export async function startBenchStack(
-  upstreams: Upstream[],
-  env: Partial<Record<Upstream, Record<string, string>>> = {},
+  upstreams: StackService[],
+  env: StackOptions['env'] = {},
 ): Promise<BenchStack> {
-  const names = [...new Set<Upstream>(['auth-service', ...upstreams])];
   const releaseLock = await acquireBenchLock();
   try {
-    await prepareBenchDatabase({ mongo: names.some((name) => MONGO_SERVICES.has(name)) });
-  } catch (error) {
-    await releaseLock();
-    throw error;
-  }
-  const logLevel = process.env.BENCH_LOG_LEVEL ?? 'warn';
-  const ports = new Map<Upstream, { http: number; grpc: number }>();
-  for (const name of names) ports.set(name, { http: await freePort(), grpc: await freePort() });
-  const closed = `http://127.0.0.1:${await freePort()}`;
-  // Every service reaches the others it calls by `<NAME>_GRPC_ADDR` (USER_GRPC_ADDR, …).
-  const grpcAddresses = Object.fromEntries(
-    names.map((name) => [
-      `${name.split('-')[0].toUpperCase()}_GRPC_ADDR`,
-      `127.0.0.1:${ports.get(name)!.grpc}`,
-    ]),
-  );
-
-  const running: RunningService[] = [];
-  const stop = async () => {
-    for (const service of running.reverse()) await service.stop();
-    await releaseLock();
-  };
-  try {
-    for (const name of names) {
-      const { http, grpc } = ports.get(name)!;
-      running.push(
-        await startService(name, http, {
-          ...benchStores,
-          ...grpcAddresses,
-          LOG_LEVEL: logLevel,
-          GRPC_PORT: String(grpc),
-          ...(name === 'auth-service'
-            ? { JWT_SECRET, OTP_FIXED_CODE: '123456', BCRYPT_ROUNDS: '4' }
-            : {}),
-          ...env[name],
-        }),
-      );
-    }
-    const upstreamUrls = Object.fromEntries(
-      Object.entries(UPSTREAM_VARIABLES).map(([name, variable]) => {
-        const port = ports.get(name as Upstream)?.http;
-        return [variable, port ? `http://127.0.0.1:${port}` : closed];
-      }),
-    );
-    const gatewayPort = await freePort();
-    running.push(
-      await startService('api-gateway', gatewayPort, {
-        ...upstreamUrls,
-        LOG_LEVEL: logLevel,
-        REDIS_URL: benchStores.REDIS_URL,
-        AUTH_GRPC_ADDR: `127.0.0.1:${ports.get('auth-service')!.grpc}`,
-        RATE_LIMIT_USER_PER_MINUTE: '10000000',
-        RATE_LIMIT_IP_PER_MINUTE: '10000000',
-      }),
-    );
+    await prepareBenchDatabase();
+    const stack = await startStack({
+      services: upstreams,
+      stores: benchStores,
+      env,
+      logLevel: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      databasePoolMax: 10,
+    });
     return {
-      gateway: `http://127.0.0.1:${gatewayPort}`,
-      grpcAddress: (service) => `127.0.0.1:${ports.get(service)!.grpc}`,
-      pids: Object.fromEntries(running.map((service) => [service.name, service.process.pid!])),
-      stop,
+      gateway: stack.gateway,
+      grpcAddress: stack.grpc,
+      websocketUrl: (token) => stack.websockets[0].url(token),
+      mongoUrl: stack.mongoUrl,
+      pids: Object.fromEntries(
+        stack.services.map((service) => [service.name, service.process.pid!]),
+      ),
+      stop: async () => {
+        await stack.stop();
+        await releaseLock();
+      },
     };
   } catch (error) {
-    await stop();
+    await releaseLock();
     throw error;
   }
 }

@@ -11,6 +11,8 @@ const ChatEnv = Type.Object({
   NATS_CONSUMER_NAME: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'chat-service' }),
   /** Tests set it so the server deletes their consumers; 0 = keep the durable while it is idle. */
   NATS_CONSUMER_INACTIVE_SECONDS: Type.Integer({ minimum: 0, default: 0 }),
+  /** Table the event outbox lives in; several stacks sharing one database (tests) need their own. */
+  OUTBOX_TABLE: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'event_outbox' }),
   USER_GRPC_ADDR: HostPort('127.0.0.1:9082'),
   USER_GRPC_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 30_000, default: 1_000 }),
 });
@@ -28,6 +30,7 @@ export function loadChatConfig(env: Record<string, string | undefined>) {
       consumerName: e.NATS_CONSUMER_NAME,
       inactiveThresholdMs: e.NATS_CONSUMER_INACTIVE_SECONDS * 1_000 || undefined,
     },
+    outboxTable: e.OUTBOX_TABLE,
     userService: { address: e.USER_GRPC_ADDR, timeoutMs: e.USER_GRPC_TIMEOUT_MS },
   });
 }

@@ -15,7 +15,7 @@ async function main() {
   const pool = createPgPool({ url: config.database.url, max: config.database.poolSize, log });
   await pool.query('SELECT 1');
   const nc = await connectNats({ url: config.nats.url, name: SERVICE, log });
-  const outbox = createOutbox({ pool, js: jetstream(nc), log });
+  const outbox = createOutbox({ pool, js: jetstream(nc), log, table: config.outboxTable });
   const users = createGrpcClient(UserService, {
     address: config.userService.address,
     timeoutMs: config.userService.timeoutMs,

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { makeDirectChat, makeGroupChat, makeManyDirectChats, makeUser } from '@wa/pkg/testing';
 import type { ChatList } from '../src/model/schemas.ts';
 import { CHAT_LIST_SQL } from '../src/repository/chat-list-repository.ts';
-import { caller, expectError, makeUsers, startChatApp, type ChatHarness } from './helpers.ts';
+import {
+  asUserServiceCaller,
+  caller,
+  expectError,
+  makeUsers,
+  startChatApp,
+  type ChatHarness,
+} from './helpers.ts';
 
 let h: ChatHarness;
 
@@ -70,19 +77,46 @@ test('lists the caller’s chats newest activity first, page by page with an opa
   assert.equal(first[1].unread_count, 0);
 });
 
-test('resolves the page’s profiles with one GetUsers call, and none for a page of groups', async () => {
-  const { me } = await userWithChats(6);
-  const before = h.userCalls.length;
-  await caller(h, me).get('/api/v1/chats?limit=6');
-  assert.equal(h.userCalls.length, before + 1);
-  assert.equal(h.userCalls.at(-1)!.length, 3);
-
-  const groupsOnly = await makeUser(h.pool);
-  const [a, b] = await makeUsers(h.pool, 2);
-  await makeGroupChat(h.pool, { createdBy: groupsOnly.id, memberIds: [a.id, b.id] });
-  const count = h.userCalls.length;
-  await caller(h, groupsOnly).get('/api/v1/chats');
-  assert.equal(h.userCalls.length, count);
+test('a direct chat shows the other member’s profile from the user-service, privacy applied', async () => {
+  const { me, others } = await userWithChats(6);
+  // Direct chats are with the even-numbered friends; Friend 2 shows the photo to nobody.
+  for (const i of [0, 2, 4])
+    await asUserServiceCaller(h.userService, others[i], 'PATCH', '/api/v1/users/me', {
+      avatar_url: `https://cdn.example.com/friend-${i}.jpg`,
+    });
+  await asUserServiceCaller(h.userService, others[2], 'PUT', '/api/v1/users/me/privacy', {
+    profile_photo: 'nobody',
+  });
+  await asUserServiceCaller(h.userService, others[4], 'PATCH', '/api/v1/users/me', {
+    display_name: 'Renamed 4',
+  });
+  const res = await caller(h, me).get('/api/v1/chats?limit=6');
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const chats = (res.body.data as ChatList).chats;
+  assert.deepEqual(
+    chats.filter((c) => c.type === 'direct').map((c) => c.participant),
+    [
+      {
+        id: others[4].id,
+        display_name: 'Renamed 4',
+        avatar_url: 'https://cdn.example.com/friend-4.jpg',
+      },
+      { id: others[2].id, display_name: 'Friend 2', avatar_url: '' },
+      {
+        id: others[0].id,
+        display_name: 'Friend 0',
+        avatar_url: 'https://cdn.example.com/friend-0.jpg',
+      },
+    ],
+  );
+  assert.deepEqual(
+    chats.filter((c) => c.type === 'group').map((c) => [c.name, c.participant]),
+    [
+      ['Group 5', null],
+      ['Group 3', null],
+      ['Group 1', null],
+    ],
+  );
 });
 
 test('shows only the caller’s own chats, with their own mute state', async () => {

@@ -1,9 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { makeUser } from '@wa/pkg/testing';
-import type { ChatDetail } from '../src/model/schemas.ts';
+import type { ChatDetail, ChatList } from '../src/model/schemas.ts';
 import {
+  asUserServiceCaller,
   caller,
   createGroup,
   expectError,
@@ -46,33 +48,45 @@ describe('GET /api/v1/chats/:id', () => {
     assert.equal(res.body.error!.details![0].field, 'params.id');
   });
 
-  test('still answers, with empty profile fields, when the user-service is down', async () => {
-    const degraded = await startChatApp({ userServiceAddress: '127.0.0.1:1' });
-    try {
-      const creator = await makeUser(degraded.pool, { display_name: 'Alice' });
-      const [a, b] = await makeUsers(degraded.pool, 2);
-      const res = await caller(degraded, creator).post('/api/v1/chats', {
-        type: 'group',
-        name: 'G',
-        participant_ids: [a.id, b.id],
+  test('shows each member’s profile from the user-service as the caller may see it', async () => {
+    const creator = await makeUser(h.pool, { display_name: 'Alice' });
+    const { chat, members } = await createGroup(h, creator, 4);
+    const [open, contact, stranger, blocker] = members;
+    const avatar = (i: number) => `https://cdn.example.com/${i}.jpg`;
+    for (const [i, member] of members.entries())
+      await asUserServiceCaller(h.userService, member, 'PATCH', '/api/v1/users/me', {
+        display_name: `Named ${i}`,
+        avatar_url: avatar(i),
       });
-      assert.equal(res.status, 201);
-      assert.deepEqual(
-        (res.body.data as ChatDetail).participants.map((p) => p.display_name),
-        ['', '', ''],
-      );
-    } finally {
-      await degraded.close();
-    }
-  });
+    // contact and stranger show their photo to their contacts only; only contact has Alice.
+    for (const member of [contact, stranger])
+      await asUserServiceCaller(h.userService, member, 'PUT', '/api/v1/users/me/privacy', {
+        profile_photo: 'contacts',
+      });
+    await asUserServiceCaller(h.userService, contact, 'POST', '/api/v1/users/contacts/sync', {
+      phone_numbers: [creator.phone],
+    });
+    await asUserServiceCaller(h.userService, blocker, 'POST', `/api/v1/users/${creator.id}/block`);
 
-  test('resolves every member profile with one GetUsers call', async () => {
-    const creator = await makeUser(h.pool);
-    const { chat } = await createGroup(h, creator, 10);
-    const before = h.userCalls.length;
-    await caller(h, creator).get(`/api/v1/chats/${chat.chat_id}`);
-    assert.equal(h.userCalls.length, before + 1);
-    assert.equal(h.userCalls.at(-1)!.length, 11);
+    const seen = await caller(h, creator).get(`/api/v1/chats/${chat.chat_id}`);
+    assert.equal(seen.status, 200, JSON.stringify(seen.body));
+    const byId = new Map((seen.body.data as ChatDetail).participants.map((p) => [p.id, p]));
+    assert.equal(byId.size, 5);
+    assert.equal(byId.get(creator.id)?.display_name, 'Alice');
+    assert.deepEqual(
+      members.map((m) => byId.get(m.id)?.display_name),
+      ['Named 0', 'Named 1', 'Named 2', 'Named 3'],
+    );
+    assert.equal(byId.get(open.id)?.avatar_url, avatar(0));
+    assert.equal(byId.get(contact.id)?.avatar_url, avatar(1), 'Alice is in their contacts');
+    assert.equal(byId.get(stranger.id)?.avatar_url, '', 'Alice is not in their contacts');
+    assert.equal(byId.get(blocker.id)?.avatar_url, '', 'they blocked Alice');
+
+    // The same chat seen by `stranger`: their own photo, and the blocker's (not blocked).
+    const theirs = await caller(h, stranger).get(`/api/v1/chats/${chat.chat_id}`);
+    const theirById = new Map((theirs.body.data as ChatDetail).participants.map((p) => [p.id, p]));
+    assert.equal(theirById.get(stranger.id)?.avatar_url, avatar(2));
+    assert.equal(theirById.get(blocker.id)?.avatar_url, avatar(3));
   });
 });
 
@@ -184,5 +198,65 @@ describe('PATCH /api/v1/chats/:id/mute', () => {
       404,
       'NOT_FOUND',
     );
+  });
+});
+
+describe('when the user-service is down', () => {
+  test('chats are still created, shown and listed (200/201), with ids and empty profiles', async () => {
+    const creator = await makeUser(h.pool, { display_name: 'Alice' });
+    const [a, b] = await makeUsers(h.pool, 2, 'Friend');
+    const direct = await caller(h, creator).post('/api/v1/chats', {
+      type: 'direct',
+      participant_id: a.id,
+    });
+    assert.equal(direct.body.data.participant.display_name, 'Friend 0', 'up: names resolved');
+
+    await h.userService.stop();
+    try {
+      const group = await caller(h, creator).post('/api/v1/chats', {
+        type: 'group',
+        name: 'G',
+        participant_ids: [a.id, b.id],
+      });
+      assert.equal(group.status, 201, JSON.stringify(group.body));
+      assert.equal(group.body.success, true);
+      assert.equal(group.body.error, null);
+      const created = group.body.data as ChatDetail;
+      assert.equal(created.name, 'G');
+      assert.deepEqual(
+        created.participants.map((p) => [p.id, p.display_name, p.avatar_url]).sort(),
+        [creator.id, a.id, b.id].map((id) => [id, '', '']).sort(),
+      );
+
+      const shown = await caller(h, a).get(`/api/v1/chats/${direct.body.data.chat_id}`);
+      assert.equal(shown.status, 200, JSON.stringify(shown.body));
+      assert.deepEqual(shown.body.data.participant, {
+        id: creator.id,
+        display_name: '',
+        avatar_url: '',
+      });
+
+      const listed = await caller(h, creator).get('/api/v1/chats');
+      assert.equal(listed.status, 200, JSON.stringify(listed.body));
+      const summaries = (listed.body.data as ChatList).chats;
+      assert.deepEqual(
+        summaries.map((c) => c.chat_id).sort(),
+        [created.chat_id, direct.body.data.chat_id].sort(),
+      );
+      const directSummary = summaries.find((c) => c.type === 'direct')!;
+      assert.deepEqual(directSummary.participant, { id: a.id, display_name: '', avatar_url: '' });
+      assert.equal(summaries.find((c) => c.type === 'group')!.name, 'G', 'groups keep their name');
+    } finally {
+      await h.userService.start();
+    }
+
+    // Back up: the same client reconnects and names are resolved again.
+    let again = await caller(h, creator).get(`/api/v1/chats/${direct.body.data.chat_id}`);
+    // A breaker opened by the failed calls lets a trial call through after its 5 s reset.
+    for (let i = 0; i < 80 && again.body.data.participant.display_name === ''; i++) {
+      await sleep(100);
+      again = await caller(h, creator).get(`/api/v1/chats/${direct.body.data.chat_id}`);
+    }
+    assert.equal(again.body.data.participant.display_name, 'Friend 0');
   });
 });

@@ -228,3 +228,14 @@ describe('POST /api/v1/chats (group)', () => {
     assert.equal(anonymous.statusCode, 401);
   });
 });
+
+describe('health (addenda H)', () => {
+  test('/health answers; /ready reports PostgreSQL only (the outbox holds events while NATS is down)', async () => {
+    const health = await h.app.inject({ method: 'GET', url: '/health' });
+    assert.equal(health.statusCode, 200);
+    assert.deepEqual(health.json().data, { status: 'ok', service: 'chat-service' });
+    const ready = await h.app.inject({ method: 'GET', url: '/ready' });
+    assert.equal(ready.statusCode, 200, ready.body);
+    assert.deepEqual(ready.json().data, { status: 'ready', checks: { postgres: true } });
+  });
+});

@@ -145,7 +145,7 @@ describe('events on the CHATS stream', () => {
 
 test('a chat created while NATS is down has its event published once NATS is back', async () => {
   const nats = await startNatsServer();
-  const isolated = await startChatApp({ natsUrl: nats.url });
+  const isolated = await startChatApp({ natsUrl: nats.url, userService: h.userService });
   const table = isolated.outboxTable;
   try {
     await ensureStreams(await jetstreamManager(isolated.nc));

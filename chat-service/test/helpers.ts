@@ -8,57 +8,111 @@ import {
   type Outbox,
 } from '@wa/pkg/bus';
 import { createPgPool, type PgPool } from '@wa/pkg/db';
-import {
-  UserService,
-  createGrpcClient,
-  createGrpcServer,
-  type ConnectRouter,
-  type GrpcServer,
-} from '@wa/pkg/grpc';
-import { makeUser, testLogger, testStores, type TestUser } from '@wa/pkg/testing';
+import { UserService, createGrpcClient } from '@wa/pkg/grpc';
+import { freePort, makeUser, testLogger, testStores, type TestUser } from '@wa/pkg/testing';
+import { startService, type RunningService } from '../../e2e/support/stack.ts';
 import { buildChatApp } from '../src/app.ts';
 import type { ChatDetail } from '../src/model/schemas.ts';
 import { consumeMessageEvents } from '../src/handler/message-events.ts';
 
+/** The real user-service as a process over the test PostgreSQL and Redis. */
+export interface UserServiceProcess {
+  /** host:port of its gRPC server, where the chat app's GetUsers calls go. */
+  grpcAddress: string;
+  /** Base URL of its HTTP API, for setting profiles, privacy, contacts and blocks up. */
+  httpUrl: string;
+  /** Stops the process (SIGTERM); the ports stay reserved for `start()`. */
+  stop: () => Promise<void>;
+  /** Starts it again on the same ports after `stop()`; a no-op while it runs. */
+  start: () => Promise<void>;
+}
+
 /**
- * A stand-in for the user-service's GetUsers, answering from the same users table: chat-service
- * tests must not depend on another service's code. `calls` records each request's ids.
+ * Starts user-service/src/main.ts as e2e/support/stack.ts does for the whole stack: the chat
+ * app's profile lookups are answered by the real GetUsers (privacy rules included), never by a
+ * stand-in. Its pool is small: PostgreSQL's 100 connections are shared with other test files.
  */
-export async function startFakeUserService(pool: PgPool) {
-  const calls: string[][] = [];
-  const routes = (router: ConnectRouter) => {
-    router.service(UserService, {
-      async getUsers(request) {
-        calls.push([...request.userIds]);
-        const { rows } = await pool.query<{ id: string; display_name: string; avatar_url: string }>(
-          'SELECT id, display_name, avatar_url FROM users WHERE id = ANY($1::uuid[])',
-          [request.userIds],
-        );
-        return {
-          users: rows.map((row) => ({
-            userId: row.id,
-            displayName: row.display_name,
-            avatarUrl: row.avatar_url,
-          })),
-        };
-      },
-    });
+export async function startUserService(): Promise<UserServiceProcess> {
+  const [httpPort, grpcPort] = await Promise.all([freePort(), freePort()]);
+  const env = {
+    DATABASE_URL: testStores.databaseUrl,
+    DATABASE_POOL_MAX: '3',
+    REDIS_URL: testStores.redisUrl,
+    NATS_URL: testStores.natsUrl,
+    GRPC_PORT: String(grpcPort),
   };
-  const server: GrpcServer = createGrpcServer({ routes, log: testLogger('fake-user-service') });
-  const port = await server.listen(0, '127.0.0.1');
-  return { address: `127.0.0.1:${port}`, calls, close: () => server.close() };
+  let running: RunningService | undefined = await startService('user-service', httpPort, env);
+  // Never outlive the test file, even when it ends without close() (a failed before hook).
+  process.once('exit', () => running?.process.kill('SIGKILL'));
+  return {
+    grpcAddress: `127.0.0.1:${grpcPort}`,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    stop: async () => {
+      await running?.stop();
+      running = undefined;
+    },
+    start: async () => {
+      running ??= await startService('user-service', httpPort, env);
+    },
+  };
+}
+
+/**
+ * Calls the user-service's HTTP API as `user` (the gateway's identity headers): tests set
+ * profiles and privacy up the way a client would. Throws unless it answers 2xx.
+ */
+export async function asUserServiceCaller(
+  service: UserServiceProcess,
+  user: TestUser,
+  method: 'PATCH' | 'PUT' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<Envelope> {
+  const response = await fetch(`${service.httpUrl}${path}`, {
+    method,
+    headers: {
+      'x-user-id': user.id,
+      'x-user-phone': user.phone,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const envelope = (await response.json()) as Envelope;
+  if (!response.ok)
+    throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(envelope)}`);
+  return envelope;
 }
 
 export interface StartOptions {
-  /** Where GetUsers goes; defaults to a fake user-service over the test database. */
-  userServiceAddress?: string;
+  /**
+   * The user-service GetUsers goes to. By default the harness starts one of its own (one per
+   * test file) and stops it on close; a second app in the same file can share the first's.
+   */
+  userService?: UserServiceProcess;
   /** Also run the message-event consumer under a durable of its own. */
   consumeMessages?: boolean;
   natsUrl?: string;
 }
 
-/** A real chat app over the test PostgreSQL and NATS; `close()` releases everything. */
+/**
+ * A real chat app over the test PostgreSQL and NATS, its profiles from a real user-service;
+ * `close()` releases everything.
+ */
 export async function startChatApp(options: StartOptions = {}) {
+  const ownUserService = options.userService ? undefined : await startUserService();
+  try {
+    return await buildHarness(options, options.userService ?? ownUserService!, ownUserService);
+  } catch (error) {
+    await ownUserService?.stop();
+    throw error;
+  }
+}
+
+async function buildHarness(
+  options: StartOptions,
+  userService: UserServiceProcess,
+  ownUserService: UserServiceProcess | undefined,
+) {
   const log = testLogger('chat-service');
   // Test files run two at a time next to other services; PostgreSQL allows 100 connections.
   const pool = createPgPool({ url: testStores.databaseUrl, max: 5, log });
@@ -67,9 +121,8 @@ export async function startChatApp(options: StartOptions = {}) {
     name: 'chat-service-test',
     log,
   });
-  const fakeUsers = options.userServiceAddress ? undefined : await startFakeUserService(pool);
   const users = createGrpcClient(UserService, {
-    address: options.userServiceAddress ?? fakeUsers!.address,
+    address: userService.grpcAddress,
     timeoutMs: 1_000,
   });
   // An outbox table of its own: any other process relaying the shared event_outbox (a stack under
@@ -105,7 +158,7 @@ export async function startChatApp(options: StartOptions = {}) {
     nc,
     outbox,
     outboxTable,
-    userCalls: fakeUsers?.calls ?? [],
+    userService,
     close: async () => {
       await built.app.close();
       if (consumer) {
@@ -114,7 +167,7 @@ export async function startChatApp(options: StartOptions = {}) {
       }
       await outbox.stop();
       await pool.query(`DROP TABLE IF EXISTS ${outboxTable}`);
-      await fakeUsers?.close();
+      await ownUserService?.stop();
       await nc.close();
       await pool.end();
     },

@@ -11,6 +11,8 @@ COPY api-gateway/package.json api-gateway/
 COPY auth-service/package.json auth-service/
 COPY user-service/package.json user-service/
 COPY chat-service/package.json chat-service/
+COPY message-service/package.json message-service/
+COPY websocket-service/package.json websocket-service/
 # node-pg-migrate is a root devDependency, so dev dependencies stay in. Scripts
 # and optional packages are left out: they only fetch a second Node and the
 # buf binary, neither of which migrations use.

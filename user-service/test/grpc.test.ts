@@ -186,3 +186,30 @@ test('GetPresences applies last_seen privacy and blocks for the viewer, in order
     Code.InvalidArgument,
   );
 });
+
+test('GetReadReceipts answers each known user’s setting, the default for one never saved', async () => {
+  const [off, on, untouched] = await Promise.all([h.makeUser(), h.makeUser(), h.makeUser()]);
+  assertOk(await h.call(off, 'PUT', '/api/v1/users/me/privacy', { read_receipts: false }));
+  assertOk(await h.call(on, 'PUT', '/api/v1/users/me/privacy', { last_seen: 'nobody' }));
+  const unknown = randomUUID();
+  const answer = await client.getReadReceipts({
+    userIds: [off.id.toUpperCase(), on.id, untouched.id, unknown, on.id],
+  });
+  assert.deepEqual(answer.readReceipts, { [off.id]: false, [on.id]: true, [untouched.id]: true });
+  const stored = await h.pool.query<{ read_receipts: boolean }>(
+    'SELECT read_receipts FROM privacy_settings WHERE user_id = $1',
+    [untouched.id],
+  );
+  assert.equal(stored.rowCount, 0, 'a lookup stores no settings row');
+  assertOk(await h.call(off, 'PUT', '/api/v1/users/me/privacy', { read_receipts: true }));
+  assert.deepEqual((await client.getReadReceipts({ userIds: [off.id] })).readReceipts, {
+    [off.id]: true,
+  });
+  assert.deepEqual((await client.getReadReceipts({ userIds: [] })).readReceipts, {});
+});
+
+test('GetReadReceipts rejects a malformed id and more than 1,000 ids', async () => {
+  await rejectsWith(client.getReadReceipts({ userIds: ['nope'] }), Code.InvalidArgument);
+  const many = Array.from({ length: 1_001 }, () => randomUUID());
+  await rejectsWith(client.getReadReceipts({ userIds: many }), Code.InvalidArgument);
+});

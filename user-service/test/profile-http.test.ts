@@ -1,6 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import type { Queryable } from '@wa/pkg/db';
+import { createPrivacyRepository } from '../src/repository/privacy-repository.ts';
+import { createUserRepository } from '../src/repository/user-repository.ts';
+import { createProfileService } from '../src/service/profile-service.ts';
 import { assertError, assertOk, fieldsOf, startUserApp, type Harness } from './helpers.ts';
 
 let h: Harness;
@@ -165,5 +169,42 @@ describe('GET /api/v1/users/:id', () => {
       assertError(res, 400, 'VALIDATION_ERROR');
       assert.deepEqual(fieldsOf(res), ['params.id']);
     }
+  });
+});
+
+describe('profiles in a batch (what GetUsers answers)', () => {
+  test('a group’s worth of profiles, privacy applied for the viewer, costs one query', async () => {
+    const viewer = await h.makeUser();
+    const users = await Promise.all(
+      Array.from({ length: 256 }, (_, i) => h.makeUser({ display_name: `Batch ${i}` })),
+    );
+    const hidden = users[7];
+    await h.pool.query(
+      `UPDATE users SET avatar_url = 'https://cdn.example.com/b.jpg'` +
+        ` WHERE id = ANY($1::uuid[])`,
+      [[users[0].id, hidden.id]],
+    );
+    await h.call(hidden, 'PUT', '/api/v1/users/me/privacy', { profile_photo: 'nobody' });
+
+    let queries = 0;
+    const counting: Queryable = {
+      query: ((...args: Parameters<Queryable['query']>) => {
+        queries += 1;
+        return h.pool.query(...args);
+      }) as Queryable['query'],
+    };
+    const profiles = createProfileService({
+      users: createUserRepository(counting),
+      privacy: createPrivacyRepository(counting),
+    });
+    const ids = [...users.map((u) => u.id)].reverse();
+    const found = await profiles.getUsers([...ids, randomUUID()], viewer.id);
+    assert.equal(queries, 1);
+    assert.deepEqual(
+      found.map((p) => p.id),
+      ids,
+    );
+    assert.equal(found.at(-1)?.avatar_url, 'https://cdn.example.com/b.jpg');
+    assert.equal(found.find((p) => p.id === hidden.id)?.avatar_url, '');
   });
 });

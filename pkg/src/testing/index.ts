@@ -10,6 +10,13 @@ export const testStores = {
   mongoUrl: process.env.TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017/whatsapp_test',
 };
 
+/** `serverUrl` (any MongoDB URL) pointed at the database `name`, options kept. */
+export function privateMongoUrl(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 /** Tests log only failures unless TEST_LOG_LEVEL asks for more. */
 export const testLogger = (service = 'test'): Logger =>
   createLogger({ service, level: process.env.TEST_LOG_LEVEL ?? 'silent' });

@@ -104,6 +104,11 @@ export function userGrpcRoutes({ profiles, contacts, presence }: UserGrpcDeps) {
         );
         return { blocked };
       },
+
+      async getReadReceipts(request) {
+        const ids = uuids(request.userIds, 'user_ids', MAX_GET_USERS);
+        return { readReceipts: Object.fromEntries(await profiles.readReceipts(ids)) };
+      },
     });
   };
 }

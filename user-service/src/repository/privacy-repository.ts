@@ -3,6 +3,12 @@ import type { PrivacySettings, PrivacyUpdate } from '../model/schemas.ts';
 
 const COLUMNS = 'last_seen, profile_photo, about, read_receipts';
 
+export interface ReadReceiptsRow {
+  user_id: string;
+  /** Null when the user never saved privacy settings. */
+  read_receipts: boolean | null;
+}
+
 export function createPrivacyRepository(db: Queryable) {
   return {
     async find(userId: string): Promise<PrivacySettings | undefined> {
@@ -11,6 +17,17 @@ export function createPrivacyRepository(db: Queryable) {
         [userId],
       );
       return rows[0];
+    },
+
+    /** Users among `ids` (any order, unknown ids absent) with their read_receipts setting. */
+    async findReadReceipts(ids: readonly string[]): Promise<ReadReceiptsRow[]> {
+      const { rows } = await db.query<ReadReceiptsRow>(
+        `SELECT u.id AS user_id, p.read_receipts
+         FROM users u LEFT JOIN privacy_settings p ON p.user_id = u.id
+         WHERE u.id = ANY($1::uuid[])`,
+        [ids],
+      );
+      return rows;
     },
 
     /** Creates the row with `defaults` unless one exists (a concurrent first read made it). */

@@ -76,6 +76,19 @@ export function createProfileService({ users, privacy }: ProfileServiceDeps) {
       return (await privacy.find(userId)) ?? { ...DEFAULT_PRIVACY };
     },
 
+    /**
+     * Whether each user sends read receipts (addenda E), keyed by lower-case id; unknown ids are
+     * absent and a user who never saved settings has the default.
+     */
+    async readReceipts(ids: readonly string[]): Promise<Map<string, boolean>> {
+      const wanted = [...new Set(ids.map((id) => id.toLowerCase()))];
+      if (wanted.length === 0) return new Map();
+      const rows = await privacy.findReadReceipts(wanted);
+      return new Map(
+        rows.map((row) => [row.user_id, row.read_receipts ?? DEFAULT_PRIVACY.read_receipts]),
+      );
+    },
+
     updatePrivacy: (userId: string, patch: PrivacyUpdate): Promise<PrivacySettings> =>
       orUserNotFound(privacy.update(userId, patch, DEFAULT_PRIVACY)),
   };

@@ -351,6 +351,40 @@ export declare type CheckBlockedResponse = Message<"user.CheckBlockedResponse"> 
 export declare const CheckBlockedResponseSchema: GenMessage<CheckBlockedResponse>;
 
 /**
+ * @generated from message user.GetReadReceiptsRequest
+ */
+export declare type GetReadReceiptsRequest = Message<"user.GetReadReceiptsRequest"> & {
+  /**
+   * @generated from field: repeated string user_ids = 1;
+   */
+  userIds: string[];
+};
+
+/**
+ * Describes the message user.GetReadReceiptsRequest.
+ * Use `create(GetReadReceiptsRequestSchema)` to create a new message.
+ */
+export declare const GetReadReceiptsRequestSchema: GenMessage<GetReadReceiptsRequest>;
+
+/**
+ * @generated from message user.GetReadReceiptsResponse
+ */
+export declare type GetReadReceiptsResponse = Message<"user.GetReadReceiptsResponse"> & {
+  /**
+   * Lower-case user id → the user's read_receipts setting, for every known user asked.
+   *
+   * @generated from field: map<string, bool> read_receipts = 1;
+   */
+  readReceipts: { [key: string]: boolean };
+};
+
+/**
+ * Describes the message user.GetReadReceiptsResponse.
+ * Use `create(GetReadReceiptsResponseSchema)` to create a new message.
+ */
+export declare const GetReadReceiptsResponseSchema: GenMessage<GetReadReceiptsResponse>;
+
+/**
  * Every id is a UUID string; a malformed one is INVALID_ARGUMENT.
  *
  * @generated from service user.UserService
@@ -436,6 +470,18 @@ export declare const UserService: GenService<{
     methodKind: "unary";
     input: typeof CheckBlockedRequestSchema;
     output: typeof CheckBlockedResponseSchema;
+  },
+  /**
+   * Whether each user sends read receipts (privacy setting read_receipts; addenda E: a reader with
+   * it off sends no `read` status to others). A user who never saved privacy settings has the
+   * default, true; unknown ids are left out of the map. At most 1,000 ids.
+   *
+   * @generated from rpc user.UserService.GetReadReceipts
+   */
+  getReadReceipts: {
+    methodKind: "unary";
+    input: typeof GetReadReceiptsRequestSchema;
+    output: typeof GetReadReceiptsResponseSchema;
   },
 }>;
 

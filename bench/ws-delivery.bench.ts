@@ -1,0 +1,239 @@
+// Delivery latency of the websocket-service (issue 5): 1,000 users connected through the gateway,
+// each paired with another in a direct chat; messages are sent with `message.send` at a fixed
+// rate (open loop) and the latency is the time from the scheduled send to the recipient's
+// `message.new`. Also measures connection setup through the gateway. `make bench` runs it;
+// figures and method are in docs/benchmarks.md (## websocket-service).
+// Knobs: BENCH_USERS (1000), BENCH_RATES (500,1000), BENCH_DURATION_SECONDS (20), BENCH_LOG_LEVEL,
+// BENCH_ACK (0: recipients do not send message.delivered; 1: they ack each message).
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connectNats, eventMeta, jetstream, publishEvent, type JetStreamClient } from '@wa/pkg/bus';
+import { createPgPool } from '@wa/pkg/db';
+import { makeDirectChat, testLogger, testStores } from '@wa/pkg/testing';
+import { TestSocket } from '../e2e/support/ws-client.ts';
+import { measureCpu, type ProcessGroups } from './support/cpu.ts';
+import { machineNote, summarise, type LatencySummary } from './support/report.ts';
+import { benchStores, startBenchStack } from './support/stack.ts';
+import { signAccessToken } from './support/ws-load.ts';
+
+const USERS = Number(process.env.BENCH_USERS ?? 1_000);
+const RATES = (process.env.BENCH_RATES ?? '500,1000').split(',').map(Number);
+const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 20);
+const ACK = process.env.BENCH_ACK === '1';
+/**
+ * `send` (default): clients send `message.send` (gateway → websocket-service → message-service →
+ * outbox → NATS → websocket-service → Redis → gateway → recipient). `bus`: the load generator
+ * publishes `msg.new` straight to JetStream, which isolates the fan-out path from the
+ * message-service and its store.
+ */
+const SOURCE = process.env.BENCH_SOURCE === 'bus' ? 'bus' : 'send';
+const WARMUP_SECONDS = 5;
+const DRAIN_SECONDS = 15;
+
+interface SeedUser {
+  id: string;
+  chatId: string;
+  partnerId: string;
+}
+
+interface Peer {
+  userId: string;
+  chatId: string;
+  partnerId: string;
+  socket: TestSocket;
+}
+
+async function seed(count: number): Promise<SeedUser[]> {
+  const pool = createPgPool({ url: benchStores.DATABASE_URL, log: testLogger('bench') });
+  try {
+    const { rows } = await pool.query<{ id: string }>(
+      `INSERT INTO users (phone, display_name)
+       SELECT '+49153' || lpad(g::text, 8, '0'), 'Bench ' || g FROM generate_series(1, $1) AS g
+       RETURNING id`,
+      [count],
+    );
+    const users: SeedUser[] = [];
+    for (let i = 0; i + 1 < rows.length; i += 2) {
+      const chat = await makeDirectChat(pool, rows[i].id, rows[i + 1].id);
+      users.push(
+        { id: rows[i].id, chatId: chat.id, partnerId: rows[i + 1].id },
+        { id: rows[i + 1].id, chatId: chat.id, partnerId: rows[i].id },
+      );
+    }
+    return users;
+  } finally {
+    await pool.end();
+  }
+}
+
+async function connectAll(gateway: string, users: SeedUser[]) {
+  const setup: number[] = [];
+  const peers: Peer[] = [];
+  const wsOrigin = gateway.replace('http://', 'ws://');
+  for (let start = 0; start < users.length; start += 50) {
+    await Promise.all(
+      users.slice(start, start + 50).map(async (user) => {
+        const token = await signAccessToken(user.id);
+        const began = performance.now();
+        const socket = await TestSocket.open(`${wsOrigin}/ws?token=${token}`);
+        await socket.request('ping', {});
+        setup.push(performance.now() - began);
+        peers.push({ userId: user.id, chatId: user.chatId, partnerId: user.partnerId, socket });
+      }),
+    );
+  }
+  return { peers, setup: summarise(setup) };
+}
+
+interface RunResult extends LatencySummary {
+  rate: number;
+  sent: number;
+  acked: number;
+  delivered: number;
+  lost: number;
+  errors: number;
+  errorCodes: Record<string, number>;
+  ackLatency: LatencySummary;
+  cpu: Record<string, number>;
+}
+
+let js: JetStreamClient | undefined;
+
+async function run(
+  peers: Peer[],
+  rate: number,
+  seconds: number,
+  groups: ProcessGroups,
+  tag: string,
+): Promise<RunResult> {
+  const scheduled = new Map<string, number>();
+  const latencies: number[] = [];
+  const ackLatencies: number[] = [];
+  let errors = 0;
+  const errorCodes: Record<string, number> = {};
+  const listeners = peers.map((peer) => (frame: { event: string; data: unknown }) => {
+    if (frame.event === 'message.new') {
+      const data = frame.data as { message_id: string; payload: { body?: string } };
+      const at = scheduled.get(data.payload.body ?? '');
+      if (at !== undefined) {
+        latencies.push(performance.now() - at);
+        scheduled.delete(data.payload.body!);
+      }
+      if (ACK) peer.socket.send('message.delivered', { message_ids: [data.message_id] });
+    } else if (frame.event === 'message.sent') {
+      const at = scheduled.get(`s:${(frame.data as { client_msg_id: string }).client_msg_id}`);
+      if (at !== undefined) ackLatencies.push(performance.now() - at);
+    } else if (frame.event === 'error') {
+      errors += 1;
+      const code = String((frame.data as { code: number }).code);
+      errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+    }
+  });
+  peers.forEach((peer, index) => peer.socket.onFrame(listeners[index]));
+  const detach = () => peers.forEach((peer, index) => peer.socket.offFrame(listeners[index]));
+
+  const total = Math.round(rate * seconds);
+  const cpu = measureCpu(groups);
+  const start = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const now = performance.now();
+    const due = Math.min(total, Math.floor(((now - start) / 1_000) * rate) + 1);
+    for (; sent < due; sent++) {
+      const peer = peers[sent % peers.length];
+      const key = `${tag}-${sent}`;
+      const at = start + (sent * 1_000) / rate;
+      scheduled.set(key, at);
+      scheduled.set(`s:${key}`, at);
+      if (SOURCE === 'send') {
+        peer.socket.send('message.send', {
+          chat_id: peer.chatId,
+          client_msg_id: key,
+          type: 'text',
+          payload: { body: key },
+        });
+      } else {
+        void publishEvent(js!, 'msg.new', {
+          ...eventMeta(),
+          message_id: randomUUID(),
+          chat_id: peer.chatId,
+          sender_id: peer.userId,
+          type: 'text',
+          payload: { body: key },
+          recipient_ids: [peer.partnerId],
+        }).catch(() => (errors += 1));
+      }
+    }
+    await sleep(2);
+  }
+  const cpuReport = cpu();
+  await sleep(DRAIN_SECONDS * 1_000);
+  detach();
+  for (const peer of peers) peer.socket.frames.length = 0;
+  const lost = [...scheduled.keys()].filter((key) => !key.startsWith('s:')).length;
+  return {
+    rate,
+    sent: total,
+    acked: ackLatencies.length,
+    delivered: latencies.length,
+    lost,
+    errors,
+    errorCodes,
+    ...summarise(latencies),
+    ackLatency: summarise(ackLatencies),
+    cpu: cpuReport,
+  };
+}
+
+async function main() {
+  console.log(`machine: ${machineNote()}`);
+  const stack = await startBenchStack(
+    ['user-service', 'chat-service', 'message-service', 'websocket-service'],
+    { 'message-service': { GRPC_CLIENT_TIMEOUT_MS: '5000' } },
+  );
+  const groups: ProcessGroups = {
+    ...Object.fromEntries(Object.entries(stack.pids).map(([name, pid]) => [name, { pids: [pid] }])),
+    'load generator': { pids: [process.pid] },
+    nats: { command: 'nats-server' },
+    redis: { command: 'redis-server' },
+    ferretdb: { command: 'ferretdb' },
+    postgres: { command: 'postgres' },
+  };
+  const nc = await connectNats({
+    url: testStores.natsUrl,
+    name: 'ws-bench',
+    log: testLogger('bench'),
+  });
+  js = jetstream(nc);
+  try {
+    const users = await seed(USERS);
+    const { peers, setup } = await connectAll(stack.gateway, users);
+    console.log(
+      `connection setup through the gateway (${peers.length} sockets, 50 at a time, open + first pong): ` +
+        `p50 ${setup.p50.toFixed(1)} ms, p95 ${setup.p95.toFixed(1)} ms, p99 ${setup.p99.toFixed(1)} ms, max ${setup.max.toFixed(1)} ms`,
+    );
+    await run(peers, Math.min(...RATES), WARMUP_SECONDS, groups, 'warmup');
+    await sleep(11_000); // a fresh rate-limit window for every user
+    for (const rate of RATES) {
+      const result = await run(peers, rate, DURATION, groups, `r${rate}`);
+      console.log(
+        `\n${rate} messages/s for ${DURATION} s among ${peers.length} users (source ${SOURCE}, acks ${ACK ? 'on' : 'off'}): ` +
+          `delivered ${result.delivered}/${result.sent}, lost ${result.lost}, errors ${JSON.stringify(result.errorCodes)}\n` +
+          `  send → recipient message.new: p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms, ` +
+          `p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms\n` +
+          `  send → sender message.sent: p50 ${result.ackLatency.p50.toFixed(1)} ms, p99 ${result.ackLatency.p99.toFixed(1)} ms\n` +
+          `  cpu (% of one core): ${Object.entries(result.cpu)
+            .map(([name, value]) => `${name} ${value}`)
+            .join(', ')}`,
+      );
+      await sleep(11_000);
+    }
+    for (const peer of peers) peer.socket.ws.terminate();
+  } finally {
+    await stack.stop();
+    await nc.drain();
+  }
+}
+
+await main();

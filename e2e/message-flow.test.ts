@@ -1,0 +1,159 @@
+/* eslint-disable @typescript-eslint/no-unsafe-return -- envelope data is untyped JSON */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { randomPhone } from '@wa/pkg/testing';
+import { startStack, type Stack } from './support/stack.ts';
+
+let stack: Stack | undefined;
+let gateway = '';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- shapes differ per route
+type Data = Record<string, any>;
+interface Session {
+  id: string;
+  token: string;
+}
+
+before(async () => {
+  stack = await startStack({
+    services: ['user-service', 'chat-service', 'message-service'],
+    env: { 'message-service': { OUTBOX_POLL_INTERVAL_MS: '100' } },
+  });
+  gateway = stack.gateway;
+});
+
+after(async () => {
+  await stack?.stop();
+});
+
+async function call(session: Session | undefined, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${gateway}${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(session ? { authorization: `Bearer ${session.token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const envelope = (await response.json()) as { data: Data; error: { code: string } | null };
+  return { status: response.status, data: envelope.data, error: envelope.error };
+}
+
+async function login(): Promise<Session> {
+  const phone = randomPhone();
+  await call(undefined, 'POST', '/api/v1/auth/request-otp', { phone });
+  const res = await call(undefined, 'POST', '/api/v1/auth/verify-otp', { phone, otp: '123456' });
+  assert.equal(res.status, 200, JSON.stringify(res));
+  return { id: res.data.user.id, token: res.data.access_token };
+}
+
+const sendText = (session: Session, chatId: string, body: string, clientMsgId = randomUUID()) =>
+  call(session, 'POST', `/api/v1/chats/${chatId}/messages`, {
+    client_msg_id: clientMsgId,
+    type: 'text',
+    payload: { body },
+  });
+
+/** Polls until `check` passes (events travel through NATS to the chat-service). */
+async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(100);
+    }
+  }
+}
+
+describe('messaging through the gateway', () => {
+  test('a direct chat: send, duplicate, history, read receipts and unread counts', async () => {
+    const [alice, bob, eve] = await Promise.all([login(), login(), login()]);
+    const created = await call(alice, 'POST', '/api/v1/chats', {
+      type: 'direct',
+      participant_id: bob.id,
+    });
+    assert.ok([200, 201].includes(created.status), JSON.stringify(created));
+    const chatId = created.data.chat_id as string;
+
+    const clientMsgId = randomUUID();
+    const first = await sendText(alice, chatId, 'Hi Bob', clientMsgId);
+    assert.equal(first.status, 201, JSON.stringify(first));
+    const retry = await sendText(alice, chatId, 'Hi Bob', clientMsgId);
+    assert.equal(retry.status, 200);
+    assert.equal(retry.data.message.message_id, first.data.message.message_id);
+    const second = await sendText(alice, chatId, 'Are you there?');
+    assert.equal(second.status, 201);
+
+    const history = await call(bob, 'GET', `/api/v1/chats/${chatId}/messages?limit=50`);
+    assert.equal(history.status, 200);
+    assert.deepEqual(
+      (history.data.messages as Data[]).map((m) => m.payload.body),
+      ['Are you there?', 'Hi Bob'],
+    );
+    assert.equal(history.data.has_more, false);
+
+    // The chat-service counts Bob's unread messages from msg.new …
+    await eventually(async () => {
+      const chat = await call(bob, 'GET', `/api/v1/chats/${chatId}`);
+      assert.equal(chat.data.unread_count, 2);
+    });
+    const read = await call(bob, 'POST', `/api/v1/chats/${chatId}/messages/read`, {
+      up_to_message_id: second.data.message.message_id,
+    });
+    assert.equal(read.status, 200);
+    assert.equal(read.data.updated, 2);
+    // … and clears them from msg.status.updated.
+    await eventually(async () => {
+      const chat = await call(bob, 'GET', `/api/v1/chats/${chatId}`);
+      assert.equal(chat.data.unread_count, 0);
+    });
+    const seenByAlice = await call(alice, 'GET', `/api/v1/chats/${chatId}/messages`);
+    assert.deepEqual(
+      (seenByAlice.data.messages as Data[]).map((m) => m.status),
+      ['read', 'read'],
+    );
+
+    const refused = await sendText(eve, chatId, 'let me in');
+    assert.equal(refused.status, 403);
+    assert.equal(refused.error?.code, 'FORBIDDEN');
+    assert.equal((await call(eve, 'GET', `/api/v1/chats/${chatId}/messages`)).status, 403);
+  });
+
+  test('malformed requests get clear 400s and an unauthenticated one a 401', async () => {
+    const alice = await login();
+    const bad = await call(alice, 'GET', '/api/v1/chats/not-a-uuid/messages');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.error?.code, 'VALIDATION_ERROR');
+    const empty = await call(alice, 'POST', `/api/v1/chats/${randomUUID()}/messages`, {
+      client_msg_id: 'x',
+      type: 'text',
+      payload: { body: '' },
+    });
+    assert.equal(empty.status, 400);
+    assert.equal((await call(undefined, 'GET', '/api/v1/messages/starred')).status, 401);
+  });
+
+  test('a member removed from a group can no longer send (membership cache invalidated)', async () => {
+    const [admin, bob, carol] = await Promise.all([login(), login(), login()]);
+    const group = await call(admin, 'POST', '/api/v1/chats', {
+      type: 'group',
+      name: 'E2E group',
+      participant_ids: [bob.id, carol.id],
+    });
+    assert.equal(group.status, 201, JSON.stringify(group));
+    const chatId = group.data.chat_id as string;
+    assert.equal((await sendText(carol, chatId, 'hello all')).status, 201);
+    const removed = await call(admin, 'DELETE', `/api/v1/chats/${chatId}/participants/${carol.id}`);
+    assert.equal(removed.status, 200, JSON.stringify(removed));
+    await eventually(async () => {
+      assert.equal((await sendText(carol, chatId, 'still here?')).status, 403);
+    });
+    assert.equal((await sendText(bob, chatId, 'bye Carol')).status, 201);
+  });
+});

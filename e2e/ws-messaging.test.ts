@@ -1,0 +1,276 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connectNats, ensureStreams, jetstreamManager } from '@wa/pkg/bus';
+import { startNatsServer, testLogger, type TestNatsServer } from '@wa/pkg/testing';
+import { startStack, type Stack, type StackSession } from './support/stack.ts';
+import { TestSocket, type ReceivedFrame } from './support/ws-client.ts';
+
+/*
+ * Issue 5 end to end: real gateway → websocket-service → message-service → NATS → websocket-service
+ * with real WebSocket clients, two websocket-service instances (each behind its own gateway, as a
+ * load balancer would split users) and a private nats-server that the last test stops.
+ */
+
+let nats: TestNatsServer;
+let stack: Stack | undefined;
+const sockets: TestSocket[] = [];
+let gatewayA = '';
+let gatewayB = '';
+
+type Session = StackSession;
+
+before(async () => {
+  nats = await startNatsServer();
+  const nc = await connectNats({ url: nats.url, name: 'ws-e2e', log: testLogger() });
+  await ensureStreams(await jetstreamManager(nc));
+  await nc.drain();
+  stack = await startStack({
+    services: ['user-service', 'chat-service', 'message-service', 'websocket-service'],
+    stores: { NATS_URL: nats.url },
+    websocketInstances: 2,
+    env: {
+      'message-service': {
+        OUTBOX_POLL_INTERVAL_MS: '100',
+        GRPC_CLIENT_TIMEOUT_MS: '5000',
+        OUTBOX_MAX_BACKOFF_MS: '1000',
+      },
+    },
+  });
+  [gatewayA, gatewayB] = stack.gateways.map((origin) => new URL(origin).host);
+});
+
+after(async () => {
+  for (const socket of sockets) socket.ws.terminate();
+  await stack?.stop();
+  await nats?.destroy();
+});
+
+async function api(session: Session, method: string, path: string, body?: unknown) {
+  const response = await fetch(`http://${gatewayA}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${session.token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const envelope = (await response.json()) as { data: Record<string, unknown> };
+  if (!response.ok)
+    throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(envelope)}`);
+  return envelope.data;
+}
+
+const login = (): Promise<Session> => stack!.login();
+
+async function connect(session: Session, gateway = gatewayA): Promise<TestSocket> {
+  const socket = await TestSocket.open(
+    `ws://${gateway}/ws?token=${encodeURIComponent(session.token)}`,
+  );
+  sockets.push(socket);
+  await socket.request('ping', {});
+  return socket;
+}
+
+const directChat = async (a: Session, b: Session) =>
+  (await api(a, 'POST', '/api/v1/chats', { type: 'direct', participant_id: b.id }))
+    .chat_id as string;
+
+const text = (chatId: string, body: string, clientMsgId = randomUUID()) => ({
+  chat_id: chatId,
+  client_msg_id: clientMsgId,
+  type: 'text' as const,
+  payload: { body },
+});
+
+const dataOf = (frame: ReceivedFrame) => frame.data as Record<string, unknown>;
+const isNew = (messageId: string) => (frame: ReceivedFrame) =>
+  frame.event === 'message.new' && dataOf(frame).message_id === messageId;
+const isStatus = (messageId: string, userId: string, status: string) => (frame: ReceivedFrame) =>
+  frame.event === 'message.status' &&
+  dataOf(frame).message_id === messageId &&
+  dataOf(frame).user_id === userId &&
+  dataOf(frame).status === status;
+
+async function send(socket: TestSocket, data: ReturnType<typeof text>) {
+  const answer = await socket.request('message.send', data);
+  assert.equal(answer.event, 'message.sent', JSON.stringify(answer));
+  return dataOf(answer) as { message_id: string; client_msg_id: string; duplicate: boolean };
+}
+
+describe('delivery with receipts', () => {
+  test('1-to-1 across two instances: message.new, then delivered and read reach the sender', async () => {
+    const [alice, bob] = await Promise.all([login(), login()]);
+    const chatId = await directChat(alice, bob);
+    const [aliceSocket, bobSocket] = await Promise.all([
+      connect(alice, gatewayA),
+      connect(bob, gatewayB),
+    ]);
+    const sent = await send(aliceSocket, text(chatId, 'hi bob'));
+    const incoming = await bobSocket.waitFor(isNew(sent.message_id));
+    assert.equal(dataOf(incoming).sender_id, alice.id);
+    assert.deepEqual(dataOf(incoming).payload, { body: 'hi bob' });
+    assert.equal(
+      (await bobSocket.request('message.delivered', { message_ids: [sent.message_id] })).event,
+      'ack',
+    );
+    await aliceSocket.waitFor(isStatus(sent.message_id, bob.id, 'delivered'));
+    await bobSocket.request('message.read', { chat_id: chatId, up_to_message_id: sent.message_id });
+    await aliceSocket.waitFor(isStatus(sent.message_id, bob.id, 'read'));
+  });
+
+  test('group: every member gets the message and the sender every receipt', async () => {
+    const [owner, b, c] = await Promise.all([login(), login(), login()]);
+    const chatId = (
+      await api(owner, 'POST', '/api/v1/chats', {
+        type: 'group',
+        name: 'Trio',
+        participant_ids: [b.id, c.id],
+      })
+    ).chat_id as string;
+    const ownerSocket = await connect(owner, gatewayA);
+    const members = await Promise.all([connect(b, gatewayA), connect(c, gatewayB)]);
+    const sent = await send(ownerSocket, text(chatId, 'hello group'));
+    for (const [index, socket] of members.entries()) {
+      await socket.waitFor(isNew(sent.message_id));
+      await socket.request('message.delivered', { message_ids: [sent.message_id] });
+      await socket.request('message.read', { chat_id: chatId, up_to_message_id: sent.message_id });
+      const member = [b, c][index];
+      await ownerSocket.waitFor(isStatus(sent.message_id, member.id, 'delivered'));
+      await ownerSocket.waitFor(isStatus(sent.message_id, member.id, 'read'));
+    }
+  });
+
+  test('a duplicate send returns the same message_id and is delivered once', async () => {
+    const [alice, bob] = await Promise.all([login(), login()]);
+    const chatId = await directChat(alice, bob);
+    const [aliceSocket, bobSocket] = await Promise.all([connect(alice), connect(bob, gatewayB)]);
+    const clientMsgId = randomUUID();
+    const first = await send(aliceSocket, text(chatId, 'once', clientMsgId));
+    const second = await send(aliceSocket, text(chatId, 'once', clientMsgId));
+    assert.equal(second.message_id, first.message_id);
+    assert.equal(second.duplicate, true);
+    await bobSocket.waitFor(isNew(first.message_id));
+    await sleep(500);
+    assert.equal(bobSocket.frames.filter(isNew(first.message_id)).length, 1);
+  });
+});
+
+describe('at-least-once', () => {
+  test('an offline user gets the whole backlog on connect, oldest first, once per message_id', async () => {
+    const [alice, bob] = await Promise.all([login(), login()]);
+    const chatId = await directChat(alice, bob);
+    const sent: string[] = [];
+    for (let i = 0; i < 130; i++) {
+      const message = await api(alice, 'POST', `/api/v1/chats/${chatId}/messages`, {
+        client_msg_id: randomUUID(),
+        type: 'text',
+        payload: { body: `m${i}` },
+      });
+      sent.push((message.message as { message_id: string }).message_id);
+    }
+    // Let the outbox publish every msg.new while Bob is away, so none can also arrive live.
+    await sleep(1_500);
+    const bobSocket = await connect(bob, gatewayB);
+    const deadline = Date.now() + 20_000;
+    while (bobSocket.all('message.new').length < sent.length && Date.now() < deadline)
+      await sleep(50);
+    await sleep(300);
+    const frames = bobSocket.all('message.new');
+    const received = frames.map((frame) => frame.data.message_id);
+    // Once per message_id, all of them, oldest first (messages of the same millisecond in any order).
+    assert.equal(new Set(received).size, received.length);
+    assert.deepEqual([...received].sort(), [...sent].sort());
+    const times = frames.map((frame) => Date.parse(frame.data.timestamp));
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => a - b),
+    );
+    await bobSocket.request('message.delivered', { message_ids: sent.slice(0, 100) });
+    await bobSocket.request('message.delivered', { message_ids: sent.slice(100) });
+    await bobSocket.close();
+    const again = await connect(bob, gatewayA);
+    await sleep(500);
+    assert.equal(again.all('message.new').length, 0);
+  });
+
+  test('a message not acknowledged before the socket dropped is replayed on reconnect', async () => {
+    const [alice, bob] = await Promise.all([login(), login()]);
+    const chatId = await directChat(alice, bob);
+    const [aliceSocket, bobSocket] = await Promise.all([connect(alice), connect(bob)]);
+    const sent = await send(aliceSocket, text(chatId, 'ack me'));
+    await bobSocket.waitFor(isNew(sent.message_id));
+    bobSocket.ws.terminate(); // no message.delivered
+    const again = await connect(bob, gatewayB);
+    await again.waitFor(isNew(sent.message_id));
+  });
+});
+
+describe('refusals', () => {
+  test('a non-member’s send is refused with 4003', async () => {
+    const [alice, bob, eve] = await Promise.all([login(), login(), login()]);
+    const chatId = await directChat(alice, bob);
+    const eveSocket = await connect(eve);
+    const answer = await eveSocket.request('message.send', text(chatId, 'let me in'));
+    assert.equal(answer.event, 'error');
+    assert.equal(dataOf(answer).code, 4003);
+  });
+
+  test('a send to a user who blocked the sender is refused with 4003', async () => {
+    const [alice, bob] = await Promise.all([login(), login()]);
+    const chatId = await directChat(alice, bob);
+    await api(bob, 'POST', `/api/v1/users/${alice.id}/block`);
+    const aliceSocket = await connect(alice);
+    const answer = await aliceSocket.request('message.send', text(chatId, 'hello?'));
+    assert.equal(dataOf(answer).code, 4003);
+  });
+
+  test('the 31st send in 10 s is refused with 4029 and its req_id', async () => {
+    const [alice, bob] = await Promise.all([login(), login()]);
+    const chatId = await directChat(alice, bob);
+    const aliceSocket = await connect(alice);
+    const answers = await Promise.all(
+      Array.from({ length: 31 }, (_, i) =>
+        aliceSocket.request('message.send', text(chatId, `burst ${i}`)),
+      ),
+    );
+    const limited = answers.filter(
+      (answer) => answer.event === 'error' && dataOf(answer).code === 4029,
+    );
+    assert.equal(limited.length, 1);
+    assert.equal(answers.filter((answer) => answer.event === 'message.sent').length, 30);
+  });
+
+  test('malformed frames through the gateway get error frames; the connection survives', async () => {
+    const user = await login();
+    const socket = await connect(user);
+    socket.ws.send('{{{');
+    socket.ws.send(JSON.stringify({ event: 'nope', req_id: 'x1' }));
+    await socket.waitFor((frame) => frame.req_id === 'x1' && frame.event === 'error');
+    assert.equal(socket.all('error').length, 2);
+    assert.equal((await socket.request('ping', {})).event, 'pong');
+  });
+});
+
+describe('NATS outage', () => {
+  test('every message acknowledged while NATS was down reaches its recipient after it returns', async () => {
+    const [alice, bob] = await Promise.all([login(), login()]);
+    const chatId = await directChat(alice, bob);
+    const [aliceSocket, bobSocket] = await Promise.all([
+      connect(alice, gatewayA),
+      connect(bob, gatewayB),
+    ]);
+    await nats.stop();
+    const sent: string[] = [];
+    const deadline = Date.now() + 3_000;
+    for (let i = 0; Date.now() < deadline; i++) {
+      const answer = await aliceSocket.request('message.send', text(chatId, `during outage ${i}`));
+      if (answer.event === 'message.sent') sent.push(dataOf(answer).message_id as string);
+      await sleep(300);
+    }
+    await nats.start();
+    assert.ok(sent.length > 0, 'no send was acknowledged while NATS was down');
+    for (const messageId of sent) await bobSocket.waitFor(isNew(messageId), 45_000);
+  });
+});

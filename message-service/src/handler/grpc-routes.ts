@@ -1,0 +1,107 @@
+import { validationError } from '@wa/pkg/errors';
+import { MessageService as MessageRpc, type ConnectRouter } from '@wa/pkg/grpc';
+import { isUuid } from '@wa/pkg/http';
+import type { MessageDoc } from '../model/message.ts';
+import type { HistoryService } from '../service/history-service.ts';
+import { parsePayloadJson } from '../service/payload-rules.ts';
+import type { ReceiptService } from '../service/receipt-service.ts';
+import type { SendService } from '../service/send-service.ts';
+
+export interface MessageGrpcDeps {
+  send: SendService;
+  history: HistoryService;
+  receipts: ReceiptService;
+}
+
+const MAX_STATUS_BATCH = 500;
+
+function uuid(value: string, field: string): string {
+  if (!isUuid(value))
+    throw validationError(`${field} must be a UUID`, [{ field, message: 'must be a UUID' }]);
+  return value.toLowerCase();
+}
+
+function receiptStatus(value: string): 'delivered' | 'read' {
+  if (value === 'delivered' || value === 'read') return value;
+  throw validationError('status must be delivered or read', [
+    { field: 'status', message: 'must be delivered or read' },
+  ]);
+}
+
+const encoder = new TextEncoder();
+
+const toStoredMessage = (doc: MessageDoc) => ({
+  messageId: doc.message_id,
+  chatId: doc.chat_id,
+  senderId: doc.sender_id,
+  type: doc.type,
+  payload: encoder.encode(JSON.stringify(doc.payload)),
+  timestamp: BigInt(doc.created_at.getTime()),
+  replyToMessageId: doc.reply_to_message_id ?? '',
+  forwarded: doc.forwarded,
+  clientMsgId: doc.client_msg_id,
+});
+
+/** proto/message/message.proto: thin translations to the services; errors use the shared table. */
+export function messageGrpcRoutes({ send, history, receipts }: MessageGrpcDeps) {
+  return (router: ConnectRouter) => {
+    router.service(MessageRpc, {
+      async sendMessage(request) {
+        const { message, duplicate } = await send.send({
+          chatId: uuid(request.chatId, 'chat_id'),
+          senderId: uuid(request.senderId, 'sender_id'),
+          type: request.type,
+          payload: parsePayloadJson(request.payload),
+          clientMsgId: request.clientMsgId,
+          replyToMessageId:
+            request.replyToMessageId === ''
+              ? null
+              : uuid(request.replyToMessageId, 'reply_to_message_id'),
+        });
+        return {
+          messageId: message.message_id,
+          timestamp: BigInt(message.created_at.getTime()),
+          duplicate,
+        };
+      },
+
+      async updateMessageStatus(request) {
+        const ids = request.messageIds.length > 0 ? request.messageIds : [request.messageId];
+        if (ids.length > MAX_STATUS_BATCH)
+          throw validationError(`message_ids takes at most ${MAX_STATUS_BATCH} ids`);
+        const { updated } = await receipts.updateStatus(
+          ids.map((id) => uuid(id, 'message_id')),
+          uuid(request.userId, 'user_id'),
+          receiptStatus(request.status),
+        );
+        return { success: true, updated };
+      },
+
+      async markRead(request) {
+        return receipts.markRead(
+          uuid(request.chatId, 'chat_id'),
+          uuid(request.userId, 'user_id'),
+          uuid(request.upToMessageId, 'up_to_message_id'),
+        );
+      },
+
+      async deleteMessage(request) {
+        await history.delete(
+          uuid(request.messageId, 'message_id'),
+          uuid(request.userId, 'user_id'),
+          request.forEveryone,
+        );
+        return { success: true };
+      },
+
+      async listUndelivered(request) {
+        const page = await receipts.listUndelivered(
+          uuid(request.userId, 'user_id'),
+          request.after,
+          request.limit,
+        );
+        return { messages: page.messages.map(toStoredMessage), next: page.next };
+      },
+    });
+  };
+}

@@ -1,0 +1,173 @@
+import { Envelope, ok, requireCaller, type AppInstance } from '@wa/pkg/http';
+import {
+  ChatParams,
+  DeleteQuery,
+  Deleted,
+  ForwardBody,
+  Forwarded,
+  HistoryQuery,
+  MessageList,
+  MessagePage,
+  MessageParams,
+  ReadBody,
+  ReadResult,
+  SearchQuery,
+  SendBody,
+  Sent,
+  Starred,
+} from '../model/schemas.ts';
+import type { HistoryService } from '../service/history-service.ts';
+import { toApiMessage } from '../service/message-views.ts';
+import type { ReceiptService } from '../service/receipt-service.ts';
+import type { SendService } from '../service/send-service.ts';
+
+/** The gateway's X-User-Id; ids are compared in lower case everywhere. */
+const callerOf = (request: { headers: Record<string, string | string[] | undefined> }): string =>
+  requireCaller(request.headers).userId.toLowerCase();
+
+export interface MessageRouteDeps {
+  send: SendService;
+  history: HistoryService;
+  receipts: ReceiptService;
+}
+
+/** PRD §6.4 and addenda E. Handlers only translate HTTP to service calls. */
+export function registerMessageRoutes(
+  app: AppInstance,
+  { send, history, receipts }: MessageRouteDeps,
+) {
+  app.get(
+    '/api/v1/chats/:chatId/messages',
+    {
+      schema: {
+        params: ChatParams,
+        querystring: HistoryQuery,
+        response: { 200: Envelope(MessagePage) },
+      },
+    },
+    async (request) =>
+      ok(
+        request.id,
+        await history.history(
+          request.params.chatId.toLowerCase(),
+          callerOf(request),
+          request.query,
+        ),
+      ),
+  );
+
+  app.get(
+    '/api/v1/chats/:chatId/messages/search',
+    {
+      schema: {
+        params: ChatParams,
+        querystring: SearchQuery,
+        response: { 200: Envelope(MessageList) },
+      },
+    },
+    async (request) =>
+      ok(
+        request.id,
+        await history.search(
+          request.params.chatId.toLowerCase(),
+          callerOf(request),
+          request.query.q,
+          request.query.limit,
+        ),
+      ),
+  );
+
+  app.post(
+    '/api/v1/chats/:chatId/messages',
+    {
+      schema: {
+        params: ChatParams,
+        body: SendBody,
+        response: { 200: Envelope(Sent), 201: Envelope(Sent) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const { message, duplicate } = await send.send({
+        chatId: request.params.chatId.toLowerCase(),
+        senderId: caller,
+        type: request.body.type,
+        payload: request.body.payload,
+        clientMsgId: request.body.client_msg_id,
+        replyToMessageId: request.body.reply_to_message_id,
+      });
+      return reply
+        .code(duplicate ? 200 : 201)
+        .send(ok(request.id, { message: toApiMessage(message, caller), duplicate }));
+    },
+  );
+
+  app.post(
+    '/api/v1/chats/:chatId/messages/read',
+    { schema: { params: ChatParams, body: ReadBody, response: { 200: Envelope(ReadResult) } } },
+    async (request) =>
+      ok(
+        request.id,
+        await receipts.markRead(
+          request.params.chatId.toLowerCase(),
+          callerOf(request),
+          request.body.up_to_message_id,
+        ),
+      ),
+  );
+
+  app.get(
+    '/api/v1/messages/starred',
+    { schema: { querystring: HistoryQuery, response: { 200: Envelope(MessagePage) } } },
+    async (request) => ok(request.id, await history.starred(callerOf(request), request.query)),
+  );
+
+  app.delete(
+    '/api/v1/messages/:messageId',
+    {
+      schema: {
+        params: MessageParams,
+        querystring: DeleteQuery,
+        response: { 200: Envelope(Deleted) },
+      },
+    },
+    async (request) =>
+      ok(
+        request.id,
+        await history.delete(
+          request.params.messageId,
+          callerOf(request),
+          request.query.for === 'everyone',
+        ),
+      ),
+  );
+
+  app.post(
+    '/api/v1/messages/:messageId/forward',
+    {
+      schema: { params: MessageParams, body: ForwardBody, response: { 201: Envelope(Forwarded) } },
+    },
+    async (request, reply) => {
+      const copies = await send.forward(
+        request.params.messageId.toLowerCase(),
+        callerOf(request),
+        request.body.target_chat_ids,
+      );
+      return reply.code(201).send(ok(request.id, { forwarded_messages: copies }));
+    },
+  );
+
+  app.post(
+    '/api/v1/messages/:messageId/star',
+    { schema: { params: MessageParams, response: { 200: Envelope(Starred) } } },
+    async (request) =>
+      ok(request.id, await history.star(request.params.messageId, callerOf(request), true)),
+  );
+
+  app.delete(
+    '/api/v1/messages/:messageId/star',
+    { schema: { params: MessageParams, response: { 200: Envelope(Starred) } } },
+    async (request) =>
+      ok(request.id, await history.star(request.params.messageId, callerOf(request), false)),
+  );
+}

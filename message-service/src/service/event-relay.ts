@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { publishEvent, type EventPayload, type JetStreamClient } from '@wa/pkg/bus';
+import type { Logger } from '@wa/pkg/log';
+import type { MessageDoc } from '../model/message.ts';
+import type { EventRepository, OutboxEventDoc } from '../repository/event-repository.ts';
+import type { MessageRepository } from '../repository/message-repository.ts';
+
+/*
+ * The outbox relay. A message's `msg.new` is written inside the message document itself (the
+ * `unpublished` flag, in the same insert: FerretDB has no multi-document transactions), and
+ * status/delete events go to a small collection, so an acknowledged write always leaves its event
+ * behind. Publishing then takes two paths:
+ *  - the fast path: each write hands its event to this process's queue, which publishes in write
+ *    order, pipelined in batches, and clears the stored copies in one update per batch. While NATS
+ *    is down the queue keeps its order and retries with backoff, so a chat's events still leave in
+ *    order once it is back.
+ *  - the sweep: events another instance stored but never published (it stopped or crashed) are
+ *    found by a periodic query, under a lease so one instance sweeps at a time. Only events older
+ *    than the grace period are swept, which leaves the live queues theirs.
+ * A copy published twice (a crash between ack and clear, or a sweep overlapping a retry) is dropped
+ * by JetStream's duplicate window, keyed on event_id.
+ */
+
+export type PendingEvent = { message: MessageDoc } | { event: OutboxEventDoc };
+
+export interface EventRelayDeps {
+  messages: MessageRepository;
+  events: EventRepository;
+  js: JetStreamClient;
+  log: Logger;
+  /** How often stored events left by a stopped instance are looked for. */
+  pollIntervalMs?: number;
+  maxBackoffMs?: number;
+  publishTimeoutMs?: number;
+  batchSize?: number;
+  leaseTtlMs?: number;
+  /** A stored event younger than this still belongs to the queue of the instance that wrote it. */
+  sweepGraceMs?: number;
+  /** Past this many queued events the oldest are left to the sweep instead of held in memory. */
+  maxQueued?: number;
+}
+
+export interface EventRelay {
+  start(): void;
+  /** Queues the event of a write this process just made; without one, sweeps soon. */
+  notify(pending?: PendingEvent): void;
+  /** Publishes everything queued and swept; rejects if NATS refused an event. Resolves with the count. */
+  flush(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const LEASE = 'message-service-relay';
+
+/** The `msg.new` of a stored message; `recipient_ids` are the keys of its status map. */
+export function msgNewEvent(doc: MessageDoc): EventPayload<'msg.new'> {
+  return {
+    event_id: doc.event_id,
+    timestamp: doc.created_at.toISOString(),
+    message_id: doc.message_id,
+    chat_id: doc.chat_id,
+    sender_id: doc.sender_id,
+    type: doc.type,
+    payload: doc.payload,
+    recipient_ids: Object.keys(doc.status),
+  };
+}
+
+export function createEventRelay(deps: EventRelayDeps): EventRelay {
+  const { messages, events, js, log } = deps;
+  const pollIntervalMs = deps.pollIntervalMs ?? 5_000;
+  const maxBackoffMs = deps.maxBackoffMs ?? 10_000;
+  const batchSize = deps.batchSize ?? 200;
+  const leaseTtlMs = deps.leaseTtlMs ?? 30_000;
+  const graceMs = deps.sweepGraceMs ?? 30_000;
+  const maxQueued = deps.maxQueued ?? 50_000;
+  const timeoutMs = deps.publishTimeoutMs ?? 5_000;
+  const holder = randomUUID();
+
+  const queue: PendingEvent[] = [];
+  let running = false;
+  let draining: Promise<number> | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let failures = 0;
+  let sweeping: Promise<number> = Promise.resolve(0);
+
+  const publishOne = (pending: PendingEvent) =>
+    'message' in pending
+      ? publishEvent(js, 'msg.new', msgNewEvent(pending.message), { timeoutMs })
+      : publishEvent(js, pending.event.subject, pending.event.payload, { timeoutMs });
+
+  /**
+   * Publishes `batch` pipelined (one connection keeps their order at the server) and clears the
+   * stored copies of those acknowledged. Returns how many of the batch, from its start, are done.
+   */
+  async function publishBatch(batch: PendingEvent[]): Promise<number> {
+    const results = await Promise.allSettled(batch.map(publishOne));
+    const done = batch.filter((_, i) => results[i].status === 'fulfilled');
+    const messageIds = done.flatMap((p) => ('message' in p ? [p.message.message_id] : []));
+    const eventIds = done.flatMap((p) => ('event' in p ? [p.event.event_id] : []));
+    await Promise.all([
+      messageIds.length ? messages.markPublished(messageIds) : undefined,
+      eventIds.length ? events.remove(eventIds) : undefined,
+    ]);
+    const firstFailure = results.findIndex((r) => r.status === 'rejected');
+    if (firstFailure >= 0) throw (results[firstFailure] as PromiseRejectedResult).reason;
+    return batch.length;
+  }
+
+  /** Empties the queue in order; on failure leaves the rest queued and rethrows. */
+  async function drainQueue(): Promise<number> {
+    let published = 0;
+    while (queue.length) {
+      // On a failure the whole batch stays queued, the acknowledged part too: republishing it keeps
+      // the order, and JetStream drops the copies.
+      const batch = queue.slice(0, batchSize);
+      published += await publishBatch(batch);
+      queue.splice(0, batch.length);
+    }
+    return published;
+  }
+
+  function drain(): Promise<number> {
+    draining ??= drainQueue().finally(() => (draining = undefined));
+    return draining;
+  }
+
+  function scheduleDrain(): void {
+    if (!running || retryTimer) return;
+    drain().then(
+      () => {
+        failures = 0;
+        if (queue.length) scheduleDrain();
+      },
+      (error: unknown) => {
+        failures += 1;
+        const delay = Math.min(100 * 2 ** failures, maxBackoffMs);
+        log.warn(
+          { err: error, failures, queued: queue.length, retry_in_ms: delay },
+          'event relay failed; retrying',
+        );
+        retryTimer = setTimeout(() => {
+          retryTimer = undefined;
+          scheduleDrain();
+        }, delay);
+      },
+    );
+  }
+
+  /** Publishes stored events older than the grace period, oldest first, while holding the lease. */
+  async function sweepOnce(graceFor: number): Promise<number> {
+    if (!(await events.acquireLease(LEASE, holder, leaseTtlMs, new Date()))) return 0;
+    const before = new Date(Date.now() - graceFor);
+    let published = 0;
+    for (;;) {
+      const left = await messages.unpublished(before, batchSize);
+      if (left.length) published += await publishBatch(left.map((message) => ({ message })));
+      if (left.length < batchSize) break;
+    }
+    for (;;) {
+      const left = await events.pending(before, batchSize);
+      if (left.length) published += await publishBatch(left.map((event) => ({ event })));
+      if (left.length < batchSize) break;
+    }
+    if (published) log.info({ published }, 'event relay published events left unpublished');
+    return published;
+  }
+
+  function sweep(graceFor = graceMs): Promise<number> {
+    const next = sweeping.then(
+      () => sweepOnce(graceFor),
+      () => sweepOnce(graceFor),
+    );
+    sweeping = next.catch(() => 0);
+    return next;
+  }
+
+  function scheduleSweep(): void {
+    if (!running) return;
+    sweepTimer = setTimeout(() => {
+      sweep().then(
+        () => scheduleSweep(),
+        (error: unknown) => {
+          log.warn({ err: error }, 'event relay sweep failed; will retry');
+          scheduleSweep();
+        },
+      );
+    }, pollIntervalMs);
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      scheduleDrain();
+      scheduleSweep();
+    },
+    notify(pending) {
+      if (!pending) {
+        if (running) void sweep().catch(() => 0);
+        return;
+      }
+      queue.push(pending);
+      // Held in memory only up to a bound; the stored copies of what is let go wait for the sweep.
+      if (queue.length > maxQueued) queue.splice(0, queue.length - maxQueued);
+      scheduleDrain();
+    },
+    async flush() {
+      const drained = await drain();
+      return drained + (await sweep(0));
+    },
+    async stop() {
+      running = false;
+      clearTimeout(retryTimer);
+      clearTimeout(sweepTimer);
+      retryTimer = undefined;
+      await draining?.catch(() => 0);
+      await sweeping;
+      await events.releaseLease(LEASE, holder).catch(() => {});
+    },
+  };
+}

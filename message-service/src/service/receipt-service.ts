@@ -1,0 +1,133 @@
+import { eventMeta } from '@wa/pkg/bus';
+import { notFound, validationError } from '@wa/pkg/errors';
+import type { Client, UserService } from '@wa/pkg/grpc';
+import type { Logger } from '@wa/pkg/log';
+import type { MessageDoc, MessageKey } from '../model/message.ts';
+import { LIMITS } from '../model/message.ts';
+import type { EventRepository, OutboxEventDoc } from '../repository/event-repository.ts';
+import type { MessageRepository } from '../repository/message-repository.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import type { EventRelay } from './event-relay.ts';
+import type { Membership } from './membership.ts';
+import { statusesBelow } from './status-rules.ts';
+
+/** Whether a user sends read receipts (privacy setting `read_receipts`, addenda E). */
+export type ReadReceiptsLookup = (userId: string) => Promise<boolean>;
+
+/**
+ * The reader's setting from user-service `GetReadReceipts`, asked at each read so a change applies
+ * at once. Fails safe: when the user-service cannot answer (or does not know the user) the read is
+ * hidden, since a read shown against the reader's wish cannot be taken back, while a hidden one
+ * only leaves the sender at "delivered".
+ */
+export function readReceiptsFromUserService(
+  users: Pick<Client<typeof UserService>, 'getReadReceipts'>,
+  log: Logger,
+): ReadReceiptsLookup {
+  return async (userId) => {
+    try {
+      const { readReceipts } = await users.getReadReceipts({ userIds: [userId] });
+      return readReceipts[userId.toLowerCase()] ?? false;
+    } catch (error) {
+      log.warn({ err: error, user_id: userId }, 'read receipts setting unavailable, read hidden');
+      return false;
+    }
+  };
+}
+
+export interface ReceiptServiceDeps {
+  messages: MessageRepository;
+  events: EventRepository;
+  membership: Membership;
+  relay: Pick<EventRelay, 'notify'>;
+  readReceipts: ReadReceiptsLookup;
+  now?: () => Date;
+}
+
+/** Delivery and read receipts, and the replay list of undelivered messages. */
+export function createReceiptService(deps: ReceiptServiceDeps) {
+  const { messages, events, membership, relay, readReceipts, now = () => new Date() } = deps;
+
+  /** Stores the event, then hands it to the relay's queue. */
+  async function statusEvent(
+    message: MessageDoc,
+    userId: string,
+    status: 'delivered' | 'read',
+    at: Date,
+    receiptHidden: boolean,
+  ): Promise<void> {
+    const meta = eventMeta(at);
+    const event: OutboxEventDoc = {
+      event_id: meta.event_id,
+      subject: 'msg.status.updated',
+      created_at: at,
+      payload: {
+        ...meta,
+        message_id: message.message_id,
+        chat_id: message.chat_id,
+        sender_id: message.sender_id,
+        user_id: userId,
+        status,
+        message_timestamp: message.created_at.toISOString(),
+        ...(receiptHidden ? { receipt_hidden: true } : {}),
+      },
+    };
+    await events.enqueue(event);
+    relay.notify({ event });
+  }
+
+  return {
+    /**
+     * Moves `userId`'s status on each message forward to `status`; one `msg.status.updated` per
+     * message that actually moved. Messages the user is not a recipient of are ignored.
+     */
+    async updateStatus(messageIds: string[], userId: string, status: 'delivered' | 'read') {
+      const ids = [...new Set(messageIds.map((id) => id.toLowerCase()))];
+      const hidden = status === 'read' && !(await readReceipts(userId));
+      const at = now();
+      const moved = await Promise.all(
+        ids.map(async (id) => {
+          const message = await messages.findById(id);
+          if (!message || !message.status[userId]) return false;
+          if (!(await messages.advanceStatus(id, userId, status, statusesBelow(status), at)))
+            return false;
+          await statusEvent(message, userId, status, at, hidden);
+          return true;
+        }),
+      );
+      return { updated: moved.filter(Boolean).length };
+    },
+
+    /** Everything in the chat up to and including `upToMessageId` is read by `userId` (PRD §6.4). */
+    async markRead(chatId: string, userId: string, upToMessageId: string) {
+      await membership.requireMember(chatId, userId);
+      const upTo = await messages.findById(upToMessageId.toLowerCase());
+      if (!upTo || upTo.chat_id !== chatId) throw notFound('Message not found in this chat');
+      const hidden = !(await readReceipts(userId));
+      const at = now();
+      const updated = await messages.markReadUpTo(chatId, userId, upTo, hidden, at);
+      // One cumulative event: "read up to here" (the chat-service recounts unread from it).
+      if (updated > 0) {
+        const anchor =
+          upTo.sender_id === userId
+            ? ((await messages.latestFromOthers(chatId, userId, upTo)) ?? upTo)
+            : upTo;
+        await statusEvent(anchor, userId, 'read', at, hidden);
+      }
+      return { updated };
+    },
+
+    async listUndelivered(userId: string, after: string, limit: number) {
+      if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.undeliveredMax)
+        throw validationError(`limit must be 1-${LIMITS.undeliveredMax}`);
+      const key: MessageKey | undefined = after ? decodeCursor(after, 'after') : undefined;
+      const page = await messages.undelivered(userId, key, limit + 1);
+      const more = page.length > limit;
+      const items = more ? page.slice(0, limit) : page;
+      const last = items.at(-1);
+      return { messages: items, next: more && last ? encodeCursor(last) : '' };
+    },
+  };
+}
+
+export type ReceiptService = ReturnType<typeof createReceiptService>;

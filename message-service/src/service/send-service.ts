@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { notFound, validationError } from '@wa/pkg/errors';
+import type { Logger } from '@wa/pkg/log';
+import {
+  LIMITS,
+  type MessageDoc,
+  type MessagePayload,
+  type MessageType,
+} from '../model/message.ts';
+import type { MessageRepository } from '../repository/message-repository.ts';
+import type { EventRelay } from './event-relay.ts';
+import { recipientsOf, type Membership } from './membership.ts';
+import { isMessageType, validatePayload } from './payload-rules.ts';
+
+export interface SendServiceDeps {
+  messages: MessageRepository;
+  membership: Membership;
+  relay: Pick<EventRelay, 'notify'>;
+  log: Logger;
+  now?: () => Date;
+}
+
+export interface SendInput {
+  chatId: string;
+  senderId: string;
+  type: string;
+  payload: unknown;
+  clientMsgId: string;
+  replyToMessageId?: string | null;
+}
+
+/** A group notice (system-messages.ts): the actor is the sender, the caller names recipients. */
+export interface SystemInput {
+  chatId: string;
+  senderId: string;
+  /** Derived from the chat event, so a redelivered event finds the message it already wrote. */
+  clientMsgId: string;
+  body: string;
+  recipientIds: readonly string[];
+  at: Date;
+}
+
+export interface SendOutcome {
+  message: MessageDoc;
+  duplicate: boolean;
+}
+
+function checkType(type: string): MessageType {
+  if (!isMessageType(type) || type === 'system')
+    throw validationError('type must be one of text, image, video, audio, document', [
+      { field: 'type', message: 'unsupported message type' },
+    ]);
+  return type;
+}
+
+function checkClientMsgId(clientMsgId: string): void {
+  if (clientMsgId.length < 1 || clientMsgId.length > LIMITS.clientMsgIdMax)
+    throw validationError(`client_msg_id must be 1-${LIMITS.clientMsgIdMax} characters`, [
+      { field: 'client_msg_id', message: 'required, at most 128 characters' },
+    ]);
+}
+
+/** Sending and forwarding: membership and posting rules, idempotency, the outbox flag. */
+export function createSendService({
+  messages,
+  membership,
+  relay,
+  log,
+  now = () => new Date(),
+}: SendServiceDeps) {
+  function newMessage(
+    chatId: string,
+    recipients: readonly string[],
+    fields: Pick<MessageDoc, 'sender_id' | 'client_msg_id' | 'type' | 'payload'> &
+      Partial<Pick<MessageDoc, 'reply_to_message_id' | 'forwarded' | 'forwarded_from'>>,
+    at: Date = now(),
+  ): MessageDoc {
+    return {
+      message_id: randomUUID(),
+      chat_id: chatId,
+      reply_to_message_id: null,
+      forwarded: false,
+      forwarded_from: null,
+      ...fields,
+      status: Object.fromEntries(recipients.map((id) => [id, { status: 'sent', updated_at: at }])),
+      undelivered_to: [...recipients],
+      deleted_for: [],
+      is_deleted: false,
+      is_starred_by: [],
+      created_at: at,
+      updated_at: at,
+      event_id: randomUUID(),
+      unpublished: true,
+    };
+  }
+
+  /** Inserts, or on a concurrent duplicate returns the message that won the unique index. */
+  async function store(doc: MessageDoc): Promise<SendOutcome> {
+    if ((await messages.insert(doc)) === 'inserted') {
+      relay.notify({ message: doc });
+      return { message: doc, duplicate: false };
+    }
+    const existing = await messages.findByClientId(doc.sender_id, doc.client_msg_id);
+    if (!existing) throw new Error('duplicate client_msg_id but no message found');
+    return { message: existing, duplicate: true };
+  }
+
+  async function checkReply(
+    chatId: string,
+    replyTo: string | null | undefined,
+  ): Promise<string | null> {
+    if (!replyTo) return null;
+    const quoted = await messages.findById(replyTo.toLowerCase());
+    if (!quoted || quoted.chat_id !== chatId)
+      throw validationError('reply_to_message_id must be a message of this chat', [
+        { field: 'reply_to_message_id', message: 'not a message of this chat' },
+      ]);
+    return quoted.message_id;
+  }
+
+  return {
+    async send(input: SendInput): Promise<SendOutcome> {
+      const type = checkType(input.type);
+      const payload: MessagePayload = validatePayload(type, input.payload);
+      checkClientMsgId(input.clientMsgId);
+      // A retry of a message already stored answers at once, even if the rules changed since.
+      const existing = await messages.findByClientId(input.senderId, input.clientMsgId);
+      if (existing) return { message: existing, duplicate: true };
+      const members = await membership.requireCanPost(input.chatId, input.senderId);
+      const replyTo = await checkReply(input.chatId, input.replyToMessageId);
+      const outcome = await store(
+        newMessage(members.chatId, recipientsOf(members, input.senderId), {
+          sender_id: input.senderId,
+          client_msg_id: input.clientMsgId,
+          type,
+          payload,
+          reply_to_message_id: replyTo,
+        }),
+      );
+      if (!outcome.duplicate)
+        log.debug(
+          { message_id: outcome.message.message_id, chat_id: input.chatId },
+          'message stored',
+        );
+      return outcome;
+    },
+
+    /** One new message per target chat; the caller must see the source and may post to every target. */
+    async forward(messageId: string, userId: string, targetChatIds: string[]) {
+      const source = await messages.findById(messageId);
+      if (
+        !source ||
+        source.deleted_for.includes(userId) ||
+        !(await membership.isMember(source.chat_id, userId))
+      )
+        throw notFound('Message not found');
+      if (source.is_deleted) throw validationError('A deleted message cannot be forwarded');
+      // A copy would be a group notice in the forwarder's name, in a chat it does not describe.
+      if (source.type === 'system') throw validationError('A system message cannot be forwarded');
+      const targets = [...new Set(targetChatIds.map((id) => id.toLowerCase()))];
+      const members = await Promise.all(targets.map((id) => membership.requireCanPost(id, userId)));
+      const copies: { chat_id: string; message_id: string }[] = [];
+      for (const target of members) {
+        const { message } = await store(
+          newMessage(target.chatId, recipientsOf(target, userId), {
+            sender_id: userId,
+            client_msg_id: `forward:${randomUUID()}`,
+            type: source.type,
+            payload: source.payload,
+            forwarded: true,
+            forwarded_from: { chat_id: source.chat_id, message_id: source.message_id },
+          }),
+        );
+        copies.push({ chat_id: message.chat_id, message_id: message.message_id });
+      }
+      return copies;
+    },
+
+    /**
+     * Writes a `system` message without membership or posting checks (a member who left is the
+     * sender of "Bob left"; admin-only groups get notices too); idempotent on `clientMsgId`.
+     */
+    async system(input: SystemInput): Promise<SendOutcome> {
+      const payload = validatePayload('system', { body: input.body });
+      checkClientMsgId(input.clientMsgId);
+      const existing = await messages.findByClientId(input.senderId, input.clientMsgId);
+      if (existing) return { message: existing, duplicate: true };
+      const recipients = [...new Set(input.recipientIds)].filter((id) => id !== input.senderId);
+      return store(
+        newMessage(
+          input.chatId,
+          recipients,
+          { sender_id: input.senderId, client_msg_id: input.clientMsgId, type: 'system', payload },
+          input.at,
+        ),
+      );
+    },
+  };
+}
+
+export type SendService = ReturnType<typeof createSendService>;

@@ -1,0 +1,254 @@
+/* eslint-disable @typescript-eslint/no-unsafe-return -- envelope data is untyped JSON */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { MessageService, createGrpcClient, type Client } from '@wa/pkg/grpc';
+import { captureEvents, makeDirectChat, makeGroupChat, type EventCapture } from '@wa/pkg/testing';
+import { MESSAGES } from '../src/repository/message-repository.ts';
+import {
+  call,
+  makeUsers,
+  startDependencies,
+  startMessageApp,
+  type Data,
+  type Dependencies,
+  type MessageHarness,
+} from './helpers.ts';
+
+let deps: Dependencies;
+let h: MessageHarness;
+let client: Client<typeof MessageService>;
+let events: EventCapture;
+
+before(async () => {
+  deps = await startDependencies();
+  h = await startMessageApp({ deps });
+  client = createGrpcClient(MessageService, { address: h.grpcAddress, timeoutMs: 5_000 });
+  events = await captureEvents(h.nc, 'MESSAGES', 'msg.>');
+});
+after(async () => {
+  await events?.stop();
+  await h?.close();
+  await deps?.stop();
+});
+
+/** The reader's privacy setting, through the real user-service's API as the gateway would call it. */
+async function setReadReceipts(userId: string, on: boolean) {
+  const response = await fetch(`${deps.userHttp}/api/v1/users/me/privacy`, {
+    method: 'PUT',
+    headers: { 'x-user-id': userId, 'content-type': 'application/json' },
+    body: JSON.stringify({ read_receipts: on }),
+  });
+  assert.equal(response.status, 200);
+}
+
+const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+const codeOf = async (call: Promise<unknown>): Promise<Code | undefined> => {
+  try {
+    await call;
+    return undefined;
+  } catch (error) {
+    return ConnectError.from(error).code;
+  }
+};
+
+async function directChat() {
+  const [alice, bob] = await makeUsers(h.pool, 2);
+  const chat = await makeDirectChat(h.pool, alice.id, bob.id);
+  return { alice: alice.id, bob: bob.id, chat: chat.id };
+}
+
+const sendText = (
+  chatId: string,
+  senderId: string,
+  body: string,
+  clientMsgId: string = randomUUID(),
+) => client.sendMessage({ chatId, senderId, type: 'text', payload: json({ body }), clientMsgId });
+
+test('20 concurrent SendMessage retries with one client_msg_id make one message', async () => {
+  const { alice, chat } = await directChat();
+  const clientMsgId = randomUUID();
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, () => sendText(chat, alice, 'only once', clientMsgId)),
+  );
+  const ids = new Set(answers.map((a) => a.messageId));
+  const stamps = new Set(answers.map((a) => a.timestamp));
+  assert.equal(ids.size, 1);
+  assert.equal(stamps.size, 1);
+  assert.equal(answers.filter((a) => !a.duplicate).length, 1);
+  const stored = await h.mongo
+    .db()
+    .collection(MESSAGES)
+    .countDocuments({ sender_id: alice, client_msg_id: clientMsgId });
+  assert.equal(stored, 1);
+  await h.relay.flush();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const published = events.events.filter(
+    (e) => e.subject === 'msg.new' && e.payload.message_id === answers[0].messageId,
+  );
+  assert.equal(published.length, 1);
+});
+
+test('SendMessage refuses non-members, bad ids and bad payloads with the right codes', async () => {
+  const { alice, chat } = await directChat();
+  const [stranger] = await makeUsers(h.pool, 1);
+  assert.equal(await codeOf(sendText(chat, stranger.id, 'hi')), Code.PermissionDenied);
+  assert.equal(await codeOf(sendText('nope', alice, 'hi')), Code.InvalidArgument);
+  assert.equal(
+    await codeOf(
+      client.sendMessage({
+        chatId: chat,
+        senderId: alice,
+        type: 'text',
+        payload: new Uint8Array([123]),
+        clientMsgId: 'x',
+      }),
+    ),
+    Code.InvalidArgument,
+  );
+  assert.equal(await codeOf(sendText(chat, alice, '')), Code.InvalidArgument);
+  assert.equal(await codeOf(sendText(chat, alice, 'ok', '')), Code.InvalidArgument);
+});
+
+test('UpdateMessageStatus moves a batch forward, never back, and tells the sender once', async () => {
+  const { alice, bob, chat } = await directChat();
+  const a = await sendText(chat, alice, 'a');
+  const b = await sendText(chat, alice, 'b');
+  const delivered = await client.updateMessageStatus({
+    userId: bob,
+    status: 'delivered',
+    messageIds: [a.messageId, b.messageId],
+  });
+  assert.equal(delivered.updated, 2);
+  const read = await client.updateMessageStatus({
+    messageId: a.messageId,
+    userId: bob,
+    status: 'read',
+  });
+  assert.equal(read.updated, 1);
+  const back = await client.updateMessageStatus({
+    messageId: a.messageId,
+    userId: bob,
+    status: 'delivered',
+  });
+  assert.equal(back.updated, 0, 'read never goes back to delivered');
+  const sender = await client.updateMessageStatus({
+    messageId: a.messageId,
+    userId: alice,
+    status: 'read',
+  });
+  assert.equal(sender.updated, 0, 'the sender has no status on their own message');
+  await events.waitFor(
+    'msg.status.updated',
+    (e) => e.message_id === a.messageId && e.status === 'read',
+  );
+  await h.relay.flush();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const forA = events.events
+    .filter((e) => e.subject === 'msg.status.updated' && e.payload.message_id === a.messageId)
+    .map((e) => e.payload.status);
+  assert.deepEqual(forA, ['delivered', 'read']);
+  assert.equal(
+    await codeOf(
+      client.updateMessageStatus({ messageId: a.messageId, userId: bob, status: 'sent' }),
+    ),
+    Code.InvalidArgument,
+  );
+});
+
+test('concurrent delivered and read updates always end at read', async () => {
+  const { alice, bob, chat } = await directChat();
+  const sent = await sendText(chat, alice, 'race');
+  await Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      client.updateMessageStatus({
+        messageId: sent.messageId,
+        userId: bob,
+        status: i % 2 ? 'read' : 'delivered',
+      }),
+    ),
+  );
+  const [seen] = (await call(h, bob, 'GET', `/api/v1/chats/${chat}/messages`)).data
+    .messages as Data[];
+  assert.equal(seen.status, 'read');
+});
+
+test('ListUndelivered replays oldest first in bounded pages until delivery is acknowledged', async () => {
+  const [alice, bob, carol] = await makeUsers(h.pool, 3);
+  const group = await makeGroupChat(h.pool, { createdBy: alice.id, memberIds: [bob.id, carol.id] });
+  const sent: string[] = [];
+  for (let i = 0; i < 5; i++) sent.push((await sendText(group.id, alice.id, `m${i}`)).messageId);
+  const replayed: string[] = [];
+  let after = '';
+  for (let i = 0; i < 5; i++) {
+    const page = await client.listUndelivered({ userId: bob.id, after, limit: 2 });
+    assert.ok(page.messages.length <= 2);
+    replayed.push(...page.messages.map((m) => m.messageId));
+    after = page.next;
+    if (!after) break;
+  }
+  assert.deepEqual(replayed, sent);
+  const first = await client.listUndelivered({ userId: bob.id, after: '', limit: 1 });
+  assert.equal(first.messages[0].chatId, group.id);
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(first.messages[0].payload)), { body: 'm0' });
+  await client.updateMessageStatus({
+    userId: bob.id,
+    status: 'delivered',
+    messageIds: sent.slice(0, 3),
+  });
+  await client.markRead({ chatId: group.id, userId: bob.id, upToMessageId: sent[3] });
+  const rest = await client.listUndelivered({ userId: bob.id, after: '', limit: 500 });
+  assert.deepEqual(
+    rest.messages.map((m) => m.messageId),
+    [sent[4]],
+  );
+  const forCarol = await client.listUndelivered({ userId: carol.id, after: '', limit: 500 });
+  assert.equal(forCarol.messages.length, 5, 'another recipient’s acknowledgement changes nothing');
+  assert.equal(
+    await codeOf(client.listUndelivered({ userId: bob.id, after: '', limit: 501 })),
+    Code.InvalidArgument,
+  );
+  assert.equal(
+    await codeOf(client.listUndelivered({ userId: bob.id, after: 'zz', limit: 5 })),
+    Code.InvalidArgument,
+  );
+});
+
+test('MarkRead with read receipts off clears the reader’s state but hides the read from the sender', async () => {
+  const { alice, bob, chat } = await directChat();
+  await setReadReceipts(bob, false);
+  const m = await sendText(chat, alice, 'did you read this?');
+  const marked = await client.markRead({ chatId: chat, userId: bob, upToMessageId: m.messageId });
+  assert.equal(marked.updated, 1);
+  const event = await events.waitFor('msg.status.updated', (e) => e.message_id === m.messageId);
+  assert.equal(event.status, 'read');
+  assert.equal(event.receipt_hidden, true);
+  const view = async (userId: string) =>
+    ((await call(h, userId, 'GET', `/api/v1/chats/${chat}/messages`)).data.messages as Data[])[0]
+      .status;
+  assert.equal(await view(bob), 'read');
+  assert.equal(await view(alice), 'delivered');
+});
+
+test('DeleteMessage deletes for everyone only for the sender', async () => {
+  const { alice, bob, chat } = await directChat();
+  const m = await sendText(chat, alice, 'gone');
+  assert.equal(
+    await codeOf(client.deleteMessage({ messageId: m.messageId, userId: bob, forEveryone: true })),
+    Code.PermissionDenied,
+  );
+  assert.equal(
+    (await client.deleteMessage({ messageId: m.messageId, userId: alice, forEveryone: true }))
+      .success,
+    true,
+  );
+  await events.waitFor('msg.deleted', (e) => e.message_id === m.messageId);
+  assert.equal(
+    await codeOf(
+      client.deleteMessage({ messageId: randomUUID(), userId: alice, forEveryone: false }),
+    ),
+    Code.NotFound,
+  );
+});

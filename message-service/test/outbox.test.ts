@@ -1,0 +1,145 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AckPolicy } from '@nats-io/jetstream';
+import { ensureStreams, jetstream, jetstreamManager } from '@wa/pkg/bus';
+import { makeDirectChat, startNatsServer, type TestNatsServer } from '@wa/pkg/testing';
+import {
+  call,
+  makeUsers,
+  freshMongoUrl,
+  startDependencies,
+  startMessageApp,
+  text,
+  type Dependencies,
+  type MessageHarness,
+} from './helpers.ts';
+
+let deps: Dependencies;
+let nats: TestNatsServer;
+let h: MessageHarness;
+const mongoUrl = freshMongoUrl();
+
+before(async () => {
+  deps = await startDependencies();
+  nats = await startNatsServer();
+  // Its own database: no other test's relay may publish (or miss) these messages.
+  h = await startMessageApp({ deps, natsUrl: nats.url, mongoUrl });
+  await ensureStreams(await jetstreamManager(h.nc));
+});
+after(async () => {
+  await h?.mongo
+    .db()
+    .dropDatabase()
+    .catch(() => {});
+  await h?.close();
+  await nats?.destroy();
+  await deps?.stop();
+});
+
+const DURABLE = 'outbox-test';
+
+/**
+ * MESSAGES keeps events only while a consumer is interested, so a durable consumer exists before
+ * NATS goes down; afterwards it yields every msg.new in stream order.
+ */
+async function watchMsgNew(): Promise<void> {
+  const jsm = await jetstreamManager(h.nc);
+  await jsm.consumers.add('MESSAGES', {
+    durable_name: DURABLE,
+    ack_policy: AckPolicy.Explicit,
+    filter_subject: 'msg.new',
+  });
+}
+
+async function readMsgNew(expected: number, timeoutMs = 20_000) {
+  // Right after a restart JetStream needs a moment before it answers API requests.
+  let consumer;
+  for (let attempt = 0; !consumer; attempt++) {
+    try {
+      consumer = await jetstream(h.nc, { timeout: 1_000 }).consumers.get('MESSAGES', DURABLE);
+    } catch (error) {
+      if (attempt > 20) throw error;
+      await sleep(250);
+    }
+  }
+  const seen: { message_id: string; chat_id: string }[] = [];
+  const messages = await consumer.consume();
+  const timer = setTimeout(() => messages.stop(), timeoutMs);
+  for await (const message of messages) {
+    seen.push(message.json());
+    message.ack();
+    if (seen.length >= expected) break;
+  }
+  clearTimeout(timer);
+  messages.stop();
+  return seen;
+}
+
+test('messages acknowledged while NATS is down are published, in order, once it is back', async () => {
+  const [alice, bob] = await makeUsers(h.pool, 2);
+  const chat = await makeDirectChat(h.pool, alice.id, bob.id);
+  await watchMsgNew();
+  await nats.stop();
+  const ids: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const res = await call(
+      h,
+      i % 2 ? bob.id : alice.id,
+      'POST',
+      `/api/v1/chats/${chat.id}/messages`,
+      text(`offline ${i}`),
+    );
+    assert.equal(res.status, 201, 'sending does not need NATS');
+    ids.push(res.data.message.message_id as string);
+  }
+  await sleep(1_000); // the relay fails and backs off meanwhile
+  await nats.start();
+  const published = await readMsgNew(ids.length);
+  assert.deepEqual(
+    published.map((e) => e.message_id),
+    ids,
+  );
+  // Nothing is left waiting once they are out.
+  for (
+    let i = 0;
+    i < 50 && (await h.mongo.db().collection('messages').countDocuments({ unpublished: true })) > 0;
+    i++
+  )
+    await sleep(100);
+  assert.equal(await h.mongo.db().collection('messages').countDocuments({ unpublished: true }), 0);
+});
+
+test('a message another instance stored but never published is published by the sweep', async () => {
+  const [alice, bob] = await makeUsers(h.pool, 2);
+  const chat = await makeDirectChat(h.pool, alice.id, bob.id);
+  const sent = await call(h, alice.id, 'POST', `/api/v1/chats/${chat.id}/messages`, text('live'));
+  assert.equal(sent.status, 201);
+  assert.deepEqual(
+    (await readMsgNew(1)).map((e) => e.message_id),
+    [sent.data.message.message_id],
+  );
+  // What an instance that crashed between its insert and its publish leaves behind.
+  const collection = h.mongo.db().collection('messages');
+  const original = await collection.findOne(
+    { message_id: sent.data.message.message_id },
+    { projection: { _id: 0 } },
+  );
+  const orphan = {
+    ...original,
+    message_id: randomUUID(),
+    client_msg_id: randomUUID(),
+    event_id: randomUUID(),
+    created_at: new Date(Date.now() - 60_000),
+    unpublished: true,
+  };
+  await collection.insertOne(orphan);
+  assert.deepEqual(
+    (await readMsgNew(1)).map((e) => e.message_id),
+    [orphan.message_id],
+  );
+  for (let i = 0; i < 50 && (await collection.countDocuments({ unpublished: true })) > 0; i++)
+    await sleep(100);
+  assert.equal(await collection.countDocuments({ unpublished: true }), 0);
+});

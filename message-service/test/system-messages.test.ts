@@ -1,0 +1,379 @@
+/* eslint-disable @typescript-eslint/no-unsafe-return -- envelope data is untyped JSON */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Code, ConnectError } from '@connectrpc/connect';
+import type { EventConsumer, EventPayload } from '@wa/pkg/bus';
+import { MessageService, UserService, createGrpcClient } from '@wa/pkg/grpc';
+import {
+  captureEvents,
+  freePort,
+  makeGroupChat,
+  makeUser,
+  testLogger,
+  type EventCapture,
+  type TestUser,
+} from '@wa/pkg/testing';
+import { consumeChatEvents, handleChatEvent } from '../src/handler/chat-events.ts';
+import { MESSAGES } from '../src/repository/message-repository.ts';
+import {
+  createSystemMessages,
+  planSystemNotices,
+  renderNotice,
+  systemClientMsgId,
+  type GroupChange,
+  type SystemMessages,
+} from '../src/service/system-messages.ts';
+import {
+  call,
+  startDependencies,
+  startMessageApp,
+  text,
+  type Data,
+  type Dependencies,
+  type MessageHarness,
+} from './helpers.ts';
+
+const log = testLogger('message-service');
+let deps: Dependencies;
+let h: MessageHarness;
+let systemMessages: SystemMessages;
+let consumer: EventConsumer;
+let published: EventCapture;
+/** The CHATS stream is shared with every other test run: only groups of these users get notices. */
+const ourUsers = new Set<string>();
+
+const isOurs = (change: GroupChange): boolean =>
+  change.subject === 'chat.created'
+    ? change.payload.participants.some((p) => ourUsers.has(p.user_id))
+    : change.payload.participant_ids.some((id) => ourUsers.has(id));
+
+before(async () => {
+  deps = await startDependencies();
+  h = await startMessageApp({ deps });
+  const users = createGrpcClient(UserService, { address: deps.userGrpc, timeoutMs: 2_000 });
+  systemMessages = createSystemMessages({ send: h.send, users, log });
+  published = await captureEvents(h.nc, 'MESSAGES', 'msg.new');
+  // As main.ts runs it, on a durable of its own that NATS deletes a minute after the test.
+  consumer = await consumeChatEvents({
+    nc: h.nc,
+    durable: `message-system-test-${randomUUID().slice(0, 8)}`,
+    inactiveThresholdMs: 60_000,
+    membership: h.membership,
+    systemMessages: {
+      record: (change, delivery) =>
+        isOurs(change) ? systemMessages.record(change, delivery) : Promise.resolve(0),
+    },
+    log,
+  });
+});
+after(async () => {
+  await consumer?.stop();
+  await published?.stop();
+  await h?.close();
+  await deps?.stop();
+});
+
+async function person(display_name: string): Promise<TestUser> {
+  const user = await makeUser(h.pool, { display_name });
+  ourUsers.add(user.id);
+  return user;
+}
+
+/** The chat-service's REST API as the gateway calls it. */
+async function chatApi(userId: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${deps.chatHttp}/api/v1/chats${path}`, {
+    method,
+    headers: {
+      'x-user-id': userId,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await response.json()) as { data: Data };
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json.data;
+}
+
+/** The chat's system messages as `viewerId` sees them in the history, oldest first. */
+async function notices(chatId: string, viewerId: string): Promise<Data[]> {
+  const { status, data } = await call(h, viewerId, 'GET', `/api/v1/chats/${chatId}/messages`);
+  assert.equal(status, 200);
+  return (data.messages as Data[]).filter((m) => m.type === 'system').reverse();
+}
+
+async function waitForNotices(chatId: string, viewerId: string, count: number) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const found = await notices(chatId, viewerId);
+    if (found.length >= count || Date.now() > deadline) return found;
+    await sleep(100);
+  }
+}
+
+const memberAdded = (
+  payload: Omit<EventPayload<'group.member.added'>, 'event_id' | 'timestamp'>,
+): Extract<GroupChange, { subject: 'group.member.added' }> => ({
+  subject: 'group.member.added',
+  payload: { event_id: randomUUID(), timestamp: new Date().toISOString(), ...payload },
+});
+
+test('group changes made through the chat-service appear as system messages in the history', async () => {
+  const [alice, bob, carol, dave] = await Promise.all(
+    ['Alice', 'Bob', 'Carol', 'Dave'].map((name) => person(name)),
+  );
+  const group = await chatApi(alice.id, 'POST', '', {
+    type: 'group',
+    name: 'Family',
+    participant_ids: [bob.id, carol.id],
+  });
+  const chat = group.chat_id as string;
+  await chatApi(alice.id, 'POST', `/${chat}/participants`, { user_ids: [dave.id] });
+  await chatApi(alice.id, 'DELETE', `/${chat}/participants/${carol.id}`);
+  await chatApi(alice.id, 'PATCH', `/${chat}`, { name: 'Family 2', is_admin_only: true });
+  // A plain member of an admin-only group leaving still gets its notice.
+  await chatApi(bob.id, 'DELETE', `/${chat}/participants/${bob.id}`);
+  await chatApi(alice.id, 'PATCH', `/${chat}/participants/${dave.id}/role`, { role: 'admin' });
+
+  const found = await waitForNotices(chat, alice.id, 7);
+  const bodies = found.map((m) => m.payload.body as string);
+  assert.deepEqual(bodies.slice(0, 3), [
+    'Alice created group "Family"',
+    'Alice added Dave',
+    'Alice removed Carol',
+  ]);
+  // One chat.updated with two changes: two notices at the same instant, in either order.
+  assert.deepEqual(
+    new Set(bodies.slice(3, 5)),
+    new Set([
+      'Alice changed the group name to "Family 2"',
+      "Alice changed this group's settings to allow only admins to send messages to this group",
+    ]),
+  );
+  assert.deepEqual(bodies.slice(5), ['Bob left', 'Alice made Dave an admin']);
+  for (const message of found) {
+    assert.equal(message.sender_id, message.payload.body === 'Bob left' ? bob.id : alice.id);
+    assert.equal(message.chat_id, chat);
+  }
+  assert.equal((await notices(chat, dave.id)).length, 7, 'a member added later sees them too');
+  const forEveryone = await h.app.inject({
+    method: 'DELETE',
+    url: `/api/v1/messages/${found[0].message_id as string}?for=everyone`,
+    headers: { 'x-user-id': alice.id },
+  });
+  assert.equal(forEveryone.statusCode, 403, 'a notice cannot be deleted for everyone');
+
+  // Delivered like any message: msg.new to the members at the time, the actor excepted.
+  const left = await published.waitFor(
+    'msg.new',
+    (e) => e.chat_id === chat && e.payload.body === 'Bob left',
+  );
+  assert.equal(left.type, 'system');
+  assert.equal(left.sender_id, bob.id);
+  assert.deepEqual([...left.recipient_ids].sort(), [alice.id, dave.id].sort());
+  const removed = await published.waitFor(
+    'msg.new',
+    (e) => e.chat_id === chat && e.payload.body === 'Alice removed Carol',
+  );
+  assert.deepEqual([...removed.recipient_ids].sort(), [bob.id, dave.id].sort());
+});
+
+test('a redelivered event makes one system message and one msg.new', async () => {
+  const [alice, bob, carol] = await Promise.all(['Alice', 'Bob', 'Carol'].map((n) => person(n)));
+  const chat = await makeGroupChat(h.pool, { createdBy: alice.id, memberIds: [bob.id, carol.id] });
+  const change = memberAdded({
+    chat_id: chat.id,
+    user_id: carol.id,
+    added_by: alice.id,
+    participant_ids: chat.memberIds,
+  });
+  const handle = handleChatEvent(h.membership, systemMessages);
+  await handle({ ...change, redelivered: false, deliveries: 1 });
+  await handle({ ...change, redelivered: true, deliveries: 2 });
+  await Promise.all([2, 3].map((n) => handle({ ...change, redelivered: true, deliveries: n })));
+
+  const stored = await h.mongo.db().collection(MESSAGES).countDocuments({ chat_id: chat.id });
+  assert.equal(stored, 1);
+  const found = await notices(chat.id, bob.id);
+  assert.deepEqual(
+    found.map((m) => m.payload.body),
+    ['Alice added Carol'],
+  );
+  await h.relay.flush();
+  await published.waitFor('msg.new', (e) => e.chat_id === chat.id);
+  await sleep(300);
+  assert.equal(published.events.filter((e) => e.payload.chat_id === chat.id).length, 1);
+});
+
+test('names fall back to the phone number, then to "Someone"', async () => {
+  const nameless = await person('');
+  const change = memberAdded({
+    chat_id: randomUUID(),
+    user_id: randomUUID(),
+    added_by: nameless.id,
+    participant_ids: [nameless.id],
+  });
+  assert.equal(await systemMessages.record(change), 1);
+  const stored = await h.mongo
+    .db()
+    .collection(MESSAGES)
+    .findOne({ client_msg_id: systemClientMsgId(change.payload.event_id, 'added') });
+  assert.equal(stored?.payload.body, `${nameless.phone} added Someone`);
+  assert.equal(stored?.sender_id, nameless.id);
+  assert.deepEqual(stored?.status, {}, 'nobody else is in the chat');
+});
+
+test('an unreachable user-service fails the first deliveries, then the notice says "Someone"', async () => {
+  const closed = await freePort();
+  const offline = createSystemMessages({
+    send: h.send,
+    users: createGrpcClient(UserService, { address: `127.0.0.1:${closed}`, timeoutMs: 500 }),
+    log,
+  });
+  const alice = await person('Alice');
+  const change = memberAdded({
+    chat_id: randomUUID(),
+    user_id: randomUUID(),
+    added_by: alice.id,
+    participant_ids: [alice.id],
+  });
+  await assert.rejects(offline.record(change, 1), { code: 'SERVICE_UNAVAILABLE' });
+  await assert.rejects(offline.record(change, 2));
+  assert.equal(await offline.record(change, 3), 1);
+  const stored = await h.mongo
+    .db()
+    .collection(MESSAGES)
+    .findOne({
+      sender_id: alice.id,
+      client_msg_id: systemClientMsgId(change.payload.event_id, 'added'),
+    });
+  assert.equal(stored?.payload.body, 'Someone added Someone');
+});
+
+test('clients cannot send or forward system messages over REST or gRPC', async () => {
+  const [alice, bob, carol] = await Promise.all(['Alice', 'Bob', 'Carol'].map((n) => person(n)));
+  const chat = await makeGroupChat(h.pool, { createdBy: alice.id, memberIds: [bob.id, carol.id] });
+  const system = {
+    client_msg_id: randomUUID(),
+    type: 'system',
+    payload: { body: 'Alice added Eve' },
+  };
+  const rest = await call(h, alice.id, 'POST', `/api/v1/chats/${chat.id}/messages`, system);
+  assert.equal(rest.status, 400);
+  assert.equal(rest.body.error?.code, 'VALIDATION_ERROR');
+
+  const client = createGrpcClient(MessageService, { address: h.grpcAddress, timeoutMs: 5_000 });
+  const grpcCode = await client
+    .sendMessage({
+      chatId: chat.id,
+      senderId: alice.id,
+      type: 'system',
+      payload: new TextEncoder().encode(JSON.stringify(system.payload)),
+      clientMsgId: randomUUID(),
+      replyToMessageId: '',
+    })
+    .then(
+      () => undefined,
+      (error: unknown) => ConnectError.from(error).code,
+    );
+  assert.equal(grpcCode, Code.InvalidArgument);
+
+  await systemMessages.record(
+    memberAdded({
+      chat_id: chat.id,
+      user_id: carol.id,
+      added_by: alice.id,
+      participant_ids: chat.memberIds,
+    }),
+  );
+  const [notice] = await notices(chat.id, bob.id);
+  const forwarded = await call(h, bob.id, 'POST', `/api/v1/messages/${notice.message_id}/forward`, {
+    target_chat_ids: [chat.id],
+  });
+  assert.equal(forwarded.status, 400);
+  const sent = await call(h, bob.id, 'POST', `/api/v1/chats/${chat.id}/messages`, text('hi'));
+  assert.equal(sent.status, 201, 'ordinary messages still go through');
+  const messages = await call(h, bob.id, 'GET', `/api/v1/chats/${chat.id}/messages`);
+  assert.deepEqual(
+    (messages.data.messages as Data[]).map((m) => m.type),
+    ['text', 'system'],
+  );
+});
+
+describe('notice wording', () => {
+  const [actor, target] = [randomUUID(), randomUUID()];
+  const names = new Map<string, string>([
+    [actor, 'Alice'],
+    [target, 'Bob'],
+  ]);
+  const nameOf = (id: string) => names.get(id) ?? 'Someone';
+  const updated = (
+    changes: EventPayload<'chat.updated'>['changes'],
+    updatedBy: string = actor,
+  ): GroupChange => ({
+    subject: 'chat.updated',
+    payload: {
+      event_id: randomUUID(),
+      timestamp: '2025-01-31T12:00:00.000Z',
+      chat_id: randomUUID(),
+      updated_by: updatedBy,
+      changes,
+      participant_ids: [actor, target],
+    },
+  });
+  const say = (change: GroupChange) =>
+    planSystemNotices(change).map((n) => renderNotice(n.text, n.actorId, nameOf));
+
+  test('each changed setting is its own notice', () => {
+    assert.deepEqual(say(updated({ description: 'new', avatar_url: 'https://x/y.png' })), [
+      'Alice changed the group description',
+      "Alice changed this group's icon",
+    ]);
+    assert.deepEqual(say(updated({ description: '', avatar_url: '' })), [
+      'Alice deleted the group description',
+      "Alice deleted this group's icon",
+    ]);
+    assert.deepEqual(say(updated({ is_admin_only: false })), [
+      "Alice changed this group's settings to allow all participants to send messages to this group",
+    ]);
+    assert.deepEqual(say(updated({})), []);
+  });
+
+  test('role changes name the member, or say the actor stepped down', () => {
+    assert.deepEqual(say(updated({ role: { user_id: target, role: 'admin' } })), [
+      'Alice made Bob an admin',
+    ]);
+    assert.deepEqual(say(updated({ role: { user_id: target, role: 'member' } })), [
+      'Alice dismissed Bob as admin',
+    ]);
+    assert.deepEqual(say(updated({ role: { user_id: actor, role: 'member' } })), [
+      'Alice is no longer an admin',
+    ]);
+  });
+
+  test('recipients are the members the event names, without the actor; when is the event time', () => {
+    const [notice] = planSystemNotices(updated({ name: 'X' }));
+    assert.deepEqual(notice.recipientIds, [target]);
+    assert.equal(notice.at.toISOString(), '2025-01-31T12:00:00.000Z');
+  });
+
+  test('a direct chat makes no notice', () => {
+    const created: GroupChange = {
+      subject: 'chat.created',
+      payload: {
+        event_id: randomUUID(),
+        timestamp: new Date().toISOString(),
+        chat_id: randomUUID(),
+        type: 'direct',
+        name: '',
+        created_by: actor,
+        participants: [
+          { user_id: actor, role: 'member' },
+          { user_id: target, role: 'member' },
+        ],
+      },
+    };
+    assert.deepEqual(planSystemNotices(created), []);
+  });
+});

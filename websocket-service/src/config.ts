@@ -1,0 +1,75 @@
+import { hostname } from 'node:os';
+import { CommonEnv, HostPort, Port, Type, UrlString, loadEnv } from '@wa/pkg/config';
+
+const WebSocketEnv = Type.Object({
+  ...CommonEnv,
+  HTTP_PORT: Port(8087),
+  REDIS_URL: UrlString('redis://127.0.0.1:6379'),
+  NATS_URL: Type.String({ minLength: 1, default: 'nats://127.0.0.1:4222' }),
+  /** Durable consumer on MESSAGES, CHATS and PRESENCE, shared by every instance (addenda C). */
+  NATS_CONSUMER_NAME: Type.String({
+    pattern: '^[A-Za-z0-9_-]{1,64}$',
+    default: 'websocket-service',
+  }),
+  /** Lets NATS delete the consumers after this long without a client (tests); 0 = never. */
+  NATS_CONSUMER_INACTIVE_SECONDS: Type.Integer({ minimum: 0, default: 0 }),
+  AUTH_GRPC_ADDR: HostPort('127.0.0.1:9081'),
+  USER_GRPC_ADDR: HostPort('127.0.0.1:9082'),
+  CHAT_GRPC_ADDR: HostPort('127.0.0.1:9083'),
+  MESSAGE_GRPC_ADDR: HostPort('127.0.0.1:9084'),
+  GRPC_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 30_000, default: 3_000 }),
+  /** Unique per process; the user-service keys presence by it. */
+  INSTANCE_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' })),
+  /** Largest frame `ws` accepts; a bigger one closes the socket with 1009. */
+  WS_MAX_PAYLOAD_BYTES: Type.Integer({ minimum: 1_024, default: 1024 * 1024 + 64 * 1024 }),
+  /** Largest frame that is parsed; a bigger one (up to the payload limit) gets a 4013 error frame. */
+  WS_MAX_FRAME_BYTES: Type.Integer({ minimum: 1_024, default: 256 * 1024 }),
+  /** Bytes queued for one socket beyond which it is closed with 1013 (slow reader). */
+  WS_MAX_BUFFERED_BYTES: Type.Integer({ minimum: 1_024, default: 1024 * 1024 }),
+  /** A socket with no traffic (frames or pongs) for this long is terminated (PRD §7.5: 60 s). */
+  WS_IDLE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 60_000 }),
+  /** Server ping / presence refresh interval. */
+  WS_HEARTBEAT_MS: Type.Integer({ minimum: 50, default: 25_000 }),
+  /** How long a socket without `?token=` may take to send its `auth` frame (addenda F: 10 s). */
+  WS_AUTH_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 10_000 }),
+  /** Undelivered messages replayed per page on connect. */
+  WS_REPLAY_PAGE_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+  /** `message.send` frames per user per window (PRD §11.3: 30 per 10 s). */
+  WS_SEND_RATE_LIMIT: Type.Integer({ minimum: 1, default: 30 }),
+  WS_SEND_RATE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 10 }),
+});
+
+export function loadWebSocketConfig(env: Record<string, string | undefined>) {
+  const e = loadEnv(WebSocketEnv, env);
+  return Object.freeze({
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    http: { host: e.HOST, port: e.HTTP_PORT },
+    redisUrl: e.REDIS_URL,
+    nats: {
+      url: e.NATS_URL,
+      consumerName: e.NATS_CONSUMER_NAME,
+      inactiveThresholdMs: e.NATS_CONSUMER_INACTIVE_SECONDS * 1_000 || undefined,
+    },
+    grpc: {
+      auth: e.AUTH_GRPC_ADDR,
+      user: e.USER_GRPC_ADDR,
+      chat: e.CHAT_GRPC_ADDR,
+      message: e.MESSAGE_GRPC_ADDR,
+      timeoutMs: e.GRPC_TIMEOUT_MS,
+    },
+    instanceId: e.INSTANCE_ID ?? `${hostname()}:${process.pid}:${Date.now()}`,
+    ws: {
+      maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+      maxFrameBytes: e.WS_MAX_FRAME_BYTES,
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      idleTimeoutMs: e.WS_IDLE_TIMEOUT_MS,
+      heartbeatMs: e.WS_HEARTBEAT_MS,
+      authTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
+      replayPageSize: e.WS_REPLAY_PAGE_SIZE,
+    },
+    sendRateLimit: { limit: e.WS_SEND_RATE_LIMIT, windowSeconds: e.WS_SEND_RATE_WINDOW_SECONDS },
+  });
+}
+
+export type WebSocketConfig = ReturnType<typeof loadWebSocketConfig>;

@@ -1,0 +1,72 @@
+import type { Redis } from '@wa/pkg/db';
+import type { Logger } from '@wa/pkg/log';
+
+/** PRD §5.3: one pub/sub channel per user carries the frames for all of that user's devices. */
+export const userChannel = (userId: string): string => `user:channel:${userId}`;
+const CHANNEL_PREFIX = 'user:channel:';
+/** Tells every instance to forget a chat's cached participants. */
+export const CHAT_INVALIDATION_CHANNEL = 'ws:chat-invalidated';
+
+export interface UserChannelsDeps {
+  /** Commands (PUBLISH). */
+  redis: Redis;
+  /** A separate connection in subscriber mode. */
+  subscriber: Redis;
+  log: Logger;
+  onFrame: (userId: string, frame: string) => void;
+  onChatInvalidated: (chatId: string) => void;
+}
+
+/**
+ * Cross-instance fan-out over Redis pub/sub: an instance SUBSCRIBEs to the channel of each user it
+ * holds (so it receives only its users' frames), and any instance PUBLISHes to a user's channel.
+ */
+export function createUserChannels({
+  redis,
+  subscriber,
+  log,
+  onFrame,
+  onChatInvalidated,
+}: UserChannelsDeps) {
+  subscriber.on('message', (channel: string, message: string) => {
+    if (channel.startsWith(CHANNEL_PREFIX)) onFrame(channel.slice(CHANNEL_PREFIX.length), message);
+    else if (channel === CHAT_INVALIDATION_CHANNEL) onChatInvalidated(message);
+  });
+
+  return {
+    async start(): Promise<void> {
+      await subscriber.subscribe(CHAT_INVALIDATION_CHANNEL);
+    },
+
+    /** Resolves once Redis confirmed the subscription, so nothing published afterwards is missed. */
+    async subscribe(userId: string): Promise<void> {
+      await subscriber.subscribe(userChannel(userId));
+    },
+
+    async unsubscribe(userId: string): Promise<void> {
+      await subscriber.unsubscribe(userChannel(userId)).catch((error: unknown) => {
+        log.warn({ err: error, user_id: userId }, 'redis unsubscribe failed');
+      });
+    },
+
+    /** One frame to many users in a single round trip; rejects when Redis did not take them all. */
+    async publish(userIds: readonly string[], frame: string): Promise<void> {
+      if (userIds.length === 0) return;
+      if (userIds.length === 1) {
+        await redis.publish(userChannel(userIds[0]), frame);
+        return;
+      }
+      const pipeline = redis.pipeline();
+      for (const userId of userIds) pipeline.publish(userChannel(userId), frame);
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error);
+      if (failed?.[0]) throw failed[0];
+    },
+
+    async invalidateChat(chatId: string): Promise<void> {
+      await redis.publish(CHAT_INVALIDATION_CHANNEL, chatId);
+    },
+  };
+}
+
+export type UserChannels = ReturnType<typeof createUserChannels>;

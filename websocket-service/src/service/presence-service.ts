@@ -1,0 +1,112 @@
+import { eventMeta, publishEvent, type JetStreamClient } from '@wa/pkg/bus';
+import { fromGrpcError, type Client, type UserService } from '@wa/pkg/grpc';
+import type { Logger } from '@wa/pkg/log';
+import type { ServerEventData } from '@wa/pkg/ws';
+import type { RealtimeStore } from '../repository/realtime-store.ts';
+import { presenceAnnouncement, type PresenceTransition } from './rules.ts';
+
+export interface PresenceDeps {
+  users: Client<typeof UserService>;
+  js: JetStreamClient;
+  store: Pick<RealtimeStore, 'addWatcher'>;
+  instanceId: string;
+  log: Logger;
+}
+
+const REFRESH_BATCH = 10_000;
+/** Concurrent GetPresences calls when filtering the watchers of one presence change. */
+const AUDIENCE_BATCH = 50;
+
+/**
+ * Presence through the user-service's per-instance contract (proto/user/user.proto): online on a
+ * user's first socket here, offline on the last, refreshed for all local users by the heartbeat.
+ * Watchers hear of changes through `presence.changed` on the bus.
+ */
+export function createPresenceService({ users, js, store, instanceId, log }: PresenceDeps) {
+  async function presencesFor(viewerId: string, userIds: readonly string[]) {
+    try {
+      return (await users.getPresences({ viewerId, userIds: [...userIds] })).presences;
+    } catch (error) {
+      throw fromGrpcError(error, 'user-service');
+    }
+  }
+
+  async function announce(userId: string, transition: PresenceTransition): Promise<void> {
+    if (transition === 'none') return;
+    const report = await users.setPresence({ userId, instanceId, online: transition === 'online' });
+    const announcement = presenceAnnouncement(transition, {
+      online: report.online,
+      lastSeenMs: Number(report.lastSeen),
+    });
+    if (!announcement) return;
+    await publishEvent(js, 'presence.changed', {
+      ...eventMeta(),
+      user_id: userId,
+      ...announcement,
+    });
+  }
+
+  return {
+    /** Best effort: a failure is logged, the connection is not refused for it. */
+    async transition(userId: string, transition: PresenceTransition): Promise<void> {
+      try {
+        await announce(userId, transition);
+      } catch (error) {
+        log.warn({ err: error, user_id: userId, transition }, 'presence update failed');
+      }
+    },
+
+    async refresh(userIds: readonly string[]): Promise<void> {
+      for (let start = 0; start < userIds.length; start += REFRESH_BATCH) {
+        await users.refreshPresence({
+          instanceId,
+          userIds: userIds.slice(start, start + REFRESH_BATCH),
+        });
+      }
+    },
+
+    /**
+     * Registers `watcherId` for the presence of each user they may see (user-service
+     * `GetPresences`: the owner's last_seen setting and blocks, addenda E) and returns that
+     * presence; hidden and unknown targets are silently left out and not watched.
+     */
+    async subscribe(
+      watcherId: string,
+      userIds: readonly string[],
+    ): Promise<ServerEventData<'presence'>[]> {
+      const targets = [...new Set(userIds.map((id) => id.toLowerCase()))].filter(
+        (id) => id !== watcherId,
+      );
+      if (targets.length === 0) return [];
+      const visible = (await presencesFor(watcherId, targets)).filter((p) => p.visible);
+      const watched = visible.map((p) => p.userId);
+      await store.addWatcher(watcherId, watched);
+      return visible.map((p) => {
+        const lastSeen = Number(p.lastSeen);
+        return {
+          user_id: p.userId,
+          online: p.online,
+          last_seen: lastSeen > 0 ? new Date(lastSeen).toISOString() : null,
+        };
+      });
+    },
+
+    /**
+     * The watchers of `userId` who may still see their presence: the owner's setting or a block
+     * may have changed since they subscribed. One `GetPresences` per watcher, a batch at a time.
+     */
+    async audience(userId: string, watcherIds: readonly string[]): Promise<string[]> {
+      const allowed: string[] = [];
+      for (let start = 0; start < watcherIds.length; start += AUDIENCE_BATCH) {
+        const batch = watcherIds.slice(start, start + AUDIENCE_BATCH);
+        const seen = await Promise.all(
+          batch.map(async (watcherId) => (await presencesFor(watcherId, [userId]))[0]?.visible),
+        );
+        allowed.push(...batch.filter((_, index) => seen[index] === true));
+      }
+      return allowed;
+    },
+  };
+}
+
+export type PresenceService = ReturnType<typeof createPresenceService>;

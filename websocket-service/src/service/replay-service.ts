@@ -1,0 +1,74 @@
+import { fromGrpcError, type Client, type MessageService } from '@wa/pkg/grpc';
+import type { MessagePayload, MessageType } from '@wa/pkg/bus';
+import type { Logger } from '@wa/pkg/log';
+import { encodeServerFrame } from '@wa/pkg/ws';
+import { replayContinues } from './rules.ts';
+
+/** The socket a backlog is replayed to. */
+export interface ReplayTarget {
+  push(frame: string): void;
+  /** Resolves when the socket's queue has drained (false if it closed meanwhile). */
+  drained(): Promise<boolean>;
+}
+
+export interface ReplayDeps {
+  messages: Client<typeof MessageService>;
+  pageSize: number;
+  log: Logger;
+}
+
+const decoder = new TextDecoder();
+
+function decodePayload(bytes: Uint8Array): MessagePayload {
+  try {
+    return JSON.parse(decoder.decode(bytes)) as MessagePayload;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * At-least-once (issue 5): on connect, every message addressed to the user that none of their
+ * devices acknowledged, oldest first, one bounded page at a time, waiting for the socket to drain
+ * before asking for the next page. Returns how many frames were sent.
+ */
+export function createReplayService({ messages, pageSize, log }: ReplayDeps) {
+  return {
+    async replay(userId: string, target: ReplayTarget): Promise<number> {
+      let after = '';
+      let sent = 0;
+      for (;;) {
+        let page;
+        try {
+          page = await messages.listUndelivered({ userId, after, limit: pageSize });
+        } catch (error) {
+          throw fromGrpcError(error, 'message-service');
+        }
+        for (const message of page.messages) {
+          target.push(
+            encodeServerFrame('message.new', {
+              message_id: message.messageId,
+              chat_id: message.chatId,
+              sender_id: message.senderId,
+              type: message.type as MessageType,
+              payload: decodePayload(message.payload),
+              timestamp: new Date(Number(message.timestamp)).toISOString(),
+              ...(message.replyToMessageId
+                ? { reply_to_message_id: message.replyToMessageId }
+                : {}),
+              ...(message.forwarded ? { forwarded: true } : {}),
+            }),
+          );
+        }
+        sent += page.messages.length;
+        if (!replayContinues(page.messages.length, page.next)) break;
+        if (!(await target.drained())) break;
+        after = page.next;
+      }
+      if (sent > 0) log.debug({ user_id: userId, sent }, 'backlog replayed');
+      return sent;
+    },
+  };
+}
+
+export type ReplayService = ReturnType<typeof createReplayService>;

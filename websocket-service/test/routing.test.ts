@@ -1,0 +1,205 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { eventMeta, type EventPayload, type EventSubject } from '@wa/pkg/bus';
+import { lookupFor, planFanOut, type BusEvent } from '../src/service/routing.ts';
+
+const id = () => randomUUID();
+const received = <S extends EventSubject>(subject: S, payload: EventPayload<S>) =>
+  ({ subject, payload, redelivered: false, deliveries: 1 }) as BusEvent;
+
+describe('planFanOut', () => {
+  test('msg.new goes to every recipient once, never back to the sender', () => {
+    const [sender, a, b] = [id(), id(), id()];
+    const plan = planFanOut(
+      received('msg.new', {
+        ...eventMeta(),
+        message_id: id(),
+        chat_id: id(),
+        sender_id: sender,
+        type: 'text',
+        payload: { body: 'hi' },
+        recipient_ids: [a, b, a, sender],
+      }),
+    );
+    assert.deepEqual(plan.userIds, [a, b]);
+    assert.equal(plan.frame.event, 'message.new');
+    assert.deepEqual((plan.frame.data as { payload: unknown }).payload, { body: 'hi' });
+    assert.equal(plan.invalidatesChat, undefined);
+  });
+
+  test('msg.new with upper-case ids is routed to the lower-case channel', () => {
+    const recipient = id();
+    const plan = planFanOut(
+      received('msg.new', {
+        ...eventMeta(),
+        message_id: id(),
+        chat_id: id(),
+        sender_id: id(),
+        type: 'text',
+        payload: {},
+        recipient_ids: [recipient.toUpperCase()],
+      }),
+    );
+    assert.deepEqual(plan.userIds, [recipient]);
+  });
+
+  test('msg.status.updated goes to the sender only, as message.status', () => {
+    const [sender, reader, messageId, chatId] = [id(), id(), id(), id()];
+    const meta = eventMeta();
+    const plan = planFanOut(
+      received('msg.status.updated', {
+        ...meta,
+        message_id: messageId,
+        chat_id: chatId,
+        sender_id: sender,
+        user_id: reader,
+        status: 'read',
+        message_timestamp: meta.timestamp,
+      }),
+    );
+    assert.deepEqual(plan.userIds, [sender]);
+    assert.deepEqual(plan.frame, {
+      event: 'message.status',
+      data: {
+        message_id: messageId,
+        chat_id: chatId,
+        user_id: reader,
+        status: 'read',
+        timestamp: meta.timestamp,
+      },
+    });
+  });
+
+  test('msg.deleted goes to the looked-up participants', () => {
+    const members = [id(), id(), id()];
+    const plan = planFanOut(
+      received('msg.deleted', { ...eventMeta(), message_id: id(), chat_id: id() }),
+      {
+        participants: members,
+      },
+    );
+    assert.deepEqual(plan.userIds, members);
+    assert.equal(plan.frame.event, 'message.deleted');
+  });
+
+  test('msg.deleted without participants goes nowhere', () => {
+    const plan = planFanOut(
+      received('msg.deleted', { ...eventMeta(), message_id: id(), chat_id: id() }),
+    );
+    assert.deepEqual(plan.userIds, []);
+  });
+
+  test('chat.created goes to every participant, the creator included', () => {
+    const [creator, other] = [id(), id()];
+    const plan = planFanOut(
+      received('chat.created', {
+        ...eventMeta(),
+        chat_id: id(),
+        type: 'group',
+        name: 'Team',
+        created_by: creator,
+        participants: [
+          { user_id: creator, role: 'admin' },
+          { user_id: other, role: 'member' },
+        ],
+      }),
+    );
+    assert.deepEqual(plan.userIds, [creator, other]);
+    assert.equal(plan.frame.event, 'chat.created');
+  });
+
+  test('chat.updated goes to participant_ids and invalidates the chat', () => {
+    const chatId = id();
+    const members = [id(), id()];
+    const plan = planFanOut(
+      received('chat.updated', {
+        ...eventMeta(),
+        chat_id: chatId,
+        updated_by: members[0],
+        changes: { name: 'New' },
+        participant_ids: members,
+      }),
+    );
+    assert.deepEqual(plan.userIds, members);
+    assert.equal(plan.invalidatesChat, chatId);
+    assert.deepEqual(plan.frame.data, { chat_id: chatId, changes: { name: 'New' } });
+  });
+
+  test('group.member.added carries the looked-up display name and includes the new member', () => {
+    const [added, admin] = [id(), id()];
+    const plan = planFanOut(
+      received('group.member.added', {
+        ...eventMeta(),
+        chat_id: id(),
+        user_id: added,
+        added_by: admin,
+        participant_ids: [admin],
+      }),
+      { displayName: 'Ada' },
+    );
+    assert.deepEqual(plan.userIds, [admin, added]);
+    assert.equal((plan.frame.data as { display_name: string }).display_name, 'Ada');
+    assert.ok(plan.invalidatesChat);
+  });
+
+  test('group.member.removed tells the remaining members and the removed user', () => {
+    const [removed, admin, other] = [id(), id(), id()];
+    const plan = planFanOut(
+      received('group.member.removed', {
+        ...eventMeta(),
+        chat_id: id(),
+        user_id: removed,
+        removed_by: admin,
+        participant_ids: [admin, other],
+      }),
+    );
+    assert.deepEqual(plan.userIds, [admin, other, removed]);
+    assert.equal(plan.frame.event, 'group.member.removed');
+  });
+
+  test('presence.changed goes to the watchers, never to the user themself', () => {
+    const [user, watcher] = [id(), id()];
+    const plan = planFanOut(
+      received('presence.changed', {
+        ...eventMeta(),
+        user_id: user,
+        status: 'offline',
+        last_seen: '2025-01-01T00:00:00.000Z',
+      }),
+      { watchers: [watcher, user] },
+    );
+    assert.deepEqual(plan.userIds, [watcher]);
+    assert.deepEqual(plan.frame, {
+      event: 'presence',
+      data: { user_id: user, online: false, last_seen: '2025-01-01T00:00:00.000Z' },
+    });
+  });
+});
+
+describe('lookupFor', () => {
+  test('names the one lookup each subject needs', () => {
+    assert.deepEqual(
+      {
+        'msg.new': lookupFor('msg.new'),
+        'msg.status.updated': lookupFor('msg.status.updated'),
+        'msg.deleted': lookupFor('msg.deleted'),
+        'chat.created': lookupFor('chat.created'),
+        'chat.updated': lookupFor('chat.updated'),
+        'group.member.added': lookupFor('group.member.added'),
+        'group.member.removed': lookupFor('group.member.removed'),
+        'presence.changed': lookupFor('presence.changed'),
+      },
+      {
+        'msg.new': 'none',
+        'msg.status.updated': 'none',
+        'msg.deleted': 'participants',
+        'chat.created': 'none',
+        'chat.updated': 'none',
+        'group.member.added': 'display_name',
+        'group.member.removed': 'none',
+        'presence.changed': 'watchers',
+      },
+    );
+  });
+});
