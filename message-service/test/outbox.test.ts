@@ -102,13 +102,7 @@ test('messages acknowledged while NATS is down are published, in order, once it 
     ids,
   );
   // Nothing is left waiting once they are out.
-  for (
-    let i = 0;
-    i < 50 && (await h.mongo.db().collection('messages').countDocuments({ unpublished: true })) > 0;
-    i++
-  )
-    await sleep(100);
-  assert.equal(await h.mongo.db().collection('messages').countDocuments({ unpublished: true }), 0);
+  await outboxEmptied();
 });
 
 test('a message another instance stored but never published is published by the sweep', async () => {
@@ -120,26 +114,55 @@ test('a message another instance stored but never published is published by the 
     (await readMsgNew(1)).map((e) => e.message_id),
     [sent.data.message.message_id],
   );
-  // What an instance that crashed between its insert and its publish leaves behind.
+  // What an instance that stopped after storing a message, before publishing it, leaves behind;
+  // and an entry whose message never got stored (stopped between the two inserts).
   const collection = h.mongo.db().collection('messages');
   const original = await collection.findOne(
     { message_id: sent.data.message.message_id },
     { projection: { _id: 0 } },
   );
+  const at = new Date(Date.now() - 60_000);
   const orphan = {
     ...original,
     message_id: randomUUID(),
     client_msg_id: randomUUID(),
     event_id: randomUUID(),
-    created_at: new Date(Date.now() - 60_000),
-    unpublished: true,
+    created_at: at,
   };
+  const neverStored = { ...orphan, message_id: randomUUID(), event_id: randomUUID() };
+  const entry = (doc: typeof orphan) => ({
+    event_id: doc.event_id,
+    subject: 'msg.new',
+    created_at: at,
+    payload: {
+      event_id: doc.event_id,
+      timestamp: at.toISOString(),
+      message_id: doc.message_id,
+      chat_id: chat.id,
+      sender_id: alice.id,
+      type: 'text',
+      payload: { body: 'live' },
+      recipient_ids: [bob.id],
+    },
+  });
+  await outbox().insertMany([entry(neverStored), entry(orphan)]);
   await collection.insertOne(orphan);
   assert.deepEqual(
     (await readMsgNew(1)).map((e) => e.message_id),
     [orphan.message_id],
   );
-  for (let i = 0; i < 50 && (await collection.countDocuments({ unpublished: true })) > 0; i++)
-    await sleep(100);
-  assert.equal(await collection.countDocuments({ unpublished: true }), 0);
+  await outboxEmptied();
+  assert.equal(
+    (await readMsgNew(1, 1_000)).length,
+    0,
+    'the entry without a stored message is dropped, not published',
+  );
 });
+
+const outbox = () => h.mongo.db().collection('message_event_outbox');
+
+/** Waits until the relay has deleted every outbox entry it published. */
+async function outboxEmptied(): Promise<void> {
+  for (let i = 0; i < 50 && (await outbox().countDocuments({})) > 0; i++) await sleep(100);
+  assert.equal(await outbox().countDocuments({}), 0);
+}

@@ -36,12 +36,6 @@ export const MONGO_INDEXES: CollectionIndexes[] = [
         name: 'undelivered_to',
         key: { undelivered_to: 1, created_at: 1, message_id: 1 },
       },
-      // The outbox relay: only messages whose msg.new is not yet published carry the field.
-      {
-        name: 'unpublished',
-        key: { unpublished: 1, created_at: 1, message_id: 1 },
-        sparse: true,
-      },
       {
         name: 'starred_by',
         key: { is_starred_by: 1, created_at: -1, message_id: -1 },
@@ -49,7 +43,7 @@ export const MONGO_INDEXES: CollectionIndexes[] = [
     ],
     // FerretDB v1 has no text indexes; MongoDB 7 builds this one.
     optional: [{ name: 'chat_id_body_text', key: { chat_id: 1, 'payload.body': 'text' } }],
-    obsolete: ['chat_id_created_at', 'client_msg_id_unique'],
+    obsolete: ['chat_id_created_at', 'client_msg_id_unique', 'unpublished'],
   },
   {
     collection: 'message_event_outbox',

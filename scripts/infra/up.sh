@@ -192,7 +192,14 @@ ensure_ffmpeg() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null
 }
 
+# FerretDB's equality filters need GIN twins of its indexes to avoid full scans (see the file).
+ensure_ferretdb_gin() {
+  psql -h "$HOST" -p "$PG_PORT" -U "$PG_USER" -d ferretdb -v ON_ERROR_STOP=1 -q \
+    -f "$ROOT/scripts/infra/ferretdb-gin.sql" >/dev/null
+}
+
 start_postgres
+ensure_ferretdb_gin
 start_redis
 start_nats
 start_ferretdb

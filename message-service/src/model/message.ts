@@ -35,8 +35,6 @@ export interface MessageDoc {
   updated_at: Date;
   /** event_id of this message's `msg.new`. */
   event_id: string;
-  /** Present (true) until the relay has published `msg.new`; written in the same insert. */
-  unpublished?: true;
 }
 
 /** A position in (created_at, message_id) order, for keyset pagination. */

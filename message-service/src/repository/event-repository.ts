@@ -1,10 +1,11 @@
 import { isDuplicateKeyError, type Collection, type Db } from '@wa/pkg/db';
 import type { EventPayload } from '@wa/pkg/bus';
+import { createWriteBatch } from './write-batch.ts';
 
 export const EVENT_OUTBOX = 'message_event_outbox';
 export const RELAY_LEASES = 'message_relay_lease';
 
-export type OutboxSubject = 'msg.status.updated' | 'msg.deleted';
+export type OutboxSubject = 'msg.new' | 'msg.status.updated' | 'msg.deleted';
 
 export interface OutboxEventDoc {
   event_id: string;
@@ -20,17 +21,24 @@ interface LeaseDoc {
 }
 
 /**
- * Status and delete events waiting for the relay (msg.new travels inside the message document
- * itself), and the lease that lets one relay publish at a time across instances.
+ * Events waiting for the relay (a `msg.new` is written with its message, see
+ * MessageRepository.insert), and the lease that lets one relay sweep at a time across instances.
+ * The collection holds only unpublished events, so it stays small.
  */
 export function createEventRepository(db: Db) {
   const events: Collection<OutboxEventDoc> = db.collection<OutboxEventDoc>(EVENT_OUTBOX);
   const leases: Collection<LeaseDoc> = db.collection<LeaseDoc>(RELAY_LEASES);
+  const enqueueBatch = createWriteBatch(async (docs: OutboxEventDoc[]) => {
+    await events.insertMany(
+      docs.map((doc) => ({ ...doc })),
+      { ordered: false },
+    );
+    return docs.map(() => undefined);
+  });
 
   return {
-    async enqueue(doc: OutboxEventDoc): Promise<void> {
-      await events.insertOne({ ...doc });
-    },
+    /** Stores an event for the relay; batched with concurrent writers. */
+    enqueue: (doc: OutboxEventDoc): Promise<void> => enqueueBatch(doc),
 
     /** The oldest events stored before `before`. */
     pending(before: Date, limit: number): Promise<OutboxEventDoc[]> {
@@ -41,6 +49,7 @@ export function createEventRepository(db: Db) {
         .toArray();
     },
 
+    /** `$in` is not pushed down by FerretDB, which is fine on this small collection. */
     async remove(eventIds: string[]): Promise<void> {
       await events.deleteMany({ event_id: { $in: eventIds } });
     },

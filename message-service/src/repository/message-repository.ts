@@ -1,5 +1,7 @@
-import { isDuplicateKeyError, type Collection, type Db, type Filter } from '@wa/pkg/db';
+import type { Collection, Db, Filter } from '@wa/pkg/db';
 import type { DeliveryStatus, MessageDoc, MessageKey, MessagePayload } from '../model/message.ts';
+import { EVENT_OUTBOX, type OutboxEventDoc } from './event-repository.ts';
+import { createWriteBatch, duplicateIndexes } from './write-batch.ts';
 
 export const MESSAGES = 'messages';
 
@@ -25,18 +27,40 @@ const NO_ID = { projection: { _id: 0 } } as const;
 /** Queries of the `messages` collection; plain documents in and out. */
 export function createMessageRepository(db: Db) {
   const messages: Collection<MessageDoc> = db.collection<MessageDoc>(MESSAGES);
+  const outbox = db.collection<OutboxEventDoc>(EVENT_OUTBOX);
+
+  const insertBatch = createWriteBatch(
+    async (items: { doc: MessageDoc; event: OutboxEventDoc }[]) => {
+      await outbox.insertMany(
+        items.map((item) => ({ ...item.event })),
+        { ordered: false },
+      );
+      let duplicates = new Set<number>();
+      try {
+        await messages.insertMany(
+          items.map((item) => ({ ...item.doc })),
+          { ordered: false },
+        );
+      } catch (error) {
+        duplicates = duplicateIndexes(error);
+        await outbox.deleteMany({
+          event_id: { $in: [...duplicates].map((i) => items[i].event.event_id) },
+        });
+      }
+      return items.map((_, i): 'inserted' | 'duplicate' =>
+        duplicates.has(i) ? 'duplicate' : 'inserted',
+      );
+    },
+  );
 
   return {
-    /** Inserts; 'duplicate' when (sender_id, client_msg_id) already exists (unique index). */
-    async insert(doc: MessageDoc): Promise<'inserted' | 'duplicate'> {
-      try {
-        await messages.insertOne({ ...doc });
-        return 'inserted';
-      } catch (error) {
-        if (isDuplicateKeyError(error)) return 'duplicate';
-        throw error;
-      }
-    },
+    /**
+     * Stores messages with their `msg.new` in the outbox: the outbox entry first, so a stored
+     * message always has one (the sweep drops an entry whose message never got stored). Batched
+     * with concurrent sends; 'duplicate' when (sender_id, client_msg_id) exists (unique index).
+     */
+    insert: (doc: MessageDoc, event: OutboxEventDoc): Promise<'inserted' | 'duplicate'> =>
+      insertBatch({ doc, event }),
 
     findByClientId(senderId: string, clientMsgId: string): Promise<MessageDoc | null> {
       return messages.findOne({ sender_id: senderId, client_msg_id: clientMsgId }, NO_ID);
@@ -178,22 +202,6 @@ export function createMessageRepository(db: Db) {
       await messages.updateOne(
         { message_id: messageId },
         starred ? { $addToSet: { is_starred_by: userId } } : { $pull: { is_starred_by: userId } },
-      );
-    },
-
-    /** The oldest messages written before `before` whose `msg.new` is not published yet. */
-    unpublished(before: Date, limit: number): Promise<MessageDoc[]> {
-      return messages
-        .find({ unpublished: true, created_at: { $lt: before } }, NO_ID)
-        .sort(OLDEST_FIRST)
-        .limit(limit)
-        .toArray();
-    },
-
-    async markPublished(messageIds: string[]): Promise<void> {
-      await messages.updateMany(
-        { message_id: { $in: messageIds } },
-        { $unset: { unpublished: '' } },
       );
     },
   };

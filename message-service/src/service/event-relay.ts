@@ -6,12 +6,12 @@ import type { EventRepository, OutboxEventDoc } from '../repository/event-reposi
 import type { MessageRepository } from '../repository/message-repository.ts';
 
 /*
- * The outbox relay. A message's `msg.new` is written inside the message document itself (the
- * `unpublished` flag, in the same insert: FerretDB has no multi-document transactions), and
- * status/delete events go to a small collection, so an acknowledged write always leaves its event
- * behind. Publishing then takes two paths:
+ * The outbox relay. Every event is stored in the outbox collection before the write it reports is
+ * acknowledged (a message's `msg.new` just before the message itself: FerretDB has no
+ * multi-document transactions), so an acknowledged write always leaves its event behind.
+ * Publishing then takes two paths:
  *  - the fast path: each write hands its event to this process's queue, which publishes in write
- *    order, pipelined in batches, and clears the stored copies in one update per batch. While NATS
+ *    order, pipelined in batches, and deletes the stored copies in one call per batch. While NATS
  *    is down the queue keeps its order and retries with backoff, so a chat's events still leave in
  *    order once it is back.
  *  - the sweep: events another instance stored but never published (it stopped or crashed) are
@@ -20,8 +20,6 @@ import type { MessageRepository } from '../repository/message-repository.ts';
  * A copy published twice (a crash between ack and clear, or a sweep overlapping a retry) is dropped
  * by JetStream's duplicate window, keyed on event_id.
  */
-
-export type PendingEvent = { message: MessageDoc } | { event: OutboxEventDoc };
 
 export interface EventRelayDeps {
   messages: MessageRepository;
@@ -42,8 +40,8 @@ export interface EventRelayDeps {
 
 export interface EventRelay {
   start(): void;
-  /** Queues the event of a write this process just made; without one, sweeps soon. */
-  notify(pending?: PendingEvent): void;
+  /** Queues the stored event of a write this process just made; without one, sweeps soon. */
+  notify(event?: OutboxEventDoc): void;
   /** Publishes everything queued and swept; rejects if NATS refused an event. Resolves with the count. */
   flush(): Promise<number>;
   stop(): Promise<void>;
@@ -76,7 +74,7 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
   const timeoutMs = deps.publishTimeoutMs ?? 5_000;
   const holder = randomUUID();
 
-  const queue: PendingEvent[] = [];
+  const queue: OutboxEventDoc[] = [];
   let running = false;
   let draining: Promise<number> | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -84,24 +82,17 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
   let failures = 0;
   let sweeping: Promise<number> = Promise.resolve(0);
 
-  const publishOne = (pending: PendingEvent) =>
-    'message' in pending
-      ? publishEvent(js, 'msg.new', msgNewEvent(pending.message), { timeoutMs })
-      : publishEvent(js, pending.event.subject, pending.event.payload, { timeoutMs });
+  const publishOne = (event: OutboxEventDoc) =>
+    publishEvent(js, event.subject, event.payload, { timeoutMs });
 
   /**
    * Publishes `batch` pipelined (one connection keeps their order at the server) and clears the
    * stored copies of those acknowledged. Returns how many of the batch, from its start, are done.
    */
-  async function publishBatch(batch: PendingEvent[]): Promise<number> {
+  async function publishBatch(batch: OutboxEventDoc[]): Promise<number> {
     const results = await Promise.allSettled(batch.map(publishOne));
     const done = batch.filter((_, i) => results[i].status === 'fulfilled');
-    const messageIds = done.flatMap((p) => ('message' in p ? [p.message.message_id] : []));
-    const eventIds = done.flatMap((p) => ('event' in p ? [p.event.event_id] : []));
-    await Promise.all([
-      messageIds.length ? messages.markPublished(messageIds) : undefined,
-      eventIds.length ? events.remove(eventIds) : undefined,
-    ]);
+    if (done.length) await events.remove(done.map((event) => event.event_id));
     const firstFailure = results.findIndex((r) => r.status === 'rejected');
     if (firstFailure >= 0) throw (results[firstFailure] as PromiseRejectedResult).reason;
     return batch.length;
@@ -147,19 +138,32 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
     );
   }
 
+  /**
+   * A `msg.new` whose message is not stored (the instance stopped between the two inserts, or the
+   * message was a duplicate) was never acknowledged: its entry is dropped, not published.
+   */
+  async function withoutOrphans(left: OutboxEventDoc[]): Promise<OutboxEventDoc[]> {
+    const stored = await Promise.all(
+      left.map(
+        async (event) =>
+          event.subject !== 'msg.new' ||
+          (await messages.findById((event.payload as EventPayload<'msg.new'>).message_id)) !== null,
+      ),
+    );
+    const orphans = left.filter((_, i) => !stored[i]).map((event) => event.event_id);
+    if (orphans.length) await events.remove(orphans);
+    return left.filter((_, i) => stored[i]);
+  }
+
   /** Publishes stored events older than the grace period, oldest first, while holding the lease. */
   async function sweepOnce(graceFor: number): Promise<number> {
     if (!(await events.acquireLease(LEASE, holder, leaseTtlMs, new Date()))) return 0;
     const before = new Date(Date.now() - graceFor);
     let published = 0;
     for (;;) {
-      const left = await messages.unpublished(before, batchSize);
-      if (left.length) published += await publishBatch(left.map((message) => ({ message })));
-      if (left.length < batchSize) break;
-    }
-    for (;;) {
       const left = await events.pending(before, batchSize);
-      if (left.length) published += await publishBatch(left.map((event) => ({ event })));
+      const live = await withoutOrphans(left);
+      if (live.length) published += await publishBatch(live);
       if (left.length < batchSize) break;
     }
     if (published) log.info({ published }, 'event relay published events left unpublished');
@@ -195,12 +199,12 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
       scheduleDrain();
       scheduleSweep();
     },
-    notify(pending) {
-      if (!pending) {
+    notify(event) {
+      if (!event) {
         if (running) void sweep().catch(() => 0);
         return;
       }
-      queue.push(pending);
+      queue.push(event);
       // Held in memory only up to a bound; the stored copies of what is let go wait for the sweep.
       if (queue.length > maxQueued) queue.splice(0, queue.length - maxQueued);
       scheduleDrain();

@@ -99,7 +99,7 @@ export function createHistoryService(deps: HistoryServiceDeps) {
           payload: { ...meta, message_id: message.message_id, chat_id: message.chat_id },
         };
         await events.enqueue(event);
-        relay.notify({ event });
+        relay.notify(event);
       }
       return { message_id: message.message_id, deleted_for: 'everyone' as const };
     },

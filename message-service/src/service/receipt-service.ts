@@ -73,7 +73,7 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
       },
     };
     await events.enqueue(event);
-    relay.notify({ event });
+    relay.notify(event);
   }
 
   return {

@@ -7,8 +7,9 @@ import {
   type MessagePayload,
   type MessageType,
 } from '../model/message.ts';
+import type { OutboxEventDoc } from '../repository/event-repository.ts';
 import type { MessageRepository } from '../repository/message-repository.ts';
-import type { EventRelay } from './event-relay.ts';
+import { msgNewEvent, type EventRelay } from './event-relay.ts';
 import { recipientsOf, type Membership } from './membership.ts';
 import { isMessageType, validatePayload } from './payload-rules.ts';
 
@@ -90,14 +91,19 @@ export function createSendService({
       created_at: at,
       updated_at: at,
       event_id: randomUUID(),
-      unpublished: true,
     };
   }
 
   /** Inserts, or on a concurrent duplicate returns the message that won the unique index. */
   async function store(doc: MessageDoc): Promise<SendOutcome> {
-    if ((await messages.insert(doc)) === 'inserted') {
-      relay.notify({ message: doc });
+    const event: OutboxEventDoc = {
+      event_id: doc.event_id,
+      subject: 'msg.new',
+      payload: msgNewEvent(doc),
+      created_at: doc.created_at,
+    };
+    if ((await messages.insert(doc, event)) === 'inserted') {
+      relay.notify(event);
       return { message: doc, duplicate: false };
     }
     const existing = await messages.findByClientId(doc.sender_id, doc.client_msg_id);
