@@ -24,10 +24,11 @@ const GatewayEnv = Type.Object({
   RATE_LIMIT_IP_PER_MINUTE: Type.Integer({ minimum: 1, default: 300 }),
   TOKEN_CACHE_MAX: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000 }),
   CORS_ORIGINS: Type.String({ default: '*' }),
+  /** Same default as the websocket-service's, so a frame it answers with 4013 is not cut here. */
   WS_MAX_PAYLOAD_BYTES: Type.Integer({
     minimum: 1_024,
     maximum: 16 * 1024 * 1024,
-    default: 1024 * 1024,
+    default: 1024 * 1024 + 64 * 1024,
   }),
 });
 

@@ -145,7 +145,14 @@ test('a message another instance stored but never published is published by the 
       recipient_ids: [bob.id],
     },
   });
-  await outbox().insertMany([entry(neverStored), entry(orphan)]);
+  // And an entry its schema refuses: dropped, never holding up the others.
+  const malformed = {
+    event_id: randomUUID(),
+    subject: 'msg.deleted',
+    created_at: at,
+    payload: { unexpected: true },
+  };
+  await outbox().insertMany([entry(neverStored), malformed, entry(orphan)]);
   await collection.insertOne(orphan);
   assert.deepEqual(
     (await readMsgNew(1)).map((e) => e.message_id),

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { publishEvent, type EventPayload, type JetStreamClient } from '@wa/pkg/bus';
+import {
+  EventValidationError,
+  publishEvent,
+  type EventPayload,
+  type JetStreamClient,
+} from '@wa/pkg/bus';
 import type { Logger } from '@wa/pkg/log';
 import type { MessageDoc } from '../model/message.ts';
 import type { EventRepository, OutboxEventDoc } from '../repository/event-repository.ts';
@@ -91,9 +96,20 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
    */
   async function publishBatch(batch: OutboxEventDoc[]): Promise<number> {
     const results = await Promise.allSettled(batch.map(publishOne));
-    const done = batch.filter((_, i) => results[i].status === 'fulfilled');
+    // An event its schema refuses would be refused forever and hold up every later one: it is
+    // logged and dropped (a bug to fix, not a state to wait out).
+    const invalid = (r: PromiseSettledResult<unknown>) =>
+      r.status === 'rejected' && r.reason instanceof EventValidationError;
+    batch.forEach((event, i) => {
+      if (invalid(results[i]))
+        log.error(
+          { err: (results[i] as PromiseRejectedResult).reason, event_id: event.event_id },
+          'event relay dropped an event its schema refuses',
+        );
+    });
+    const done = batch.filter((_, i) => results[i].status === 'fulfilled' || invalid(results[i]));
     if (done.length) await events.remove(done.map((event) => event.event_id));
-    const firstFailure = results.findIndex((r) => r.status === 'rejected');
+    const firstFailure = results.findIndex((r) => r.status === 'rejected' && !invalid(r));
     if (firstFailure >= 0) throw (results[firstFailure] as PromiseRejectedResult).reason;
     return batch.length;
   }
