@@ -213,3 +213,14 @@ test('GetReadReceipts rejects a malformed id and more than 1,000 ids', async () 
   const many = Array.from({ length: 1_001 }, () => randomUUID());
   await rejectsWith(client.getReadReceipts({ userIds: many }), Code.InvalidArgument);
 });
+
+test('SweepExpiredPresence takes 1–1,000 at a time and answers lapsed users with last_seen', async () => {
+  for (const limit of [-1, 1_001])
+    await rejectsWith(client.sweepExpiredPresence({ limit }), Code.InvalidArgument);
+  const answer = await client.sweepExpiredPresence({ limit: 0 });
+  assert.ok(answer.expired.length <= 100);
+  for (const entry of answer.expired) {
+    assert.match(entry.userId, /^[0-9a-f-]{36}$/);
+    assert.ok(Number(entry.lastSeen) > 0);
+  }
+});

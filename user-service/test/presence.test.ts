@@ -1,8 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { testLogger } from '@wa/pkg/testing';
 import { createPresenceRepository } from '../src/repository/presence-repository.ts';
 import { createUserRepository } from '../src/repository/user-repository.ts';
+import { createPresenceService } from '../src/service/presence-service.ts';
 import { assertError, assertOk, fieldsOf, startUserApp, type Harness } from './helpers.ts';
 
 let h: Harness;
@@ -77,6 +80,43 @@ describe('presence across websocket-service instances', () => {
     const refreshed = await h.services.presence.refresh('ws-a', [a.id, b.id, a.id.toUpperCase()]);
     assert.equal(refreshed, 2);
     for (const id of [a.id, b.id]) assert.ok((await h.redis.ttl(`presence:${id}`)) > 55);
+  });
+
+  test('a presence that lapsed without a report is swept once: offline, last seen at the lapse', async () => {
+    const [lapsed, leaving, live] = await Promise.all([h.makeUser(), h.makeUser(), h.makeUser()]);
+    const short = createPresenceRepository(h.redis, 1);
+    const sweeper = createPresenceService({
+      presence: short,
+      users: createUserRepository(h.pool),
+      log: testLogger(),
+    });
+    const onlineAt = Date.now();
+    await short.markOnline([lapsed.id, leaving.id], 'ws-dead', onlineAt);
+    await h.services.presence.setPresence(live.id, 'ws-live', true);
+    assert.equal(
+      await short.leave(leaving.id, 'ws-dead'),
+      false,
+      'an offline report leaves no trace',
+    );
+    await sleep(1_300);
+    // Other stacks' websocket-services sweep the same index: whoever takes it, it is taken once.
+    const swept = await sweeper.sweepLapsed(1_000);
+    const mine = swept.filter((entry) => [lapsed.id, leaving.id, live.id].includes(entry.userId));
+    assert.ok(mine.every((entry) => entry.userId === lapsed.id));
+    assert.equal((await lastSeenOf(lapsed.id))?.getTime(), onlineAt + 1_000);
+    assert.equal(await h.redis.zscore('presence:expiries', lapsed.id), null);
+    assert.deepEqual(
+      (await sweeper.sweepLapsed(1_000)).filter((entry) => entry.userId === lapsed.id),
+      [],
+      'never handed out twice',
+    );
+    assert.equal(
+      await lastSeenOf(leaving.id),
+      null,
+      'its offline report set last seen, not the sweep',
+    );
+    assert.equal((await h.services.presence.check(live.id)).online, true);
+    assert.notEqual(await h.redis.zscore('presence:expiries', live.id), null);
   });
 
   test('last seen never moves backwards when reports arrive out of order', async () => {

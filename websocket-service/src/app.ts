@@ -114,6 +114,11 @@ export function buildWebSocketApp({
   ws.attachTo(app.server);
 
   let consumer: Awaited<ReturnType<typeof consumeBusEvents>> | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  const sweepLapsed = () =>
+    presence.sweepLapsed().catch((error: unknown) => {
+      log.warn({ err: error }, 'presence sweep failed; next round retries');
+    });
   return {
     app,
     ws,
@@ -127,9 +132,12 @@ export function buildWebSocketApp({
         fanOut,
         log,
       });
+      if (config.presenceSweepMs > 0)
+        sweepTimer = setInterval(() => void sweepLapsed(), config.presenceSweepMs);
     },
     /** Stop accepting and close sockets (1001), then drain the bus consumers. */
     async stop(): Promise<void> {
+      clearInterval(sweepTimer);
       await ws.close();
       await app.close();
       await consumer?.stop();

@@ -32,6 +32,8 @@ const WebSocketEnv = Type.Object({
   WS_HEARTBEAT_MS: Type.Integer({ minimum: 50, default: 25_000 }),
   /** How long a socket without `?token=` may take to send its `auth` frame (addenda F: 10 s). */
   WS_AUTH_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 10_000 }),
+  /** How often lapsed presences (users of a crashed instance) are announced offline; 0 = never. */
+  WS_PRESENCE_SWEEP_MS: Type.Integer({ minimum: 0, default: 15_000 }),
   /** Undelivered messages replayed per page on connect. */
   WS_REPLAY_PAGE_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
   /** `message.send` frames per user per window (PRD §11.3: 30 per 10 s). */
@@ -68,6 +70,7 @@ export function loadWebSocketConfig(env: Record<string, string | undefined>) {
       authTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
       replayPageSize: e.WS_REPLAY_PAGE_SIZE,
     },
+    presenceSweepMs: e.WS_PRESENCE_SWEEP_MS,
     sendRateLimit: { limit: e.WS_SEND_RATE_LIMIT, windowSeconds: e.WS_SEND_RATE_WINDOW_SECONDS },
   });
 }

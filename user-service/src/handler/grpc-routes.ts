@@ -15,6 +15,7 @@ export interface UserGrpcDeps {
 
 const MAX_GET_USERS = 1_000;
 const MAX_REFRESH_USERS = 10_000;
+const MAX_SWEEP = 1_000;
 const INSTANCE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function uuid(value: string, field: string): string {
@@ -95,6 +96,21 @@ export function userGrpcRoutes({ profiles, contacts, presence }: UserGrpcDeps) {
       async refreshPresence(request) {
         const ids = uuids(request.userIds, 'user_ids', MAX_REFRESH_USERS);
         return { refreshed: await presence.refresh(instanceId(request.instanceId), ids) };
+      },
+
+      async sweepExpiredPresence(request) {
+        const limit = request.limit === 0 ? 100 : request.limit;
+        if (limit < 1 || limit > MAX_SWEEP)
+          throw validationError(`limit must be between 1 and ${MAX_SWEEP}`, [
+            { field: 'limit', message: `1-${MAX_SWEEP}` },
+          ]);
+        const lapsed = await presence.sweepLapsed(limit);
+        return {
+          expired: lapsed.map((entry) => ({
+            userId: entry.userId,
+            lastSeen: unixMs(entry.lastSeen),
+          })),
+        };
       },
 
       async checkBlocked(request) {

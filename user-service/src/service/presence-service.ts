@@ -43,6 +43,17 @@ export function createPresenceService({ presence, users, log }: PresenceServiceD
       return distinct.length;
     },
 
+    /**
+     * Users whose every instance died or stopped refreshing: offline now, last seen when their
+     * presence lapsed (persisted here; the caller announces them).
+     */
+    async sweepLapsed(limit: number): Promise<{ userId: string; lastSeen: Date }[]> {
+      const lapsed = await presence.takeLapsed(Date.now(), limit);
+      for (const { userId, lapsedAt } of lapsed) await users.setLastSeen(userId, lapsedAt);
+      if (lapsed.length) log.info({ users: lapsed.length }, 'presence lapsed without a report');
+      return lapsed.map(({ userId, lapsedAt }) => ({ userId, lastSeen: lapsedAt }));
+    },
+
     /** Raw presence for internal callers; no privacy applied. */
     async check(userId: string): Promise<PresenceFacts> {
       const [user, online] = await Promise.all([users.findById(userId), presence.isOnline(userId)]);

@@ -16,6 +16,7 @@ export interface PresenceDeps {
 const REFRESH_BATCH = 10_000;
 /** Concurrent GetPresences calls when filtering the watchers of one presence change. */
 const AUDIENCE_BATCH = 50;
+const SWEEP_BATCH = 500;
 
 /**
  * Presence through the user-service's per-instance contract (proto/user/user.proto): online on a
@@ -54,6 +55,24 @@ export function createPresenceService({ users, js, store, instanceId, log }: Pre
       } catch (error) {
         log.warn({ err: error, user_id: userId, transition }, 'presence update failed');
       }
+    },
+
+    /**
+     * Announces offline the users whose every instance died without reporting them (user-service
+     * `SweepExpiredPresence` hands each out once, whichever instance asks). Best effort like
+     * every presence announcement: their last_seen is already stored. Returns how many.
+     */
+    async sweepLapsed(): Promise<number> {
+      const { expired } = await users.sweepExpiredPresence({ limit: SWEEP_BATCH });
+      for (const entry of expired) {
+        await publishEvent(js, 'presence.changed', {
+          ...eventMeta(),
+          user_id: entry.userId,
+          status: 'offline',
+          last_seen: new Date(Number(entry.lastSeen)).toISOString(),
+        });
+      }
+      return expired.length;
     },
 
     async refresh(userIds: readonly string[]): Promise<void> {

@@ -314,6 +314,63 @@ export declare type RefreshPresenceResponse = Message<"user.RefreshPresenceRespo
 export declare const RefreshPresenceResponseSchema: GenMessage<RefreshPresenceResponse>;
 
 /**
+ * @generated from message user.SweepExpiredPresenceRequest
+ */
+export declare type SweepExpiredPresenceRequest = Message<"user.SweepExpiredPresenceRequest"> & {
+  /**
+   * 1–1,000; 0 means 100.
+   *
+   * @generated from field: int32 limit = 1;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message user.SweepExpiredPresenceRequest.
+ * Use `create(SweepExpiredPresenceRequestSchema)` to create a new message.
+ */
+export declare const SweepExpiredPresenceRequestSchema: GenMessage<SweepExpiredPresenceRequest>;
+
+/**
+ * @generated from message user.ExpiredPresence
+ */
+export declare type ExpiredPresence = Message<"user.ExpiredPresence"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * Unix milliseconds: when the presence lapsed (now the user's last_seen).
+   *
+   * @generated from field: int64 last_seen = 2;
+   */
+  lastSeen: bigint;
+};
+
+/**
+ * Describes the message user.ExpiredPresence.
+ * Use `create(ExpiredPresenceSchema)` to create a new message.
+ */
+export declare const ExpiredPresenceSchema: GenMessage<ExpiredPresence>;
+
+/**
+ * @generated from message user.SweepExpiredPresenceResponse
+ */
+export declare type SweepExpiredPresenceResponse = Message<"user.SweepExpiredPresenceResponse"> & {
+  /**
+   * @generated from field: repeated user.ExpiredPresence expired = 1;
+   */
+  expired: ExpiredPresence[];
+};
+
+/**
+ * Describes the message user.SweepExpiredPresenceResponse.
+ * Use `create(SweepExpiredPresenceResponseSchema)` to create a new message.
+ */
+export declare const SweepExpiredPresenceResponseSchema: GenMessage<SweepExpiredPresenceResponse>;
+
+/**
  * @generated from message user.CheckBlockedRequest
  */
 export declare type CheckBlockedRequest = Message<"user.CheckBlockedRequest"> & {
@@ -459,6 +516,18 @@ export declare const UserService: GenService<{
     methodKind: "unary";
     input: typeof RefreshPresenceRequestSchema;
     output: typeof RefreshPresenceResponseSchema;
+  },
+  /**
+   * Users whose presence lapsed without an offline report (every instance holding them died or
+   * stopped refreshing): each such user is handed out once across all callers, with last_seen
+   * persisted as the moment it lapsed, so the caller can announce them offline.
+   *
+   * @generated from rpc user.UserService.SweepExpiredPresence
+   */
+  sweepExpiredPresence: {
+    methodKind: "unary";
+    input: typeof SweepExpiredPresenceRequestSchema;
+    output: typeof SweepExpiredPresenceResponseSchema;
   },
   /**
    * Whether blocker_id has blocked blocked_id (addenda E: a blocked user cannot send to the
