@@ -13,6 +13,8 @@ const ChatEnv = Type.Object({
   NATS_CONSUMER_INACTIVE_SECONDS: Type.Integer({ minimum: 0, default: 0 }),
   /** Table the event outbox lives in; several stacks sharing one database (tests) need their own. */
   OUTBOX_TABLE: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'event_outbox' }),
+  /** How often read rows of chat_message_log are deleted; 0 = never. */
+  LOG_PRUNE_INTERVAL_MS: Type.Integer({ minimum: 0, default: 600_000 }),
   USER_GRPC_ADDR: HostPort('127.0.0.1:9082'),
   USER_GRPC_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 30_000, default: 1_000 }),
 });
@@ -31,6 +33,7 @@ export function loadChatConfig(env: Record<string, string | undefined>) {
       inactiveThresholdMs: e.NATS_CONSUMER_INACTIVE_SECONDS * 1_000 || undefined,
     },
     outboxTable: e.OUTBOX_TABLE,
+    logPruneIntervalMs: e.LOG_PRUNE_INTERVAL_MS,
     userService: { address: e.USER_GRPC_ADDR, timeoutMs: e.USER_GRPC_TIMEOUT_MS },
   });
 }

@@ -32,6 +32,14 @@ async function main() {
     activity,
     log,
   });
+  const pruning =
+    config.logPruneIntervalMs > 0
+      ? setInterval(() => {
+          activity.pruneLog().catch((error: unknown) => {
+            log.warn({ err: error }, 'chat_message_log prune failed; next round retries');
+          });
+        }, config.logPruneIntervalMs)
+      : undefined;
   await app.listen({ port: config.http.port, host: config.http.host });
   await grpc.listen(config.grpc.port, config.grpc.host);
   log.info({ http: config.http.port, grpc: config.grpc.port }, 'chat-service listening');
@@ -40,6 +48,7 @@ async function main() {
     { name: 'http', close: () => app.close() },
     { name: 'grpc', close: () => grpc.close() },
     { name: 'nats consumer', close: () => consumer.stop() },
+    { name: 'log pruning', close: async () => clearInterval(pruning) },
     {
       name: 'outbox',
       close: async () => {

@@ -220,3 +220,60 @@ test('a message for a chat this service does not know is skipped, and the next o
   await publish('msg.new', message);
   await eventually(async () => (await lastMessageId(chatId)) === message.message_id, 'message');
 });
+
+test('the log keeps only rows an unread count may still need', async () => {
+  const { chatId, users } = await groupOf(3);
+  const [a, b, c] = users;
+  const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+  const log = (senderId: string, at: Date) =>
+    h.pool.query(
+      'INSERT INTO chat_message_log (message_id, chat_id, sender_id, created_at) VALUES ($1, $2, $3, $4)',
+      [randomUUID(), chatId, senderId, at],
+    );
+  await log(a.id, ago(180)); // read by everyone: goes
+  await log(b.id, ago(150)); // after c's watermark: stays
+  await log(a.id, ago(30)); // recent: stays whatever was read
+  await h.pool.query(
+    `UPDATE chat_participants SET last_read_at = CASE user_id WHEN $2 THEN $3::timestamptz ELSE $4::timestamptz END
+     WHERE chat_id = $1`,
+    [chatId, c.id, ago(170), ago(10)],
+  );
+  // A chat one member never read keeps its whole log.
+  const unread = await groupOf(2);
+  await h.pool.query(
+    'UPDATE chat_participants SET last_read_at = NULL WHERE chat_id = $1 AND user_id = $2',
+    [unread.chatId, unread.users[1].id],
+  );
+  await h.pool.query(
+    'INSERT INTO chat_message_log (message_id, chat_id, sender_id, created_at) VALUES ($1, $2, $3, $4)',
+    [randomUUID(), unread.chatId, unread.users[0].id, ago(300)],
+  );
+
+  await h.activity.pruneLog(3_600_000);
+  const left = async (id: string) =>
+    (
+      await h.pool.query<{ created_at: Date }>(
+        'SELECT created_at FROM chat_message_log WHERE chat_id = $1 ORDER BY created_at',
+        [id],
+      )
+    ).rows.length;
+  assert.equal(await left(chatId), 2);
+  assert.equal(await left(unread.chatId), 1);
+
+  // c's next read still counts what it has not read: b's message, then a's recent one.
+  const readUpTo: EventPayload<'msg.status.updated'> = {
+    ...eventMeta(),
+    message_id: randomUUID(),
+    chat_id: chatId,
+    sender_id: a.id,
+    user_id: c.id,
+    status: 'read',
+    message_timestamp: ago(160).toISOString(),
+  };
+  assert.equal(await h.activity.statusUpdated(readUpTo), 'applied');
+  const { rows } = await h.pool.query<{ unread_count: number }>(
+    'SELECT unread_count FROM chat_participants WHERE chat_id = $1 AND user_id = $2',
+    [chatId, c.id],
+  );
+  assert.equal(rows[0].unread_count, 2);
+});

@@ -85,6 +85,29 @@ export function createMessageActivityRepository() {
       return (rowCount ?? 0) > 0;
     },
 
+    /**
+     * Deletes up to `limit` log rows no unread count can need again: older than every member's
+     * read watermark (a later read only counts rows after its own, newer watermark) and older
+     * than `before`, so a late redelivery of their msg.new is still recognised. A member who never
+     * read keeps the chat's whole log.
+     */
+    async prune(db: Queryable, before: Date, limit: number): Promise<number> {
+      const { rowCount } = await db.query(
+        `DELETE FROM chat_message_log WHERE message_id IN (
+           SELECT l.message_id
+           FROM chat_message_log l
+           JOIN (
+             SELECT chat_id, min(COALESCE(last_read_at, '-infinity')) AS read_by_all
+             FROM chat_participants GROUP BY chat_id
+           ) r ON r.chat_id = l.chat_id
+           WHERE l.created_at <= r.read_by_all AND l.created_at < $1
+           LIMIT $2
+         )`,
+        [before, limit],
+      );
+      return rowCount ?? 0;
+    },
+
     /** A message deleted for everyone no longer shows its text as the chat's preview. */
     async blankPreview(db: Queryable, chatId: string, messageId: string, preview: string) {
       await db.query(

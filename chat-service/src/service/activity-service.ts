@@ -53,6 +53,22 @@ export function createActivityService({ pool, activity, log }: ActivityServiceDe
       return moved ? 'applied' : 'ignored';
     },
 
+    /**
+     * Trims `chat_message_log` of rows every member has read, in batches, keeping the last
+     * `keepMs` (redeliveries of recent msg.new must still be recognised). Returns rows deleted.
+     */
+    async pruneLog(keepMs = 3_600_000, batch = 5_000): Promise<number> {
+      const before = new Date(Date.now() - keepMs);
+      let deleted = 0;
+      for (;;) {
+        const count = await activity.prune(pool, before, batch);
+        deleted += count;
+        if (count < batch) break;
+      }
+      if (deleted) log.info({ deleted }, 'chat_message_log pruned');
+      return deleted;
+    },
+
     async messageDeleted(event: EventPayload<'msg.deleted'>): Promise<ActivityOutcome> {
       await activity.blankPreview(pool, event.chat_id, event.message_id, DELETED_PREVIEW);
       return 'applied';
