@@ -7,10 +7,10 @@ import { connectNats, jetstreamManager } from '@wa/pkg/bus';
 import { createPgPool } from '@wa/pkg/db';
 import { makeManyDirectChats, testLogger, testStores } from '@wa/pkg/testing';
 import { CHAT_LIST_SQL } from '../chat-service/src/repository/chat-list-repository.ts';
-import { measureCpu, type ProcessGroups } from './support/cpu.ts';
-import { runFixedRate, type BenchRequest } from './support/fixed-rate.ts';
-import { cpuLines, machineNote, markdownTable, saveRun, type Scenario } from './support/report.ts';
-import { runSaturation } from './support/saturate.ts';
+import type { ProcessGroups } from './support/cpu.ts';
+import type { BenchRequest } from './support/fixed-rate.ts';
+import { cpuLines, machineNote, markdownTable, saveRun } from './support/report.ts';
+import { createScenarioRunner } from './support/scenarios.ts';
 import { benchStores, loginUsers, startBenchStack, type BenchSession } from './support/stack.ts';
 
 const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 20);
@@ -100,7 +100,6 @@ async function main() {
     };
 
     const origin = stack.gateway;
-    const results: Scenario[] = [];
     const groups: ProcessGroups = {
       gateway: { pids: [stack.pids['api-gateway']] },
       'chat-service': { pids: [stack.pids['chat-service']] },
@@ -109,29 +108,12 @@ async function main() {
       postgres: { command: 'postgres' },
       'load generator': { pids: [process.pid] },
     };
-    const fixed = async (name: string, rate: number, request: (i: number) => BenchRequest) => {
-      await runFixedRate({ origin, rate, durationSeconds: WARMUP_SECONDS, request });
-      const cpu = measureCpu(groups);
-      const result = await runFixedRate({ origin, rate, durationSeconds: DURATION, request });
-      results.push({ name, result, cpu: cpu() });
-      console.log(`${name}: ${JSON.stringify(result)}`);
-    };
-    const closed = async (
-      name: string,
-      connections: number,
-      request: (i: number) => BenchRequest,
-    ) => {
-      let index = 0;
-      const cpu = measureCpu(groups);
-      const result = await runSaturation({
-        origin,
-        connections,
-        durationSeconds: Math.min(DURATION, 10),
-        requests: [{ setupRequest: () => ({ ...request(index++) }) }],
-      });
-      results.push({ name, result, cpu: cpu() });
-      console.log(`${name}: ${JSON.stringify(result)}`);
-    };
+    const { results, fixed, closed } = createScenarioRunner({
+      origin,
+      groups,
+      warmupSeconds: WARMUP_SECONDS,
+      durationSeconds: DURATION,
+    });
 
     await fixed('GET /chats (1,000 chats, first page of 20)', RATE, scenarios.first);
     await fixed('GET /chats (1,000 chats, page 900 chats deep)', RATE, scenarios.deep);

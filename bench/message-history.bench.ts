@@ -7,10 +7,10 @@
 // BENCH_MESSAGES=2000 BENCH_RATE=5 on FerretDB (see docs/benchmarks.md).
 import { randomUUID } from 'node:crypto';
 import { createMongoClient } from '@wa/pkg/db';
-import { measureCpu, type ProcessGroups } from './support/cpu.ts';
-import { runFixedRate, type BenchRequest } from './support/fixed-rate.ts';
-import { cpuLines, machineNote, markdownTable, saveRun, type Scenario } from './support/report.ts';
-import { runSaturation } from './support/saturate.ts';
+import type { ProcessGroups } from './support/cpu.ts';
+import type { BenchRequest } from './support/fixed-rate.ts';
+import { cpuLines, machineNote, markdownTable, saveRun } from './support/report.ts';
+import { createScenarioRunner } from './support/scenarios.ts';
 import { loginUsers, startBenchStack, type BenchSession } from './support/stack.ts';
 
 const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 20);
@@ -112,7 +112,6 @@ async function main() {
         get(callers[i % 2], `?limit=100&cursor=${cursors[(i * 7919) % cursors.length]}`),
     };
     const origin = stack.gateway;
-    const results: Scenario[] = [];
     const groups: ProcessGroups = {
       gateway: { pids: [stack.pids['api-gateway']] },
       'message-service': { pids: [stack.pids['message-service']] },
@@ -121,29 +120,12 @@ async function main() {
       postgres: { command: 'postgres' },
       'load generator': { pids: [process.pid] },
     };
-    const fixed = async (name: string, rate: number, request: (i: number) => BenchRequest) => {
-      await runFixedRate({ origin, rate, durationSeconds: WARMUP_SECONDS, request });
-      const cpu = measureCpu(groups);
-      const result = await runFixedRate({ origin, rate, durationSeconds: DURATION, request });
-      results.push({ name, result, cpu: cpu() });
-      console.log(`${name}: ${JSON.stringify(result)}`);
-    };
-    const closed = async (
-      name: string,
-      connections: number,
-      request: (i: number) => BenchRequest,
-    ) => {
-      let index = 0;
-      const cpu = measureCpu(groups);
-      const result = await runSaturation({
-        origin,
-        connections,
-        durationSeconds: Math.min(DURATION, 10),
-        requests: [{ setupRequest: () => request(index++) }],
-      });
-      results.push({ name, result, cpu: cpu() });
-      console.log(`${name}: ${JSON.stringify(result)}`);
-    };
+    const { results, fixed, closed } = createScenarioRunner({
+      origin,
+      groups,
+      warmupSeconds: WARMUP_SECONDS,
+      durationSeconds: DURATION,
+    });
 
     const chat = `${MESSAGES.toLocaleString('en')} messages`;
     await fixed(`GET history (${chat}, first page of 50)`, RATE, scenarios.first);

@@ -5,10 +5,10 @@
 import { randomInt } from 'node:crypto';
 import { createPgPool } from '@wa/pkg/db';
 import { randomPhone, testLogger } from '@wa/pkg/testing';
-import { runFixedRate, type BenchRequest } from './support/fixed-rate.ts';
-import { measureCpu, waitForQuietMachine, type ProcessGroups } from './support/cpu.ts';
-import { cpuLines, machineNote, markdownTable, saveRun, type Scenario } from './support/report.ts';
-import { runSaturation } from './support/saturate.ts';
+import type { BenchRequest } from './support/fixed-rate.ts';
+import { waitForQuietMachine, type ProcessGroups } from './support/cpu.ts';
+import { cpuLines, machineNote, markdownTable, saveRun } from './support/report.ts';
+import { createScenarioRunner } from './support/scenarios.ts';
 import { benchStores, loginUsers, startBenchStack, type BenchSession } from './support/stack.ts';
 
 const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 20);
@@ -81,7 +81,6 @@ async function main() {
     const sessions = await loginUsers(stack.gateway, CALLERS);
     const make = scenarios(sessions, targets);
     const origin = stack.gateway;
-    const results: Scenario[] = [];
     const groups: ProcessGroups = {
       gateway: { pids: [stack.pids['api-gateway']] },
       'user-service': { pids: [stack.pids['user-service']] },
@@ -96,43 +95,13 @@ async function main() {
       if (!(await waitForQuietMachine(15, QUIET_WAIT_SECONDS)))
         console.warn(`${name}: the machine stayed busy with other work; see "others" below`);
     };
-    const fixed = async (name: string, rate: number, request: (i: number) => BenchRequest) => {
-      await quiet(name);
-      await runFixedRate({ origin, rate, durationSeconds: WARMUP_SECONDS, request });
-      const cpu = measureCpu(groups);
-      const result = await runFixedRate({ origin, rate, durationSeconds: DURATION, request });
-      results.push({ name, result, cpu: cpu() });
-      console.log(`${name}: ${JSON.stringify(result)}`);
-    };
-    const closed = async (
-      name: string,
-      connections: number,
-      request: (i: number) => BenchRequest,
-    ) => {
-      await quiet(name);
-      let index = 0;
-      const cpu = measureCpu(groups);
-      const result = await runSaturation({
-        origin,
-        connections,
-        durationSeconds: Math.min(DURATION, 10),
-        requests: [
-          {
-            setupRequest: () => {
-              const spec = request(index++);
-              return {
-                method: spec.method,
-                path: spec.path,
-                headers: spec.headers,
-                body: spec.body,
-              };
-            },
-          },
-        ],
-      });
-      results.push({ name, result, cpu: cpu() });
-      console.log(`${name}: ${JSON.stringify(result)}`);
-    };
+    const { results, fixed, closed } = createScenarioRunner({
+      origin,
+      groups,
+      warmupSeconds: WARMUP_SECONDS,
+      durationSeconds: DURATION,
+      before: quiet,
+    });
 
     await fixed('GET /users/me', RATE, make.me);
     await fixed('GET /users/:id', RATE, make.byId);

@@ -2,14 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  connectNats,
-  eventMeta,
-  jetstream,
-  jetstreamManager,
-  publishEvent,
-  type NatsConnection,
-} from '@wa/pkg/bus';
+import { connectNats, eventMeta, jetstream, publishEvent, type NatsConnection } from '@wa/pkg/bus';
 import { createPgPool, type PgPool } from '@wa/pkg/db';
 import {
   captureEvents,
@@ -19,15 +12,13 @@ import {
   testStores,
   type EventCapture,
 } from '@wa/pkg/testing';
-import { freePort, startService, type RunningService } from './support/stack.ts';
+import { startStack, type Stack } from './support/stack.ts';
 
-const JWT_SECRET = 'e2e-secret-for-the-chat-flow-test';
-const CONSUMER = `chat-e2e-${randomUUID()}`;
 let gateway = '';
 let pool: PgPool;
 let nc: NatsConnection;
 let chatEvents: EventCapture;
-const services: RunningService[] = [];
+let stack: Stack | undefined;
 
 interface Envelope {
   success: boolean;
@@ -47,59 +38,16 @@ interface ChatSummary {
 }
 
 before(async () => {
-  const ports = await Promise.all(Array.from({ length: 8 }, () => freePort()));
-  const [authHttp, authGrpc, userHttp, userGrpc, chatHttp, chatGrpc, gatewayHttp, closed] = ports;
-  const stores = { DATABASE_URL: testStores.databaseUrl, REDIS_URL: testStores.redisUrl };
-  const started = await Promise.all([
-    startService('auth-service', authHttp, {
-      ...stores,
-      GRPC_PORT: String(authGrpc),
-      JWT_SECRET,
-      OTP_FIXED_CODE: '123456',
-      BCRYPT_ROUNDS: '4',
-    }),
-    startService('user-service', userHttp, {
-      ...stores,
-      GRPC_PORT: String(userGrpc),
-      DATABASE_POOL_MAX: '4',
-    }),
-    startService('chat-service', chatHttp, {
-      DATABASE_URL: testStores.databaseUrl,
-      DATABASE_POOL_MAX: '4',
-      GRPC_PORT: String(chatGrpc),
-      NATS_URL: testStores.natsUrl,
-      NATS_CONSUMER_NAME: CONSUMER,
-      NATS_CONSUMER_INACTIVE_SECONDS: '60',
-      USER_GRPC_ADDR: `127.0.0.1:${userGrpc}`,
-    }),
-  ]);
-  services.push(...started);
-  const down = `http://127.0.0.1:${closed}`;
-  services.push(
-    await startService('api-gateway', gatewayHttp, {
-      REDIS_URL: testStores.redisUrl,
-      AUTH_GRPC_ADDR: `127.0.0.1:${authGrpc}`,
-      AUTH_SERVICE_URL: `http://127.0.0.1:${authHttp}`,
-      USER_SERVICE_URL: `http://127.0.0.1:${userHttp}`,
-      CHAT_SERVICE_URL: `http://127.0.0.1:${chatHttp}`,
-      MESSAGE_SERVICE_URL: down,
-      MEDIA_SERVICE_URL: down,
-      WEBSOCKET_SERVICE_URL: down,
-      NOTIFICATION_SERVICE_URL: down,
-      RATE_LIMIT_IP_PER_MINUTE: '100000',
-      RATE_LIMIT_USER_PER_MINUTE: '100000',
-    }),
-  );
-  gateway = `http://127.0.0.1:${gatewayHttp}`;
+  stack = await startStack({ services: ['user-service', 'chat-service'] });
+  gateway = stack.gateway;
   pool = createPgPool({ url: testStores.databaseUrl, max: 3, log: testLogger() });
   nc = await connectNats({ url: testStores.natsUrl, name: 'chat-e2e', log: testLogger() });
   chatEvents = await captureEvents(nc, 'CHATS', '>');
 });
 
 after(async () => {
-  for (const service of services.reverse()) await service.stop();
+  await stack?.stop();
   await chatEvents.stop();
-  await (await jetstreamManager(nc)).consumers.delete('MESSAGES', CONSUMER).catch(() => false);
   await nc.close();
   await pool.end();
 });

@@ -19,7 +19,6 @@ interface Session {
 before(async () => {
   stack = await startStack({
     services: ['user-service', 'chat-service', 'message-service'],
-    env: { 'message-service': { OUTBOX_POLL_INTERVAL_MS: '100' } },
   });
   gateway = stack.gateway;
 });

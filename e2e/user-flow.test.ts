@@ -2,13 +2,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt, randomUUID } from 'node:crypto';
 import { UserService, createGrpcClient, type Client } from '@wa/pkg/grpc';
-import { randomPhone, testStores } from '@wa/pkg/testing';
-import { freePort, startService, type RunningService } from './support/stack.ts';
+import { randomPhone } from '@wa/pkg/testing';
+import { startStack, type Stack } from './support/stack.ts';
 
-const JWT_SECRET = 'e2e-secret-for-the-user-flow-test';
 let gateway = '';
 let userRpc: Client<typeof UserService>;
-const services: RunningService[] = [];
+let stack: Stack | undefined;
 
 interface Envelope {
   success: boolean;
@@ -24,43 +23,13 @@ interface Session {
 }
 
 before(async () => {
-  const [authHttp, authGrpc, userHttp, userGrpc, gatewayHttp, closedPort] = await Promise.all(
-    Array.from({ length: 6 }, () => freePort()),
-  );
-  const stores = { DATABASE_URL: testStores.databaseUrl, REDIS_URL: testStores.redisUrl };
-  const [auth, user] = await Promise.all([
-    startService('auth-service', authHttp, {
-      ...stores,
-      GRPC_PORT: String(authGrpc),
-      JWT_SECRET,
-      OTP_FIXED_CODE: '123456',
-      BCRYPT_ROUNDS: '4',
-    }),
-    startService('user-service', userHttp, { ...stores, GRPC_PORT: String(userGrpc) }),
-  ]);
-  services.push(auth, user);
-  const down = `http://127.0.0.1:${closedPort}`;
-  services.push(
-    await startService('api-gateway', gatewayHttp, {
-      REDIS_URL: testStores.redisUrl,
-      AUTH_GRPC_ADDR: `127.0.0.1:${authGrpc}`,
-      AUTH_SERVICE_URL: `http://127.0.0.1:${authHttp}`,
-      USER_SERVICE_URL: `http://127.0.0.1:${userHttp}`,
-      CHAT_SERVICE_URL: down,
-      MESSAGE_SERVICE_URL: down,
-      MEDIA_SERVICE_URL: down,
-      WEBSOCKET_SERVICE_URL: down,
-      NOTIFICATION_SERVICE_URL: down,
-      RATE_LIMIT_IP_PER_MINUTE: '100000',
-      RATE_LIMIT_USER_PER_MINUTE: '100000',
-    }),
-  );
-  gateway = `http://127.0.0.1:${gatewayHttp}`;
-  userRpc = createGrpcClient(UserService, { address: `127.0.0.1:${userGrpc}` });
+  stack = await startStack({ services: ['user-service'] });
+  gateway = stack.gateway;
+  userRpc = createGrpcClient(UserService, { address: stack.grpc('user-service') });
 });
 
 after(async () => {
-  for (const service of services.reverse()) await service.stop();
+  await stack?.stop();
 });
 
 async function call(

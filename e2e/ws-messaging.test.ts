@@ -32,7 +32,6 @@ before(async () => {
     websocketInstances: 2,
     env: {
       'message-service': {
-        OUTBOX_POLL_INTERVAL_MS: '100',
         GRPC_CLIENT_TIMEOUT_MS: '5000',
         OUTBOX_MAX_BACKOFF_MS: '1000',
       },

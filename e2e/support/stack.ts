@@ -285,7 +285,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 
   try {
-    await pool.query(`CREATE TABLE ${outboxTable} (LIKE event_outbox INCLUDING ALL)`);
+    if (wanted.has('chat-service'))
+      await pool.query(`CREATE TABLE ${outboxTable} (LIKE event_outbox INCLUDING ALL)`);
     if (wanted.has('message-service')) {
       await mongo.connect();
       await applyMongoIndexes(mongo.db(), log);

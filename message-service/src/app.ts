@@ -24,7 +24,7 @@ export interface MessageAppDeps {
   users: Client<typeof UserService>;
   log: Logger;
   membershipCache?: { ttlMs: number; maxEntries: number };
-  relay?: { pollIntervalMs?: number; maxBackoffMs?: number; publishTimeoutMs?: number };
+  relay?: { sweepIntervalMs?: number; maxBackoffMs?: number; publishTimeoutMs?: number };
   /** Defaults to the user-service's GetReadReceipts, hiding the read when it cannot answer. */
   readReceipts?: ReadReceiptsLookup;
   now?: () => Date;

@@ -15,7 +15,8 @@ const MessageEnv = Type.Object({
   GRPC_CLIENT_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 30_000, default: 1_000 }),
   MEMBERSHIP_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 30_000 }),
   MEMBERSHIP_CACHE_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
-  OUTBOX_POLL_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 500 }),
+  /** How often stored events a stopped instance left unpublished are looked for (not the send path). */
+  OUTBOX_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 600_000, default: 5_000 }),
   OUTBOX_MAX_BACKOFF_MS: Type.Integer({ minimum: 100, maximum: 300_000, default: 10_000 }),
 });
 
@@ -35,7 +36,7 @@ export function loadMessageConfig(env: Record<string, string | undefined>) {
     chatService: { address: e.CHAT_GRPC_ADDR, timeoutMs: e.GRPC_CLIENT_TIMEOUT_MS },
     userService: { address: e.USER_GRPC_ADDR, timeoutMs: e.GRPC_CLIENT_TIMEOUT_MS },
     membershipCache: { ttlMs: e.MEMBERSHIP_CACHE_TTL_MS, maxEntries: e.MEMBERSHIP_CACHE_MAX },
-    outbox: { pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS, maxBackoffMs: e.OUTBOX_MAX_BACKOFF_MS },
+    outbox: { sweepIntervalMs: e.OUTBOX_SWEEP_INTERVAL_MS, maxBackoffMs: e.OUTBOX_MAX_BACKOFF_MS },
   });
 }
 

@@ -62,7 +62,7 @@ export async function startMessageApp(options: MessageAppOptions) {
     users: createGrpcClient(UserService, { address: options.deps.userGrpc, timeoutMs: 2_000 }),
     log,
     membershipCache: { ttlMs: options.membershipTtlMs ?? 30_000, maxEntries: 1_000 },
-    relay: { pollIntervalMs: 50, maxBackoffMs: 300, publishTimeoutMs: 1_000 },
+    relay: { sweepIntervalMs: 50, maxBackoffMs: 300, publishTimeoutMs: 1_000 },
     readReceipts: options.readReceipts,
   });
   await built.app.ready();

@@ -32,7 +32,7 @@ export interface EventRelayDeps {
   js: JetStreamClient;
   log: Logger;
   /** How often stored events left by a stopped instance are looked for. */
-  pollIntervalMs?: number;
+  sweepIntervalMs?: number;
   maxBackoffMs?: number;
   publishTimeoutMs?: number;
   batchSize?: number;
@@ -45,8 +45,8 @@ export interface EventRelayDeps {
 
 export interface EventRelay {
   start(): void;
-  /** Queues the stored event of a write this process just made; without one, sweeps soon. */
-  notify(event?: OutboxEventDoc): void;
+  /** Queues the stored event of a write this process just made. */
+  notify(event: OutboxEventDoc): void;
   /** Publishes everything queued and swept; rejects if NATS refused an event. Resolves with the count. */
   flush(): Promise<number>;
   stop(): Promise<void>;
@@ -70,7 +70,7 @@ export function msgNewEvent(doc: MessageDoc): EventPayload<'msg.new'> {
 
 export function createEventRelay(deps: EventRelayDeps): EventRelay {
   const { messages, events, js, log } = deps;
-  const pollIntervalMs = deps.pollIntervalMs ?? 5_000;
+  const sweepIntervalMs = deps.sweepIntervalMs ?? 5_000;
   const maxBackoffMs = deps.maxBackoffMs ?? 10_000;
   const batchSize = deps.batchSize ?? 200;
   const leaseTtlMs = deps.leaseTtlMs ?? 30_000;
@@ -205,7 +205,7 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
           scheduleSweep();
         },
       );
-    }, pollIntervalMs);
+    }, sweepIntervalMs);
   }
 
   return {
@@ -216,10 +216,6 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
       scheduleSweep();
     },
     notify(event) {
-      if (!event) {
-        if (running) void sweep().catch(() => 0);
-        return;
-      }
       queue.push(event);
       // Held in memory only up to a bound; the stored copies of what is let go wait for the sweep.
       if (queue.length > maxQueued) queue.splice(0, queue.length - maxQueued);
