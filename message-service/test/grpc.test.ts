@@ -175,6 +175,27 @@ test('concurrent delivered and read updates always end at read', async () => {
   assert.equal(seen.status, 'read');
 });
 
+test('every member of a group acknowledging at once is recorded for each of them', async () => {
+  const [alice, ...members] = await makeUsers(h.pool, 9);
+  const group = await makeGroupChat(h.pool, {
+    createdBy: alice.id,
+    memberIds: members.map((m) => m.id),
+  });
+  const sent = await sendText(group.id, alice.id, 'to all');
+  const results = await Promise.all(
+    members.map((m) =>
+      client.updateMessageStatus({ messageId: sent.messageId, userId: m.id, status: 'delivered' }),
+    ),
+  );
+  assert.deepEqual(
+    results.map((r) => r.updated),
+    members.map(() => 1),
+  );
+  const stored = await h.mongo.db().collection(MESSAGES).findOne({ message_id: sent.messageId });
+  for (const m of members) assert.equal(stored?.status[m.id]?.status, 'delivered', m.id);
+  assert.deepEqual(stored?.undelivered_to, []);
+});
+
 test('ListUndelivered replays oldest first in bounded pages until delivery is acknowledged', async () => {
   const [alice, bob, carol] = await makeUsers(h.pool, 3);
   const group = await makeGroupChat(h.pool, { createdBy: alice.id, memberIds: [bob.id, carol.id] });

@@ -1,6 +1,7 @@
 import type { Collection, Db, Filter } from '@wa/pkg/db';
 import type { DeliveryStatus, MessageDoc, MessageKey, MessagePayload } from '../model/message.ts';
 import { EVENT_OUTBOX, type OutboxEventDoc } from './event-repository.ts';
+import { createPerKeyQueue } from './per-key-queue.ts';
 import { createWriteBatch, duplicateIndexes } from './write-batch.ts';
 
 export const MESSAGES = 'messages';
@@ -24,10 +25,21 @@ const NEWEST_FIRST = { created_at: -1, message_id: -1 } as const;
 const OLDEST_FIRST = { created_at: 1, message_id: 1 } as const;
 const NO_ID = { projection: { _id: 0 } } as const;
 
+/** The message an update is about; the chat id picks its write queue. */
+export type MessageRef = Pick<MessageDoc, 'message_id' | 'chat_id'>;
+
 /** Queries of the `messages` collection; plain documents in and out. */
 export function createMessageRepository(db: Db) {
   const messages: Collection<MessageDoc> = db.collection<MessageDoc>(MESSAGES);
   const outbox = db.collection<OutboxEventDoc>(EVENT_OUTBOX);
+  /*
+   * MongoDB applies each update to a document atomically, so the status filters below cannot be
+   * raced. FerretDB v1 (the tests' store) reads a document and writes it back whole, so two
+   * concurrent updates of one message can undo each other (a `read` overwritten by a stale
+   * `delivered`, a deletion undone by a star). Updates of one chat's messages therefore run one at
+   * a time in this process; other chats are not held up.
+   */
+  const chatWrites = createPerKeyQueue();
 
   const insertBatch = createWriteBatch(
     async (items: { doc: MessageDoc; event: OutboxEventDoc }[]) => {
@@ -131,18 +143,20 @@ export function createMessageRepository(db: Db) {
      * updates can never move it back. Resolves true when it moved.
      */
     async advanceStatus(
-      messageId: string,
+      message: MessageRef,
       userId: string,
       target: DeliveryStatus,
       from: DeliveryStatus[],
       at: Date,
     ): Promise<boolean> {
-      const result = await messages.updateOne(
-        { message_id: messageId, [`status.${userId}.status`]: { $in: from } },
-        {
-          $set: { [`status.${userId}`]: { status: target, updated_at: at } },
-          $pull: { undelivered_to: userId },
-        },
+      const result = await chatWrites(message.chat_id, () =>
+        messages.updateOne(
+          { message_id: message.message_id, [`status.${userId}.status`]: { $in: from } },
+          {
+            $set: { [`status.${userId}`]: { status: target, updated_at: at } },
+            $pull: { undelivered_to: userId },
+          },
+        ),
       );
       return result.modifiedCount === 1;
     },
@@ -155,20 +169,22 @@ export function createMessageRepository(db: Db) {
       receiptHidden: boolean,
       at: Date,
     ): Promise<number> {
-      const result = await messages.updateMany(
-        {
-          chat_id: chatId,
-          created_at: { $lte: upTo.created_at },
-          [`status.${userId}.status`]: { $in: ['sent', 'delivered'] },
-        },
-        {
-          $set: {
-            [`status.${userId}`]: receiptHidden
-              ? { status: 'read', updated_at: at, receipt_hidden: true }
-              : { status: 'read', updated_at: at },
+      const result = await chatWrites(chatId, () =>
+        messages.updateMany(
+          {
+            chat_id: chatId,
+            created_at: { $lte: upTo.created_at },
+            [`status.${userId}.status`]: { $in: ['sent', 'delivered'] },
           },
-          $pull: { undelivered_to: userId },
-        },
+          {
+            $set: {
+              [`status.${userId}`]: receiptHidden
+                ? { status: 'read', updated_at: at, receipt_hidden: true }
+                : { status: 'read', updated_at: at },
+            },
+            $pull: { undelivered_to: userId },
+          },
+        ),
       );
       return result.modifiedCount;
     },
@@ -181,27 +197,36 @@ export function createMessageRepository(db: Db) {
       );
     },
 
-    async hideFor(messageId: string, userId: string): Promise<void> {
-      await messages.updateOne({ message_id: messageId }, { $addToSet: { deleted_for: userId } });
+    async hideFor(message: MessageRef, userId: string): Promise<void> {
+      await chatWrites(message.chat_id, () =>
+        messages.updateOne(
+          { message_id: message.message_id },
+          { $addToSet: { deleted_for: userId } },
+        ),
+      );
     },
 
     /** Deletes for everyone; false when it already was. */
     async deleteForEveryone(
-      messageId: string,
+      message: MessageRef,
       payload: MessagePayload,
       at: Date,
     ): Promise<boolean> {
-      const result = await messages.updateOne(
-        { message_id: messageId, is_deleted: false },
-        { $set: { is_deleted: true, payload, updated_at: at } },
+      const result = await chatWrites(message.chat_id, () =>
+        messages.updateOne(
+          { message_id: message.message_id, is_deleted: false },
+          { $set: { is_deleted: true, payload, updated_at: at } },
+        ),
       );
       return result.modifiedCount === 1;
     },
 
-    async setStar(messageId: string, userId: string, starred: boolean): Promise<void> {
-      await messages.updateOne(
-        { message_id: messageId },
-        starred ? { $addToSet: { is_starred_by: userId } } : { $pull: { is_starred_by: userId } },
+    async setStar(message: MessageRef, userId: string, starred: boolean): Promise<void> {
+      await chatWrites(message.chat_id, () =>
+        messages.updateOne(
+          { message_id: message.message_id },
+          starred ? { $addToSet: { is_starred_by: userId } } : { $pull: { is_starred_by: userId } },
+        ),
       );
     },
   };

@@ -82,7 +82,7 @@ export function createHistoryService(deps: HistoryServiceDeps) {
     async delete(messageId: string, userId: string, forEveryone: boolean) {
       const message = await visible(messageId, userId);
       if (!forEveryone) {
-        await messages.hideFor(message.message_id, userId);
+        await messages.hideFor(message, userId);
         return { message_id: message.message_id, deleted_for: 'me' as const };
       }
       if (message.sender_id !== userId)
@@ -90,7 +90,7 @@ export function createHistoryService(deps: HistoryServiceDeps) {
       if (message.type === 'system')
         throw forbidden('A group notice cannot be deleted for everyone');
       const at = now();
-      if (await messages.deleteForEveryone(message.message_id, { body: DELETED_BODY }, at)) {
+      if (await messages.deleteForEveryone(message, { body: DELETED_BODY }, at)) {
         const meta = eventMeta(at);
         const event: OutboxEventDoc = {
           event_id: meta.event_id,
@@ -106,7 +106,7 @@ export function createHistoryService(deps: HistoryServiceDeps) {
 
     async star(messageId: string, userId: string, starred: boolean) {
       const message = await visible(messageId, userId);
-      await messages.setStar(message.message_id, userId, starred);
+      await messages.setStar(message, userId, starred);
       return { message_id: message.message_id, starred };
     },
   };

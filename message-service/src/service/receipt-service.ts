@@ -89,7 +89,7 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
         ids.map(async (id) => {
           const message = await messages.findById(id);
           if (!message || !message.status[userId]) return false;
-          if (!(await messages.advanceStatus(id, userId, status, statusesBelow(status), at)))
+          if (!(await messages.advanceStatus(message, userId, status, statusesBelow(status), at)))
             return false;
           await statusEvent(message, userId, status, at, hidden);
           return true;
