@@ -1,3 +1,4 @@
+import type { EventSink } from '@wa/pkg/bus';
 import { pingPostgres, type PgPool } from '@wa/pkg/db';
 import type { Client, UserService } from '@wa/pkg/grpc';
 import { createHttpServer } from '@wa/pkg/http';
@@ -10,7 +11,7 @@ import { createMessageActivityRepository } from './repository/message-activity-r
 import { createParticipantRepository } from './repository/participant-repository.ts';
 import { createUserRepository } from './repository/user-repository.ts';
 import { createActivityService } from './service/activity-service.ts';
-import { createChatService, type EventSink } from './service/chat-service.ts';
+import { createChatService } from './service/chat-service.ts';
 import { createMembershipService } from './service/membership-service.ts';
 import { createProfileLookup } from './service/profiles.ts';
 

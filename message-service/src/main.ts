@@ -5,6 +5,7 @@ import { closeOnSignals, exitOnStartupFailure } from '@wa/pkg/http';
 import { createLogger } from '@wa/pkg/log';
 import { buildMessageApp } from './app.ts';
 import { loadMessageConfig } from './config.ts';
+import { watchCacheEvents } from './handler/cache-events.ts';
 import { consumeChatEvents } from './handler/chat-events.ts';
 import { createSystemMessages } from './service/system-messages.ts';
 
@@ -31,11 +32,11 @@ async function main() {
   const grpc = createGrpcServer({ routes: grpcRoutes, log });
 
   relay.start();
+  const cacheEvents = await watchCacheEvents({ nc, membership, log });
   const consumer = await consumeChatEvents({
     nc,
     durable: config.nats.consumerName,
     inactiveThresholdMs: config.nats.inactiveThresholdMs,
-    membership,
     systemMessages: createSystemMessages({ send, users, log }),
     log,
   });
@@ -47,6 +48,7 @@ async function main() {
     { name: 'http', close: () => app.close() },
     { name: 'grpc', close: () => grpc.close() },
     { name: 'nats consumer', close: () => consumer.stop() },
+    { name: 'cache events', close: () => cacheEvents.stop() },
     { name: 'event relay', close: () => relay.stop() },
     { name: 'nats', close: () => nc.drain() },
     { name: 'mongo', close: () => mongo.close() },

@@ -158,6 +158,25 @@ test('UpdateMessageStatus moves a batch forward, never back, and tells the sende
   );
 });
 
+test('a retry of a stored message gets it back even after the sender was blocked', async () => {
+  const { alice, bob, chat } = await directChat();
+  const clientMsgId = randomUUID();
+  const first = await sendText(chat, alice, 'before the block', clientMsgId);
+  const blocked = await fetch(`${deps.userHttp}/api/v1/users/${alice}/block`, {
+    method: 'POST',
+    headers: { 'x-user-id': bob },
+  });
+  assert.equal(blocked.status, 200);
+  const deadline = Date.now() + 5_000;
+  while ((await codeOf(sendText(chat, alice, 'new'))) !== Code.PermissionDenied) {
+    assert.ok(Date.now() < deadline, 'the block was never enforced');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const retry = await sendText(chat, alice, 'before the block', clientMsgId);
+  assert.equal(retry.messageId, first.messageId);
+  assert.equal(retry.duplicate, true);
+});
+
 test('concurrent delivered and read updates always end at read', async () => {
   const { alice, bob, chat } = await directChat();
   const sent = await sendText(chat, alice, 'race');

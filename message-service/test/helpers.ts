@@ -12,6 +12,7 @@ import { makeUser, privateMongoUrl, testLogger, testStores, type TestUser } from
 import { startStack } from '../../e2e/support/stack.ts';
 import { applyMongoIndexes } from '../../migrations/mongo/indexes.ts';
 import { buildMessageApp } from '../src/app.ts';
+import { watchCacheEvents } from '../src/handler/cache-events.ts';
 import type { ReadReceiptsLookup } from '../src/service/receipt-service.ts';
 
 /**
@@ -67,6 +68,7 @@ export async function startMessageApp(options: MessageAppOptions) {
   });
   await built.app.ready();
   built.relay.start();
+  const cacheEvents = await watchCacheEvents({ nc, membership: built.membership, log });
   const grpc: GrpcServer = createGrpcServer({ routes: built.grpcRoutes, log });
   const grpcPort = await grpc.listen(0, '127.0.0.1');
   const pool: PgPool = createPgPool({ url: testStores.databaseUrl, log });
@@ -80,6 +82,7 @@ export async function startMessageApp(options: MessageAppOptions) {
       await built.app.close();
       await grpc.close();
       await built.relay.stop();
+      await cacheEvents.stop();
       await nc.close();
       await mongo
         .db()

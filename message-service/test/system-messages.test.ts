@@ -60,7 +60,6 @@ before(async () => {
     nc: h.nc,
     durable: `message-system-test-${randomUUID().slice(0, 8)}`,
     inactiveThresholdMs: 60_000,
-    membership: h.membership,
     systemMessages: {
       record: (change, delivery) =>
         isOurs(change) ? systemMessages.record(change, delivery) : Promise.resolve(0),
@@ -188,7 +187,7 @@ test('a redelivered event makes one system message and one msg.new', async () =>
     added_by: alice.id,
     participant_ids: chat.memberIds,
   });
-  const handle = handleChatEvent(h.membership, systemMessages);
+  const handle = handleChatEvent(systemMessages);
   await handle({ ...change, redelivered: false, deliveries: 1 });
   await handle({ ...change, redelivered: true, deliveries: 2 });
   await Promise.all([2, 3].map((n) => handle({ ...change, redelivered: true, deliveries: n })));

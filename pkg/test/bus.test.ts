@@ -25,7 +25,11 @@ test('provisioning is idempotent and follows addenda C', async () => {
   const jsm = await jetstreamManager(nc);
   await ensureStreams(jsm);
   const again = await ensureStreams(jsm);
-  assert.deepEqual(Object.values(again), ['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+  assert.deepEqual(
+    Object.values(again),
+    STREAMS.map(() => 'unchanged'),
+  );
+  assert.equal((await jsm.streams.info('USERS')).config.retention, RetentionPolicy.Limits);
   const messages = (await jsm.streams.info('MESSAGES')).config;
   assert.equal(messages.retention, RetentionPolicy.Interest);
   const chats = (await jsm.streams.info('CHATS')).config;
@@ -35,7 +39,7 @@ test('provisioning is idempotent and follows addenda C', async () => {
     (await jsm.streams.info('NOTIFICATIONS')).config.retention,
     RetentionPolicy.Workqueue,
   );
-  assert.equal(STREAMS.length, 4);
+  assert.equal(STREAMS.length, 5);
 });
 
 test('an event published on msg.* reaches a durable consumer of MESSAGES', async () => {

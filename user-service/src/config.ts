@@ -8,6 +8,9 @@ const UserEnv = Type.Object({
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   REDIS_URL: UrlString('redis://127.0.0.1:6379'),
   PRESENCE_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 3_600, default: 60 }),
+  NATS_URL: Type.String({ minLength: 1, default: 'nats://127.0.0.1:4222' }),
+  /** Table the event outbox lives in (shared with the chat-service); tests use their own. */
+  OUTBOX_TABLE: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'event_outbox' }),
 });
 
 export function loadUserConfig(env: Record<string, string | undefined>) {
@@ -21,6 +24,8 @@ export function loadUserConfig(env: Record<string, string | undefined>) {
     databasePoolMax: e.DATABASE_POOL_MAX,
     redisUrl: e.REDIS_URL,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
+    natsUrl: e.NATS_URL,
+    outboxTable: e.OUTBOX_TABLE,
   });
 }
 

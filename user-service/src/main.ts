@@ -1,3 +1,4 @@
+import { connectNats, createOutbox, jetstream } from '@wa/pkg/bus';
 import { createPgPool, createRedis, waitForRedis } from '@wa/pkg/db';
 import { createGrpcServer } from '@wa/pkg/grpc';
 import { closeOnSignals, exitOnStartupFailure } from '@wa/pkg/http';
@@ -16,16 +17,28 @@ async function main() {
   const redis = createRedis({ url: config.redisUrl, log });
   await waitForRedis(redis);
 
-  const { app, services } = buildUserApp({ config, pool, redis, log });
+  const nc = await connectNats({ url: config.natsUrl, name: SERVICE, log });
+  const outbox = createOutbox({ pool, js: jetstream(nc), log, table: config.outboxTable });
+
+  const { app, services } = buildUserApp({ config, pool, redis, events: outbox, log });
   const grpc = createGrpcServer({ routes: userGrpcRoutes(services), log });
 
   await app.listen({ port: config.http.port, host: config.http.host });
   await grpc.listen(config.grpc.port, config.grpc.host);
+  outbox.start();
   log.info({ http: config.http.port, grpc: config.grpc.port }, 'user-service listening');
 
   closeOnSignals(log, [
     { name: 'http', close: () => app.close() },
     { name: 'grpc', close: () => grpc.close() },
+    {
+      name: 'outbox',
+      close: async () => {
+        await outbox.stop();
+        await outbox.flush(); // what is still pending waits for the next instance if this fails
+      },
+    },
+    { name: 'nats', close: () => nc.drain() },
     { name: 'redis', close: () => redis.quit() },
     { name: 'postgres', close: () => pool.end() },
   ]);

@@ -2,8 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '@wa/pkg/db';
+import { captureEvents } from '@wa/pkg/testing';
 import { CONTACT_SYNC_MAX_NUMBERS } from '../src/model/schemas.ts';
-import { createBlockRepository } from '../src/repository/block-repository.ts';
 import { createContactRepository } from '../src/repository/contact-repository.ts';
 import { createUserRepository } from '../src/repository/user-repository.ts';
 import { createContactService } from '../src/service/contact-service.ts';
@@ -117,7 +117,6 @@ describe('POST /api/v1/users/contacts/sync', () => {
     const service = createContactService({
       users: createUserRepository(counting),
       contacts: createContactRepository(counting),
-      blocks: createBlockRepository(counting),
     });
     const numbers = [
       ...registered.map((user) => user.phone),
@@ -185,10 +184,11 @@ describe('POST/DELETE /api/v1/users/:id/block', () => {
       )
     ).rows[0].n as number;
 
-  test('block and unblock are idempotent', async () => {
+  test('block and unblock are idempotent, and each change is announced once', async () => {
     const me = await h.makeUser();
     const other = await h.makeUser();
     const url = `/api/v1/users/${other.id}/block`;
+    const events = await captureEvents(h.nc, 'USERS', 'user.>');
     for (let i = 0; i < 2; i++) {
       assert.deepEqual(assertOk(await h.call(me, 'POST', url)), {
         user_id: other.id,
@@ -196,8 +196,8 @@ describe('POST/DELETE /api/v1/users/:id/block', () => {
       });
     }
     assert.equal(await blockRows(me.id, other.id), 1);
-    assert.equal(await h.services.contacts.isBlocked(me.id, other.id), true);
-    assert.equal(await h.services.contacts.isBlocked(other.id, me.id), false);
+    assert.equal(await h.services.blocks.isBlocked(me.id, other.id), true);
+    assert.equal(await h.services.blocks.isBlocked(other.id, me.id), false);
     for (let i = 0; i < 2; i++) {
       assert.deepEqual(assertOk(await h.call(me, 'DELETE', url)), {
         user_id: other.id,
@@ -205,6 +205,17 @@ describe('POST/DELETE /api/v1/users/:id/block', () => {
       });
     }
     assert.equal(await blockRows(me.id, other.id), 0);
+    await events.waitFor('user.unblocked', (e) => e.blocker_id === me.id);
+    await h.outbox.flush();
+    await events.stop();
+    const ours = events.events.filter((e) => e.payload.blocker_id === me.id);
+    assert.deepEqual(
+      ours.map((e) => [e.subject, e.payload.blocked_id]),
+      [
+        ['user.blocked', other.id],
+        ['user.unblocked', other.id],
+      ],
+    );
   });
 
   test('blocking someone outside the address book does not make them a contact', async () => {

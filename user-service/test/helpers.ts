@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
+import { connectNats, createOutbox, jetstream } from '@wa/pkg/bus';
 import { createPgPool, createRedis, waitForRedis } from '@wa/pkg/db';
 import { makeUser, testLogger, testStores, type TestUser } from '@wa/pkg/testing';
 import { buildUserApp } from '../src/app.ts';
@@ -10,6 +11,7 @@ export function testConfig(overrides: Record<string, string> = {}) {
     NODE_ENV: 'test',
     DATABASE_URL: testStores.databaseUrl,
     REDIS_URL: testStores.redisUrl,
+    NATS_URL: testStores.natsUrl,
     ...overrides,
   });
 }
@@ -27,14 +29,22 @@ export interface Reply {
   body: Envelope;
 }
 
-/** A real user app over the test PostgreSQL database and Redis; `close()` releases everything. */
+/**
+ * A real user app over the test PostgreSQL database, Redis and NATS, its events relayed from an
+ * outbox table of its own; `close()` releases everything.
+ */
 export async function startUserApp(overrides: Record<string, string> = {}) {
   const log = testLogger('user-service');
-  const config = testConfig(overrides);
+  const outboxTable = `outbox_user_${randomUUID().replaceAll('-', '')}`;
+  const config = testConfig({ OUTBOX_TABLE: outboxTable, ...overrides });
   const pool = createPgPool({ url: config.databaseUrl, log });
+  await pool.query(`CREATE TABLE ${outboxTable} (LIKE event_outbox INCLUDING ALL)`);
   const redis = createRedis({ url: config.redisUrl, log });
   await waitForRedis(redis);
-  const { app, services } = buildUserApp({ config, pool, redis, log });
+  const nc = await connectNats({ url: config.natsUrl, name: 'user-service-test', log });
+  const outbox = createOutbox({ pool, js: jetstream(nc), log, table: outboxTable });
+  outbox.start();
+  const { app, services } = buildUserApp({ config, pool, redis, events: outbox, log });
   await app.ready();
 
   /** Calls a route as `caller` (the identity headers the gateway would set) or anonymously. */
@@ -74,9 +84,14 @@ export async function startUserApp(overrides: Record<string, string> = {}) {
     config,
     call,
     makeUser: (overrides: Parameters<typeof makeUser>[1] = {}) => makeUser(pool, overrides),
+    nc,
+    outbox,
     close: async () => {
       await app.close();
+      await outbox.stop();
+      await nc.close();
       await redis.quit();
+      await pool.query(`DROP TABLE IF EXISTS ${outboxTable}`);
       await pool.end();
     },
   };

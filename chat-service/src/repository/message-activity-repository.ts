@@ -17,49 +17,43 @@ export interface NewMessage {
  */
 export function createMessageActivityRepository() {
   return {
-    /** False when the message was logged before (a redelivery) or the chat is not ours. */
-    async log(db: Queryable, message: NewMessage): Promise<boolean> {
-      const { rowCount } = await db.query(
-        `INSERT INTO chat_message_log (message_id, chat_id, sender_id, created_at)
-         SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM chats WHERE id = $2)
-         ON CONFLICT (message_id) DO NOTHING`,
-        [message.messageId, message.chatId, message.senderId, message.createdAt],
-      );
-      return (rowCount ?? 0) > 0;
-    },
-
-    /** Becomes the last message only if newer than the current one (time, then id). */
-    async setLastMessage(db: Queryable, message: NewMessage): Promise<void> {
-      await db.query(
-        `UPDATE chats SET last_message_id = $2, last_message_sender_id = $3,
-           last_message_type = $4, last_message_preview = $5, last_message_at = $6
-         WHERE id = $1
-           AND (last_message_at IS NULL OR (last_message_at, last_message_id) < ($6, $2::uuid))`,
+    /**
+     * Logs the message, makes it the chat's last message if it is newer than the current one
+     * (time, then id), counts it unread for each recipient who has not already read past it and
+     * moves the chat up in every member's list: one statement, so one round trip and atomic.
+     * False, changing nothing, when it was logged before (a redelivery) or the chat is not ours.
+     */
+    async record(db: Queryable, message: NewMessage): Promise<boolean> {
+      const { rows } = await db.query<{ applied: boolean }>(
+        `WITH logged AS (
+           INSERT INTO chat_message_log (message_id, chat_id, sender_id, created_at)
+           SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM chats WHERE id = $2)
+           ON CONFLICT (message_id) DO NOTHING
+           RETURNING 1),
+         last_message AS (
+           UPDATE chats SET last_message_id = $1, last_message_sender_id = $3,
+             last_message_type = $5, last_message_preview = $6, last_message_at = $4
+           WHERE id = $2 AND EXISTS (SELECT 1 FROM logged)
+             AND (last_message_at IS NULL OR (last_message_at, last_message_id) < ($4, $1::uuid))),
+         counted AS (
+           UPDATE chat_participants SET
+             unread_count = unread_count + CASE
+               WHEN user_id = ANY($7::uuid[]) AND user_id <> $3
+                    AND (last_read_at IS NULL OR last_read_at < $4) THEN 1 ELSE 0 END,
+             last_activity_at = GREATEST(last_activity_at, $4)
+           WHERE chat_id = $2 AND EXISTS (SELECT 1 FROM logged))
+         SELECT EXISTS (SELECT 1 FROM logged) AS applied`,
         [
-          message.chatId,
           message.messageId,
+          message.chatId,
           message.senderId,
+          message.createdAt,
           message.type,
           message.preview,
-          message.createdAt,
+          message.recipientIds,
         ],
       );
-    },
-
-    /**
-     * One more unread message for each recipient who has not already read past it; the chat
-     * moves up in every member's list.
-     */
-    async countDelivery(db: Queryable, message: NewMessage): Promise<void> {
-      await db.query(
-        `UPDATE chat_participants SET
-           unread_count = unread_count + CASE
-             WHEN user_id = ANY($3::uuid[]) AND user_id <> $2
-                  AND (last_read_at IS NULL OR last_read_at < $4) THEN 1 ELSE 0 END,
-           last_activity_at = GREATEST(last_activity_at, $4)
-         WHERE chat_id = $1`,
-        [message.chatId, message.senderId, message.recipientIds, message.createdAt],
-      );
+      return rows[0].applied;
     },
 
     /**

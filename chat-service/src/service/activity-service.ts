@@ -1,5 +1,5 @@
 import type { EventPayload } from '@wa/pkg/bus';
-import { withTransaction, type PgPool } from '@wa/pkg/db';
+import type { PgPool } from '@wa/pkg/db';
 import type { Logger } from '@wa/pkg/log';
 import type { MessageActivityRepository } from '../repository/message-activity-repository.ts';
 import { DELETED_PREVIEW, messagePreview } from './message-preview.ts';
@@ -30,12 +30,7 @@ export function createActivityService({ pool, activity, log }: ActivityServiceDe
         createdAt: new Date(event.timestamp),
         recipientIds: event.recipient_ids,
       };
-      const applied = await withTransaction(pool, async (tx) => {
-        if (!(await activity.log(tx, message))) return false;
-        await activity.setLastMessage(tx, message);
-        await activity.countDelivery(tx, message);
-        return true;
-      });
+      const applied = await activity.record(pool, message);
       if (!applied)
         log.debug({ message_id: event.message_id, chat_id: event.chat_id }, 'msg.new skipped');
       return applied ? 'applied' : 'ignored';

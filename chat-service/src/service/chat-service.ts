@@ -1,4 +1,4 @@
-import { eventMeta, type Outbox } from '@wa/pkg/bus';
+import { eventMeta, type EventSink } from '@wa/pkg/bus';
 import { withTransaction, type PgPool } from '@wa/pkg/db';
 import { notFound } from '@wa/pkg/errors';
 import type { Logger } from '@wa/pkg/log';
@@ -28,8 +28,6 @@ import {
 } from './chat-rules.ts';
 import { toDetail, toSummary } from './chat-views.ts';
 import type { ProfileLookup } from './profiles.ts';
-
-export type EventSink = Pick<Outbox, 'enqueue' | 'notify'>;
 
 export interface ChatServiceDeps {
   pool: PgPool;

@@ -7,7 +7,7 @@ import type { ChatRepository } from '../repository/chat-repository.ts';
 import type { ParticipantRepository } from '../repository/participant-repository.ts';
 import type { UserRepository } from '../repository/user-repository.ts';
 import { requireMembership, requireUsersExist } from './access.ts';
-import type { EventSink } from './chat-service.ts';
+import type { EventSink } from '@wa/pkg/bus';
 import {
   checkRemoval,
   checkRoleChange,

@@ -5,7 +5,6 @@ import {
   type ReceivedEvent,
 } from '@wa/pkg/bus';
 import type { Logger } from '@wa/pkg/log';
-import type { Membership } from '../service/membership.ts';
 import type { SystemMessages } from '../service/system-messages.ts';
 
 export const CHAT_EVENT_SUBJECTS = [
@@ -17,15 +16,11 @@ export const CHAT_EVENT_SUBJECTS = [
 type ChatSubject = (typeof CHAT_EVENT_SUBJECTS)[number];
 
 /**
- * Any membership or posting-rights change drops the chat's cached participants; group changes
- * become system messages. A failure throws, so JetStream redelivers; both steps are idempotent.
+ * Group changes become system messages, once across instances. A failure throws, so JetStream
+ * redelivers; recording is idempotent. (Cache invalidation is every instance's: cache-events.ts.)
  */
-export function handleChatEvent(
-  membership: Pick<Membership, 'invalidate'>,
-  systemMessages: Pick<SystemMessages, 'record'>,
-) {
+export function handleChatEvent(systemMessages: Pick<SystemMessages, 'record'>) {
   return async (event: ReceivedEvent<ChatSubject>): Promise<void> => {
-    membership.invalidate(event.payload.chat_id);
     await systemMessages.record(event, event.deliveries);
   };
 }
@@ -33,7 +28,6 @@ export function handleChatEvent(
 export interface ChatEventSettings {
   nc: NatsConnection;
   durable: string;
-  membership: Pick<Membership, 'invalidate'>;
   systemMessages: Pick<SystemMessages, 'record'>;
   log: Logger;
   inactiveThresholdMs?: number;
@@ -46,7 +40,7 @@ export function consumeChatEvents(settings: ChatEventSettings): Promise<EventCon
     stream: 'CHATS',
     durable: settings.durable,
     subjects: CHAT_EVENT_SUBJECTS,
-    handle: handleChatEvent(settings.membership, settings.systemMessages),
+    handle: handleChatEvent(settings.systemMessages),
     log: settings.log,
     inactiveThresholdMs: settings.inactiveThresholdMs,
   });

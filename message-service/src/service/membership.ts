@@ -17,18 +17,46 @@ export interface MembershipDeps {
   now?: () => number;
 }
 
-interface Entry {
+interface Entry<T> {
   expires: number;
-  members: Promise<ChatMembers | null>;
+  value: Promise<T>;
+}
+
+/**
+ * A bounded TTL cache of lookups (oldest evicted first); concurrent misses share one call and a
+ * failed lookup is not remembered.
+ */
+function createLookupCache<T>(
+  lookup: (key: string) => Promise<T>,
+  { ttlMs, maxEntries, now }: { ttlMs: number; maxEntries: number; now: () => number },
+) {
+  const cache = new Map<string, Entry<T>>();
+  return {
+    get(key: string): Promise<T> {
+      const hit = cache.get(key);
+      if (hit && hit.expires > now()) return hit.value;
+      const entry: Entry<T> = { expires: now() + ttlMs, value: lookup(key) };
+      cache.delete(key);
+      cache.set(key, entry);
+      entry.value.catch(() => {
+        if (cache.get(key) === entry) cache.delete(key);
+      });
+      while (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
+      return entry.value;
+    },
+    delete(key: string): void {
+      cache.delete(key);
+    },
+  };
 }
 
 /** The one answer for "no such chat" and "not a member", so non-members learn nothing. */
 export const NOT_A_MEMBER = 'You are not a member of this chat';
 
 /**
- * Membership and posting rights, from chat-service `GetParticipants` behind a small TTL cache
- * (bounded, oldest evicted first; concurrent misses share one call). Membership events
- * invalidate a chat's entry, so the TTL only bounds staleness if an event is missed.
+ * Membership and posting rights: chat-service `GetParticipants` and user-service `CheckBlocked`,
+ * each behind a TTL cache. Every instance drops an entry when the chat's membership or the pair's
+ * block changes (handler/cache-events.ts), so the TTL only bounds staleness if an event is missed.
  */
 export function createMembership({
   chats,
@@ -37,8 +65,6 @@ export function createMembership({
   maxEntries,
   now = Date.now,
 }: MembershipDeps) {
-  const cache = new Map<string, Entry>();
-
   async function fetchMembers(chatId: string): Promise<ChatMembers | null> {
     try {
       const response = await chats.getParticipants({ chatId });
@@ -60,21 +86,8 @@ export function createMembership({
     }
   }
 
-  function members(chatId: string): Promise<ChatMembers | null> {
-    const hit = cache.get(chatId);
-    if (hit && hit.expires > now()) return hit.members;
-    const entry: Entry = { expires: now() + ttlMs, members: fetchMembers(chatId) };
-    cache.delete(chatId);
-    cache.set(chatId, entry);
-    // A failed lookup is not remembered.
-    entry.members.catch(() => {
-      if (cache.get(chatId) === entry) cache.delete(chatId);
-    });
-    while (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
-    return entry.members;
-  }
-
-  async function isBlocked(blockerId: string, blockedId: string): Promise<boolean> {
+  async function fetchBlocked(pair: string): Promise<boolean> {
+    const [blockerId, blockedId] = pair.split(' ');
     try {
       return (await users.checkBlocked({ blockerId, blockedId })).blocked;
     } catch (error) {
@@ -82,14 +95,28 @@ export function createMembership({
     }
   }
 
+  const settings = { ttlMs, maxEntries, now };
+  const members = createLookupCache(fetchMembers, settings);
+  const blocks = createLookupCache(fetchBlocked, settings);
+  const pairKey = (blockerId: string, blockedId: string) =>
+    `${blockerId.toLowerCase()} ${blockedId.toLowerCase()}`;
+  const isBlocked = (blockerId: string, blockedId: string) =>
+    blocks.get(pairKey(blockerId, blockedId));
+
   return {
+    /** The chat's members or posting rules changed. */
     invalidate(chatId: string): void {
-      cache.delete(chatId);
+      members.delete(chatId);
+    },
+
+    /** `blockerId` blocked or unblocked `blockedId`. */
+    invalidateBlock(blockerId: string, blockedId: string): void {
+      blocks.delete(pairKey(blockerId, blockedId));
     },
 
     /** The chat's members when `userId` is one of them; else 403 whether or not the chat exists. */
     async requireMember(chatId: string, userId: string): Promise<ChatMembers> {
-      const found = await members(chatId);
+      const found = await members.get(chatId);
       if (!found || !found.roles.has(userId)) throw forbidden(NOT_A_MEMBER);
       return found;
     },
@@ -109,7 +136,7 @@ export function createMembership({
 
     /** Whether the member is in the chat, without throwing (used for message-scoped routes). */
     async isMember(chatId: string, userId: string): Promise<boolean> {
-      return (await members(chatId))?.roles.has(userId) ?? false;
+      return (await members.get(chatId))?.roles.has(userId) ?? false;
     },
   };
 }

@@ -10,7 +10,7 @@ import {
 import type { OutboxEventDoc } from '../repository/event-repository.ts';
 import type { MessageRepository } from '../repository/message-repository.ts';
 import { msgNewEvent, type EventRelay } from './event-relay.ts';
-import { recipientsOf, type Membership } from './membership.ts';
+import { recipientsOf, type ChatMembers, type Membership } from './membership.ts';
 import { isMessageType, validatePayload } from './payload-rules.ts';
 
 export interface SendServiceDeps {
@@ -129,10 +129,16 @@ export function createSendService({
       const type = checkType(input.type);
       const payload: MessagePayload = validatePayload(type, input.payload);
       checkClientMsgId(input.clientMsgId);
-      // A retry of a message already stored answers at once, even if the rules changed since.
-      const existing = await messages.findByClientId(input.senderId, input.clientMsgId);
-      if (existing) return { message: existing, duplicate: true };
-      const members = await membership.requireCanPost(input.chatId, input.senderId);
+      // A retry is caught by the unique index on insert, so the first send costs no lookup. A retry
+      // refused by rules that changed since still gets the message it stored.
+      let members: ChatMembers;
+      try {
+        members = await membership.requireCanPost(input.chatId, input.senderId);
+      } catch (error) {
+        const stored = await messages.findByClientId(input.senderId, input.clientMsgId);
+        if (stored) return { message: stored, duplicate: true };
+        throw error;
+      }
       const replyTo = await checkReply(input.chatId, input.replyToMessageId);
       const outcome = await store(
         newMessage(members.chatId, recipientsOf(members, input.senderId), {

@@ -54,7 +54,7 @@ export const defaultRetryDelayMs = (deliveries: number): number =>
   Math.min(1_000 * 2 ** Math.max(0, deliveries - 1), 60_000);
 
 /** nats-server understands `filter_subjects` (several subjects per consumer) from 2.10 on. */
-function supportsMultipleFilters(nc: NatsConnection): boolean {
+export function supportsMultipleFilters(nc: NatsConnection): boolean {
   const [major = 0, minor = 0] = (nc.info?.version ?? '0.0.0').split('.').map(Number);
   return major > 2 || (major === 2 && minor >= 10);
 }
@@ -130,6 +130,28 @@ function decode(message: JsMsg): unknown {
   }
 }
 
+/** The message as a checked event of its subject, or undefined (logged) when its payload is invalid. */
+export function validEventOf<S extends EventSubject>(
+  message: JsMsg,
+  log: Logger,
+): ReceivedEvent<S> | undefined {
+  const subject = message.subject as S;
+  const payload = decode(message);
+  try {
+    assertEvent(subject, payload);
+  } catch (error) {
+    const problems = error instanceof EventValidationError ? error.problems : [String(error)];
+    log.error({ subject, seq: message.seq, problems }, 'invalid event dropped');
+    return undefined;
+  }
+  return {
+    subject,
+    payload,
+    redelivered: message.redelivered,
+    deliveries: message.info.deliveryCount,
+  };
+}
+
 /**
  * Runs a durable pull consumer for `subjects` of `stream`: each message is validated against the
  * event map (an invalid one is logged and terminated, never redelivered), handed to `handle`
@@ -159,25 +181,19 @@ export async function consumeEvents<S extends EventSubject>(
       message.ack();
       return;
     }
-    const subject = message.subject as S;
-    const payload = decode(message);
-    try {
-      assertEvent(subject, payload);
-    } catch (error) {
-      const problems = error instanceof EventValidationError ? error.problems : [String(error)];
-      log.error({ subject, seq: message.seq, problems }, 'invalid event dropped');
+    const event = validEventOf<S>(message, log);
+    if (!event) {
       message.term();
       return;
     }
-    const deliveries = message.info.deliveryCount;
-    const event = { subject, payload, redelivered: message.redelivered, deliveries };
+    const { subject, deliveries } = event;
     try {
       await handle(event);
       message.ack();
     } catch (error) {
       const delay = retryDelayMs(deliveries);
       log.warn(
-        { err: error, subject, event_id: payload.event_id, deliveries, retry_in_ms: delay },
+        { err: error, subject, event_id: event.payload.event_id, deliveries, retry_in_ms: delay },
         'event handling failed; redelivering later',
       );
       message.nak(delay);

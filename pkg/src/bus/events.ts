@@ -146,6 +146,16 @@ export const PresenceChanged = Type.Object({
   last_seen: Type.Union([IsoTimestamp, Type.Null()]),
 });
 
+/**
+ * `user.blocked` / `user.unblocked` — user-service → message-service (every instance drops its
+ * cached block check for the pair; addenda E: a blocked user cannot send to the blocker).
+ */
+export const UserBlockChanged = Type.Object({
+  ...EventBase,
+  blocker_id: Uuid,
+  blocked_id: Uuid,
+});
+
 export const EVENT_SCHEMAS = {
   'msg.new': MsgNew,
   'msg.status.updated': MsgStatusUpdated,
@@ -155,6 +165,8 @@ export const EVENT_SCHEMAS = {
   'group.member.added': GroupMemberAdded,
   'group.member.removed': GroupMemberRemoved,
   'presence.changed': PresenceChanged,
+  'user.blocked': UserBlockChanged,
+  'user.unblocked': UserBlockChanged,
 } as const;
 
 export type EventSubject = keyof typeof EVENT_SCHEMAS;

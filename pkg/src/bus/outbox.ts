@@ -60,6 +60,9 @@ export interface Outbox {
   stop(): Promise<void>;
 }
 
+/** What a service that writes events needs of the outbox (tests pass a real one too). */
+export type EventSink = Pick<Outbox, 'enqueue' | 'notify'>;
+
 const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function createOutbox(settings: OutboxSettings): Outbox {

@@ -47,6 +47,18 @@ export const STREAMS: readonly StreamDefinition[] = Object.freeze([
     storage: StorageType.File,
     max_age: HOUR_NS,
   },
+  /*
+   * Not in the PRD: blocks and unblocks, which every message-service instance watches to drop its
+   * cached block checks. Limits retention, so a watcher that reconnects after a NATS restart
+   * still finds the events published meanwhile.
+   */
+  {
+    name: 'USERS',
+    subjects: ['user.>'],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: HOUR_NS,
+  },
   {
     name: 'NOTIFICATIONS',
     subjects: ['notif.>'],

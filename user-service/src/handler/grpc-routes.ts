@@ -3,13 +3,13 @@ import { UserService as UserRpc } from '@wa/pkg/grpc';
 import { validationError } from '@wa/pkg/errors';
 import { isUuid } from '@wa/pkg/http';
 import type { OwnerProfile } from '../model/privacy.ts';
-import type { ContactService } from '../service/contact-service.ts';
+import type { BlockService } from '../service/block-service.ts';
 import type { PresenceService } from '../service/presence-service.ts';
 import type { ProfileService } from '../service/profile-service.ts';
 
 export interface UserGrpcDeps {
   profiles: ProfileService;
-  contacts: ContactService;
+  blocks: BlockService;
   presence: PresenceService;
 }
 
@@ -48,7 +48,7 @@ const toUserResponse = (user: OwnerProfile) => ({
 const unixMs = (date: Date | null) => BigInt(date ? date.getTime() : 0);
 
 /** proto/user/user.proto: thin translations to the services; errors go through the shared table. */
-export function userGrpcRoutes({ profiles, contacts, presence }: UserGrpcDeps) {
+export function userGrpcRoutes({ profiles, blocks, presence }: UserGrpcDeps) {
   return (router: ConnectRouter) => {
     router.service(UserRpc, {
       async getUser(request) {
@@ -114,7 +114,7 @@ export function userGrpcRoutes({ profiles, contacts, presence }: UserGrpcDeps) {
       },
 
       async checkBlocked(request) {
-        const blocked = await contacts.isBlocked(
+        const blocked = await blocks.isBlocked(
           uuid(request.blockerId, 'blocker_id'),
           uuid(request.blockedId, 'blocked_id'),
         );

@@ -17,6 +17,7 @@ import {
   ProfileUpdate,
   PublicProfile,
 } from '../model/schemas.ts';
+import type { BlockService } from '../service/block-service.ts';
 import type { ContactService } from '../service/contact-service.ts';
 import type { DeviceTokenService } from '../service/device-token-service.ts';
 import type { PresenceService } from '../service/presence-service.ts';
@@ -25,6 +26,7 @@ import type { ProfileService } from '../service/profile-service.ts';
 export interface UserRouteDeps {
   profiles: ProfileService;
   contacts: ContactService;
+  blocks: BlockService;
   presence: PresenceService;
   deviceTokens: DeviceTokenService;
 }
@@ -37,7 +39,7 @@ const NoQuery = Type.Object({}, { additionalProperties: false });
  * `/users/me` is never read as a user id. Identity comes only from the gateway's headers.
  */
 export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void {
-  const { profiles, contacts, presence, deviceTokens } = deps;
+  const { profiles, contacts, blocks, presence, deviceTokens } = deps;
   const callerId = (headers: Record<string, string | string[] | undefined>) =>
     requireCaller(headers).userId;
 
@@ -110,14 +112,14 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
     '/api/v1/users/:id/block',
     { schema: { params: IdParams, querystring: NoQuery, response: { 200: Envelope(BlockState) } } },
     async (request) =>
-      ok(request.id, await contacts.block(callerId(request.headers), request.params.id)),
+      ok(request.id, await blocks.block(callerId(request.headers), request.params.id)),
   );
 
   app.delete(
     '/api/v1/users/:id/block',
     { schema: { params: IdParams, querystring: NoQuery, response: { 200: Envelope(BlockState) } } },
     async (request) =>
-      ok(request.id, await contacts.unblock(callerId(request.headers), request.params.id)),
+      ok(request.id, await blocks.unblock(callerId(request.headers), request.params.id)),
   );
 
   app.get(

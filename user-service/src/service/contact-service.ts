@@ -1,22 +1,14 @@
 import type { Caller } from '@wa/pkg/http';
-import { validationError } from '@wa/pkg/errors';
 import { countryCallingCodeOf, toE164 } from '@wa/pkg/phone';
 import { profileForViewer } from '../model/privacy.ts';
-import type {
-  BlockState,
-  ContactSyncBody,
-  ContactSyncResult,
-  RegisteredUser,
-} from '../model/schemas.ts';
-import type { BlockRepository } from '../repository/block-repository.ts';
+import type { ContactSyncBody, ContactSyncResult, RegisteredUser } from '../model/schemas.ts';
 import type { ContactRepository } from '../repository/contact-repository.ts';
 import type { UserRepository } from '../repository/user-repository.ts';
-import { orUserNotFound, relationOf, sameId, settingsOf, userNotFound } from './user-views.ts';
+import { orUserNotFound, relationOf, settingsOf } from './user-views.ts';
 
 export interface ContactServiceDeps {
   users: UserRepository;
   contacts: ContactRepository;
-  blocks: BlockRepository;
 }
 
 /** Splits submitted numbers into distinct E.164 numbers and the distinct strings that are not. */
@@ -31,7 +23,7 @@ export function normaliseNumbers(numbers: readonly string[], countryCode: string
   return { valid: [...valid], invalid: [...invalid] };
 }
 
-export function createContactService({ users, contacts, blocks }: ContactServiceDeps) {
+export function createContactService({ users, contacts }: ContactServiceDeps) {
   return {
     /**
      * Matches an address book against registered users with one lookup and records the matches
@@ -65,21 +57,6 @@ export function createContactService({ users, contacts, blocks }: ContactService
       });
       return { registered_users: registered, invalid_numbers: invalid };
     },
-
-    async block(callerId: string, userId: string): Promise<BlockState> {
-      if (sameId(callerId, userId)) throw validationError('You cannot block yourself');
-      if (!(await orUserNotFound(blocks.block(callerId, userId)))) throw userNotFound();
-      return { user_id: userId.toLowerCase(), blocked: true };
-    },
-
-    async unblock(callerId: string, userId: string): Promise<BlockState> {
-      if (sameId(callerId, userId)) throw validationError('You cannot unblock yourself');
-      if (!(await blocks.unblock(callerId, userId))) throw userNotFound();
-      return { user_id: userId.toLowerCase(), blocked: false };
-    },
-
-    isBlocked: (blockerId: string, blockedId: string): Promise<boolean> =>
-      blocks.isBlocked(blockerId, blockedId),
   };
 }
 

@@ -1,14 +1,10 @@
-import {
-  consumeEvents,
-  type EventConsumer,
-  type EventSubject,
-  type NatsConnection,
-} from '@wa/pkg/bus';
+import { consumeEvents, type EventConsumer, type NatsConnection } from '@wa/pkg/bus';
 import type { Logger } from '@wa/pkg/log';
 import type { FanOutService } from '../service/fan-out-service.ts';
+import type { FanOutSubject } from '../service/routing.ts';
 
 /** The events each stream carries to this service (PRD §4.2, addenda C). */
-const SUBSCRIPTIONS: { stream: string; subjects: EventSubject[] }[] = [
+const SUBSCRIPTIONS: { stream: string; subjects: FanOutSubject[] }[] = [
   { stream: 'MESSAGES', subjects: ['msg.new', 'msg.status.updated', 'msg.deleted'] },
   {
     stream: 'CHATS',

@@ -6,7 +6,10 @@ import type { ServerEvent, ServerEventData } from '@wa/pkg/ws';
  * A "plan" step (this file) apart from the "apply" step (fan-out-service.ts publishes it).
  */
 
-export type BusEvent = ReceivedEvent<EventSubject>;
+/** The events this service turns into frames (handler/bus-events.ts subscribes to these). */
+export type FanOutSubject = Exclude<EventSubject, 'user.blocked' | 'user.unblocked'>;
+
+export type BusEvent = ReceivedEvent<FanOutSubject>;
 
 /** What the apply step must look up before planning; most events carry their audience. */
 export type FanOutLookup = 'participants' | 'watchers' | 'display_name' | 'none';
@@ -32,7 +35,7 @@ export interface FanOutPlan {
   invalidatesChat?: string;
 }
 
-export function lookupFor(subject: EventSubject): FanOutLookup {
+export function lookupFor(subject: FanOutSubject): FanOutLookup {
   switch (subject) {
     case 'msg.deleted':
       return 'participants';

@@ -1,0 +1,41 @@
+import { watchEvents, type EventConsumer, type NatsConnection } from '@wa/pkg/bus';
+import type { Logger } from '@wa/pkg/log';
+import type { Membership } from '../service/membership.ts';
+
+export interface CacheEventSettings {
+  nc: NatsConnection;
+  membership: Pick<Membership, 'invalidate' | 'invalidateBlock'>;
+  log: Logger;
+}
+
+/**
+ * Every instance drops its own cached answers when a chat's members, roles or posting rule
+ * change, or a block is added or lifted; the shared durable consumer (chat-events.ts) reaches only
+ * one instance per event, so it cannot do this. A removed member or a newly blocked user is
+ * refused at once on every instance.
+ */
+export async function watchCacheEvents(settings: CacheEventSettings): Promise<EventConsumer> {
+  const { nc, membership, log } = settings;
+  const watchers = await Promise.all([
+    watchEvents({
+      nc,
+      stream: 'CHATS',
+      subjects: ['chat.updated', 'group.member.added', 'group.member.removed'],
+      handle: (event) => membership.invalidate(event.payload.chat_id),
+      log,
+    }),
+    watchEvents({
+      nc,
+      stream: 'USERS',
+      subjects: ['user.blocked', 'user.unblocked'],
+      handle: (event) =>
+        membership.invalidateBlock(event.payload.blocker_id, event.payload.blocked_id),
+      log,
+    }),
+  ]);
+  return {
+    async stop() {
+      await Promise.all(watchers.map((watcher) => watcher.stop()));
+    },
+  };
+}

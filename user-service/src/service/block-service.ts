@@ -1,0 +1,54 @@
+import { eventMeta, type EventSink } from '@wa/pkg/bus';
+import { withTransaction, type PgPool } from '@wa/pkg/db';
+import { validationError } from '@wa/pkg/errors';
+import type { BlockState } from '../model/schemas.ts';
+import type { BlockChange, BlockRepository } from '../repository/block-repository.ts';
+import { orUserNotFound, sameId, userNotFound } from './user-views.ts';
+
+export interface BlockServiceDeps {
+  pool: PgPool;
+  blocks: BlockRepository;
+  /** `user.blocked` / `user.unblocked`, written in the same transaction as the change. */
+  events: EventSink;
+}
+
+/**
+ * Blocking (addenda E). Each change that took effect is announced, so every message-service
+ * instance drops its cached answer for the pair at once; a repeat changes and announces nothing.
+ */
+export function createBlockService({ pool, blocks, events }: BlockServiceDeps) {
+  async function change(
+    blockerId: string,
+    blockedId: string,
+    blocked: boolean,
+  ): Promise<BlockState> {
+    const verb = blocked ? 'block' : 'unblock';
+    if (sameId(blockerId, blockedId)) throw validationError(`You cannot ${verb} yourself`);
+    const outcome: BlockChange = await orUserNotFound(
+      withTransaction(pool, async (tx) => {
+        const result = blocked
+          ? await blocks.block(tx, blockerId, blockedId)
+          : await blocks.unblock(tx, blockerId, blockedId);
+        if (result === 'changed')
+          await events.enqueue(tx, blocked ? 'user.blocked' : 'user.unblocked', {
+            ...eventMeta(),
+            blocker_id: blockerId.toLowerCase(),
+            blocked_id: blockedId.toLowerCase(),
+          });
+        return result;
+      }),
+    );
+    if (outcome === 'unknown_user') throw userNotFound();
+    if (outcome === 'changed') events.notify();
+    return { user_id: blockedId.toLowerCase(), blocked };
+  }
+
+  return {
+    block: (blockerId: string, blockedId: string) => change(blockerId, blockedId, true),
+    unblock: (blockerId: string, blockedId: string) => change(blockerId, blockedId, false),
+    isBlocked: (blockerId: string, blockedId: string): Promise<boolean> =>
+      blocks.isBlocked(pool, blockerId, blockedId),
+  };
+}
+
+export type BlockService = ReturnType<typeof createBlockService>;
