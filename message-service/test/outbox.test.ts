@@ -19,7 +19,12 @@ import {
 let deps: Dependencies;
 let nats: TestNatsServer;
 let h: MessageHarness;
-const mongoUrl = freshMongoUrl();
+// Command monitoring lets a test count the deletes the relay sends (the real driver's events).
+const mongoUrl = (() => {
+  const url = new URL(freshMongoUrl());
+  url.searchParams.set('monitorCommands', 'true');
+  return url.toString();
+})();
 
 before(async () => {
   deps = await startDependencies();
@@ -164,6 +169,36 @@ test('a message another instance stored but never published is published by the 
     0,
     'the entry without a stored message is dropped, not published',
   );
+});
+
+// Last: its messages would otherwise be the next ones the shared durable above reads.
+test('stored copies of published events are deleted many at a time, not one per send', async () => {
+  const [alice, bob] = await makeUsers(h.pool, 2);
+  const chat = await makeDirectChat(h.pool, alice.id, bob.id);
+  await h.relay.flush();
+  let deletes = 0;
+  const countDeletes = (event: { commandName: string }) => {
+    if (event.commandName === 'delete') deletes += 1;
+  };
+  h.mongo.on('commandStarted', countDeletes);
+  try {
+    const sends = 40;
+    for (let i = 0; i < sends; i++) {
+      const res = await call(
+        h,
+        alice.id,
+        'POST',
+        `/api/v1/chats/${chat.id}/messages`,
+        text(`m${i}`),
+      );
+      assert.equal(res.status, 201);
+    }
+    await outboxEmptied();
+    assert.ok(deletes >= 1, 'the stored copies were deleted');
+    assert.ok(deletes <= sends / 4, `${deletes} deletes for ${sends} sends`);
+  } finally {
+    h.mongo.off('commandStarted', countDeletes);
+  }
 });
 
 const outbox = () => h.mongo.db().collection('message_event_outbox');

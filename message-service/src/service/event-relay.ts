@@ -16,7 +16,8 @@ import type { MessageRepository } from '../repository/message-repository.ts';
  * multi-document transactions), so an acknowledged write always leaves its event behind.
  * Publishing then takes two paths:
  *  - the fast path: each write hands its event to this process's queue, which publishes in write
- *    order, pipelined in batches, and deletes the stored copies in one call per batch. While NATS
+ *    order, pipelined in batches. The stored copies of published events are deleted together a
+ *    moment later (one call for many sends: each MongoDB command costs CPU). While NATS
  *    is down the queue keeps its order and retries with backoff, so a chat's events still leave in
  *    order once it is back.
  *  - the sweep: events another instance stored but never published (it stopped or crashed) are
@@ -41,6 +42,8 @@ export interface EventRelayDeps {
   sweepGraceMs?: number;
   /** Past this many queued events the oldest are left to the sweep instead of held in memory. */
   maxQueued?: number;
+  /** How long the ids of published events gather before their stored copies are deleted. */
+  clearDelayMs?: number;
 }
 
 export interface EventRelay {
@@ -77,6 +80,7 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
   const graceMs = deps.sweepGraceMs ?? 30_000;
   const maxQueued = deps.maxQueued ?? 50_000;
   const timeoutMs = deps.publishTimeoutMs ?? 5_000;
+  const clearDelayMs = deps.clearDelayMs ?? 200;
   const holder = randomUUID();
 
   const queue: OutboxEventDoc[] = [];
@@ -89,6 +93,35 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
 
   const publishOne = (event: OutboxEventDoc) =>
     publishEvent(js, event.subject, event.payload, { timeoutMs });
+
+  /*
+   * Published events' stored copies, deleted in bulk. Until then the sweep leaves them alone (they
+   * are younger than its grace period); if this instance dies first, the sweep republishes them and
+   * JetStream's duplicate window drops the copies.
+   */
+  const toClear: string[] = [];
+  let clearTimer: NodeJS.Timeout | undefined;
+  let clearing: Promise<void> = Promise.resolve();
+
+  function clearNow(): Promise<void> {
+    clearTimeout(clearTimer);
+    clearTimer = undefined;
+    if (!toClear.length) return clearing;
+    const ids = toClear.splice(0);
+    clearing = clearing.then(() =>
+      events.remove(ids).catch((error: unknown) => {
+        log.warn({ err: error, events: ids.length }, 'published events not cleared; retrying');
+        clearLater(ids);
+      }),
+    );
+    return clearing;
+  }
+
+  function clearLater(ids: string[]): void {
+    toClear.push(...ids);
+    if (toClear.length >= batchSize) void clearNow();
+    else clearTimer ??= setTimeout(() => void clearNow(), clearDelayMs);
+  }
 
   /**
    * Publishes `batch` pipelined (one connection keeps their order at the server) and clears the
@@ -108,7 +141,7 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
         );
     });
     const done = batch.filter((_, i) => results[i].status === 'fulfilled' || invalid(results[i]));
-    if (done.length) await events.remove(done.map((event) => event.event_id));
+    if (done.length) clearLater(done.map((event) => event.event_id));
     const firstFailure = results.findIndex((r) => r.status === 'rejected' && !invalid(r));
     if (firstFailure >= 0) throw (results[firstFailure] as PromiseRejectedResult).reason;
     return batch.length;
@@ -223,7 +256,10 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
     },
     async flush() {
       const drained = await drain();
-      return drained + (await sweep(0));
+      await clearNow();
+      const swept = await sweep(0);
+      await clearNow();
+      return drained + swept;
     },
     async stop() {
       running = false;
@@ -232,6 +268,7 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
       retryTimer = undefined;
       await draining?.catch(() => 0);
       await sweeping;
+      await clearNow();
       await events.releaseLease(LEASE, holder).catch(() => {});
     },
   };
