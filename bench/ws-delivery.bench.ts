@@ -4,7 +4,8 @@
 // `message.new`. Also measures connection setup through the gateway. `make bench` runs it;
 // figures and method are in docs/benchmarks.md (## websocket-service).
 // Knobs: BENCH_USERS (1000), BENCH_RATES (500,1000), BENCH_DURATION_SECONDS (20), BENCH_LOG_LEVEL,
-// BENCH_ACK (0: recipients do not send message.delivered; 1: they ack each message).
+// BENCH_ACK (0: recipients do not send message.delivered; 1: they ack each message),
+// BENCH_CONNECT_RATE (50: connects per second for the steady half of the sockets).
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +22,7 @@ const USERS = Number(process.env.BENCH_USERS ?? 1_000);
 const RATES = (process.env.BENCH_RATES ?? '500,1000').split(',').map(Number);
 const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 20);
 const ACK = process.env.BENCH_ACK === '1';
+const CONNECT_RATE = Number(process.env.BENCH_CONNECT_RATE ?? 50);
 /**
  * `send` (default): clients send `message.send` (gateway → websocket-service → message-service →
  * outbox → NATS → websocket-service → Redis → gateway → recipient). `bus`: the load generator
@@ -67,23 +69,42 @@ async function seed(count: number): Promise<SeedUser[]> {
   }
 }
 
-async function connectAll(gateway: string, users: SeedUser[]) {
-  const setup: number[] = [];
+/**
+ * Opens the first half of the sockets 50 at a time (a burst: the figure is mostly queueing), the
+ * rest at a steady CONNECT_RATE per second (open loop: each connect's time from its scheduled
+ * start, as a reconnecting fleet of phones would see it).
+ */
+async function connectAll(gateway: string, users: SeedUser[], groups: ProcessGroups) {
+  const burst: number[] = [];
+  const steady: number[] = [];
   const peers: Peer[] = [];
   const wsOrigin = gateway.replace('http://', 'ws://');
-  for (let start = 0; start < users.length; start += 50) {
+  const connect = async (user: SeedUser, began: number, into: number[]) => {
+    const token = await signAccessToken(user.id);
+    const socket = await TestSocket.open(`${wsOrigin}/ws?token=${token}`);
+    await socket.request('ping', {});
+    into.push(performance.now() - began);
+    peers.push({ userId: user.id, chatId: user.chatId, partnerId: user.partnerId, socket });
+  };
+  const half = Math.floor(users.length / 2);
+  for (let start = 0; start < half; start += 50)
     await Promise.all(
-      users.slice(start, start + 50).map(async (user) => {
-        const token = await signAccessToken(user.id);
-        const began = performance.now();
-        const socket = await TestSocket.open(`${wsOrigin}/ws?token=${token}`);
-        await socket.request('ping', {});
-        setup.push(performance.now() - began);
-        peers.push({ userId: user.id, chatId: user.chatId, partnerId: user.partnerId, socket });
-      }),
+      users
+        .slice(start, Math.min(start + 50, half))
+        .map((user) => connect(user, performance.now(), burst)),
     );
+  const rest = users.slice(half);
+  const cpu = measureCpu(groups);
+  const start = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const due = start + (i * 1_000) / CONNECT_RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    pending.push(connect(rest[i], due, steady));
   }
-  return { peers, setup: summarise(setup) };
+  await Promise.all(pending);
+  return { peers, burst: summarise(burst), steady: summarise(steady), steadyCpu: cpu() };
 }
 
 interface RunResult extends LatencySummary {
@@ -208,10 +229,16 @@ async function main() {
   js = jetstream(nc);
   try {
     const users = await seed(USERS);
-    const { peers, setup } = await connectAll(stack.gateway, users);
+    const { peers, burst, steady, steadyCpu } = await connectAll(stack.gateway, users, groups);
+    const line = (s: LatencySummary) =>
+      `p50 ${s.p50.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms`;
     console.log(
-      `connection setup through the gateway (${peers.length} sockets, 50 at a time, open + first pong): ` +
-        `p50 ${setup.p50.toFixed(1)} ms, p95 ${setup.p95.toFixed(1)} ms, p99 ${setup.p99.toFixed(1)} ms, max ${setup.max.toFixed(1)} ms`,
+      `connection setup through the gateway (open + first pong): first half 50 at a time: ${line(burst)}; ` +
+        `second half at ${CONNECT_RATE}/s: ${line(steady)}\n  cpu while connecting at ${CONNECT_RATE}/s (% of one core): ${Object.entries(
+          steadyCpu,
+        )
+          .map(([name, value]) => `${name} ${value}`)
+          .join(', ')}`,
     );
     await run(peers, Math.min(...RATES), WARMUP_SECONDS, groups, 'warmup');
     await sleep(11_000); // a fresh rate-limit window for every user
