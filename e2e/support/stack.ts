@@ -150,7 +150,7 @@ export interface Stack {
 
 /**
  * Real service processes and gateways on free ports, isolated from every other stack on the same
- * servers: chat events go through an outbox table of its own, messages into a MongoDB database of
+ * servers: chat and block events go through an outbox table of its own, messages into a MongoDB database of
  * its own, and the durable NATS consumers carry names of its own (removed by NATS a minute after
  * the stack stops). Without that, one stack's relay or consumer takes another stack's events.
  */
@@ -195,6 +195,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       DATABASE_POOL_MAX: String(options.databasePoolMax ?? 4),
       REDIS_URL: stores.REDIS_URL,
       NATS_URL: stores.NATS_URL,
+      OUTBOX_TABLE: outboxTable,
     },
     'chat-service': {
       DATABASE_URL: stores.DATABASE_URL,
@@ -285,8 +286,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 
   try {
-    if (wanted.has('chat-service'))
-      await pool.query(`CREATE TABLE ${outboxTable} (LIKE event_outbox INCLUDING ALL)`);
+    // Always: a service started later (startLater) writes to it too.
+    await pool.query(`CREATE TABLE ${outboxTable} (LIKE event_outbox INCLUDING ALL)`);
     if (wanted.has('message-service')) {
       await mongo.connect();
       await applyMongoIndexes(mongo.db(), log);
