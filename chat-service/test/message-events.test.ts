@@ -198,6 +198,28 @@ test('a message read before its msg.new arrives is not counted unread', async ()
   assert.equal((await unread(chatId))[bob.id], 0);
 });
 
+test('a burst over several chats, redeliveries included, counts every message once', async () => {
+  const groups = await Promise.all([groupOf(), groupOf(), groupOf()]);
+  const sent = groups.map(({ chatId, users: [alice, bob, carol] }) =>
+    Array.from({ length: 10 }, () => newMessage(chatId, alice.id, [bob.id, carol.id])),
+  );
+  // Published without waiting, interleaved across chats, each chat's third message twice (a
+  // redelivery under a new event id), so the consumer handles them side by side.
+  const all = sent.flatMap((messages) => [...messages, { ...messages[2], ...eventMeta() }]);
+  all.sort(() => Math.random() - 0.5);
+  await Promise.all(all.map((message) => publish('msg.new', message)));
+  for (const [i, { chatId, users }] of groups.entries()) {
+    const newest = sent[i].at(-1)!.message_id;
+    await eventually(async () => (await lastMessageId(chatId)) === newest, 'newest message');
+    await eventually(async () => (await unread(chatId))[users[1].id] === 10, 'ten unread messages');
+    assert.deepEqual(await unread(chatId), {
+      [users[0].id]: 0,
+      [users[1].id]: 10,
+      [users[2].id]: 10,
+    });
+  }
+});
+
 test('deleting the last message for everyone blanks its preview', async () => {
   const { chatId, users } = await groupOf();
   const [alice, bob] = users;

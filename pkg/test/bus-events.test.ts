@@ -174,6 +174,55 @@ describe('consumeEvents', () => {
     assert.equal(info.num_pending, 0);
   });
 
+  test('with concurrency, one key stays in order while other keys overtake it', async () => {
+    const slowChat = randomUUID();
+    const fastChat = randomUUID();
+    const seen: string[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const consumer = await consumeEvents({
+      nc,
+      stream: 'MESSAGES',
+      durable: `test-${randomUUID()}`,
+      subjects: ['msg.new'],
+      log,
+      concurrency: 8,
+      maxMessages: 16,
+      orderKey: (event) => event.payload.chat_id,
+      handle: async (event) => {
+        const { chat_id: chat, payload } = event.payload;
+        if (chat !== slowChat && chat !== fastChat) return;
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        // The slow chat's first event takes long: its second must still wait for it.
+        if (payload.body === 'slow first') await sleep(300);
+        seen.push(String(payload.body));
+        inFlight -= 1;
+      },
+    });
+    const bodies = ['slow first', 'slow second'];
+    for (const body of bodies)
+      await publishEvent(js, 'msg.new', msgNew({ chat_id: slowChat, payload: { body } }));
+    for (let i = 0; i < 3; i++)
+      await publishEvent(
+        js,
+        'msg.new',
+        msgNew({ chat_id: fastChat, payload: { body: `fast ${i}` } }),
+      );
+    await until(() => seen.length === 5);
+    await consumer.stop();
+    assert.deepEqual(
+      seen.filter((body) => body.startsWith('slow')),
+      bodies,
+    );
+    assert.deepEqual(
+      seen.filter((body) => body.startsWith('fast')),
+      ['fast 0', 'fast 1', 'fast 2'],
+    );
+    assert.ok(seen.indexOf('fast 0') < seen.indexOf('slow first'), 'the other chat overtook');
+    assert.ok(mostInFlight >= 2, 'events were handled side by side');
+  });
+
   test('terminates an invalid payload instead of redelivering it', async () => {
     const handled: string[] = [];
     const durable = `test-${randomUUID()}`;

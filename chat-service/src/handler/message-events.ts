@@ -46,5 +46,9 @@ export function consumeMessageEvents(settings: MessageEventSettings): Promise<Ev
     handle: handleMessageEvent(settings.activity),
     log: settings.log,
     inactiveThresholdMs: settings.inactiveThresholdMs,
+    // Chats side by side (concurrent msg.new events share one statement), each chat's in order.
+    concurrency: 64,
+    maxMessages: 256,
+    orderKey: (event) => event.payload.chat_id,
   });
 }

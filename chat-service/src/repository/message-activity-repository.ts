@@ -18,42 +18,62 @@ export interface NewMessage {
 export function createMessageActivityRepository() {
   return {
     /**
-     * Logs the message, makes it the chat's last message if it is newer than the current one
-     * (time, then id), counts it unread for each recipient who has not already read past it and
-     * moves the chat up in every member's list: one statement, so one round trip and atomic.
-     * False, changing nothing, when it was logged before (a redelivery) or the chat is not ours.
+     * Records new messages in one statement (one round trip and one commit, atomic): logs each,
+     * makes the newest of each chat its last message if newer than the current one (time, then
+     * id), counts each unread for its recipients who have not already read past it, and moves the
+     * chat up in every member's list. Resolves with the ids it logged; a message logged before (a
+     * redelivery) or of a chat that is not ours changes nothing.
      */
-    async record(db: Queryable, message: NewMessage): Promise<boolean> {
-      const { rows } = await db.query<{ applied: boolean }>(
-        `WITH logged AS (
+    async record(db: Queryable, batch: readonly NewMessage[]): Promise<Set<string>> {
+      const recipients = batch.flatMap((m) => m.recipientIds.map((id) => [m.messageId, id]));
+      const { rows } = await db.query<{ message_id: string }>(
+        `WITH input AS (
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[],
+                                $5::text[], $6::text[])
+             AS t(message_id, chat_id, sender_id, created_at, type, preview)),
+         logged AS (
            INSERT INTO chat_message_log (message_id, chat_id, sender_id, created_at)
-           SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM chats WHERE id = $2)
+           SELECT i.message_id, i.chat_id, i.sender_id, i.created_at FROM input i
+           WHERE EXISTS (SELECT 1 FROM chats WHERE id = i.chat_id)
            ON CONFLICT (message_id) DO NOTHING
-           RETURNING 1),
+           RETURNING message_id, chat_id, sender_id, created_at),
+         newest AS (
+           SELECT DISTINCT ON (l.chat_id) l.chat_id, l.message_id, l.sender_id, l.created_at,
+                  i.type, i.preview
+           FROM logged l JOIN input i USING (message_id)
+           ORDER BY l.chat_id, l.created_at DESC, l.message_id DESC),
          last_message AS (
-           UPDATE chats SET last_message_id = $1, last_message_sender_id = $3,
-             last_message_type = $5, last_message_preview = $6, last_message_at = $4
-           WHERE id = $2 AND EXISTS (SELECT 1 FROM logged)
-             AND (last_message_at IS NULL OR (last_message_at, last_message_id) < ($4, $1::uuid))),
+           UPDATE chats c SET last_message_id = n.message_id, last_message_sender_id = n.sender_id,
+             last_message_type = n.type, last_message_preview = n.preview,
+             last_message_at = n.created_at
+           FROM newest n
+           WHERE c.id = n.chat_id
+             AND (c.last_message_at IS NULL
+                  OR (c.last_message_at, c.last_message_id) < (n.created_at, n.message_id))),
+         recipient AS (
+           SELECT DISTINCT * FROM unnest($7::uuid[], $8::uuid[]) AS r(message_id, user_id)),
          counted AS (
-           UPDATE chat_participants SET
-             unread_count = unread_count + CASE
-               WHEN user_id = ANY($7::uuid[]) AND user_id <> $3
-                    AND (last_read_at IS NULL OR last_read_at < $4) THEN 1 ELSE 0 END,
-             last_activity_at = GREATEST(last_activity_at, $4)
-           WHERE chat_id = $2 AND EXISTS (SELECT 1 FROM logged))
-         SELECT EXISTS (SELECT 1 FROM logged) AS applied`,
+           UPDATE chat_participants p SET
+             unread_count = p.unread_count + (
+               SELECT count(*) FROM logged l JOIN recipient r USING (message_id)
+               WHERE l.chat_id = p.chat_id AND r.user_id = p.user_id AND p.user_id <> l.sender_id
+                 AND (p.last_read_at IS NULL OR p.last_read_at < l.created_at)),
+             last_activity_at = GREATEST(p.last_activity_at,
+               (SELECT max(l.created_at) FROM logged l WHERE l.chat_id = p.chat_id))
+           WHERE p.chat_id IN (SELECT chat_id FROM logged))
+         SELECT message_id FROM logged`,
         [
-          message.messageId,
-          message.chatId,
-          message.senderId,
-          message.createdAt,
-          message.type,
-          message.preview,
-          message.recipientIds,
+          batch.map((m) => m.messageId),
+          batch.map((m) => m.chatId),
+          batch.map((m) => m.senderId),
+          batch.map((m) => m.createdAt),
+          batch.map((m) => m.type),
+          batch.map((m) => m.preview),
+          recipients.map(([messageId]) => messageId),
+          recipients.map(([, userId]) => userId),
         ],
       );
-      return rows[0].applied;
+      return new Set(rows.map((row) => row.message_id));
     },
 
     /**

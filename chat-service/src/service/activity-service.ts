@@ -1,7 +1,10 @@
 import type { EventPayload } from '@wa/pkg/bus';
-import type { PgPool } from '@wa/pkg/db';
+import { createWriteBatch, type PgPool } from '@wa/pkg/db';
 import type { Logger } from '@wa/pkg/log';
-import type { MessageActivityRepository } from '../repository/message-activity-repository.ts';
+import type {
+  MessageActivityRepository,
+  NewMessage,
+} from '../repository/message-activity-repository.ts';
 import { DELETED_PREVIEW, messagePreview } from './message-preview.ts';
 
 export interface ActivityServiceDeps {
@@ -19,18 +22,23 @@ export type ActivityOutcome = 'applied' | 'ignored';
  * time, and a read is a watermark that only moves forward too.
  */
 export function createActivityService({ pool, activity, log }: ActivityServiceDeps) {
+  // Concurrent msg.new events (the consumer hands several at once) share one statement.
+  const record = createWriteBatch(async (batch: NewMessage[]) => {
+    const logged = await activity.record(pool, batch);
+    return batch.map((message) => logged.has(message.messageId));
+  });
+
   return {
     async messageCreated(event: EventPayload<'msg.new'>): Promise<ActivityOutcome> {
-      const message = {
-        messageId: event.message_id,
+      const applied = await record({
+        messageId: event.message_id.toLowerCase(),
         chatId: event.chat_id,
         senderId: event.sender_id,
         type: event.type,
         preview: messagePreview(event.type, event.payload),
         createdAt: new Date(event.timestamp),
         recipientIds: event.recipient_ids,
-      };
-      const applied = await activity.record(pool, message);
+      });
       if (!applied)
         log.debug({ message_id: event.message_id, chat_id: event.chat_id }, 'msg.new skipped');
       return applied ? 'applied' : 'ignored';

@@ -1,6 +1,5 @@
-import { isDuplicateKeyError, type Collection, type Db } from '@wa/pkg/db';
+import { createWriteBatch, isDuplicateKeyError, type Collection, type Db } from '@wa/pkg/db';
 import type { EventPayload } from '@wa/pkg/bus';
-import { createWriteBatch } from './write-batch.ts';
 
 export const EVENT_OUTBOX = 'message_event_outbox';
 export const RELAY_LEASES = 'message_relay_lease';

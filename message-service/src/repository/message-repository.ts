@@ -1,8 +1,13 @@
-import type { Collection, Db, Filter } from '@wa/pkg/db';
+import {
+  createPerKeyQueue,
+  createWriteBatch,
+  type Collection,
+  type Db,
+  type Filter,
+} from '@wa/pkg/db';
 import type { DeliveryStatus, MessageDoc, MessageKey, MessagePayload } from '../model/message.ts';
 import { EVENT_OUTBOX, type OutboxEventDoc } from './event-repository.ts';
-import { createPerKeyQueue } from './per-key-queue.ts';
-import { createWriteBatch, duplicateIndexes } from './write-batch.ts';
+import { duplicateIndexes } from './duplicate-keys.ts';
 
 export const MESSAGES = 'messages';
 

@@ -13,6 +13,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { createPerKeyQueue } from '../db/per-key-queue.ts';
 import type { Logger } from '../log/index.ts';
 import {
   EventValidationError,
@@ -41,6 +42,13 @@ export interface ConsumeEventsSettings<S extends EventSubject> {
   retryDelayMs?: (deliveries: number) => number;
   /** Lets the server delete the consumer after this long without a client (tests); default never. */
   inactiveThresholdMs?: number;
+  /**
+   * Events handled at once (default 1: one at a time, in stream order). Above 1, events are in
+   * stream order only among those with the same `orderKey` (e.g. a chat id); it lets the handler
+   * group-commit concurrent events.
+   */
+  concurrency?: number;
+  orderKey?: (event: ReceivedEvent<S>) => string;
 }
 
 export interface EventConsumer {
@@ -164,6 +172,7 @@ export async function consumeEvents<S extends EventSubject>(
 ): Promise<EventConsumer> {
   const { nc, stream, durable, subjects, handle, log } = settings;
   const retryDelayMs = settings.retryDelayMs ?? defaultRetryDelayMs;
+  const concurrency = Math.max(1, settings.concurrency ?? 1);
   const wanted = new Set<string>(subjects);
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
@@ -171,6 +180,22 @@ export async function consumeEvents<S extends EventSubject>(
 
   const stopped = new AbortController();
   let messages: ConsumerMessages | undefined;
+  const inOrder = createPerKeyQueue();
+
+  async function handleAndAck(message: JsMsg, event: ReceivedEvent<S>): Promise<void> {
+    const { subject, deliveries } = event;
+    try {
+      await handle(event);
+      message.ack();
+    } catch (error) {
+      const delay = retryDelayMs(deliveries);
+      log.warn(
+        { err: error, subject, event_id: event.payload.event_id, deliveries, retry_in_ms: delay },
+        'event handling failed; redelivering later',
+      );
+      message.nak(delay);
+    }
+  }
 
   async function process(message: JsMsg): Promise<void> {
     if (stopped.signal.aborted) {
@@ -186,18 +211,10 @@ export async function consumeEvents<S extends EventSubject>(
       message.term();
       return;
     }
-    const { subject, deliveries } = event;
-    try {
-      await handle(event);
-      message.ack();
-    } catch (error) {
-      const delay = retryDelayMs(deliveries);
-      log.warn(
-        { err: error, subject, event_id: event.payload.event_id, deliveries, retry_in_ms: delay },
-        'event handling failed; redelivering later',
-      );
-      message.nak(delay);
-    }
+    const key = settings.orderKey?.(event);
+    await (key === undefined
+      ? handleAndAck(message, event)
+      : inOrder(key, () => handleAndAck(message, event)));
   }
 
   const loop = (async () => {
@@ -211,7 +228,19 @@ export async function consumeEvents<S extends EventSubject>(
           break;
         }
         failures = 0;
-        for await (const message of messages) await process(message);
+        if (concurrency === 1) for await (const message of messages) await process(message);
+        else {
+          const inFlight = new Set<Promise<void>>();
+          try {
+            for await (const message of messages) {
+              const handled = process(message).finally(() => inFlight.delete(handled));
+              inFlight.add(handled);
+              if (inFlight.size >= concurrency) await Promise.race(inFlight);
+            }
+          } finally {
+            await Promise.all(inFlight);
+          }
+        }
       } catch (error) {
         if (stopped.signal.aborted) break;
         failures += 1;

@@ -1,3 +1,5 @@
 export * from './postgres.ts';
 export * from './redis.ts';
 export * from './mongo.ts';
+export * from './write-batch.ts';
+export * from './per-key-queue.ts';

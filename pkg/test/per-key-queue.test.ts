@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createPerKeyQueue } from '../src/repository/per-key-queue.ts';
+import { createPerKeyQueue } from '@wa/pkg/db';
 
 test('tasks of one key run one at a time, in order; other keys run alongside', async () => {
   const run = createPerKeyQueue();
