@@ -8,9 +8,10 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectNats, eventMeta, jetstream, publishEvent } from '@wa/pkg/bus';
 import { createPgPool } from '@wa/pkg/db';
-import { makeDirectChat, testLogger, testStores } from '@wa/pkg/testing';
+import { testLogger, testStores } from '@wa/pkg/testing';
 import { measureCpu, type ProcessGroups } from './support/cpu.ts';
 import { machineNote } from './support/report.ts';
+import { seedDirectChats } from './support/seed.ts';
 import { benchStores, startBenchStack } from './support/stack.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -30,24 +31,12 @@ async function main() {
   const nc = await connectNats({ url: testStores.natsUrl, name: 'chat-activity-bench', log });
   const js = jetstream(nc);
   try {
-    const { rows } = await pool.query<{ id: string }>(
-      `INSERT INTO users (phone, display_name)
-       SELECT '+49155' || lpad(g::text, 8, '0'), 'Member ' || g FROM generate_series(1, $1) AS g
-       RETURNING id`,
-      [CHATS * 2],
-    );
-    const chats: { id: string; a: string; b: string }[] = [];
-    for (let i = 0; i + 1 < rows.length; i += 2)
-      chats.push({
-        id: (await makeDirectChat(pool, rows[i].id, rows[i + 1].id)).id,
-        a: rows[i].id,
-        b: rows[i + 1].id,
-      });
+    const chats = await seedDirectChats(pool, CHATS, '+49155');
     const logged = async () =>
       (
         await pool.query<{ n: number }>(
           'SELECT count(*)::int AS n FROM chat_message_log WHERE chat_id = ANY($1::uuid[])',
-          [chats.map((chat) => chat.id)],
+          [chats.map((chat) => chat.chatId)],
         )
       ).rows[0].n;
     const cpu = measureCpu(groups);
@@ -60,11 +49,11 @@ async function main() {
           return publishEvent(js, 'msg.new', {
             ...eventMeta(new Date(start + offset + i)),
             message_id: randomUUID(),
-            chat_id: chat.id,
-            sender_id: chat.a,
+            chat_id: chat.chatId,
+            sender_id: chat.first,
             type: 'text',
             payload: { body: 'benchmark' },
-            recipient_ids: [chat.b],
+            recipient_ids: [chat.second],
           });
         }),
       );

@@ -7,9 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createPgPool } from '@wa/pkg/db';
 import { MessageService, createGrpcClient } from '@wa/pkg/grpc';
-import { makeDirectChat, testLogger } from '@wa/pkg/testing';
+import { testLogger } from '@wa/pkg/testing';
 import { measureCpu, type ProcessGroups } from './support/cpu.ts';
 import { machineNote, summarise } from './support/report.ts';
+import { seedDirectChats } from './support/seed.ts';
 import { benchStores, startBenchStack } from './support/stack.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 4_000);
@@ -19,18 +20,8 @@ const CHATS = 500;
 async function seedChats(): Promise<{ chatId: string; senderId: string }[]> {
   const pool = createPgPool({ url: benchStores.DATABASE_URL, log: testLogger('bench') });
   try {
-    const { rows } = await pool.query<{ id: string }>(
-      `INSERT INTO users (phone, display_name)
-       SELECT '+49154' || lpad(g::text, 8, '0'), 'Sender ' || g FROM generate_series(1, $1) AS g
-       RETURNING id`,
-      [CHATS * 2],
-    );
-    const chats = [];
-    for (let i = 0; i + 1 < rows.length; i += 2) {
-      const chat = await makeDirectChat(pool, rows[i].id, rows[i + 1].id);
-      chats.push({ chatId: chat.id, senderId: rows[i].id });
-    }
-    return chats;
+    const pairs = await seedDirectChats(pool, CHATS, '+49154');
+    return pairs.map((pair) => ({ chatId: pair.chatId, senderId: pair.first }));
   } finally {
     await pool.end();
   }

@@ -11,10 +11,11 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectNats, eventMeta, jetstream, publishEvent, type JetStreamClient } from '@wa/pkg/bus';
 import { createPgPool } from '@wa/pkg/db';
-import { makeDirectChat, testLogger, testStores } from '@wa/pkg/testing';
+import { testLogger, testStores } from '@wa/pkg/testing';
 import { TestSocket } from '../e2e/support/ws-client.ts';
 import { measureCpu, type ProcessGroups } from './support/cpu.ts';
 import { machineNote, summarise, type LatencySummary } from './support/report.ts';
+import { seedDirectChats } from './support/seed.ts';
 import { benchStores, startBenchStack } from './support/stack.ts';
 import { signAccessToken } from './support/ws-load.ts';
 
@@ -49,21 +50,11 @@ interface Peer {
 async function seed(count: number): Promise<SeedUser[]> {
   const pool = createPgPool({ url: benchStores.DATABASE_URL, log: testLogger('bench') });
   try {
-    const { rows } = await pool.query<{ id: string }>(
-      `INSERT INTO users (phone, display_name)
-       SELECT '+49153' || lpad(g::text, 8, '0'), 'Bench ' || g FROM generate_series(1, $1) AS g
-       RETURNING id`,
-      [count],
-    );
-    const users: SeedUser[] = [];
-    for (let i = 0; i + 1 < rows.length; i += 2) {
-      const chat = await makeDirectChat(pool, rows[i].id, rows[i + 1].id);
-      users.push(
-        { id: rows[i].id, chatId: chat.id, partnerId: rows[i + 1].id },
-        { id: rows[i + 1].id, chatId: chat.id, partnerId: rows[i].id },
-      );
-    }
-    return users;
+    const pairs = await seedDirectChats(pool, Math.floor(count / 2), '+49153');
+    return pairs.flatMap((pair) => [
+      { id: pair.first, chatId: pair.chatId, partnerId: pair.second },
+      { id: pair.second, chatId: pair.chatId, partnerId: pair.first },
+    ]);
   } finally {
     await pool.end();
   }

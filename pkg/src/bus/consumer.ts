@@ -61,6 +61,12 @@ const NS_PER_MS = 1_000_000;
 export const defaultRetryDelayMs = (deliveries: number): number =>
   Math.min(1_000 * 2 ** Math.max(0, deliveries - 1), 60_000);
 
+/** A consumer loop's wait before it subscribes again: 1 s, 2 s, 4 s… up to 10 s; ends on abort. */
+export async function pauseBeforeRetry(failures: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  await sleep(Math.min(500 * 2 ** failures, 10_000), undefined, { signal }).catch(() => {});
+}
+
 /** nats-server understands `filter_subjects` (several subjects per consumer) from 2.10 on. */
 export function supportsMultipleFilters(nc: NatsConnection): boolean {
   const [major = 0, minor = 0] = (nc.info?.version ?? '0.0.0').split('.').map(Number);
@@ -248,10 +254,7 @@ export async function consumeEvents<S extends EventSubject>(
         if (error instanceof JetStreamApiError)
           await ensureConsumer(jsm, nc, settings).catch(() => {});
       }
-      if (!stopped.signal.aborted)
-        await sleep(Math.min(500 * 2 ** failures, 10_000), undefined, {
-          signal: stopped.signal,
-        }).catch(() => {});
+      await pauseBeforeRetry(failures, stopped.signal);
     }
   })();
 

@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DeliverPolicy, jetstream, type ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../log/index.ts';
 import {
+  pauseBeforeRetry,
   supportsMultipleFilters,
   validEventOf,
   type EventConsumer,
@@ -83,10 +83,7 @@ export async function watchEvents<S extends EventSubject>(
         log.warn({ err: error, stream, failures }, 'event watcher interrupted');
       }
       messages = undefined;
-      if (!stopped.signal.aborted)
-        await sleep(Math.min(500 * 2 ** failures, 10_000), undefined, {
-          signal: stopped.signal,
-        }).catch(() => {});
+      await pauseBeforeRetry(failures, stopped.signal);
     }
   })();
 
