@@ -119,6 +119,26 @@ test('a direct chat shows the other member’s profile from the user-service, pr
   );
 });
 
+test('a page of chats and a group’s details each cost one GetUsers call', async () => {
+  const { me } = await userWithChats(40);
+  const before = h.userCalls.getUsers;
+  const page = await caller(h, me).get('/api/v1/chats?limit=40');
+  assert.equal(page.status, 200);
+  assert.equal((page.body.data as ChatList).chats.filter((c) => c.type === 'direct').length, 20);
+  assert.equal(h.userCalls.getUsers - before, 1);
+
+  const members = await makeUsers(h.pool, 12, 'Member');
+  const group = await makeGroupChat(h.pool, {
+    createdBy: me.id,
+    memberIds: members.map((m) => m.id),
+  });
+  const detailsBefore = h.userCalls.getUsers;
+  const details = await caller(h, me).get(`/api/v1/chats/${group.id}`);
+  assert.equal(details.status, 200);
+  assert.equal(details.body.data.participants.length, 13);
+  assert.equal(h.userCalls.getUsers - detailsBefore, 1);
+});
+
 test('shows only the caller’s own chats, with their own mute state', async () => {
   const [me, friend, stranger] = await makeUsers(h.pool, 3);
   const chat = await makeDirectChat(h.pool, me.id, friend.id);

@@ -121,10 +121,19 @@ async function buildHarness(
     name: 'chat-service-test',
     log,
   });
-  const users = createGrpcClient(UserService, {
+  const client = createGrpcClient(UserService, {
     address: userService.grpcAddress,
     timeoutMs: 1_000,
   });
+  // The real client, with its GetUsers calls counted (the issue asks for one per response).
+  const userCalls = { getUsers: 0 };
+  const users: typeof client = {
+    ...client,
+    getUsers: (request, options) => {
+      userCalls.getUsers += 1;
+      return client.getUsers(request, options);
+    },
+  };
   // An outbox table of its own: any other process relaying the shared event_outbox (a stack under
   // test elsewhere, possibly on another NATS server) would otherwise publish this app's events.
   const outboxTable = `outbox_test_${randomUUID().replaceAll('-', '')}`;
@@ -159,6 +168,7 @@ async function buildHarness(
     outbox,
     outboxTable,
     userService,
+    userCalls,
     close: async () => {
       await built.app.close();
       if (consumer) {
