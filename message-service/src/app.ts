@@ -15,6 +15,7 @@ import {
   readReceiptsFromUserService,
   type ReadReceiptsLookup,
 } from './service/receipt-service.ts';
+import { createMessageRefs } from './service/message-refs.ts';
 import { createSendService } from './service/send-service.ts';
 
 export interface MessageAppDeps {
@@ -66,7 +67,8 @@ export function buildMessageApp(deps: MessageAppDeps) {
     ttlMs: deps.membershipCache?.ttlMs ?? 30_000,
     maxEntries: deps.membershipCache?.maxEntries ?? 10_000,
   });
-  const send = createSendService({ messages, membership, relay, log, now });
+  const refs = createMessageRefs(messages);
+  const send = createSendService({ messages, refs, membership, relay, log, now });
   const history = createHistoryService({
     messages,
     events,
@@ -77,6 +79,7 @@ export function buildMessageApp(deps: MessageAppDeps) {
   });
   const receipts = createReceiptService({
     messages,
+    refs,
     events,
     membership,
     relay,

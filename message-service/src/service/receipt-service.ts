@@ -9,6 +9,7 @@ import type { MessageRepository } from '../repository/message-repository.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { EventRelay } from './event-relay.ts';
 import type { Membership } from './membership.ts';
+import type { MessageRefs } from './message-refs.ts';
 import { statusesBelow } from './status-rules.ts';
 
 /** Whether a user sends read receipts (privacy setting `read_receipts`, addenda E). */
@@ -37,6 +38,7 @@ export function readReceiptsFromUserService(
 
 export interface ReceiptServiceDeps {
   messages: MessageRepository;
+  refs: Pick<MessageRefs, 'get'>;
   events: EventRepository;
   membership: Membership;
   relay: Pick<EventRelay, 'notify'>;
@@ -46,11 +48,11 @@ export interface ReceiptServiceDeps {
 
 /** Delivery and read receipts, and the replay list of undelivered messages. */
 export function createReceiptService(deps: ReceiptServiceDeps) {
-  const { messages, events, membership, relay, readReceipts, now = () => new Date() } = deps;
+  const { messages, refs, events, membership, relay, readReceipts, now = () => new Date() } = deps;
 
   /** Stores the event, then hands it to the relay's queue. */
   async function statusEvent(
-    message: MessageDoc,
+    message: Pick<MessageDoc, 'message_id' | 'chat_id' | 'sender_id' | 'created_at'>,
     userId: string,
     status: 'delivered' | 'read',
     at: Date,
@@ -87,8 +89,8 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
       const at = now();
       const moved = await Promise.all(
         ids.map(async (id) => {
-          const message = await messages.findById(id);
-          if (!message || !message.status[userId]) return false;
+          const message = await refs.get(id);
+          if (!message?.recipients.has(userId)) return false;
           if (!(await messages.advanceStatus(message, userId, status, statusesBelow(status), at)))
             return false;
           await statusEvent(message, userId, status, at, hidden);

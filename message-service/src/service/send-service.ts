@@ -11,10 +11,13 @@ import type { OutboxEventDoc } from '../repository/event-repository.ts';
 import type { MessageRepository } from '../repository/message-repository.ts';
 import { msgNewEvent, type EventRelay } from './event-relay.ts';
 import { recipientsOf, type ChatMembers, type Membership } from './membership.ts';
+import type { MessageRefs } from './message-refs.ts';
 import { isMessageType, validatePayload } from './payload-rules.ts';
 
 export interface SendServiceDeps {
   messages: MessageRepository;
+  /** Told of each message stored, for the receipts that follow (message-refs.ts). */
+  refs: Pick<MessageRefs, 'remember'>;
   membership: Membership;
   relay: Pick<EventRelay, 'notify'>;
   log: Logger;
@@ -64,6 +67,7 @@ function checkClientMsgId(clientMsgId: string): void {
 /** Sending and forwarding: membership and posting rules, idempotency, the outbox flag. */
 export function createSendService({
   messages,
+  refs,
   membership,
   relay,
   log,
@@ -104,6 +108,7 @@ export function createSendService({
     };
     if ((await messages.insert(doc, event)) === 'inserted') {
       relay.notify(event);
+      refs.remember(doc);
       return { message: doc, duplicate: false };
     }
     const existing = await messages.findByClientId(doc.sender_id, doc.client_msg_id);
