@@ -110,8 +110,12 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
     const ids = toClear.splice(0);
     clearing = clearing.then(() =>
       events.remove(ids).catch((error: unknown) => {
-        log.warn({ err: error, events: ids.length }, 'published events not cleared; retrying');
-        clearLater(ids);
+        // Once stopped, nothing retries: the sweep republishes them and JetStream drops the copies.
+        log.warn(
+          { err: error, events: ids.length, retrying: running },
+          'published events not cleared',
+        );
+        if (running) clearLater(ids);
       }),
     );
     return clearing;
