@@ -7,6 +7,7 @@
 // BENCH_MESSAGES=2000 BENCH_RATE=5 on FerretDB (see docs/benchmarks.md).
 import { randomUUID } from 'node:crypto';
 import { createMongoClient } from '@wa/pkg/db';
+import { newMessageDoc } from '../message-service/src/model/message.ts';
 import type { ProcessGroups } from './support/cpu.ts';
 import type { BenchRequest } from './support/fixed-rate.ts';
 import { cpuLines, machineNote, markdownTable, saveRun } from './support/report.ts';
@@ -47,26 +48,23 @@ async function seedMessages(
         const sender = n % 2 ? a : b;
         const recipient = n % 2 ? b : a;
         const at = new Date(start + n * 1_000);
-        const id = randomUUID();
-        if (n % 997 === 0) cursors.push(cursorOf(at, id));
+        const doc = newMessageDoc(
+          chatId,
+          [recipient],
+          {
+            sender_id: sender,
+            client_msg_id: randomUUID(),
+            type: 'text',
+            payload: { body: `Bench message number ${n} with a few more words in it` },
+          },
+          at,
+        );
+        if (n % 997 === 0) cursors.push(cursorOf(at, doc.message_id));
+        // Old history: read by its recipient long ago.
         return {
-          message_id: id,
-          chat_id: chatId,
-          sender_id: sender,
-          client_msg_id: randomUUID(),
-          type: 'text',
-          payload: { body: `Bench message number ${n} with a few more words in it` },
-          reply_to_message_id: null,
-          forwarded: false,
-          forwarded_from: null,
-          status: { [recipient]: { status: 'read', updated_at: at } },
+          ...doc,
+          status: { [recipient]: { status: 'read' as const, updated_at: at } },
           undelivered_to: [],
-          deleted_for: [],
-          is_deleted: false,
-          is_starred_by: [],
-          created_at: at,
-          updated_at: at,
-          event_id: randomUUID(),
         };
       });
       await messages.insertMany(docs, { ordered: false });

@@ -4,7 +4,9 @@
 // from several loopback source addresses, 200 at a time, with distinct users and real tokens
 // validated by the auth-service, presence reported to the user-service and the backlog asked from
 // the message-service on each connect. Figures and method in docs/benchmarks.md.
-// Knobs: BENCH_CONNECTIONS (50000), BENCH_LOG_LEVEL. Raises its own open-file limit (re-executes
+// Memory is read right after the last connect and again once it has settled (garbage from the
+// connect bursts collected and returned), every 10 s for BENCH_SETTLE_SECONDS.
+// Knobs: BENCH_CONNECTIONS (50000), BENCH_SETTLE_SECONDS (90), BENCH_LOG_LEVEL. Raises its own open-file limit (re-executes
 // itself under `ulimit -n`), which needs root or a high hard limit.
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -13,9 +15,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { machineNote, summarise } from './support/report.ts';
 import { startBenchStack } from './support/stack.ts';
-import { freshUserIds, rssBytes, signAccessToken } from './support/ws-load.ts';
+import { freshUserIds, heapUsedBytes, rssBytes, signAccessToken } from './support/ws-load.ts';
 
 const WANTED = Number(process.env.BENCH_CONNECTIONS ?? 50_000);
+const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE_SECONDS ?? 90);
+const MIB = 2 ** 20;
 
 /** The open-file limit of this process (the services inherit it): one descriptor per socket. */
 function openFileLimit(): number {
@@ -60,9 +64,15 @@ async function main() {
   const sockets: WebSocket[] = [];
   try {
     const wsUrl = stack.websocketUrl().replace(/\/ws$/, '');
+    const httpOrigin = wsUrl.replace('ws://', 'http://');
     await sleep(3_000);
     const baseline = rssBytes(pid);
-    console.log(`websocket-service RSS with no sockets: ${(baseline / 2 ** 20).toFixed(1)} MiB`);
+    const baselineHeap = await heapUsedBytes(httpOrigin);
+    console.log(
+      `websocket-service with no sockets: RSS ${(baseline / MIB).toFixed(1)} MiB, V8 heap in use ${(baselineHeap / MIB).toFixed(1)} MiB`,
+    );
+    const perSocket = (bytes: number, base: number) =>
+      `${((bytes - base) / sockets.length / 1024).toFixed(1)} KiB`;
     const users = freshUserIds(TARGET);
     const setup: number[] = [];
     let failures = 0;
@@ -94,10 +104,25 @@ async function main() {
     }
     await sleep(5_000);
     const rss = rssBytes(pid);
+    console.log(
+      `\nheld ${sockets.length} sockets (${failures} failed); 5 s after the last connect: RSS ` +
+        `${(rss / MIB).toFixed(0)} MiB = ${perSocket(rss, baseline)} per socket above the empty process`,
+    );
+    // RSS right after the bursts still holds their garbage; a held socket costs what stays.
+    let settled = rss;
+    for (let waited = 0; waited < SETTLE_SECONDS; waited += 10) {
+      await sleep(10_000);
+      const now = rssBytes(pid);
+      const heap = await heapUsedBytes(httpOrigin);
+      console.log(
+        `  +${waited + 15} s: RSS ${(now / MIB).toFixed(0)} MiB (${perSocket(now, baseline)} per socket), ` +
+          `V8 heap in use ${(heap / MIB).toFixed(0)} MiB (${perSocket(heap, baselineHeap)} per socket)`,
+      );
+      settled = Math.min(settled, now);
+    }
     const times = summarise(setup);
     console.log(
-      `\nheld ${sockets.length} sockets (${failures} failed); RSS ${(rss / 2 ** 20).toFixed(0)} MiB = ` +
-        `${((rss - baseline) / sockets.length / 1024).toFixed(1)} KiB per socket above the empty process\n` +
+      `settled: RSS ${(settled / MIB).toFixed(0)} MiB = ${perSocket(settled, baseline)} per socket above the empty process\n` +
         `connection setup (direct, ${BATCH} concurrent, open incl. ValidateToken): p50 ${times.p50.toFixed(1)} ms, ` +
         `p95 ${times.p95.toFixed(1)} ms, p99 ${times.p99.toFixed(1)} ms, max ${times.max.toFixed(1)} ms`,
     );

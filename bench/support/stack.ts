@@ -102,6 +102,23 @@ export async function acquireBenchLock(): Promise<() => Promise<void>> {
 }
 
 /**
+ * BENCH_CPU_PROFILE_DIR=<dir> makes every service (the gateway included) write a V8 CPU profile
+ * there when it stops; open them in Chrome DevTools or summarise them with any .cpuprofile reader.
+ */
+function withProfiling(upstreams: StackService[], env: StackOptions['env']): StackOptions['env'] {
+  const dir = process.env.BENCH_CPU_PROFILE_DIR;
+  if (!dir) return env;
+  const profiled: StackOptions['env'] = { ...env };
+  for (const name of [...upstreams, 'auth-service', 'api-gateway'] as const) {
+    profiled[name] = {
+      NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(dir, name)}`,
+      ...env?.[name],
+    };
+  }
+  return profiled;
+}
+
+/**
  * Prepares the bench database, then starts the given services and a gateway in front of them as
  * real processes, on free ports (see startStack: a MongoDB database, an outbox table and consumer
  * names of the run's own). auth-service always runs (the gateway validates tokens with it). The
@@ -118,7 +135,7 @@ export async function startBenchStack(
     const stack = await startStack({
       services: upstreams,
       stores: benchStores,
-      env,
+      env: withProfiling(upstreams, env),
       logLevel: process.env.BENCH_LOG_LEVEL ?? 'warn',
       databasePoolMax: 10,
     });

@@ -25,3 +25,12 @@ export function rssBytes(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(status);
   return match ? Number(match[1]) * 1024 : NaN;
 }
+
+/** The V8 heap in use (after the last GC) as the service's own /metrics reports it (prom-client). */
+export async function heapUsedBytes(httpOrigin: string): Promise<number> {
+  const response = await fetch(`${httpOrigin}/metrics`);
+  const line = (await response.text())
+    .split('\n')
+    .find((entry) => entry.startsWith('nodejs_heap_size_used_bytes'));
+  return Number(line?.split(' ').at(-1) ?? NaN);
+}

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createMongoClient, type MongoClient } from '@wa/pkg/db';
-import type { MessageDoc } from '../src/model/message.ts';
+import { newMessageDoc, type MessageDoc } from '../src/model/message.ts';
 import { MESSAGES, createMessageRepository } from '../src/repository/message-repository.ts';
 import { createMessageRefs } from '../src/service/message-refs.ts';
 import { freshMongoUrl } from './helpers.ts';
@@ -25,28 +25,13 @@ after(async () => {
   await mongo.close();
 });
 
-function message(recipients: string[]): MessageDoc {
-  const at = new Date();
-  return {
-    message_id: randomUUID(),
-    chat_id: randomUUID(),
-    sender_id: randomUUID(),
-    client_msg_id: randomUUID(),
-    type: 'text',
-    payload: { body: 'hi' },
-    reply_to_message_id: null,
-    forwarded: false,
-    forwarded_from: null,
-    status: Object.fromEntries(recipients.map((id) => [id, { status: 'sent', updated_at: at }])),
-    undelivered_to: recipients,
-    deleted_for: [],
-    is_deleted: false,
-    is_starred_by: [],
-    created_at: at,
-    updated_at: at,
-    event_id: randomUUID(),
-  };
-}
+const message = (recipients: string[]): MessageDoc =>
+  newMessageDoc(
+    randomUUID(),
+    recipients,
+    { sender_id: randomUUID(), client_msg_id: randomUUID(), type: 'text', payload: { body: 'hi' } },
+    new Date(),
+  );
 
 test('a message just stored answers from memory; others are read once, oldest dropped first', async () => {
   const refs = createMessageRefs(createMessageRepository(mongo.db()), 2);

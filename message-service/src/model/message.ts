@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { MessagePayload, MessageType } from '@wa/pkg/bus';
 
 export type { MessagePayload, MessageType };
@@ -35,6 +36,37 @@ export interface MessageDoc {
   updated_at: Date;
   /** event_id of this message's `msg.new`. */
   event_id: string;
+}
+
+export type NewMessageFields = Pick<
+  MessageDoc,
+  'sender_id' | 'client_msg_id' | 'type' | 'payload'
+> &
+  Partial<Pick<MessageDoc, 'reply_to_message_id' | 'forwarded' | 'forwarded_from'>>;
+
+/** A message as first stored: every recipient at `sent` and still owed delivery. */
+export function newMessageDoc(
+  chatId: string,
+  recipients: readonly string[],
+  fields: NewMessageFields,
+  at: Date,
+): MessageDoc {
+  return {
+    message_id: randomUUID(),
+    chat_id: chatId,
+    reply_to_message_id: null,
+    forwarded: false,
+    forwarded_from: null,
+    ...fields,
+    status: Object.fromEntries(recipients.map((id) => [id, { status: 'sent', updated_at: at }])),
+    undelivered_to: [...recipients],
+    deleted_for: [],
+    is_deleted: false,
+    is_starred_by: [],
+    created_at: at,
+    updated_at: at,
+    event_id: randomUUID(),
+  };
 }
 
 /** A position in (created_at, message_id) order, for keyset pagination. */

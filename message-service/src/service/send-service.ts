@@ -3,7 +3,9 @@ import { notFound, validationError } from '@wa/pkg/errors';
 import type { Logger } from '@wa/pkg/log';
 import {
   LIMITS,
+  newMessageDoc,
   type MessageDoc,
+  type NewMessageFields,
   type MessagePayload,
   type MessageType,
 } from '../model/message.ts';
@@ -73,30 +75,12 @@ export function createSendService({
   log,
   now = () => new Date(),
 }: SendServiceDeps) {
-  function newMessage(
+  const newMessage = (
     chatId: string,
     recipients: readonly string[],
-    fields: Pick<MessageDoc, 'sender_id' | 'client_msg_id' | 'type' | 'payload'> &
-      Partial<Pick<MessageDoc, 'reply_to_message_id' | 'forwarded' | 'forwarded_from'>>,
+    fields: NewMessageFields,
     at: Date = now(),
-  ): MessageDoc {
-    return {
-      message_id: randomUUID(),
-      chat_id: chatId,
-      reply_to_message_id: null,
-      forwarded: false,
-      forwarded_from: null,
-      ...fields,
-      status: Object.fromEntries(recipients.map((id) => [id, { status: 'sent', updated_at: at }])),
-      undelivered_to: [...recipients],
-      deleted_for: [],
-      is_deleted: false,
-      is_starred_by: [],
-      created_at: at,
-      updated_at: at,
-      event_id: randomUUID(),
-    };
-  }
+  ): MessageDoc => newMessageDoc(chatId, recipients, fields, at);
 
   /** Inserts, or on a concurrent duplicate returns the message that won the unique index. */
   async function store(doc: MessageDoc): Promise<SendOutcome> {
