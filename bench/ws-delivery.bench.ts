@@ -103,7 +103,10 @@ interface RunResult extends LatencySummary {
   sent: number;
   acked: number;
   delivered: number;
-  lost: number;
+  /** Never reached the recipient: refused (an error frame) or still in flight after the drain. */
+  notDelivered: number;
+  /** Answered `message.sent` yet never reached the recipient: must be 0. */
+  ackedNotDelivered: number;
   errors: number;
   errorCodes: Record<string, number>;
   ackLatency: LatencySummary;
@@ -122,6 +125,7 @@ async function run(
   const scheduled = new Map<string, number>();
   const latencies: number[] = [];
   const ackLatencies: number[] = [];
+  const ackedKeys = new Set<string>();
   let errors = 0;
   const errorCodes: Record<string, number> = {};
   const listeners = peers.map((peer) => (frame: { event: string; data: unknown }) => {
@@ -134,8 +138,12 @@ async function run(
       }
       if (ACK) peer.socket.send('message.delivered', { message_ids: [data.message_id] });
     } else if (frame.event === 'message.sent') {
-      const at = scheduled.get(`s:${(frame.data as { client_msg_id: string }).client_msg_id}`);
-      if (at !== undefined) ackLatencies.push(performance.now() - at);
+      const key = (frame.data as { client_msg_id: string }).client_msg_id;
+      const at = scheduled.get(`s:${key}`);
+      if (at !== undefined) {
+        ackLatencies.push(performance.now() - at);
+        ackedKeys.add(key);
+      }
     } else if (frame.event === 'error') {
       errors += 1;
       const code = String((frame.data as { code: number }).code);
@@ -183,13 +191,14 @@ async function run(
   await sleep(DRAIN_SECONDS * 1_000);
   detach();
   for (const peer of peers) peer.socket.frames.length = 0;
-  const lost = [...scheduled.keys()].filter((key) => !key.startsWith('s:')).length;
+  const undelivered = [...scheduled.keys()].filter((key) => !key.startsWith('s:'));
   return {
     rate,
     sent: total,
     acked: ackLatencies.length,
     delivered: latencies.length,
-    lost,
+    notDelivered: undelivered.length,
+    ackedNotDelivered: undelivered.filter((key) => ackedKeys.has(key)).length,
     errors,
     errorCodes,
     ...summarise(latencies),
@@ -237,7 +246,7 @@ async function main() {
       const result = await run(peers, rate, DURATION, groups, `r${rate}`);
       console.log(
         `\n${rate} messages/s for ${DURATION} s among ${peers.length} users (source ${SOURCE}, acks ${ACK ? 'on' : 'off'}): ` +
-          `delivered ${result.delivered}/${result.sent}, lost ${result.lost}, errors ${JSON.stringify(result.errorCodes)}\n` +
+          `delivered ${result.delivered}/${result.sent}, not delivered ${result.notDelivered} (of them acknowledged with message.sent: ${result.ackedNotDelivered}), errors ${JSON.stringify(result.errorCodes)}\n` +
           `  send → recipient message.new: p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms, ` +
           `p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms\n` +
           `  send → sender message.sent: p50 ${result.ackLatency.p50.toFixed(1)} ms, p99 ${result.ackLatency.p99.toFixed(1)} ms\n` +

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { eventMeta, type EventPayload, type EventSubject } from '@wa/pkg/bus';
-import { lookupFor, planFanOut, type BusEvent } from '../src/service/routing.ts';
+import { lookupFor, orderKeyOf, planFanOut, type BusEvent } from '../src/service/routing.ts';
 
 const id = () => randomUUID();
 const received = <S extends EventSubject>(subject: S, payload: EventPayload<S>) =>
@@ -201,5 +201,34 @@ describe('lookupFor', () => {
         'presence.changed': 'watchers',
       },
     );
+  });
+});
+
+describe('orderKeyOf', () => {
+  test('keeps a chat’s events together, whoever they name, and a user’s presence together', () => {
+    const [chatId, userId, messageId] = [id(), id(), id()];
+    const keys = [
+      orderKeyOf(
+        received('msg.deleted', { ...eventMeta(), message_id: messageId, chat_id: chatId }),
+      ),
+      orderKeyOf(
+        received('group.member.removed', {
+          ...eventMeta(),
+          chat_id: chatId,
+          user_id: userId,
+          removed_by: userId,
+          participant_ids: [],
+        }),
+      ),
+      orderKeyOf(
+        received('presence.changed', {
+          ...eventMeta(),
+          user_id: userId,
+          status: 'online',
+          last_seen: null,
+        }),
+      ),
+    ];
+    assert.deepEqual(keys, [`chat:${chatId}`, `chat:${chatId}`, `user:${userId}`]);
   });
 });

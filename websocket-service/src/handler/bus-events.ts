@@ -1,7 +1,7 @@
 import { consumeEvents, type EventConsumer, type NatsConnection } from '@wa/pkg/bus';
 import type { Logger } from '@wa/pkg/log';
 import type { FanOutService } from '../service/fan-out-service.ts';
-import type { FanOutSubject } from '../service/routing.ts';
+import { orderKeyOf, type FanOutSubject } from '../service/routing.ts';
 
 /** The events each stream carries to this service (PRD §4.2, addenda C). */
 const SUBSCRIPTIONS: { stream: string; subjects: FanOutSubject[] }[] = [
@@ -12,6 +12,8 @@ const SUBSCRIPTIONS: { stream: string; subjects: FanOutSubject[] }[] = [
   },
   { stream: 'PRESENCE', subjects: ['presence.changed'] },
 ];
+
+const FAN_OUT_CONCURRENCY = 64;
 
 export interface BusEventSettings {
   nc: NatsConnection;
@@ -29,7 +31,7 @@ export interface BusEventSettings {
 export async function consumeBusEvents(settings: BusEventSettings): Promise<EventConsumer> {
   const consumers = await Promise.all(
     SUBSCRIPTIONS.map(({ stream, subjects }) =>
-      consumeEvents({
+      consumeEvents<FanOutSubject>({
         nc: settings.nc,
         stream,
         durable: settings.durable,
@@ -37,6 +39,9 @@ export async function consumeBusEvents(settings: BusEventSettings): Promise<Even
         handle: (event) => settings.fanOut.deliver(event),
         log: settings.log,
         maxMessages: 256,
+        // One event at a time would cap fan-out at one Redis round trip per event.
+        concurrency: FAN_OUT_CONCURRENCY,
+        orderKey: orderKeyOf,
         retryDelayMs: (deliveries) => Math.min(250 * 2 ** Math.max(0, deliveries - 1), 10_000),
         ...(settings.inactiveThresholdMs
           ? { inactiveThresholdMs: settings.inactiveThresholdMs }

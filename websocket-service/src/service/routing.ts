@@ -52,6 +52,16 @@ export function lookupFor(subject: FanOutSubject): FanOutLookup {
   }
 }
 
+/**
+ * What must stay in stream order when events are fanned out side by side: one chat's events
+ * (a message before its receipts, a member's removal before later messages) and one user's
+ * presence changes. Events of different chats may overtake each other.
+ */
+export function orderKeyOf(event: BusEvent): string {
+  const payload = event.payload;
+  return 'chat_id' in payload ? `chat:${payload.chat_id}` : `user:${payload.user_id}`;
+}
+
 const distinct = (ids: readonly string[], except?: string): string[] =>
   [...new Set(ids.map((id) => id.toLowerCase()))].filter((id) => id !== except?.toLowerCase());
 
