@@ -58,6 +58,8 @@ export function buildWebSocketApp({
       for (const connection of registry.connectionsOf(userId)) connection.push(frame);
     },
     onChatInvalidated: (chatId) => participants.invalidate(chatId),
+    heldUserIds: () => registry.userIds(),
+    onResubscribed: () => void sessions.recover(),
   });
   const presence = createPresenceService({
     users: clients.users,
@@ -82,6 +84,7 @@ export function buildWebSocketApp({
       messages: clients.messages,
       store,
       sendLimit: config.sendRateLimit,
+      log,
     }),
     typing: createTypingService({ participants, store, channels }),
     presence,

@@ -6,6 +6,7 @@ const connection = (id: string, userId: string): LocalConnection => ({
   id,
   userId,
   push: () => {},
+  drained: async () => true,
 });
 
 test('counts each user’s local connections as they come and go', () => {

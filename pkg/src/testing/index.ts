@@ -52,5 +52,6 @@ export async function makeUser(
 
 export { freePort } from './ports.ts';
 export { startNatsServer, type TestNatsServer } from './nats-server.ts';
+export { startRedisServer, type TestRedisServer } from './redis-server.ts';
 export { makeDirectChat, makeGroupChat, makeManyDirectChats, type TestChat } from './chats.ts';
 export { captureEvents, type CapturedEvent, type EventCapture } from './events.ts';

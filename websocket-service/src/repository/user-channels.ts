@@ -15,7 +15,14 @@ export interface UserChannelsDeps {
   log: Logger;
   onFrame: (userId: string, frame: string) => void;
   onChatInvalidated: (chatId: string) => void;
+  /** The users held here, whose channels must be subscribed whenever the subscriber reconnects. */
+  heldUserIds: () => string[];
+  /** Called once those channels are confirmed after a reconnection. */
+  onResubscribed: () => void;
 }
+
+/** Channels per SUBSCRIBE command when renewing them all. */
+const RESUBSCRIBE_CHUNK = 1_000;
 
 /**
  * Cross-instance fan-out over Redis pub/sub: an instance SUBSCRIBEs to the channel of each user it
@@ -27,10 +34,37 @@ export function createUserChannels({
   log,
   onFrame,
   onChatInvalidated,
+  heldUserIds,
+  onResubscribed,
 }: UserChannelsDeps) {
   subscriber.on('message', (channel: string, message: string) => {
     if (channel.startsWith(CHANNEL_PREFIX)) onFrame(channel.slice(CHANNEL_PREFIX.length), message);
     else if (channel === CHAT_INVALIDATION_CHANNEL) onChatInvalidated(message);
+  });
+
+  /*
+   * ioredis renews the subscriptions it had on reconnecting, but not those that failed while
+   * Redis was away (a user who connected meanwhile). Every held user's channel is subscribed
+   * again; Redis answers in order, so once these are confirmed ioredis' own renewals are too.
+   */
+  async function resubscribe(): Promise<void> {
+    const channels = [CHAT_INVALIDATION_CHANNEL, ...heldUserIds().map(userChannel)];
+    for (let start = 0; start < channels.length; start += RESUBSCRIBE_CHUNK)
+      await subscriber.subscribe(...channels.slice(start, start + RESUBSCRIBE_CHUNK));
+    log.info({ channels: channels.length }, 'redis channels subscribed again');
+    onResubscribed();
+  }
+
+  let connectedOnce = subscriber.status === 'ready';
+  subscriber.on('ready', () => {
+    if (!connectedOnce) {
+      connectedOnce = true;
+      return;
+    }
+    // A later failure is followed by another reconnection, hence another attempt.
+    resubscribe().catch((error: unknown) =>
+      log.warn({ err: error }, 'renewing redis channels failed'),
+    );
   });
 
   return {

@@ -1,5 +1,6 @@
 import { rateLimited } from '@wa/pkg/errors';
 import { fromGrpcError, type Client, type MessageService } from '@wa/pkg/grpc';
+import type { Logger } from '@wa/pkg/log';
 import type { ClientEventData, ServerEventData } from '@wa/pkg/ws';
 import type { RealtimeStore } from '../repository/realtime-store.ts';
 import { rateDecision } from './rules.ts';
@@ -8,6 +9,7 @@ export interface MessagingDeps {
   messages: Client<typeof MessageService>;
   store: Pick<RealtimeStore, 'countSend'>;
   sendLimit: { limit: number; windowSeconds: number };
+  log: Logger;
 }
 
 const encoder = new TextEncoder();
@@ -21,19 +23,30 @@ async function call<T>(promise: Promise<T>): Promise<T> {
 }
 
 /** The message frames of PRD §7.3, each one message-service RPC (PRD §2.2). */
-export function createMessagingService({ messages, store, sendLimit }: MessagingDeps) {
+export function createMessagingService({ messages, store, sendLimit, log }: MessagingDeps) {
+  /** Fails open like the gateway's limiter: losing Redis must not stop people sending. */
+  async function checkSendLimit(userId: string): Promise<void> {
+    let counted;
+    try {
+      counted = await store.countSend(userId, sendLimit.windowSeconds);
+    } catch (error) {
+      log.warn({ err: error, user_id: userId }, 'send limit unavailable; allowing the send');
+      return;
+    }
+    const decision = rateDecision(counted.count, sendLimit.limit, counted.ttlMs);
+    if (!decision.allowed)
+      throw rateLimited(
+        decision.retryAfterSeconds,
+        `At most ${sendLimit.limit} messages per ${sendLimit.windowSeconds} s`,
+      );
+  }
+
   return {
     async send(
       userId: string,
       data: ClientEventData<'message.send'>,
     ): Promise<ServerEventData<'message.sent'>> {
-      const { count, ttlMs } = await store.countSend(userId, sendLimit.windowSeconds);
-      const decision = rateDecision(count, sendLimit.limit, ttlMs);
-      if (!decision.allowed)
-        throw rateLimited(
-          decision.retryAfterSeconds,
-          `At most ${sendLimit.limit} messages per ${sendLimit.windowSeconds} s`,
-        );
+      await checkSendLimit(userId);
       const sent = await call(
         messages.sendMessage({
           chatId: data.chat_id,

@@ -4,6 +4,8 @@ export interface LocalConnection {
   readonly userId: string;
   /** Queues an already-encoded frame; a slow socket past its buffer cap is dropped instead. */
   push(frame: string): void;
+  /** Resolves when the socket's queue has drained (false if it closed meanwhile). */
+  drained(): Promise<boolean>;
 }
 
 /** Which users have which sockets on this instance (tinode's hub, without the routing). */
@@ -38,6 +40,10 @@ export function createRegistry() {
 
     userIds(): string[] {
       return [...byUser.keys()];
+    },
+
+    connections(): LocalConnection[] {
+      return [...byUser.values()].flatMap((set) => [...set]);
     },
 
     counts(): { users: number; connections: number } {

@@ -2,14 +2,11 @@ import { fromGrpcError, type Client, type MessageService } from '@wa/pkg/grpc';
 import type { MessagePayload, MessageType } from '@wa/pkg/bus';
 import type { Logger } from '@wa/pkg/log';
 import { encodeServerFrame } from '@wa/pkg/ws';
+import type { LocalConnection } from './registry.ts';
 import { replayContinues } from './rules.ts';
 
 /** The socket a backlog is replayed to. */
-export interface ReplayTarget {
-  push(frame: string): void;
-  /** Resolves when the socket's queue has drained (false if it closed meanwhile). */
-  drained(): Promise<boolean>;
-}
+export type ReplayTarget = Pick<LocalConnection, 'push' | 'drained'>;
 
 export interface ReplayDeps {
   messages: Client<typeof MessageService>;
