@@ -41,6 +41,22 @@ export function createSessionService({
     }
   }
 
+  let recovering: Promise<void> | undefined;
+  let recoverAgain = false;
+
+  async function replayToAll(): Promise<void> {
+    const connections = registry.connections();
+    let next = 0;
+    const worker = async () => {
+      while (next < connections.length) await replayTo(connections[next++]);
+    };
+    await Promise.all(Array.from({ length: recoveryConcurrency }, worker));
+    log.info(
+      { sockets: connections.length },
+      'backlog replayed to every socket after Redis returned',
+    );
+  }
+
   return {
     async open(connection: LocalConnection): Promise<void> {
       const counts = registry.add(connection);
@@ -70,20 +86,21 @@ export function createSessionService({
     /**
      * After a Redis outage, once every held user's channel is subscribed again: frames published
      * while this instance was not subscribed are gone, so every socket gets its backlog again
-     * (the messages among them; duplicates only as the same message_id).
+     * (the messages among them; duplicates only as the same message_id). Called again while it
+     * runs (Redis flapping), it runs once more afterwards rather than twice at once.
      */
-    async recover(): Promise<number> {
-      const connections = registry.connections();
-      let next = 0;
-      const worker = async () => {
-        while (next < connections.length) await replayTo(connections[next++]);
-      };
-      await Promise.all(Array.from({ length: recoveryConcurrency }, worker));
-      log.info(
-        { sockets: connections.length },
-        'backlog replayed to every socket after Redis returned',
-      );
-      return connections.length;
+    recover(): Promise<void> {
+      if (recovering) {
+        recoverAgain = true;
+        return recovering;
+      }
+      recovering = (async () => {
+        do {
+          recoverAgain = false;
+          await replayToAll();
+        } while (recoverAgain);
+      })().finally(() => (recovering = undefined));
+      return recovering;
     },
   };
 }
