@@ -2,7 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startRedisServer, type TestRedisServer } from '@wa/pkg/testing';
+import { createRedis, waitForRedis } from '@wa/pkg/db';
+import { startRedisServer, testLogger, type TestRedisServer } from '@wa/pkg/testing';
 import { startStack, type Stack, type StackSession } from './support/stack.ts';
 import { TestSocket, type ReceivedFrame } from './support/ws-client.ts';
 
@@ -70,14 +71,22 @@ const isNew = (messageId: string) => (frame: ReceivedFrame) =>
   frame.event === 'message.new' && (frame.data as { message_id: string }).message_id === messageId;
 
 test('sockets kept through a Redis restart, and one opened during it, get every message', async () => {
-  const [alice, bob, carol] = await Promise.all([stack!.login(), stack!.login(), stack!.login()]);
+  const [alice, bob, carol, dave] = await Promise.all([
+    stack!.login(),
+    stack!.login(),
+    stack!.login(),
+    stack!.login(),
+  ]);
   const [toBob, toCarol] = await Promise.all([directChat(alice, bob), directChat(alice, carol)]);
   const [aliceSocket, bobSocket] = await Promise.all([
     connect(alice, gatewayA),
     connect(bob, gatewayB),
   ]);
+  const daveSocket = await connect(dave, gatewayB);
 
   await redis.stop();
+  // Leaves while Redis is away: the UNSUBSCRIBE cannot be sent.
+  await daveSocket.close();
   // Opened while Redis is away: its channel cannot be subscribed yet.
   const carolSocket = await connect(carol, gatewayA);
   // The send limit's counter lives in Redis; without it sends are allowed, not refused.
@@ -97,5 +106,17 @@ test('sockets kept through a Redis restart, and one opened during it, get every 
   ] as const) {
     const messageId = await send(aliceSocket, chatId, 'after Redis is back');
     await socket.waitFor(isNew(messageId), 10_000);
+  }
+  // No instance is left subscribed to the channel of the user who left during the outage.
+  const probe = createRedis({ url: redis.url, log: testLogger('redis-outage') });
+  try {
+    await waitForRedis(probe);
+    const subscribers = async (userId: string) =>
+      ((await probe.call('PUBSUB', 'NUMSUB', `user:channel:${userId}`)) as [string, number])[1];
+    assert.equal(await subscribers(bob.id), 1);
+    assert.equal(await subscribers(carol.id), 1);
+    assert.equal(await subscribers(dave.id), 0);
+  } finally {
+    probe.disconnect();
   }
 });

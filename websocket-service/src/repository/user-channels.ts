@@ -24,6 +24,11 @@ export interface UserChannelsDeps {
 /** Channels per SUBSCRIBE command when renewing them all. */
 const RESUBSCRIBE_CHUNK = 1_000;
 
+async function inChunks(channels: string[], command: (chunk: string[]) => Promise<unknown>) {
+  for (let start = 0; start < channels.length; start += RESUBSCRIBE_CHUNK)
+    await command(channels.slice(start, start + RESUBSCRIBE_CHUNK));
+}
+
 /**
  * Cross-instance fan-out over Redis pub/sub: an instance SUBSCRIBEs to the channel of each user it
  * holds (so it receives only its users' frames), and any instance PUBLISHes to a user's channel.
@@ -37,6 +42,7 @@ export function createUserChannels({
   heldUserIds,
   onResubscribed,
 }: UserChannelsDeps) {
+  const leftWhileAway = new Set<string>();
   subscriber.on('message', (channel: string, message: string) => {
     if (channel.startsWith(CHANNEL_PREFIX)) onFrame(channel.slice(CHANNEL_PREFIX.length), message);
     else if (channel === CHAT_INVALIDATION_CHANNEL) onChatInvalidated(message);
@@ -48,10 +54,15 @@ export function createUserChannels({
    * again; Redis answers in order, so once these are confirmed ioredis' own renewals are too.
    */
   async function resubscribe(): Promise<void> {
-    const channels = [CHAT_INVALIDATION_CHANNEL, ...heldUserIds().map(userChannel)];
-    for (let start = 0; start < channels.length; start += RESUBSCRIBE_CHUNK)
-      await subscriber.subscribe(...channels.slice(start, start + RESUBSCRIBE_CHUNK));
-    log.info({ channels: channels.length }, 'redis channels subscribed again');
+    const held = heldUserIds();
+    const channels = [CHAT_INVALIDATION_CHANNEL, ...held.map(userChannel)];
+    await inChunks(channels, (chunk) => subscriber.subscribe(...chunk));
+    // ioredis also renewed the channels of users who left while their UNSUBSCRIBE could not go.
+    const stillHeld = new Set(held);
+    const stale = [...leftWhileAway].filter((userId) => !stillHeld.has(userId));
+    await inChunks(stale.map(userChannel), (chunk) => subscriber.unsubscribe(...chunk));
+    for (const userId of stale) leftWhileAway.delete(userId);
+    log.info({ channels: channels.length, dropped: stale.length }, 'redis channels renewed');
     onResubscribed();
   }
 
@@ -74,11 +85,13 @@ export function createUserChannels({
 
     /** Resolves once Redis confirmed the subscription, so nothing published afterwards is missed. */
     async subscribe(userId: string): Promise<void> {
+      leftWhileAway.delete(userId);
       await subscriber.subscribe(userChannel(userId));
     },
 
     async unsubscribe(userId: string): Promise<void> {
       await subscriber.unsubscribe(userChannel(userId)).catch((error: unknown) => {
+        leftWhileAway.add(userId);
         log.warn({ err: error, user_id: userId }, 'redis unsubscribe failed');
       });
     },
