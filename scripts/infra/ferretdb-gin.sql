@@ -4,6 +4,10 @@
 -- growing with it). A GIN index on the same expression serves `@>`. This event trigger gives every
 -- field FerretDB indexes a GIN twin as the index is created, in every database FerretDB makes.
 -- Only the test/dev FerretDB's PostgreSQL gets it; MongoDB uses its own indexes. Idempotent.
+--
+-- Two fields get no twin, since every index is paid for on each write and FerretDB rewrites the
+-- whole document on each update: `_id` (FerretDB updates and deletes by `_jsonb -> '_id' = $1`,
+-- which its own btree serves) and `created_at` (only ever compared by range, never pushed down).
 
 SET client_min_messages = warning;
 
@@ -17,6 +21,7 @@ BEGIN
   FOR field IN
     SELECT DISTINCT m[1]
     FROM regexp_matches(pg_get_indexdef(idx), '_jsonb -> ''([A-Za-z0-9_]+)''::text', 'g') AS m
+    WHERE m[1] NOT IN ('_id', 'created_at')
   LOOP
     EXECUTE format(
       'CREATE INDEX IF NOT EXISTS %I ON %s USING gin ((_jsonb -> %L))',
@@ -54,3 +59,18 @@ FROM pg_index AS i
 JOIN pg_class AS c ON c.oid = i.indexrelid
 JOIN pg_am AS a ON a.oid = c.relam
 WHERE a.amname = 'btree' AND pg_get_indexdef(i.indexrelid) LIKE '%_jsonb -> %';
+
+-- Twins an earlier version of this file made for those two fields.
+DO $$
+DECLARE
+  twin record;
+BEGIN
+  FOR twin IN
+    SELECT schemaname, indexname
+    FROM pg_indexes
+    WHERE indexname LIKE 'gin\_%'
+      AND (indexdef LIKE '%(_jsonb -> ''_id''::text)%' OR indexdef LIKE '%(_jsonb -> ''created_at''::text)%')
+  LOOP
+    EXECUTE format('DROP INDEX IF EXISTS %I.%I', twin.schemaname, twin.indexname);
+  END LOOP;
+END $$;
