@@ -1,10 +1,17 @@
+import { createPerKeyQueue } from '@wa/pkg/db';
 import type { Logger } from '@wa/pkg/log';
 import { encodeServerFrame } from '@wa/pkg/ws';
 import type { Participants } from '../repository/participants.ts';
 import type { RealtimeStore } from '../repository/realtime-store.ts';
 import type { UserChannels } from '../repository/user-channels.ts';
 import type { PresenceService } from './presence-service.ts';
-import { lookupFor, planFanOut, type BusEvent, type FanOutContext } from './routing.ts';
+import {
+  lookupFor,
+  planFanOut,
+  type BusEvent,
+  type FanOutContext,
+  type FanOutLookup,
+} from './routing.ts';
 
 export interface FanOutDeps {
   channels: Pick<UserChannels, 'publish' | 'invalidateChat'>;
@@ -28,8 +35,23 @@ export function createFanOutService({
   displayName,
   log,
 }: FanOutDeps) {
-  async function contextFor(event: BusEvent): Promise<FanOutContext> {
+  /*
+   * Events are fanned out many at once, but the lookups behind them go one at a time per kind,
+   * as when events were handled one by one: a burst of deletions must not become a burst of
+   * GetParticipants calls that times out and opens the circuit to the chat-service for everyone.
+   */
+  const lookups = createPerKeyQueue();
+
+  function contextFor(event: BusEvent): Promise<FanOutContext> {
     const lookup = lookupFor(event.subject);
+    if (lookup === 'none') return Promise.resolve({});
+    return lookups(lookup, () => lookUp(event, lookup));
+  }
+
+  async function lookUp(
+    event: BusEvent,
+    lookup: Exclude<FanOutLookup, 'none'>,
+  ): Promise<FanOutContext> {
     switch (lookup) {
       case 'participants': {
         const chatId = (event.payload as { chat_id: string }).chat_id;
@@ -44,8 +66,6 @@ export function createFanOutService({
         const userId = (event.payload as { user_id: string }).user_id;
         return { displayName: await displayName(userId).catch(() => '') };
       }
-      case 'none':
-        return {};
     }
   }
 
