@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { createPgPool } from '@wa/pkg/db';
 import { MessageService, createGrpcClient } from '@wa/pkg/grpc';
 import { testLogger } from '@wa/pkg/testing';
-import { measureCpu, type ProcessGroups } from './support/cpu.ts';
+import { measureCpu, stackGroups } from './support/cpu.ts';
 import { machineNote, summarise } from './support/report.ts';
 import { seedDirectChats } from './support/seed.ts';
 import { benchStores, startBenchStack } from './support/stack.ts';
@@ -30,13 +30,7 @@ async function seedChats(): Promise<{ chatId: string; senderId: string }[]> {
 async function main() {
   console.log(`machine: ${machineNote()}`);
   const stack = await startBenchStack(['user-service', 'chat-service', 'message-service']);
-  const groups: ProcessGroups = {
-    ...Object.fromEntries(Object.entries(stack.pids).map(([name, pid]) => [name, { pids: [pid] }])),
-    'load generator': { pids: [process.pid] },
-    nats: { command: 'nats-server' },
-    ferretdb: { command: 'ferretdb' },
-    postgres: { command: 'postgres' },
-  };
+  const groups = stackGroups(stack.pids, ['nats', 'ferretdb', 'postgres']);
   const client = createGrpcClient(MessageService, {
     address: stack.grpcAddress('message-service'),
     timeoutMs: 10_000,

@@ -13,7 +13,7 @@ import { connectNats, eventMeta, jetstream, publishEvent, type JetStreamClient }
 import { createPgPool } from '@wa/pkg/db';
 import { testLogger, testStores } from '@wa/pkg/testing';
 import { TestSocket } from '../e2e/support/ws-client.ts';
-import { measureCpu, type ProcessGroups } from './support/cpu.ts';
+import { measureCpu, stackGroups, type ProcessGroups } from './support/cpu.ts';
 import { machineNote, summarise, type LatencySummary } from './support/report.ts';
 import { seedDirectChats } from './support/seed.ts';
 import { benchStores, startBenchStack } from './support/stack.ts';
@@ -213,14 +213,7 @@ async function main() {
     ['user-service', 'chat-service', 'message-service', 'websocket-service'],
     { 'message-service': { GRPC_CLIENT_TIMEOUT_MS: '5000' } },
   );
-  const groups: ProcessGroups = {
-    ...Object.fromEntries(Object.entries(stack.pids).map(([name, pid]) => [name, { pids: [pid] }])),
-    'load generator': { pids: [process.pid] },
-    nats: { command: 'nats-server' },
-    redis: { command: 'redis-server' },
-    ferretdb: { command: 'ferretdb' },
-    postgres: { command: 'postgres' },
-  };
+  const groups = stackGroups(stack.pids, ['nats', 'redis', 'ferretdb', 'postgres']);
   const nc = await connectNats({
     url: testStores.natsUrl,
     name: 'ws-bench',

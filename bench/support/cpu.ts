@@ -7,6 +7,28 @@ const TICKS_PER_SECOND = 100;
 /** Processes to account for, by name: fixed pids or, for a server that forks, a command name. */
 export type ProcessGroups = Record<string, { pids?: number[]; command?: string }>;
 
+/** The servers a stack runs on, by the command name their processes have. */
+const STORE_COMMANDS = {
+  nats: 'nats-server',
+  redis: 'redis-server',
+  ferretdb: 'ferretdb',
+  postgres: 'postgres',
+} as const;
+
+/** Every process of a bench stack (its services by pid), the load generator and the named stores. */
+export function stackGroups(
+  servicePids: Record<string, number>,
+  stores: (keyof typeof STORE_COMMANDS)[],
+): ProcessGroups {
+  return {
+    ...Object.fromEntries(
+      Object.entries(servicePids).map(([name, pid]) => [name, { pids: [pid] }]),
+    ),
+    'load generator': { pids: [process.pid] },
+    ...Object.fromEntries(stores.map((store) => [store, { command: STORE_COMMANDS[store] }])),
+  };
+}
+
 /** Percent of one core per group; `others` is what the rest of the machine used; `machine` in % of all cores. */
 export type CpuReport = Record<string, number> & { others: number; machine: number };
 

@@ -12,7 +12,9 @@ import {
   jetstream,
   jetstreamManager,
   publishEvent,
+  type ConsumeEventsSettings,
   type EventPayload,
+  type EventSubject,
   type JetStreamClient,
   type NatsConnection,
   type ReceivedEvent,
@@ -34,6 +36,14 @@ after(async () => {
   await nc.close();
   await server.destroy();
 });
+
+/** A consumer of the MESSAGES stream on the test server; a fresh durable unless one is given. */
+const consumeMessages = <S extends EventSubject>(
+  settings: Omit<ConsumeEventsSettings<S>, 'nc' | 'stream' | 'log' | 'durable'> & {
+    durable?: string;
+  },
+) =>
+  consumeEvents<S>({ nc, stream: 'MESSAGES', log, durable: `test-${randomUUID()}`, ...settings });
 
 function msgNew(overrides: Partial<EventPayload<'msg.new'>> = {}): EventPayload<'msg.new'> {
   return {
@@ -151,12 +161,9 @@ describe('consumeEvents', () => {
     const chatId = randomUUID();
     const seen: string[] = [];
     const durable = `test-${randomUUID()}`;
-    const consumer = await consumeEvents({
-      nc,
-      stream: 'MESSAGES',
+    const consumer = await consumeMessages({
       durable,
       subjects: ['msg.new'],
-      log,
       handle: async (event) => {
         if (event.payload.chat_id === chatId) seen.push(event.payload.message_id);
       },
@@ -180,12 +187,8 @@ describe('consumeEvents', () => {
     const seen: string[] = [];
     let inFlight = 0;
     let mostInFlight = 0;
-    const consumer = await consumeEvents({
-      nc,
-      stream: 'MESSAGES',
-      durable: `test-${randomUUID()}`,
+    const consumer = await consumeMessages({
       subjects: ['msg.new'],
-      log,
       concurrency: 8,
       maxMessages: 16,
       orderKey: (event) => event.payload.chat_id,
@@ -226,12 +229,9 @@ describe('consumeEvents', () => {
   test('terminates an invalid payload instead of redelivering it', async () => {
     const handled: string[] = [];
     const durable = `test-${randomUUID()}`;
-    const consumer = await consumeEvents({
-      nc,
-      stream: 'MESSAGES',
+    const consumer = await consumeMessages({
       durable,
       subjects: ['msg.deleted'],
-      log,
       retryDelayMs: () => 50,
       handle: async (event) => {
         handled.push(event.payload.message_id);
@@ -253,12 +253,8 @@ describe('consumeEvents', () => {
   test('redelivers an event whose handler failed, after the retry delay', async () => {
     const chatId = randomUUID();
     const attempts: number[] = [];
-    const consumer = await consumeEvents({
-      nc,
-      stream: 'MESSAGES',
-      durable: `test-${randomUUID()}`,
+    const consumer = await consumeMessages({
       subjects: ['msg.new'],
-      log,
       retryDelayMs: () => 100,
       handle: async (event) => {
         if (event.payload.chat_id !== chatId) return;
@@ -275,12 +271,8 @@ describe('consumeEvents', () => {
   test('narrows the payload by subject and skips subjects it was not asked for', async () => {
     const chatId = randomUUID();
     const seen: ReceivedEvent<'msg.new' | 'msg.deleted'>[] = [];
-    const consumer = await consumeEvents({
-      nc,
-      stream: 'MESSAGES',
-      durable: `test-${randomUUID()}`,
+    const consumer = await consumeMessages({
       subjects: ['msg.new', 'msg.deleted'],
-      log,
       handle: async (event) => {
         if (event.payload.chat_id === chatId) seen.push(event);
       },
@@ -316,12 +308,9 @@ describe('consumeEvents', () => {
     const chatId = randomUUID();
     const durable = `test-${randomUUID()}`;
     const first: string[] = [];
-    const consumer = await consumeEvents({
-      nc,
-      stream: 'MESSAGES',
+    const consumer = await consumeMessages({
       durable,
       subjects: ['msg.new'],
-      log,
       handle: async (event) => {
         if (event.payload.chat_id === chatId) first.push(event.payload.message_id);
       },
@@ -333,12 +322,9 @@ describe('consumeEvents', () => {
     assert.deepEqual(first, []);
 
     const second: string[] = [];
-    const next = await consumeEvents({
-      nc,
-      stream: 'MESSAGES',
+    const next = await consumeMessages({
       durable,
       subjects: ['msg.new'],
-      log,
       handle: async (event) => {
         if (event.payload.chat_id === chatId) second.push(event.payload.message_id);
       },
@@ -352,12 +338,8 @@ describe('consumeEvents', () => {
 test('a consumer carries on after NATS restarts', async () => {
   const chatId = randomUUID();
   const seen: string[] = [];
-  const consumer = await consumeEvents({
-    nc,
-    stream: 'MESSAGES',
-    durable: `test-${randomUUID()}`,
+  const consumer = await consumeMessages({
     subjects: ['msg.new'],
-    log,
     handle: async (event) => {
       if (event.payload.chat_id === chatId) seen.push(event.payload.message_id);
     },
