@@ -234,18 +234,16 @@ export async function consumeEvents<S extends EventSubject>(
           break;
         }
         failures = 0;
-        if (concurrency === 1) for await (const message of messages) await process(message);
-        else {
-          const inFlight = new Set<Promise<void>>();
-          try {
-            for await (const message of messages) {
-              const handled = process(message).finally(() => inFlight.delete(handled));
-              inFlight.add(handled);
-              if (inFlight.size >= concurrency) await Promise.race(inFlight);
-            }
-          } finally {
-            await Promise.all(inFlight);
+        // With concurrency 1 this is one event at a time, in stream order.
+        const inFlight = new Set<Promise<void>>();
+        try {
+          for await (const message of messages) {
+            const handled = process(message).finally(() => inFlight.delete(handled));
+            inFlight.add(handled);
+            if (inFlight.size >= concurrency) await Promise.race(inFlight);
           }
+        } finally {
+          await Promise.all(inFlight);
         }
       } catch (error) {
         if (stopped.signal.aborted) break;

@@ -19,7 +19,7 @@ export interface ServerProcessOptions {
   readyWhen: string;
 }
 
-export function serverBinary({ candidates, envVar, name }: ServerProcessOptions): string {
+function serverBinary({ candidates, envVar, name }: ServerProcessOptions): string {
   return process.env[envVar] ?? candidates.find((path) => existsSync(path)) ?? name;
 }
 
