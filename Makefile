@@ -1,7 +1,10 @@
-.PHONY: run test bench infra-up infra-down migrate proto lint typecheck
+.PHONY: run dev test bench infra-up infra-down migrate proto lint typecheck
 
 run: ## Install, start infrastructure, migrate, run every service; prints the gateway URL
 	bash scripts/run-stack.sh
+
+dev: ## The same stack, each service restarted when a file it imports changes (logs in .run/)
+	bash scripts/run-stack.sh --watch
 
 test: ## The same set-up, then type-check, lint, format check and every test
 	bash scripts/test.sh

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Runs the whole stack on this machine: set-up, then every service that exists, in the foreground.
+# With --watch (make dev) each service restarts when a file it imports changes (node --watch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+NODE_FLAGS=()
+if [[ "${1:-}" == "--watch" ]]; then NODE_FLAGS=(--watch); fi
 
 bash scripts/infra/setup.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -27,7 +31,7 @@ stop() {
 trap stop INT TERM EXIT
 
 for svc in "${SERVICES[@]}"; do
-  node "$svc/src/main.ts" > ".run/$svc.log" 2>&1 &
+  node "${NODE_FLAGS[@]}" "$svc/src/main.ts" > ".run/$svc.log" 2>&1 &
   pids+=("$!")
   echo "started $svc (pid $!, log .run/$svc.log)"
 done

@@ -11,5 +11,19 @@ echo "==> type-check"; tsc -p tsconfig.json
 echo "==> lint"; eslint . --max-warnings 0
 echo "==> format"; prettier --check . > /dev/null || { prettier --check . ; exit 1; }
 echo "==> tests"
+# A private NATS and Redis for this run, unless the caller names its own (make run keeps its state).
+if [[ -z "${TEST_NATS_URL:-}" && -z "${TEST_REDIS_URL:-}" ]]; then
+  servers_env="$(mktemp)"
+  node scripts/test-servers.ts > "$servers_env" &
+  servers_pid=$!
+  trap 'kill -TERM "$servers_pid" 2>/dev/null; wait "$servers_pid" 2>/dev/null; rm -f "$servers_env"' EXIT
+  for _ in $(seq 1 100); do
+    grep -q '^TEST_REDIS_URL=' "$servers_env" && break
+    kill -0 "$servers_pid" 2>/dev/null || { echo "test servers did not start" >&2; exit 1; }
+    sleep 0.1
+  done
+  set -a; source "$servers_env"; set +a
+  echo "    private NATS $TEST_NATS_URL, Redis $TEST_REDIS_URL"
+fi
 node --test --test-concurrency=2 --test-timeout=120000 \
   'pkg/test/**/*.test.ts' '*/test/**/*.test.ts' 'e2e/**/*.test.ts'

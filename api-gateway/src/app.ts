@@ -2,6 +2,7 @@ import cors from '@fastify/cors';
 import type { Redis } from '@wa/pkg/db';
 import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
+import type { ServiceApp } from '@wa/pkg/service';
 import type { GatewayConfig } from './config.ts';
 import {
   corsOptions,
@@ -44,7 +45,7 @@ export async function buildGatewayApp({ config, redis, authClient, log }: Gatewa
   const app = createHttpServer({
     service: 'api-gateway',
     log,
-    trustProxy: config.http.trustProxy,
+    trustProxy: config.trustProxy,
     // Redis is left out on purpose: the rate limiter fails open, so the gateway still serves
     // without it, and taking every replica out of rotation would turn a limiter outage into an API outage.
     readiness: async () => ({ 'auth-service': await tokenSource.ping() }),
@@ -69,7 +70,5 @@ export async function buildGatewayApp({ config, redis, authClient, log }: Gatewa
   };
   registerApiProxies(app, proxyDeps);
   registerWebSocketProxy(app, proxyDeps);
-  return app;
+  return { http: app, workers: [], services: { tokens, limiter } } satisfies ServiceApp;
 }
-
-export type GatewayApp = Awaited<ReturnType<typeof buildGatewayApp>>;

@@ -1,16 +1,29 @@
-import { CommonEnv, ConfigError, HostPort, Port, Type, UrlString, loadEnv } from '@wa/pkg/config';
+import {
+  CommonEnv,
+  ConfigError,
+  GrpcClientEnv,
+  ListenEnv,
+  RedisEnv,
+  Type,
+  commonConfig,
+  grpcClientConfig,
+  listenConfig,
+  loadEnv,
+} from '@wa/pkg/config';
 import type { ServiceName } from './model/routes.ts';
 
 /** An upstream is addressed by origin only: the gateway forwards paths unchanged. */
 const ServiceUrl = (defaultValue: string) =>
   Type.String({ pattern: '^https?://[^\\s/?#]+/?$', default: defaultValue });
 
+const CALLS = ['AUTH'] as const;
+
 const GatewayEnv = Type.Object({
   ...CommonEnv,
-  HTTP_PORT: Port(8080),
+  ...ListenEnv(8080),
   TRUST_PROXY: Type.Boolean({ default: false }),
-  REDIS_URL: UrlString('redis://127.0.0.1:6379'),
-  AUTH_GRPC_ADDR: HostPort('127.0.0.1:9081'),
+  ...RedisEnv,
+  ...GrpcClientEnv(CALLS, 3_000),
   AUTH_SERVICE_URL: ServiceUrl('http://127.0.0.1:8081'),
   USER_SERVICE_URL: ServiceUrl('http://127.0.0.1:8082'),
   CHAT_SERVICE_URL: ServiceUrl('http://127.0.0.1:8083'),
@@ -79,11 +92,11 @@ export function loadGatewayConfig(env: Record<string, string | undefined>) {
     'websocket-service': origin(e.WEBSOCKET_SERVICE_URL),
   };
   return Object.freeze({
-    env: e.NODE_ENV,
-    logLevel: e.LOG_LEVEL,
-    http: { host: e.HOST, port: e.HTTP_PORT, trustProxy: e.TRUST_PROXY },
+    ...commonConfig(e),
+    listen: listenConfig(e),
+    trustProxy: e.TRUST_PROXY,
     redisUrl: e.REDIS_URL,
-    authGrpcAddress: e.AUTH_GRPC_ADDR,
+    grpcClients: grpcClientConfig(e, CALLS),
     services: Object.freeze(services),
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     healthTimeoutMs: e.HEALTH_TIMEOUT_MS,

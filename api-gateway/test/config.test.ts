@@ -15,9 +15,10 @@ function problemsOf(env: Record<string, string>): string[] {
 
 test('defaults match the local stack', () => {
   const config = loadGatewayConfig({});
-  assert.deepEqual(config.http, { host: '0.0.0.0', port: 8080, trustProxy: false });
+  assert.deepEqual(config.listen, { host: '0.0.0.0', httpPort: 8080, grpcPort: undefined });
+  assert.equal(config.trustProxy, false);
   assert.equal(config.redisUrl, 'redis://127.0.0.1:6379');
-  assert.equal(config.authGrpcAddress, '127.0.0.1:9081');
+  assert.deepEqual(config.grpcClients.auth, { address: '127.0.0.1:9081', timeoutMs: 3_000 });
   assert.deepEqual(config.services, {
     'auth-service': 'http://127.0.0.1:8081',
     'user-service': 'http://127.0.0.1:8082',
@@ -41,8 +42,8 @@ test('reads overrides, trims a trailing slash and splits CORS_ORIGINS', () => {
     CORS_ORIGINS: 'https://a.example.com, https://b.example.com:8443',
     RATE_LIMIT_USER_PER_MINUTE: '5',
   });
-  assert.equal(config.http.port, 9090);
-  assert.equal(config.http.trustProxy, true);
+  assert.equal(config.listen.httpPort, 9090);
+  assert.equal(config.trustProxy, true);
   assert.equal(config.services['user-service'], 'http://user-service:8082');
   assert.deepEqual(config.cors.origins, ['https://a.example.com', 'https://b.example.com:8443']);
   assert.equal(config.rateLimit.userPerMinute, 5);

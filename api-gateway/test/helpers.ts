@@ -209,10 +209,10 @@ export async function startGateway(options: GatewayOptions = {}) {
   const redis: Redis = createRedis({ url: config.redisUrl, log });
   if (!options.redisUrl) await waitForRedis(redis);
   const authClient = createGrpcClient(AuthService, {
-    address: config.authGrpcAddress,
+    address: config.grpcClients.auth.address,
     timeoutMs: 1_000,
   });
-  const app = await buildGatewayApp({ config, redis, authClient, log });
+  const app = (await buildGatewayApp({ config, redis, authClient, log })).http;
   await app.ready();
   return {
     app,

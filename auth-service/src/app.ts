@@ -1,7 +1,9 @@
 import { createHttpServer } from '@wa/pkg/http';
 import { pingPostgres, pingRedis, type PgPool, type Redis } from '@wa/pkg/db';
 import type { Logger } from '@wa/pkg/log';
+import type { ServiceApp } from '@wa/pkg/service';
 import type { AuthConfig } from './config.ts';
+import { authGrpcRoutes } from './handler/grpc-routes.ts';
 import { registerAuthRoutes } from './handler/http-routes.ts';
 import { createDeviceTokenRepository } from './repository/device-token-repository.ts';
 import { createOtpRepository } from './repository/otp-repository.ts';
@@ -19,7 +21,7 @@ export interface AuthAppDeps {
   sms?: SmsSender;
 }
 
-/** Builds the auth service and its HTTP app without listening; tests call it with their own deps. */
+/** Builds the auth service, its HTTP app and gRPC routes without listening; tests call it with their own deps. */
 export function buildAuthApp({ config, pool, redis, log, sms }: AuthAppDeps) {
   const auth = createAuthService({
     config,
@@ -38,5 +40,10 @@ export function buildAuthApp({ config, pool, redis, log, sms }: AuthAppDeps) {
     readiness: async () => ({ postgres: await pingPostgres(pool), redis: await pingRedis(redis) }),
   });
   registerAuthRoutes(app, auth);
-  return { app, auth };
+  return {
+    http: app,
+    grpc: authGrpcRoutes(auth),
+    workers: [],
+    services: { auth },
+  } satisfies ServiceApp;
 }

@@ -1,12 +1,23 @@
-import { CommonEnv, Port, Type, UrlString, loadEnv } from '@wa/pkg/config';
-import { ConfigError } from '@wa/pkg/config';
+import {
+  CommonEnv,
+  ConfigError,
+  GrpcListenEnv,
+  ListenEnv,
+  PostgresEnv,
+  RedisEnv,
+  Type,
+  commonConfig,
+  listenConfig,
+  loadEnv,
+  postgresConfig,
+} from '@wa/pkg/config';
 
 const AuthEnv = Type.Object({
   ...CommonEnv,
-  HTTP_PORT: Port(8081),
-  GRPC_PORT: Port(9081),
-  DATABASE_URL: UrlString('postgres://postgres@127.0.0.1:5432/whatsapp'),
-  REDIS_URL: UrlString('redis://127.0.0.1:6379'),
+  ...ListenEnv(8081),
+  ...GrpcListenEnv(9081),
+  ...PostgresEnv,
+  ...RedisEnv,
   JWT_SECRET: Type.String({ minLength: 16 }),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 900 }),
   REFRESH_TOKEN_TTL_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 30 }),
@@ -27,11 +38,9 @@ export function loadAuthConfig(env: Record<string, string | undefined>) {
     ]);
   }
   return Object.freeze({
-    env: e.NODE_ENV,
-    logLevel: e.LOG_LEVEL,
-    http: { host: e.HOST, port: e.HTTP_PORT },
-    grpc: { host: e.HOST, port: e.GRPC_PORT },
-    databaseUrl: e.DATABASE_URL,
+    ...commonConfig(e),
+    listen: listenConfig(e),
+    postgres: postgresConfig(e),
     redisUrl: e.REDIS_URL,
     tokens: {
       jwtSecret: e.JWT_SECRET,

@@ -26,8 +26,8 @@ test('refuses the mock SMS provider in production', () => {
 
 test('applies defaults', () => {
   const config = loadAuthConfig({ JWT_SECRET: 'x'.repeat(32) });
-  assert.equal(config.http.port, 8081);
-  assert.equal(config.grpc.port, 9081);
+  assert.equal(config.listen.httpPort, 8081);
+  assert.equal(config.listen.grpcPort, 9081);
   assert.equal(config.tokens.accessTtlSeconds, 900);
   assert.equal(config.tokens.refreshTtlSeconds, 30 * 86_400);
   assert.equal(config.otp.fixedCode, undefined);

@@ -21,10 +21,12 @@ export function testConfig(overrides: Record<string, string> = {}) {
 export async function startAuthApp(overrides: Record<string, string> = {}) {
   const log = testLogger('auth-service');
   const config = testConfig(overrides);
-  const pool = createPgPool({ url: config.databaseUrl, log });
+  const pool = createPgPool({ url: config.postgres.url, log });
   const redis = createRedis({ url: config.redisUrl, log });
   await waitForRedis(redis);
-  const { app, auth } = buildAuthApp({ config, pool, redis, log });
+  const built = buildAuthApp({ config, pool, redis, log });
+  const app = built.http;
+  const { auth } = built.services;
   await app.ready();
   return {
     app,

@@ -1,10 +1,19 @@
-import type { EventSink } from '@wa/pkg/bus';
+import {
+  consumerWorker,
+  createOutbox,
+  jetstream,
+  outboxWorker,
+  type NatsConnection,
+} from '@wa/pkg/bus';
 import { pingPostgres, type PgPool } from '@wa/pkg/db';
 import type { Client, UserService } from '@wa/pkg/grpc';
 import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
+import { intervalWorker, type ServiceApp } from '@wa/pkg/service';
+import type { ChatConfig } from './config.ts';
 import { chatGrpcRoutes } from './handler/grpc-routes.ts';
 import { registerChatRoutes } from './handler/http-routes.ts';
+import { consumeMessageEvents } from './handler/message-events.ts';
 import { createChatListRepository } from './repository/chat-list-repository.ts';
 import { createChatRepository } from './repository/chat-repository.ts';
 import { createMessageActivityRepository } from './repository/message-activity-repository.ts';
@@ -16,19 +25,29 @@ import { createMembershipService } from './service/membership-service.ts';
 import { createProfileLookup } from './service/profiles.ts';
 
 export interface ChatAppDeps {
+  config: Pick<ChatConfig, 'nats' | 'outboxTable' | 'logPruneIntervalMs'>;
   pool: PgPool;
-  /** Where chat events go: the outbox, relayed to JetStream. */
-  events: EventSink;
+  /** Chat events leave through the outbox; message events come in on the durable consumer. */
+  nc: NatsConnection;
   users: Client<typeof UserService>;
   log: Logger;
+  /** Relay timings (tests make them short). */
+  outbox?: { pollIntervalMs?: number; maxBackoffMs?: number; publishTimeoutMs?: number };
   now?: () => Date;
 }
 
 /**
- * Builds the chat services, the HTTP app and the gRPC routes without listening or consuming;
- * main.ts starts them, tests call this with their own deps.
+ * Builds the chat services, the HTTP app, the gRPC routes and the workers (outbox relay, message
+ * event consumer, log pruning) without listening or starting them; tests call it with their own deps.
  */
-export function buildChatApp({ pool, events, users, log, now }: ChatAppDeps) {
+export function buildChatApp({ config, pool, nc, users, log, now, ...deps }: ChatAppDeps) {
+  const outbox = createOutbox({
+    pool,
+    js: jetstream(nc),
+    log,
+    table: config.outboxTable,
+    ...deps.outbox,
+  });
   const repositories = {
     chats: createChatRepository(),
     participants: createParticipantRepository(),
@@ -39,11 +58,11 @@ export function buildChatApp({ pool, events, users, log, now }: ChatAppDeps) {
     ...repositories,
     chatList: createChatListRepository(),
     profiles: createProfileLookup(users, log),
-    events,
+    events: outbox,
     log,
     now,
   });
-  const membership = createMembershipService({ pool, ...repositories, events, log });
+  const membership = createMembershipService({ pool, ...repositories, events: outbox, log });
   const activity = createActivityService({
     pool,
     activity: createMessageActivityRepository(),
@@ -57,5 +76,22 @@ export function buildChatApp({ pool, events, users, log, now }: ChatAppDeps) {
     readiness: async () => ({ postgres: await pingPostgres(pool) }),
   });
   registerChatRoutes(app, chats, membership);
-  return { app, chats, membership, activity, grpcRoutes: chatGrpcRoutes(chats) };
+  return {
+    http: app,
+    grpc: chatGrpcRoutes(chats),
+    workers: [
+      outboxWorker(outbox),
+      consumerWorker('message events', () =>
+        consumeMessageEvents({
+          nc,
+          durable: config.nats.consumerName,
+          inactiveThresholdMs: config.nats.inactiveThresholdMs,
+          activity,
+          log,
+        }),
+      ),
+      intervalWorker('log pruning', config.logPruneIntervalMs, () => activity.pruneLog(), log),
+    ],
+    services: { chats, membership, activity, outbox },
+  } satisfies ServiceApp;
 }

@@ -5,12 +5,12 @@ import { loadChatConfig } from '../src/config.ts';
 
 test('applies the defaults of PRD §3.4', () => {
   const config = loadChatConfig({});
-  assert.equal(config.http.port, 8083);
-  assert.equal(config.grpc.port, 9083);
+  assert.equal(config.listen.httpPort, 8083);
+  assert.equal(config.listen.grpcPort, 9083);
   assert.equal(config.nats.url, 'nats://127.0.0.1:4222');
   assert.equal(config.nats.consumerName, 'chat-service');
-  assert.equal(config.userService.address, '127.0.0.1:9082');
-  assert.equal(config.database.poolSize, 10);
+  assert.equal(config.grpcClients.user.address, '127.0.0.1:9082');
+  assert.equal(config.postgres.poolMax, 10);
   assert.ok(Object.isFrozen(config));
 });
 

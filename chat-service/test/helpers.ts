@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import {
-  connectNats,
-  createOutbox,
-  jetstream,
-  jetstreamManager,
-  type NatsConnection,
-  type Outbox,
-} from '@wa/pkg/bus';
+import { connectNats, jetstreamManager, type NatsConnection } from '@wa/pkg/bus';
 import { createPgPool, type PgPool } from '@wa/pkg/db';
 import { UserService, createGrpcClient } from '@wa/pkg/grpc';
 import { freePort, makeUser, testLogger, testStores, type TestUser } from '@wa/pkg/testing';
 import { startService, type RunningService } from '../../e2e/support/stack.ts';
 import { buildChatApp } from '../src/app.ts';
 import type { ChatDetail } from '../src/model/schemas.ts';
-import { consumeMessageEvents } from '../src/handler/message-events.ts';
 
 /** The real user-service as a process over the test PostgreSQL and Redis. */
 export interface UserServiceProcess {
@@ -138,31 +130,33 @@ async function buildHarness(
   // test elsewhere, possibly on another NATS server) would otherwise publish this app's events.
   const outboxTable = `outbox_test_${randomUUID().replaceAll('-', '')}`;
   await pool.query(`CREATE TABLE ${outboxTable} (LIKE event_outbox INCLUDING ALL)`);
-  const outbox: Outbox = createOutbox({
-    pool,
-    js: jetstream(nc),
-    log,
-    pollIntervalMs: 50,
-    maxBackoffMs: 500,
-    publishTimeoutMs: 1_000,
-    table: outboxTable,
-  });
-  outbox.start();
-  const built = buildChatApp({ pool, events: outbox, users, log });
-  await built.app.ready();
   const durable = `chat-service-test-${randomUUID()}`;
-  const consumer = options.consumeMessages
-    ? await consumeMessageEvents({
-        nc,
-        durable,
-        activity: built.activity,
-        log,
-        inactiveThresholdMs: 60_000,
-      })
-    : undefined;
+  const built = buildChatApp({
+    config: {
+      nats: { url: '', consumerName: durable, inactiveThresholdMs: 60_000 },
+      outboxTable,
+      logPruneIntervalMs: 0,
+    },
+    pool,
+    nc,
+    users,
+    log,
+    outbox: { pollIntervalMs: 50, maxBackoffMs: 500, publishTimeoutMs: 1_000 },
+  });
+  const app = built.http;
+  const { outbox } = built.services;
+  await app.ready();
+  // The relay always; the message-event consumer only when the test asks for it.
+  const workers = built.workers.filter(
+    (worker) =>
+      worker.name === 'outbox' || (options.consumeMessages && worker.name === 'message events'),
+  );
+  for (const worker of workers) await worker.start();
 
   return {
-    ...built,
+    ...built.services,
+    app,
+    grpcRoutes: built.grpc,
     pool,
     nc,
     outbox,
@@ -170,12 +164,10 @@ async function buildHarness(
     userService,
     userCalls,
     close: async () => {
-      await built.app.close();
-      if (consumer) {
-        await consumer.stop();
+      await app.close();
+      for (const worker of workers.reverse()) await worker.stop();
+      if (options.consumeMessages)
         await (await jetstreamManager(nc)).consumers.delete('MESSAGES', durable).catch(() => false);
-      }
-      await outbox.stop();
       await pool.query(`DROP TABLE IF EXISTS ${outboxTable}`);
       await ownUserService?.stop();
       await nc.close();

@@ -1,8 +1,12 @@
-import type { JetStreamClient } from '@wa/pkg/bus';
+import { consumerWorker, jetstream, type NatsConnection } from '@wa/pkg/bus';
 import { pingMongo, type Db, type MongoClient } from '@wa/pkg/db';
 import type { ChatService, Client, UserService } from '@wa/pkg/grpc';
 import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
+import type { ServiceApp, Worker } from '@wa/pkg/service';
+import type { MessageConfig } from './config.ts';
+import { watchCacheEvents } from './handler/cache-events.ts';
+import { consumeChatEvents } from './handler/chat-events.ts';
 import { messageGrpcRoutes } from './handler/grpc-routes.ts';
 import { registerMessageRoutes } from './handler/http-routes.ts';
 import { createEventRepository } from './repository/event-repository.ts';
@@ -17,15 +21,18 @@ import {
 } from './service/receipt-service.ts';
 import { createMessageRefs } from './service/message-refs.ts';
 import { createSendService } from './service/send-service.ts';
+import { createSystemMessages } from './service/system-messages.ts';
 
 export interface MessageAppDeps {
+  config: Pick<MessageConfig, 'nats'> & {
+    membershipCache?: MessageConfig['membershipCache'];
+    outbox?: { sweepIntervalMs?: number; maxBackoffMs?: number; publishTimeoutMs?: number };
+  };
   mongo: MongoClient;
-  js: JetStreamClient;
+  nc: NatsConnection;
   chats: Client<typeof ChatService>;
   users: Client<typeof UserService>;
   log: Logger;
-  membershipCache?: { ttlMs: number; maxEntries: number };
-  relay?: { sweepIntervalMs?: number; maxBackoffMs?: number; publishTimeoutMs?: number };
   /** Defaults to the user-service's GetReadReceipts, hiding the read when it cannot answer. */
   readReceipts?: ReadReceiptsLookup;
   now?: () => Date;
@@ -52,20 +59,22 @@ function textIndexProbe(db: Db, log: Logger): () => Promise<boolean> {
 }
 
 /**
- * Builds the services, the event relay, the HTTP app and the gRPC routes without listening,
- * relaying or consuming; main.ts starts them, tests call this with their own deps.
+ * Builds the services, the HTTP app, the gRPC routes and the workers (event relay, cache
+ * invalidation watcher, chat event consumer) without listening or starting them; tests call this
+ * with their own deps.
  */
 export function buildMessageApp(deps: MessageAppDeps) {
-  const { mongo, js, chats, users, log, now } = deps;
+  const { config, mongo, nc, chats, users, log, now } = deps;
+  const js = jetstream(nc);
   const db = mongo.db();
   const messages = createMessageRepository(db);
   const events = createEventRepository(db);
-  const relay = createEventRelay({ messages, events, js, log, ...deps.relay });
+  const relay = createEventRelay({ messages, events, js, log, ...config.outbox });
   const membership = createMembership({
     chats,
     users,
-    ttlMs: deps.membershipCache?.ttlMs ?? 30_000,
-    maxEntries: deps.membershipCache?.maxEntries ?? 10_000,
+    ttlMs: config.membershipCache?.ttlMs ?? 30_000,
+    maxEntries: config.membershipCache?.maxEntries ?? 10_000,
   });
   const refs = createMessageRefs(messages);
   const send = createSendService({ messages, refs, membership, relay, log, now });
@@ -94,13 +103,23 @@ export function buildMessageApp(deps: MessageAppDeps) {
     readiness: async () => ({ mongo: await pingMongo(mongo) }),
   });
   registerMessageRoutes(app, { send, history, receipts });
+  const workers: Worker[] = [
+    { name: 'event relay', start: () => relay.start(), stop: () => relay.stop() },
+    consumerWorker('cache events', () => watchCacheEvents({ nc, membership, log })),
+    consumerWorker('chat events', () =>
+      consumeChatEvents({
+        nc,
+        durable: config.nats.consumerName,
+        inactiveThresholdMs: config.nats.inactiveThresholdMs,
+        systemMessages: createSystemMessages({ send, users, log }),
+        log,
+      }),
+    ),
+  ];
   return {
-    app,
-    relay,
-    membership,
-    send,
-    history,
-    receipts,
-    grpcRoutes: messageGrpcRoutes({ send, history, receipts }),
-  };
+    http: app,
+    grpc: messageGrpcRoutes({ send, history, receipts }),
+    workers,
+    services: { relay, membership, send, history, receipts },
+  } satisfies ServiceApp;
 }

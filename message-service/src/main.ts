@@ -1,58 +1,27 @@
-import { connectNats, jetstream } from '@wa/pkg/bus';
+import { connectNats } from '@wa/pkg/bus';
 import { createMongoClient } from '@wa/pkg/db';
-import { ChatService, UserService, createGrpcClient, createGrpcServer } from '@wa/pkg/grpc';
-import { closeOnSignals, exitOnStartupFailure } from '@wa/pkg/http';
+import { ChatService, UserService, createGrpcClient } from '@wa/pkg/grpc';
 import { createLogger } from '@wa/pkg/log';
+import { runService } from '@wa/pkg/service';
 import { buildMessageApp } from './app.ts';
 import { loadMessageConfig } from './config.ts';
-import { watchCacheEvents } from './handler/cache-events.ts';
-import { consumeChatEvents } from './handler/chat-events.ts';
-import { createSystemMessages } from './service/system-messages.ts';
 
 const SERVICE = 'message-service';
 
-async function main() {
+void runService(SERVICE, async () => {
   const config = loadMessageConfig(process.env);
   const log = createLogger({ service: SERVICE, level: config.logLevel });
-  const mongo = createMongoClient({ url: config.mongoUrl });
-  await mongo.connect();
+  const mongo = await createMongoClient({ url: config.mongoUrl }).connect();
   const nc = await connectNats({ url: config.nats.url, name: SERVICE, log });
-  const chats = createGrpcClient(ChatService, config.chatService);
-  const users = createGrpcClient(UserService, config.userService);
-
-  const { app, relay, membership, send, grpcRoutes } = buildMessageApp({
-    mongo,
-    js: jetstream(nc),
-    chats,
-    users,
+  const chats = createGrpcClient(ChatService, config.grpcClients.chat);
+  const users = createGrpcClient(UserService, config.grpcClients.user);
+  return {
+    app: buildMessageApp({ config, mongo, nc, chats, users, log }),
     log,
-    membershipCache: config.membershipCache,
-    relay: config.outbox,
-  });
-  const grpc = createGrpcServer({ routes: grpcRoutes, log });
-
-  relay.start();
-  const cacheEvents = await watchCacheEvents({ nc, membership, log });
-  const consumer = await consumeChatEvents({
-    nc,
-    durable: config.nats.consumerName,
-    inactiveThresholdMs: config.nats.inactiveThresholdMs,
-    systemMessages: createSystemMessages({ send, users, log }),
-    log,
-  });
-  await app.listen({ port: config.http.port, host: config.http.host });
-  await grpc.listen(config.grpc.port, config.grpc.host);
-  log.info({ http: config.http.port, grpc: config.grpc.port }, 'message-service listening');
-
-  closeOnSignals(log, [
-    { name: 'http', close: () => app.close() },
-    { name: 'grpc', close: () => grpc.close() },
-    { name: 'nats consumer', close: () => consumer.stop() },
-    { name: 'cache events', close: () => cacheEvents.stop() },
-    { name: 'event relay', close: () => relay.stop() },
-    { name: 'nats', close: () => nc.drain() },
-    { name: 'mongo', close: () => mongo.close() },
-  ]);
-}
-
-main().catch((error: unknown) => exitOnStartupFailure(SERVICE, error));
+    listen: config.listen,
+    clients: [
+      { name: 'mongo', close: () => mongo.close() },
+      { name: 'nats', close: () => nc.drain() },
+    ],
+  };
+});

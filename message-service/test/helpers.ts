@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { connectNats, jetstream, type NatsConnection } from '@wa/pkg/bus';
+import { connectNats, type NatsConnection } from '@wa/pkg/bus';
 import { createMongoClient, createPgPool, type MongoClient, type PgPool } from '@wa/pkg/db';
 import {
   ChatService,
@@ -12,7 +12,6 @@ import { makeUser, privateMongoUrl, testLogger, testStores, type TestUser } from
 import { startStack } from '../../e2e/support/stack.ts';
 import { applyMongoIndexes } from '../../migrations/mongo/indexes.ts';
 import { buildMessageApp } from '../src/app.ts';
-import { watchCacheEvents } from '../src/handler/cache-events.ts';
 import type { ReadReceiptsLookup } from '../src/service/receipt-service.ts';
 
 /**
@@ -57,32 +56,38 @@ export async function startMessageApp(options: MessageAppOptions) {
     log,
   });
   const built = buildMessageApp({
+    config: {
+      nats: { url: '', consumerName: 'unused', inactiveThresholdMs: undefined },
+      membershipCache: { ttlMs: options.membershipTtlMs ?? 30_000, maxEntries: 1_000 },
+      outbox: { sweepIntervalMs: 50, maxBackoffMs: 300, publishTimeoutMs: 1_000 },
+    },
     mongo,
-    js: jetstream(nc),
+    nc,
     chats: createGrpcClient(ChatService, { address: options.deps.chatGrpc, timeoutMs: 2_000 }),
     users: createGrpcClient(UserService, { address: options.deps.userGrpc, timeoutMs: 2_000 }),
     log,
-    membershipCache: { ttlMs: options.membershipTtlMs ?? 30_000, maxEntries: 1_000 },
-    relay: { sweepIntervalMs: 50, maxBackoffMs: 300, publishTimeoutMs: 1_000 },
     readReceipts: options.readReceipts,
   });
-  await built.app.ready();
-  built.relay.start();
-  const cacheEvents = await watchCacheEvents({ nc, membership: built.membership, log });
-  const grpc: GrpcServer = createGrpcServer({ routes: built.grpcRoutes, log });
+  const app = built.http;
+  await app.ready();
+  // The relay and the cache watcher; chat events are consumed only where a test asks for them.
+  const workers = built.workers.filter((worker) => worker.name !== 'chat events');
+  for (const worker of workers) await worker.start();
+  const grpc: GrpcServer = createGrpcServer({ routes: built.grpc, log });
   const grpcPort = await grpc.listen(0, '127.0.0.1');
   const pool: PgPool = createPgPool({ url: testStores.databaseUrl, log });
   return {
-    ...built,
+    ...built.services,
+    app,
+    grpcRoutes: built.grpc,
     mongo,
     nc,
     pool,
     grpcAddress: `127.0.0.1:${grpcPort}`,
     close: async () => {
-      await built.app.close();
+      await app.close();
       await grpc.close();
-      await built.relay.stop();
-      await cacheEvents.stop();
+      for (const worker of [...workers].reverse()) await worker.stop();
       await nc.close();
       await mongo
         .db()

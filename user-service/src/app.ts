@@ -1,8 +1,10 @@
-import type { EventSink } from '@wa/pkg/bus';
+import { createOutbox, outboxWorker, type JetStreamClient } from '@wa/pkg/bus';
 import { createHttpServer } from '@wa/pkg/http';
 import { pingPostgres, pingRedis, type PgPool, type Redis } from '@wa/pkg/db';
 import type { Logger } from '@wa/pkg/log';
+import type { ServiceApp } from '@wa/pkg/service';
 import type { UserConfig } from './config.ts';
+import { userGrpcRoutes } from './handler/grpc-routes.ts';
 import { registerUserRoutes } from './handler/http-routes.ts';
 import { createBlockRepository } from './repository/block-repository.ts';
 import { createContactRepository } from './repository/contact-repository.ts';
@@ -17,21 +19,27 @@ import { createPresenceService } from './service/presence-service.ts';
 import { createProfileService } from './service/profile-service.ts';
 
 export interface UserAppDeps {
-  config: Pick<UserConfig, 'presenceTtlSeconds'>;
+  config: Pick<UserConfig, 'presenceTtlSeconds' | 'outboxTable'>;
   pool: PgPool;
   redis: Redis;
-  /** Where block changes are announced: the outbox, relayed to JetStream. */
-  events: EventSink;
+  /** Where block changes are published, through the outbox. */
+  js: JetStreamClient;
   log: Logger;
+  /** Relay timings (tests make them short). */
+  outbox?: { pollIntervalMs?: number; maxBackoffMs?: number; publishTimeoutMs?: number };
 }
 
-/** Builds the user services and the HTTP app without listening; tests call it with their own deps. */
-export function buildUserApp({ config, pool, redis, events, log }: UserAppDeps) {
+/**
+ * Builds the user services, the HTTP app, the gRPC routes and the outbox relay without listening;
+ * tests call it with their own deps.
+ */
+export function buildUserApp({ config, pool, redis, js, log, outbox: timings }: UserAppDeps) {
+  const outbox = createOutbox({ pool, js, log, table: config.outboxTable, ...timings });
   const users = createUserRepository(pool);
   const services = {
     profiles: createProfileService({ users, privacy: createPrivacyRepository(pool) }),
     contacts: createContactService({ users, contacts: createContactRepository(pool) }),
-    blocks: createBlockService({ pool, blocks: createBlockRepository(), events }),
+    blocks: createBlockService({ pool, blocks: createBlockRepository(), events: outbox }),
     presence: createPresenceService({
       presence: createPresenceRepository(redis, config.presenceTtlSeconds),
       users,
@@ -45,5 +53,10 @@ export function buildUserApp({ config, pool, redis, events, log }: UserAppDeps) 
     readiness: async () => ({ postgres: await pingPostgres(pool), redis: await pingRedis(redis) }),
   });
   registerUserRoutes(app, services);
-  return { app, services };
+  return {
+    http: app,
+    grpc: userGrpcRoutes(services),
+    workers: [outboxWorker(outbox)],
+    services: { ...services, outbox },
+  } satisfies ServiceApp;
 }

@@ -5,11 +5,11 @@ import { loadUserConfig } from '../src/config.ts';
 
 test('defaults to the PRD ports, the 60 s presence TTL and local stores', () => {
   const config = loadUserConfig({});
-  assert.equal(config.http.port, 8082);
-  assert.equal(config.grpc.port, 9082);
+  assert.equal(config.listen.httpPort, 8082);
+  assert.equal(config.listen.grpcPort, 9082);
   assert.equal(config.presenceTtlSeconds, 60);
-  assert.equal(config.databasePoolMax, 10);
-  assert.match(config.databaseUrl, /^postgres:\/\//);
+  assert.equal(config.postgres.poolMax, 10);
+  assert.match(config.postgres.url, /^postgres:\/\//);
   assert.ok(Object.isFrozen(config));
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomInt, randomUUID } from 'node:crypto';
-import { connectNats, createOutbox, jetstream } from '@wa/pkg/bus';
+import { connectNats, jetstream } from '@wa/pkg/bus';
 import { createPgPool, createRedis, waitForRedis } from '@wa/pkg/db';
 import { makeUser, testLogger, testStores, type TestUser } from '@wa/pkg/testing';
 import { buildUserApp } from '../src/app.ts';
@@ -37,14 +37,15 @@ export async function startUserApp(overrides: Record<string, string> = {}) {
   const log = testLogger('user-service');
   const outboxTable = `outbox_user_${randomUUID().replaceAll('-', '')}`;
   const config = testConfig({ OUTBOX_TABLE: outboxTable, ...overrides });
-  const pool = createPgPool({ url: config.databaseUrl, log });
+  const pool = createPgPool({ url: config.postgres.url, log });
   await pool.query(`CREATE TABLE ${outboxTable} (LIKE event_outbox INCLUDING ALL)`);
   const redis = createRedis({ url: config.redisUrl, log });
   await waitForRedis(redis);
-  const nc = await connectNats({ url: config.natsUrl, name: 'user-service-test', log });
-  const outbox = createOutbox({ pool, js: jetstream(nc), log, table: outboxTable });
+  const nc = await connectNats({ url: config.nats.url, name: 'user-service-test', log });
+  const built = buildUserApp({ config, pool, redis, js: jetstream(nc), log });
+  const { http: app, services } = built;
+  const { outbox } = services;
   outbox.start();
-  const { app, services } = buildUserApp({ config, pool, redis, events: outbox, log });
   await app.ready();
 
   /** Calls a route as `caller` (the identity headers the gateway would set) or anonymously. */

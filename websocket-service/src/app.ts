@@ -3,6 +3,8 @@ import { pingRedis, type Redis } from '@wa/pkg/db';
 import type { AuthService, ChatService, Client, MessageService, UserService } from '@wa/pkg/grpc';
 import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
+import { consumerWorker } from '@wa/pkg/bus';
+import { intervalWorker, type ServiceApp } from '@wa/pkg/service';
 import type { WebSocketConfig } from './config.ts';
 import { consumeBusEvents } from './handler/bus-events.ts';
 import { createFrameHandlers } from './handler/frame-handlers.ts';
@@ -36,8 +38,8 @@ export interface WebSocketAppDeps {
 
 /**
  * Builds the websocket-service without listening: the HTTP app (/health, /ready, /metrics) with
- * the WebSocket edge attached to its server, and `start()` for the Redis subscriptions and the bus
- * consumers. Tests call it with their own deps; `stop()` runs the shutdown order of house style.
+ * the WebSocket edge attached to its server, and the workers (Redis subscriptions, bus consumers,
+ * presence sweep). Tests call it with their own deps.
  */
 export function buildWebSocketApp({
   config,
@@ -116,36 +118,26 @@ export function buildWebSocketApp({
   });
   ws.attachTo(app.server);
 
-  let consumer: Awaited<ReturnType<typeof consumeBusEvents>> | undefined;
-  let sweepTimer: NodeJS.Timeout | undefined;
-  const sweepLapsed = () =>
-    presence.sweepLapsed().catch((error: unknown) => {
-      log.warn({ err: error }, 'presence sweep failed; next round retries');
-    });
-  return {
-    app,
-    ws,
-    registry,
-    async start(): Promise<void> {
-      await channels.start();
-      consumer = await consumeBusEvents({
-        nc,
-        durable: config.nats.consumerName,
-        inactiveThresholdMs: config.nats.inactiveThresholdMs,
-        fanOut,
-        log,
-      });
-      if (config.presenceSweepMs > 0)
-        sweepTimer = setInterval(() => void sweepLapsed(), config.presenceSweepMs);
-    },
-    /** Stop accepting and close sockets (1001), then drain the bus consumers. */
-    async stop(): Promise<void> {
-      clearInterval(sweepTimer);
-      await ws.close();
-      await app.close();
-      await consumer?.stop();
-    },
-  };
-}
+  // Sockets are closed (1001) before the HTTP server stops, so clients reconnect elsewhere.
+  app.addHook('preClose', async () => {
+    await ws.close();
+  });
 
-export type WebSocketApp = ReturnType<typeof buildWebSocketApp>;
+  return {
+    http: app,
+    workers: [
+      { name: 'redis channels', start: () => channels.start(), stop: () => undefined },
+      consumerWorker('bus events', () =>
+        consumeBusEvents({
+          nc,
+          durable: config.nats.consumerName,
+          inactiveThresholdMs: config.nats.inactiveThresholdMs,
+          fanOut,
+          log,
+        }),
+      ),
+      intervalWorker('presence sweep', config.presenceSweepMs, () => presence.sweepLapsed(), log),
+    ],
+    services: { ws, registry },
+  } satisfies ServiceApp;
+}

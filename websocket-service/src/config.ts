@@ -1,23 +1,30 @@
 import { hostname } from 'node:os';
-import { CommonEnv, HostPort, Port, Type, UrlString, loadEnv } from '@wa/pkg/config';
+import {
+  CommonEnv,
+  GrpcClientEnv,
+  ListenEnv,
+  NatsConsumerEnv,
+  NatsEnv,
+  RedisEnv,
+  Type,
+  commonConfig,
+  grpcClientConfig,
+  listenConfig,
+  loadEnv,
+  natsConfig,
+} from '@wa/pkg/config';
+
+const CALLS = ['AUTH', 'USER', 'CHAT', 'MESSAGE'] as const;
 
 const WebSocketEnv = Type.Object({
   ...CommonEnv,
-  HTTP_PORT: Port(8087),
-  REDIS_URL: UrlString('redis://127.0.0.1:6379'),
-  NATS_URL: Type.String({ minLength: 1, default: 'nats://127.0.0.1:4222' }),
-  /** Durable consumer on MESSAGES, CHATS and PRESENCE, shared by every instance (addenda C). */
-  NATS_CONSUMER_NAME: Type.String({
-    pattern: '^[A-Za-z0-9_-]{1,64}$',
-    default: 'websocket-service',
-  }),
+  ...ListenEnv(8087),
+  ...RedisEnv,
+  ...NatsEnv,
+  ...NatsConsumerEnv('websocket-service'),
+  ...GrpcClientEnv(CALLS, 3_000),
   /** Lets NATS delete the consumers after this long without a client (tests); 0 = never. */
   NATS_CONSUMER_INACTIVE_SECONDS: Type.Integer({ minimum: 0, default: 0 }),
-  AUTH_GRPC_ADDR: HostPort('127.0.0.1:9081'),
-  USER_GRPC_ADDR: HostPort('127.0.0.1:9082'),
-  CHAT_GRPC_ADDR: HostPort('127.0.0.1:9083'),
-  MESSAGE_GRPC_ADDR: HostPort('127.0.0.1:9084'),
-  GRPC_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 30_000, default: 3_000 }),
   /** Unique per process; the user-service keys presence by it. */
   INSTANCE_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' })),
   /** Largest frame `ws` accepts; a bigger one closes the socket with 1009. */
@@ -44,22 +51,14 @@ const WebSocketEnv = Type.Object({
 export function loadWebSocketConfig(env: Record<string, string | undefined>) {
   const e = loadEnv(WebSocketEnv, env);
   return Object.freeze({
-    env: e.NODE_ENV,
-    logLevel: e.LOG_LEVEL,
-    http: { host: e.HOST, port: e.HTTP_PORT },
+    ...commonConfig(e),
+    listen: listenConfig(e),
     redisUrl: e.REDIS_URL,
     nats: {
-      url: e.NATS_URL,
-      consumerName: e.NATS_CONSUMER_NAME,
+      ...natsConfig(e),
       inactiveThresholdMs: e.NATS_CONSUMER_INACTIVE_SECONDS * 1_000 || undefined,
     },
-    grpc: {
-      auth: e.AUTH_GRPC_ADDR,
-      user: e.USER_GRPC_ADDR,
-      chat: e.CHAT_GRPC_ADDR,
-      message: e.MESSAGE_GRPC_ADDR,
-      timeoutMs: e.GRPC_TIMEOUT_MS,
-    },
+    grpcClients: grpcClientConfig(e, CALLS),
     instanceId: e.INSTANCE_ID ?? `${hostname()}:${process.pid}:${Date.now()}`,
     ws: {
       maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,

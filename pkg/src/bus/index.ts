@@ -7,3 +7,4 @@ export * from './watch.ts';
 export * from './outbox.ts';
 export { jetstreamManager, jetstream } from '@nats-io/jetstream';
 export type { JetStreamClient, PubAck } from '@nats-io/jetstream';
+export * from './worker.ts';

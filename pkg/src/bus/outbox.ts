@@ -9,6 +9,7 @@ import {
   type EventSubject,
 } from './events.ts';
 import { publishEvent } from './publish.ts';
+import type { Worker } from '../service/types.ts';
 
 /*
  * Transactional outbox: a service writes its events into `event_outbox` (migration 0003) in the
@@ -199,6 +200,18 @@ export function createOutbox(settings: OutboxSettings): Outbox {
       running = false;
       wake?.();
       await loop;
+    },
+  };
+}
+
+/** The relay as a service worker: on shutdown it stops, then publishes what is still pending. */
+export function outboxWorker(outbox: Pick<Outbox, 'start' | 'stop' | 'flush'>): Worker {
+  return {
+    name: 'outbox',
+    start: () => outbox.start(),
+    async stop() {
+      await outbox.stop();
+      await outbox.flush(); // what still fails waits for the next instance
     },
   };
 }

@@ -64,3 +64,86 @@ export const Port = (defaultValue: number) =>
 /** `host:port` of a gRPC server. */
 export const HostPort = (defaultValue: string) =>
   Type.String({ pattern: '^[^\\s:/]+:\\d{1,5}$', default: defaultValue });
+
+/*
+ * Fragments shared by every service that uses the thing they configure: one spelling per idea,
+ * documented once in the README. A service spreads the env fragment into its schema and maps the
+ * validated values with the matching function.
+ */
+
+type Values = Record<string, unknown>;
+
+/** Where the service listens: HOST (in CommonEnv), HTTP_PORT and, for gRPC servers, GRPC_PORT. */
+export const ListenEnv = (httpPort: number) => ({ HTTP_PORT: Port(httpPort) });
+export const GrpcListenEnv = (grpcPort: number) => ({ GRPC_PORT: Port(grpcPort) });
+export const listenConfig = (e: { HOST: string; HTTP_PORT: number; GRPC_PORT?: number }) => ({
+  host: e.HOST,
+  httpPort: e.HTTP_PORT,
+  grpcPort: e.GRPC_PORT,
+});
+
+export const PostgresEnv = {
+  DATABASE_URL: UrlString('postgres://postgres@127.0.0.1:5432/whatsapp'),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+};
+export const postgresConfig = (e: { DATABASE_URL: string; DATABASE_POOL_MAX: number }) => ({
+  url: e.DATABASE_URL,
+  poolMax: e.DATABASE_POOL_MAX,
+});
+
+export const RedisEnv = { REDIS_URL: UrlString('redis://127.0.0.1:6379') };
+
+/** One or more comma-separated NATS server URLs. */
+const NATS_URLS = '^(nats|tls|ws|wss)://[^\\s,]+(,(nats|tls|ws|wss)://[^\\s,]+)*$';
+
+export const NatsEnv = {
+  NATS_URL: Type.String({ pattern: NATS_URLS, default: 'nats://127.0.0.1:4222' }),
+};
+/** The durable consumer name of a service, shared by all its instances (addenda C). */
+export const NatsConsumerEnv = (consumerName: string) => ({
+  NATS_CONSUMER_NAME: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: consumerName }),
+});
+export const natsConfig = <E extends { NATS_URL: string; NATS_CONSUMER_NAME?: string }>(e: E) => ({
+  url: e.NATS_URL,
+  consumerName: e.NATS_CONSUMER_NAME as E['NATS_CONSUMER_NAME'],
+});
+
+/** The gRPC servers a service can call, by the prefix of their `<NAME>_GRPC_ADDR` variable. */
+export const GRPC_SERVICES = {
+  AUTH: '127.0.0.1:9081',
+  USER: '127.0.0.1:9082',
+  CHAT: '127.0.0.1:9083',
+  MESSAGE: '127.0.0.1:9084',
+  MEDIA: '127.0.0.1:9086',
+} as const;
+export type GrpcServiceName = keyof typeof GRPC_SERVICES;
+
+/** `<NAME>_GRPC_ADDR` for each server called, and the one GRPC_CLIENT_TIMEOUT_MS for every call. */
+export const GrpcClientEnv = <N extends GrpcServiceName>(
+  names: readonly N[],
+  timeoutMs: number,
+) => {
+  const addresses = Object.fromEntries(
+    names.map((name) => [`${name}_GRPC_ADDR`, HostPort(GRPC_SERVICES[name])]),
+  ) as Record<`${N}_GRPC_ADDR`, ReturnType<typeof HostPort>>;
+  return {
+    ...addresses,
+    GRPC_CLIENT_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 30_000, default: timeoutMs }),
+  };
+};
+export const grpcClientConfig = <N extends GrpcServiceName>(
+  e: Values & { GRPC_CLIENT_TIMEOUT_MS: number },
+  names: readonly N[],
+): Record<Lowercase<N>, { address: string; timeoutMs: number }> =>
+  Object.fromEntries(
+    names.map((name) => [
+      name.toLowerCase(),
+      { address: e[`${name}_GRPC_ADDR`] as string, timeoutMs: e.GRPC_CLIENT_TIMEOUT_MS },
+    ]),
+  ) as Record<Lowercase<N>, { address: string; timeoutMs: number }>;
+
+/** What every service config carries besides its own part. */
+export const commonConfig = (e: { NODE_ENV: string; LOG_LEVEL: string }) => ({
+  env: e.NODE_ENV,
+  logLevel: e.LOG_LEVEL,
+});

@@ -61,3 +61,13 @@ export function pgErrorCode(error: unknown): string | undefined {
     ? String(error.code)
     : undefined;
 }
+
+/** A pool that has answered once, so start-up fails clearly when PostgreSQL is unreachable. */
+export async function connectPostgres(
+  settings: { url: string; poolMax: number },
+  log: Logger,
+): Promise<PgPool> {
+  const pool = createPgPool({ url: settings.url, max: settings.poolMax, log });
+  await pool.query('SELECT 1');
+  return pool;
+}

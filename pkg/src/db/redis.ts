@@ -50,3 +50,10 @@ export async function pingRedis(redis: Redis): Promise<boolean> {
     return false;
   }
 }
+
+/** A client that is connected, so start-up fails clearly when Redis is unreachable. */
+export async function connectRedis(url: string, log: Logger): Promise<Redis> {
+  const redis = createRedis({ url, log });
+  await waitForRedis(redis);
+  return redis;
+}

@@ -1,7 +1,6 @@
 export * from './envelope.ts';
 export * from './error-handler.ts';
 export * from './server.ts';
-export * from './lifecycle.ts';
 export * from './identity.ts';
 export * from './schemas.ts';
 export { OPERATIONAL_PATHS, pathOf } from './request-log.ts';
