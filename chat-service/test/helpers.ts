@@ -134,15 +134,15 @@ async function buildHarness(
       return client.getUsers(request, options);
     },
   };
-  // An outbox table of its own: any other process relaying the shared event_outbox (a stack under
+  // An outbox table of its own: any other process relaying the shared chat_outbox (a stack under
   // test elsewhere, possibly on another NATS server) would otherwise publish this app's events.
   const outboxTable = `outbox_test_${randomUUID().replaceAll('-', '')}`;
-  await pool.query(`CREATE TABLE ${outboxTable} (LIKE event_outbox INCLUDING ALL)`);
+  await pool.query(`CREATE TABLE ${outboxTable} (LIKE chat_outbox INCLUDING ALL)`);
   const outbox: Outbox = createOutbox({
     pool,
     js: jetstream(nc),
     log,
-    pollIntervalMs: 50,
+    sweepIntervalMs: 50,
     maxBackoffMs: 500,
     publishTimeoutMs: 1_000,
     table: outboxTable,

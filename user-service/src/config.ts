@@ -9,8 +9,8 @@ const UserEnv = Type.Object({
   REDIS_URL: UrlString('redis://127.0.0.1:6379'),
   PRESENCE_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 3_600, default: 60 }),
   NATS_URL: Type.String({ minLength: 1, default: 'nats://127.0.0.1:4222' }),
-  /** Table the event outbox lives in (shared with the chat-service); tests use their own. */
-  OUTBOX_TABLE: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'event_outbox' }),
+  /** The user-service's own outbox table; several stacks sharing one database (tests) need their own. */
+  OUTBOX_TABLE: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'user_outbox' }),
 });
 
 export function loadUserConfig(env: Record<string, string | undefined>) {
