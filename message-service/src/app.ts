@@ -1,13 +1,11 @@
-import type { JetStreamClient } from '@wa/pkg/bus';
+import { createOutboxRelay, type JetStreamClient, type OutboxTuning } from '@wa/pkg/bus';
 import { pingMongo, type Db, type MongoClient } from '@wa/pkg/db';
 import type { ChatService, Client, UserService } from '@wa/pkg/grpc';
 import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
 import { messageGrpcRoutes } from './handler/grpc-routes.ts';
 import { registerMessageRoutes } from './handler/http-routes.ts';
-import { createEventRepository } from './repository/event-repository.ts';
 import { MESSAGES, createMessageRepository } from './repository/message-repository.ts';
-import { createEventRelay } from './service/event-relay.ts';
 import { createHistoryService } from './service/history-service.ts';
 import { createMembership } from './service/membership.ts';
 import {
@@ -16,6 +14,7 @@ import {
   type ReadReceiptsLookup,
 } from './service/receipt-service.ts';
 import { createMessageRefs } from './service/message-refs.ts';
+import { confirmStoredEvents, createMessageOutbox } from './service/outbox-events.ts';
 import { createSendService } from './service/send-service.ts';
 
 export interface MessageAppDeps {
@@ -25,7 +24,7 @@ export interface MessageAppDeps {
   users: Client<typeof UserService>;
   log: Logger;
   membershipCache?: { ttlMs: number; maxEntries: number };
-  relay?: { sweepIntervalMs?: number; maxBackoffMs?: number; publishTimeoutMs?: number };
+  relay?: OutboxTuning;
   /** Defaults to the user-service's GetReadReceipts, hiding the read when it cannot answer. */
   readReceipts?: ReadReceiptsLookup;
   now?: () => Date;
@@ -58,9 +57,15 @@ function textIndexProbe(db: Db, log: Logger): () => Promise<boolean> {
 export function buildMessageApp(deps: MessageAppDeps) {
   const { mongo, js, chats, users, log, now } = deps;
   const db = mongo.db();
-  const messages = createMessageRepository(db);
-  const events = createEventRepository(db);
-  const relay = createEventRelay({ messages, events, js, log, ...deps.relay });
+  const outbox = createMessageOutbox(db);
+  const messages = createMessageRepository(db, outbox);
+  const relay = createOutboxRelay({
+    ...deps.relay,
+    store: outbox,
+    js,
+    log,
+    confirm: confirmStoredEvents(messages),
+  });
   const membership = createMembership({
     chats,
     users,
@@ -71,7 +76,7 @@ export function buildMessageApp(deps: MessageAppDeps) {
   const send = createSendService({ messages, refs, membership, relay, log, now });
   const history = createHistoryService({
     messages,
-    events,
+    outbox,
     membership,
     relay,
     textSearch: textIndexProbe(db, log),
@@ -80,7 +85,7 @@ export function buildMessageApp(deps: MessageAppDeps) {
   const receipts = createReceiptService({
     messages,
     refs,
-    events,
+    outbox,
     membership,
     relay,
     readReceipts: deps.readReceipts ?? readReceiptsFromUserService(users, log),
