@@ -4,6 +4,7 @@ import {
   jetstream,
   outboxWorker,
   type NatsConnection,
+  type OutboxTuning,
 } from '@wa/pkg/bus';
 import { pingPostgres, type PgPool } from '@wa/pkg/db';
 import type { Client, UserService } from '@wa/pkg/grpc';
@@ -32,7 +33,7 @@ export interface ChatAppDeps {
   users: Client<typeof UserService>;
   log: Logger;
   /** Relay timings (tests make them short). */
-  outbox?: { pollIntervalMs?: number; maxBackoffMs?: number; publishTimeoutMs?: number };
+  outbox?: OutboxTuning;
   now?: () => Date;
 }
 

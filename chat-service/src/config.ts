@@ -28,7 +28,7 @@ const ChatEnv = Type.Object({
   /** Tests set it so the server deletes their consumers; 0 = keep the durable while it is idle. */
   NATS_CONSUMER_INACTIVE_SECONDS: Type.Integer({ minimum: 0, default: 0 }),
   /** Table the event outbox lives in; several stacks sharing one database (tests) need their own. */
-  OUTBOX_TABLE: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'event_outbox' }),
+  OUTBOX_TABLE: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'chat_outbox' }),
   /** How often read rows of chat_message_log are deleted; 0 = never. */
   LOG_PRUNE_INTERVAL_MS: Type.Integer({ minimum: 0, default: 600_000 }),
 });

@@ -126,10 +126,10 @@ async function buildHarness(
       return client.getUsers(request, options);
     },
   };
-  // An outbox table of its own: any other process relaying the shared event_outbox (a stack under
+  // An outbox table of its own: any other process relaying the shared chat_outbox (a stack under
   // test elsewhere, possibly on another NATS server) would otherwise publish this app's events.
   const outboxTable = `outbox_test_${randomUUID().replaceAll('-', '')}`;
-  await pool.query(`CREATE TABLE ${outboxTable} (LIKE event_outbox INCLUDING ALL)`);
+  await pool.query(`CREATE TABLE ${outboxTable} (LIKE chat_outbox INCLUDING ALL)`);
   const durable = `chat-service-test-${randomUUID()}`;
   const built = buildChatApp({
     config: {
@@ -141,7 +141,7 @@ async function buildHarness(
     nc,
     users,
     log,
-    outbox: { pollIntervalMs: 50, maxBackoffMs: 500, publishTimeoutMs: 1_000 },
+    outbox: { sweepIntervalMs: 50, maxBackoffMs: 500, publishTimeoutMs: 1_000 },
   });
   const app = built.http;
   const { outbox } = built.services;

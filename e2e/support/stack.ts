@@ -135,9 +135,9 @@ export interface Stack {
   grpc: (service: Exclude<StackService, 'websocket-service'>) => string;
   websockets: WebsocketInstance[];
   services: RunningService[];
-  /** This stack's own MongoDB database and outbox table, dropped by `stop()`. */
+  /** This stack's own MongoDB database and outbox tables (one per service), dropped by `stop()`. */
   mongoUrl: string;
-  outboxTable: string;
+  outboxTables: { 'user-service': string; 'chat-service': string };
   stores: StackStores;
   /** Signs a fresh user in through the first gateway (mock SMS, fixed code). */
   login: () => Promise<StackSession>;
@@ -150,7 +150,7 @@ export interface Stack {
 
 /**
  * Real service processes and gateways on free ports, isolated from every other stack on the same
- * servers: chat and block events go through an outbox table of its own, messages into a MongoDB database of
+ * servers: chat and block events go through outbox tables of its own, messages into a MongoDB database of
  * its own, and the durable NATS consumers carry names of its own (removed by NATS a minute after
  * the stack stops). Without that, one stack's relay or consumer takes another stack's events.
  */
@@ -165,7 +165,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   const mongoUrl = privateMongoUrl(base.MONGO_URL, `stack_${suffix}`);
   const stores: StackStores = { ...base, MONGO_URL: mongoUrl };
-  const outboxTable = `outbox_stack_${suffix}`;
+  // Like the services' own tables (migration 0004): each service relays only its own events.
+  const outboxTables = {
+    'user-service': `outbox_stack_user_${suffix}`,
+    'chat-service': `outbox_stack_chat_${suffix}`,
+  };
   const wanted = new Set<StackService>(['auth-service', ...options.services]);
   const log = testLogger('stack');
 
@@ -195,13 +199,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       DATABASE_POOL_MAX: String(options.databasePoolMax ?? 4),
       REDIS_URL: stores.REDIS_URL,
       NATS_URL: stores.NATS_URL,
-      OUTBOX_TABLE: outboxTable,
+      OUTBOX_TABLE: outboxTables['user-service'],
     },
     'chat-service': {
       DATABASE_URL: stores.DATABASE_URL,
       DATABASE_POOL_MAX: String(options.databasePoolMax ?? 4),
       NATS_URL: stores.NATS_URL,
-      OUTBOX_TABLE: outboxTable,
+      OUTBOX_TABLE: outboxTables['chat-service'],
       NATS_CONSUMER_NAME: `chat-${suffix}`,
     },
     'message-service': {
@@ -276,7 +280,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   async function stop(): Promise<void> {
     for (const service of running.reverse()) await service.stop();
-    await pool.query(`DROP TABLE IF EXISTS ${outboxTable}`).catch(() => undefined);
+    await pool
+      .query(
+        `DROP TABLE IF EXISTS ${outboxTables['user-service']}, ${outboxTables['chat-service']}`,
+      )
+      .catch(() => undefined);
     await pool.end();
     await mongo
       .db()
@@ -286,8 +294,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 
   try {
-    // Always: a service started later (startLater) writes to it too.
-    await pool.query(`CREATE TABLE ${outboxTable} (LIKE event_outbox INCLUDING ALL)`);
+    // Always: a service started later (startLater) writes to them too.
+    await pool.query(
+      `CREATE TABLE ${outboxTables['user-service']} (LIKE user_outbox INCLUDING ALL)`,
+    );
+    await pool.query(
+      `CREATE TABLE ${outboxTables['chat-service']} (LIKE chat_outbox INCLUDING ALL)`,
+    );
     if (wanted.has('message-service')) {
       await mongo.connect();
       await applyMongoIndexes(mongo.db(), log);
@@ -333,7 +346,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     websockets,
     services: running,
     mongoUrl,
-    outboxTable,
+    outboxTables,
     stores,
     login,
     startWebsocket,

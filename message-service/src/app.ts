@@ -1,4 +1,11 @@
-import { consumerWorker, jetstream, type NatsConnection } from '@wa/pkg/bus';
+import {
+  consumerWorker,
+  createOutboxRelay,
+  jetstream,
+  outboxWorker,
+  type NatsConnection,
+  type OutboxTuning,
+} from '@wa/pkg/bus';
 import { pingMongo, type Db, type MongoClient } from '@wa/pkg/db';
 import type { ChatService, Client, UserService } from '@wa/pkg/grpc';
 import { createHttpServer } from '@wa/pkg/http';
@@ -9,9 +16,7 @@ import { watchCacheEvents } from './handler/cache-events.ts';
 import { consumeChatEvents } from './handler/chat-events.ts';
 import { messageGrpcRoutes } from './handler/grpc-routes.ts';
 import { registerMessageRoutes } from './handler/http-routes.ts';
-import { createEventRepository } from './repository/event-repository.ts';
 import { MESSAGES, createMessageRepository } from './repository/message-repository.ts';
-import { createEventRelay } from './service/event-relay.ts';
 import { createHistoryService } from './service/history-service.ts';
 import { createMembership } from './service/membership.ts';
 import {
@@ -20,13 +25,14 @@ import {
   type ReadReceiptsLookup,
 } from './service/receipt-service.ts';
 import { createMessageRefs } from './service/message-refs.ts';
+import { confirmStoredEvents, createMessageOutbox } from './service/outbox-events.ts';
 import { createSendService } from './service/send-service.ts';
 import { createSystemMessages } from './service/system-messages.ts';
 
 export interface MessageAppDeps {
   config: Pick<MessageConfig, 'nats'> & {
     membershipCache?: MessageConfig['membershipCache'];
-    outbox?: { sweepIntervalMs?: number; maxBackoffMs?: number; publishTimeoutMs?: number };
+    outbox?: OutboxTuning;
   };
   mongo: MongoClient;
   nc: NatsConnection;
@@ -67,9 +73,15 @@ export function buildMessageApp(deps: MessageAppDeps) {
   const { config, mongo, nc, chats, users, log, now } = deps;
   const js = jetstream(nc);
   const db = mongo.db();
-  const messages = createMessageRepository(db);
-  const events = createEventRepository(db);
-  const relay = createEventRelay({ messages, events, js, log, ...config.outbox });
+  const outbox = createMessageOutbox(db);
+  const messages = createMessageRepository(db, outbox);
+  const relay = createOutboxRelay({
+    ...config.outbox,
+    store: outbox,
+    js,
+    log,
+    confirm: confirmStoredEvents(messages),
+  });
   const membership = createMembership({
     chats,
     users,
@@ -80,7 +92,7 @@ export function buildMessageApp(deps: MessageAppDeps) {
   const send = createSendService({ messages, refs, membership, relay, log, now });
   const history = createHistoryService({
     messages,
-    events,
+    outbox,
     membership,
     relay,
     textSearch: textIndexProbe(db, log),
@@ -89,7 +101,7 @@ export function buildMessageApp(deps: MessageAppDeps) {
   const receipts = createReceiptService({
     messages,
     refs,
-    events,
+    outbox,
     membership,
     relay,
     readReceipts: deps.readReceipts ?? readReceiptsFromUserService(users, log),
@@ -104,7 +116,7 @@ export function buildMessageApp(deps: MessageAppDeps) {
   });
   registerMessageRoutes(app, { send, history, receipts });
   const workers: Worker[] = [
-    { name: 'event relay', start: () => relay.start(), stop: () => relay.stop() },
+    outboxWorker(relay),
     consumerWorker('cache events', () => watchCacheEvents({ nc, membership, log })),
     consumerWorker('chat events', () =>
       consumeChatEvents({

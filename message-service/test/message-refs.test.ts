@@ -5,6 +5,7 @@ import { createMongoClient, type MongoClient } from '@wa/pkg/db';
 import { newMessageDoc, type MessageDoc } from '../src/model/message.ts';
 import { MESSAGES, createMessageRepository } from '../src/repository/message-repository.ts';
 import { createMessageRefs } from '../src/service/message-refs.ts';
+import { createMessageOutbox } from '../src/service/outbox-events.ts';
 import { freshMongoUrl } from './helpers.ts';
 
 // The real repository on the test server; the driver's command events count the reads.
@@ -34,7 +35,10 @@ const message = (recipients: string[]): MessageDoc =>
   );
 
 test('a message just stored answers from memory; others are read once, oldest dropped first', async () => {
-  const refs = createMessageRefs(createMessageRepository(mongo.db()), 2);
+  const refs = createMessageRefs(
+    createMessageRepository(mongo.db(), createMessageOutbox(mongo.db())),
+    2,
+  );
   const recipient = randomUUID();
   const sent = message([recipient]);
   refs.remember(sent);

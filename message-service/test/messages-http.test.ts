@@ -262,6 +262,7 @@ describe('delete, forward, star, search', () => {
     assert.deepEqual(seen.payload, { body: 'This message was deleted' });
     const event = await events.waitFor('msg.deleted', (e) => e.message_id === message.message_id);
     assert.equal(event.chat_id, chat);
+    assert.deepEqual(event.recipient_ids, [bob], 'the recipients are told who to tell');
     const [stranger] = await makeUsers(h.pool, 1);
     assert.equal((await call(h, stranger.id, 'DELETE', url)).status, 404);
     assert.equal((await call(h, alice, 'DELETE', `/api/v1/messages/${randomUUID()}`)).status, 404);

@@ -90,6 +90,16 @@ describe('event schemas', () => {
     );
   });
 
+  test('refuse a msg.deleted without its recipient_ids', () => {
+    const meta = eventMeta();
+    const id = randomUUID();
+    assert.throws(
+      () => assertEvent('msg.deleted', { ...meta, message_id: id, chat_id: id }),
+      (error: unknown) =>
+        error instanceof EventValidationError && /recipient_ids/.test(error.problems.join('\n')),
+    );
+  });
+
   test('ignore fields a newer publisher added', () => {
     assert.doesNotThrow(() => assertEvent('msg.new', { ...msgNew(), client_msg_id: 'abc' }));
   });
@@ -106,7 +116,7 @@ describe('event schemas', () => {
       status: 'read',
       message_timestamp: meta.timestamp,
     });
-    assertEvent('msg.deleted', { ...meta, message_id: id, chat_id: id });
+    assertEvent('msg.deleted', { ...meta, message_id: id, chat_id: id, recipient_ids: [id] });
     assertEvent('chat.created', {
       ...meta,
       chat_id: id,
@@ -239,7 +249,12 @@ describe('consumeEvents', () => {
     });
     await js.publish('msg.deleted', '{"not":"an event"}');
     await js.publish('msg.deleted', 'not json at all');
-    const valid = { ...eventMeta(), message_id: randomUUID(), chat_id: randomUUID() };
+    const valid = {
+      ...eventMeta(),
+      message_id: randomUUID(),
+      chat_id: randomUUID(),
+      recipient_ids: [],
+    };
     await publishEvent(js, 'msg.deleted', valid);
     await until(() => handled.includes(valid.message_id));
     await sleep(200);
@@ -292,6 +307,7 @@ describe('consumeEvents', () => {
       ...eventMeta(),
       message_id: messageId,
       chat_id: chatId,
+      recipient_ids: [],
     });
     await until(() => seen.length === 2);
     await sleep(200);

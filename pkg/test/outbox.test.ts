@@ -22,7 +22,7 @@ import {
   type TestNatsServer,
 } from '@wa/pkg/testing';
 
-// A table of its own: other test files relay the shared event_outbox to the shared NATS.
+// A table of its own: other test files relay the shared chat_outbox to the shared NATS.
 const table = `outbox_test_${randomUUID().replaceAll('-', '')}`;
 const log = testLogger();
 let pool: PgPool;
@@ -31,7 +31,7 @@ let nc: NatsConnection;
 
 before(async () => {
   pool = createPgPool({ url: testStores.databaseUrl, log });
-  await pool.query(`CREATE TABLE ${table} (LIKE event_outbox INCLUDING ALL)`);
+  await pool.query(`CREATE TABLE ${table} (LIKE chat_outbox INCLUDING ALL)`);
   server = await startNatsServer();
   nc = await connectNats({ url: server.url, name: 'outbox-test', log });
   await ensureStreams(await jetstreamManager(nc));
@@ -43,13 +43,14 @@ after(async () => {
   await server.destroy();
 });
 
-const outboxFor = (publishTimeoutMs = 5_000) =>
+const outboxFor = (publishTimeoutMs = 5_000, sweepGraceMs = 30_000) =>
   createOutbox({
     pool,
     js: jetstream(nc),
     log,
     table,
-    pollIntervalMs: 50,
+    sweepIntervalMs: 50,
+    sweepGraceMs,
     maxBackoffMs: 200,
     publishTimeoutMs,
   });
@@ -90,9 +91,12 @@ test('publishes committed events oldest first with event_id as message id, then 
   const capture = await captureEvents(nc, 'CHATS', 'group.>');
   const outbox = outboxFor();
   const events = [memberAdded(chatId), memberAdded(chatId), memberAdded(chatId)];
-  await withTransaction(pool, async (tx) => {
-    for (const event of events) await outbox.enqueue(tx, 'group.member.added', event);
+  const stored = await withTransaction(pool, async (tx) => {
+    const written = [];
+    for (const event of events) written.push(await outbox.enqueue(tx, 'group.member.added', event));
+    return written;
   });
+  outbox.notify(...stored);
   assert.equal(await outbox.flush(), 3);
   await capture.waitFor('group.member.added', (e) => e.event_id === events[2].event_id);
   await capture.stop();
@@ -116,8 +120,7 @@ test('keeps events while NATS is down and publishes them once it is back', async
   try {
     await server.stop();
     const event = memberAdded(chatId);
-    await outbox.enqueue(pool, 'group.member.added', event);
-    outbox.notify();
+    outbox.notify(await outbox.enqueue(pool, 'group.member.added', event));
     await sleep(1_500);
     assert.equal(await pending(), 1, 'the event must wait in the outbox');
     const { rows } = await pool.query(`SELECT attempts FROM ${table}`);
@@ -140,16 +143,23 @@ test('keeps events while NATS is down and publishes them once it is back', async
   }
 });
 
-test('two relays running at once publish each event once', async () => {
+test('events a stopped instance left behind are swept once, in order, by one of two relays', async () => {
   const chatId = randomUUID();
   const capture = await captureEvents(nc, 'CHATS', 'group.>');
-  const relays = [outboxFor(), outboxFor()];
+  const relays = [outboxFor(5_000, 0), outboxFor(5_000, 0)];
   const events = Array.from({ length: 40 }, () => memberAdded(chatId));
   for (const event of events) await relays[0].enqueue(pool, 'group.member.added', event);
   relays.forEach((relay) => relay.start());
   try {
     await capture.waitFor('group.member.added', (e) => e.event_id === events[39].event_id);
-    await sleep(300);
+    await waitUntil(async () => (await pending()) === 0);
+    await Promise.all(relays.map((relay) => relay.stop()));
+    // Published after the sweeps are over: once it arrives, any second copy would have too.
+    const marker = memberAdded(chatId);
+    relays[0].notify(await relays[0].enqueue(pool, 'group.member.added', marker));
+    await relays[0].flush();
+    await capture.waitFor('group.member.added', (e) => e.event_id === marker.event_id);
+    events.push(marker);
   } finally {
     await Promise.all(relays.map((relay) => relay.stop()));
     await capture.stop();
@@ -162,3 +172,32 @@ test('two relays running at once publish each event once', async () => {
     events.map((e) => e.event_id),
   );
 });
+
+test('an event its schema refuses is dropped and holds up none behind it', async () => {
+  const chatId = randomUUID();
+  const capture = await captureEvents(nc, 'CHATS', 'group.>');
+  const outbox = outboxFor();
+  try {
+    const broken = randomUUID();
+    await pool.query(
+      `INSERT INTO ${table} (event_id, subject, payload) VALUES ($1, 'group.member.added', $2)`,
+      [broken, JSON.stringify({ event_id: broken, chat_id: chatId })],
+    );
+    const valid = memberAdded(chatId);
+    await outbox.enqueue(pool, 'group.member.added', valid);
+    assert.equal(await outbox.flush(), 1, 'only the valid event is published');
+    await capture.waitFor('group.member.added', (e) => e.event_id === valid.event_id);
+    assert.equal(await pending(), 0, 'the refused event is gone too');
+  } finally {
+    await outbox.stop();
+    await capture.stop();
+  }
+});
+
+async function waitUntil(done: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await sleep(25);
+  }
+}

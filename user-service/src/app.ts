@@ -1,4 +1,4 @@
-import { createOutbox, outboxWorker, type JetStreamClient } from '@wa/pkg/bus';
+import { createOutbox, outboxWorker, type JetStreamClient, type OutboxTuning } from '@wa/pkg/bus';
 import { createHttpServer } from '@wa/pkg/http';
 import { pingPostgres, pingRedis, type PgPool, type Redis } from '@wa/pkg/db';
 import type { Logger } from '@wa/pkg/log';
@@ -26,7 +26,7 @@ export interface UserAppDeps {
   js: JetStreamClient;
   log: Logger;
   /** Relay timings (tests make them short). */
-  outbox?: { pollIntervalMs?: number; maxBackoffMs?: number; publishTimeoutMs?: number };
+  outbox?: OutboxTuning;
 }
 
 /**

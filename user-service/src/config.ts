@@ -21,8 +21,8 @@ const UserEnv = Type.Object({
   ...RedisEnv,
   ...NatsEnv,
   PRESENCE_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 3_600, default: 60 }),
-  /** Table the event outbox lives in (shared with the chat-service); tests use their own. */
-  OUTBOX_TABLE: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'event_outbox' }),
+  /** The user-service's own outbox table; several stacks sharing one database (tests) need their own. */
+  OUTBOX_TABLE: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'user_outbox' }),
 });
 
 export function loadUserConfig(env: Record<string, string | undefined>) {

@@ -38,7 +38,7 @@ export async function startUserApp(overrides: Record<string, string> = {}) {
   const outboxTable = `outbox_user_${randomUUID().replaceAll('-', '')}`;
   const config = testConfig({ OUTBOX_TABLE: outboxTable, ...overrides });
   const pool = createPgPool({ url: config.postgres.url, log });
-  await pool.query(`CREATE TABLE ${outboxTable} (LIKE event_outbox INCLUDING ALL)`);
+  await pool.query(`CREATE TABLE ${outboxTable} (LIKE user_outbox INCLUDING ALL)`);
   const redis = createRedis({ url: config.redisUrl, log });
   await waitForRedis(redis);
   const nc = await connectNats({ url: config.nats.url, name: 'user-service-test', log });

@@ -74,7 +74,12 @@ describe('planFanOut', () => {
   test('msg.deleted goes to the looked-up participants', () => {
     const members = [id(), id(), id()];
     const plan = planFanOut(
-      received('msg.deleted', { ...eventMeta(), message_id: id(), chat_id: id() }),
+      received('msg.deleted', {
+        ...eventMeta(),
+        message_id: id(),
+        chat_id: id(),
+        recipient_ids: [],
+      }),
       {
         participants: members,
       },
@@ -85,7 +90,12 @@ describe('planFanOut', () => {
 
   test('msg.deleted without participants goes nowhere', () => {
     const plan = planFanOut(
-      received('msg.deleted', { ...eventMeta(), message_id: id(), chat_id: id() }),
+      received('msg.deleted', {
+        ...eventMeta(),
+        message_id: id(),
+        chat_id: id(),
+        recipient_ids: [],
+      }),
     );
     assert.deepEqual(plan.userIds, []);
   });
@@ -209,7 +219,12 @@ describe('orderKeyOf', () => {
     const [chatId, userId, messageId] = [id(), id(), id()];
     const keys = [
       orderKeyOf(
-        received('msg.deleted', { ...eventMeta(), message_id: messageId, chat_id: chatId }),
+        received('msg.deleted', {
+          ...eventMeta(),
+          message_id: messageId,
+          chat_id: chatId,
+          recipient_ids: [],
+        }),
       ),
       orderKeyOf(
         received('group.member.removed', {

@@ -148,6 +148,7 @@ describe('fan-out', () => {
       ...eventMeta(),
       message_id: messageId,
       chat_id: chat.id,
+      recipient_ids: [b.id],
     });
     const frame = await socket.waitFor((f) => f.event === 'message.deleted');
     assert.deepEqual(frame.data, { message_id: messageId, chat_id: chat.id });

@@ -63,11 +63,11 @@ export function createChatService(deps: ChatServiceDeps) {
         // The pair already has its chat, possibly committed a moment ago by a concurrent request.
         const existing = await chats.findDirect(tx, callerId, otherId);
         if (!existing) throw new Error('direct chat vanished after a conflicting insert');
-        return { id: existing, created: false };
+        return { id: existing, created: false as const };
       }
       const members = [callerId, otherId].map((userId) => ({ userId, role: 'member' as const }));
       await participants.insert(tx, id, members);
-      await events.enqueue(tx, 'chat.created', {
+      const event = await events.enqueue(tx, 'chat.created', {
         ...eventMeta(),
         chat_id: id,
         type: 'direct',
@@ -75,10 +75,10 @@ export function createChatService(deps: ChatServiceDeps) {
         created_by: callerId,
         participants: members.map((m) => ({ user_id: m.userId, role: m.role })),
       });
-      return { id, created: true };
+      return { id, created: true as const, event };
     });
     if (outcome.created) {
-      events.notify();
+      events.notify(outcome.event);
       log.info({ chat_id: outcome.id, type: 'direct' }, 'chat created');
     }
     return { created: outcome.created, chat: await detail(outcome.id, callerId) };
@@ -89,7 +89,7 @@ export function createChatService(deps: ChatServiceDeps) {
     command: Extract<CreateChatCommand, { type: 'group' }>,
   ) {
     await requireUsersExist(users, pool, callerId, command.memberIds);
-    const id = await withTransaction(pool, async (tx) => {
+    const { id, event } = await withTransaction(pool, async (tx) => {
       const chatId = await chats.insertGroup(tx, {
         name: command.name,
         description: command.description,
@@ -101,7 +101,7 @@ export function createChatService(deps: ChatServiceDeps) {
         ...command.memberIds.map((userId) => ({ userId, role: 'member' as const })),
       ];
       await participants.insert(tx, chatId, members);
-      await events.enqueue(tx, 'chat.created', {
+      const created = await events.enqueue(tx, 'chat.created', {
         ...eventMeta(),
         chat_id: chatId,
         type: 'group',
@@ -109,9 +109,9 @@ export function createChatService(deps: ChatServiceDeps) {
         created_by: callerId,
         participants: members.map((m) => ({ user_id: m.userId, role: m.role })),
       });
-      return chatId;
+      return { id: chatId, event: created };
     });
-    events.notify();
+    events.notify(event);
     log.info({ chat_id: id, type: 'group', members: command.memberIds.length + 1 }, 'chat created');
     return { created: true, chat: await detail(id, callerId) };
   }
@@ -147,7 +147,7 @@ export function createChatService(deps: ChatServiceDeps) {
     /** Admins change a group's name, description, avatar and who may post. */
     async update(chatId: string, callerId: string, body: UpdateChatBody): Promise<ChatDetail> {
       const id = chatId.toLowerCase();
-      const changed = await withTransaction(pool, async (tx) => {
+      const announced = await withTransaction(pool, async (tx) => {
         const { chat, member } = await requireMembership(deps, tx, id, callerId, true);
         requireGroup(chat.type, 'changing the name, description or avatar');
         requireAdmin(member.role, 'change the group settings');
@@ -160,19 +160,18 @@ export function createChatService(deps: ChatServiceDeps) {
           },
           body,
         );
-        if (Object.keys(changes).length === 0) return false;
+        if (Object.keys(changes).length === 0) return undefined;
         await chats.updateGroup(tx, id, changes);
         const members = await participants.list(tx, id);
-        await events.enqueue(tx, 'chat.updated', {
+        return events.enqueue(tx, 'chat.updated', {
           ...eventMeta(),
           chat_id: id,
           updated_by: callerId,
           changes,
           participant_ids: members.map((m) => m.user_id),
         });
-        return true;
       });
-      if (changed) events.notify();
+      if (announced) events.notify(announced);
       return detail(id, callerId);
     },
 

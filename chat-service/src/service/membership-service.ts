@@ -44,7 +44,7 @@ export function createMembershipService(deps: MembershipServiceDeps) {
         requireAdmin(member.role, 'add members');
         const current = (await participants.list(tx, id)).map((m) => m.user_id);
         const plan = planAddition(current, requested);
-        if (plan.add.length === 0) return { add: [], participantIds: current };
+        if (plan.add.length === 0) return { add: [], participantIds: current, announced: [] };
         await requireUsersExist(users, tx, callerId, plan.add);
         await participants.insert(
           tx,
@@ -52,18 +52,21 @@ export function createMembershipService(deps: MembershipServiceDeps) {
           plan.add.map((userId) => ({ userId, role: 'member' as const })),
         );
         const participantIds = [...current, ...plan.add];
+        const announced = [];
         for (const userId of plan.add)
-          await events.enqueue(tx, 'group.member.added', {
-            ...eventMeta(),
-            chat_id: id,
-            user_id: userId,
-            added_by: callerId,
-            participant_ids: participantIds,
-          });
-        return { add: plan.add, participantIds };
+          announced.push(
+            await events.enqueue(tx, 'group.member.added', {
+              ...eventMeta(),
+              chat_id: id,
+              user_id: userId,
+              added_by: callerId,
+              participant_ids: participantIds,
+            }),
+          );
+        return { add: plan.add, participantIds, announced };
       });
       if (added.add.length > 0) {
-        events.notify();
+        events.notify(...added.announced);
         log.info({ chat_id: id, added: added.add.length }, 'members added');
       }
       return { chat_id: id, added: added.add, participant_count: added.participantIds.length };
@@ -73,7 +76,7 @@ export function createMembershipService(deps: MembershipServiceDeps) {
     async remove(chatId: string, callerId: string, targetId: string): Promise<MemberRemoved> {
       const id = chatId.toLowerCase();
       const target = targetId.toLowerCase();
-      const { leaving } = await withTransaction(pool, async (tx) => {
+      const { leaving, announced } = await withTransaction(pool, async (tx) => {
         const { chat, member } = await requireMembership(deps, tx, id, callerId, true);
         requireGroup(chat.type, 'removing members');
         const members = await participants.list(tx, id);
@@ -90,16 +93,16 @@ export function createMembershipService(deps: MembershipServiceDeps) {
           adminCount: members.filter((m) => m.role === 'admin').length,
         });
         await participants.remove(tx, id, target);
-        await events.enqueue(tx, 'group.member.removed', {
+        const event = await events.enqueue(tx, 'group.member.removed', {
           ...eventMeta(),
           chat_id: id,
           user_id: target,
           removed_by: callerId,
           participant_ids: members.filter((m) => m.user_id !== target).map((m) => m.user_id),
         });
-        return outcome;
+        return { ...outcome, announced: event };
       });
-      events.notify();
+      events.notify(announced);
       log.info({ chat_id: id, leaving }, 'member removed');
       return { chat_id: id, user_id: target, left: leaving };
     },
@@ -112,7 +115,7 @@ export function createMembershipService(deps: MembershipServiceDeps) {
     ): Promise<RoleChanged> {
       const id = chatId.toLowerCase();
       const target = targetId.toLowerCase();
-      const changed = await withTransaction(pool, async (tx) => {
+      const announced = await withTransaction(pool, async (tx) => {
         const { chat, member } = await requireMembership(deps, tx, id, callerId, true);
         requireGroup(chat.type, 'admin roles');
         requireAdmin(member.role, 'change roles');
@@ -120,19 +123,18 @@ export function createMembershipService(deps: MembershipServiceDeps) {
         const targetMember = members.find((m) => m.user_id === target);
         if (!targetMember) throw notFound('User is not a member of this chat');
         const adminCount = members.filter((m) => m.role === 'admin').length;
-        if (!checkRoleChange(targetMember.role, role, adminCount)) return false;
+        if (!checkRoleChange(targetMember.role, role, adminCount)) return undefined;
         await participants.setRole(tx, id, target, role);
-        await events.enqueue(tx, 'chat.updated', {
+        return events.enqueue(tx, 'chat.updated', {
           ...eventMeta(),
           chat_id: id,
           updated_by: callerId,
           changes: { role: { user_id: target, role } },
           participant_ids: members.map((m) => m.user_id),
         });
-        return true;
       });
-      if (changed) {
-        events.notify();
+      if (announced) {
+        events.notify(announced);
         log.info({ chat_id: id, role }, 'member role changed');
       }
       return { chat_id: id, user_id: target, role };

@@ -1,3 +1,4 @@
+import type { MongoOutboxStore, OutboxEvent } from '@wa/pkg/bus';
 import {
   createPerKeyQueue,
   createWriteBatch,
@@ -6,7 +7,6 @@ import {
   type Filter,
 } from '@wa/pkg/db';
 import type { DeliveryStatus, MessageDoc, MessageKey, MessagePayload } from '../model/message.ts';
-import { EVENT_OUTBOX, type OutboxEventDoc } from './event-repository.ts';
 import { duplicateIndexes } from './duplicate-keys.ts';
 
 export const MESSAGES = 'messages';
@@ -33,10 +33,18 @@ const NO_ID = { projection: { _id: 0 } } as const;
 /** The message an update is about; the chat id picks its write queue. */
 export type MessageRef = Pick<MessageDoc, 'message_id' | 'chat_id'>;
 
-/** Queries of the `messages` collection; plain documents in and out. */
-export function createMessageRepository(db: Db) {
+/** A message's `msg.new`, stored with it. */
+export type MsgNewEntry = OutboxEvent<'msg.new'>;
+
+/**
+ * Queries of the `messages` collection; plain documents in and out. `outbox` is the service's
+ * outbox store, which the `msg.new` of each inserted message enters first.
+ */
+export function createMessageRepository(
+  db: Db,
+  outbox: Pick<MongoOutboxStore, 'insertMany' | 'remove'>,
+) {
   const messages: Collection<MessageDoc> = db.collection<MessageDoc>(MESSAGES);
-  const outbox = db.collection<OutboxEventDoc>(EVENT_OUTBOX);
   /*
    * MongoDB applies each update to a document atomically, so the status filters below cannot be
    * raced. FerretDB v1 (the tests' store) reads a document and writes it back whole, so two
@@ -46,29 +54,22 @@ export function createMessageRepository(db: Db) {
    */
   const chatWrites = createPerKeyQueue();
 
-  const insertBatch = createWriteBatch(
-    async (items: { doc: MessageDoc; event: OutboxEventDoc }[]) => {
-      await outbox.insertMany(
-        items.map((item) => ({ ...item.event })),
+  const insertBatch = createWriteBatch(async (items: { doc: MessageDoc; event: MsgNewEntry }[]) => {
+    await outbox.insertMany(items.map((item) => item.event));
+    let duplicates = new Set<number>();
+    try {
+      await messages.insertMany(
+        items.map((item) => ({ ...item.doc })),
         { ordered: false },
       );
-      let duplicates = new Set<number>();
-      try {
-        await messages.insertMany(
-          items.map((item) => ({ ...item.doc })),
-          { ordered: false },
-        );
-      } catch (error) {
-        duplicates = duplicateIndexes(error);
-        await outbox.deleteMany({
-          event_id: { $in: [...duplicates].map((i) => items[i].event.event_id) },
-        });
-      }
-      return items.map((_, i): 'inserted' | 'duplicate' =>
-        duplicates.has(i) ? 'duplicate' : 'inserted',
-      );
-    },
-  );
+    } catch (error) {
+      duplicates = duplicateIndexes(error);
+      await outbox.remove([...duplicates].map((i) => items[i].event.event_id));
+    }
+    return items.map((_, i): 'inserted' | 'duplicate' =>
+      duplicates.has(i) ? 'duplicate' : 'inserted',
+    );
+  });
 
   return {
     /**
@@ -76,7 +77,7 @@ export function createMessageRepository(db: Db) {
      * message always has one (the sweep drops an entry whose message never got stored). Batched
      * with concurrent sends; 'duplicate' when (sender_id, client_msg_id) exists (unique index).
      */
-    insert: (doc: MessageDoc, event: OutboxEventDoc): Promise<'inserted' | 'duplicate'> =>
+    insert: (doc: MessageDoc, event: MsgNewEntry): Promise<'inserted' | 'duplicate'> =>
       insertBatch({ doc, event }),
 
     findByClientId(senderId: string, clientMsgId: string): Promise<MessageDoc | null> {

@@ -1,18 +1,14 @@
-import { eventMeta } from '@wa/pkg/bus';
 import { forbidden, notFound, validationError } from '@wa/pkg/errors';
 import { DELETED_BODY, LIMITS, type MessageDoc } from '../model/message.ts';
-import type { EventRepository, OutboxEventDoc } from '../repository/event-repository.ts';
 import type { MessageRepository } from '../repository/message-repository.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import type { EventRelay } from './event-relay.ts';
 import type { Membership } from './membership.ts';
 import { toApiMessage } from './message-views.ts';
+import { msgDeletedEvent, recordChange, type EventRecorder } from './outbox-events.ts';
 
-export interface HistoryServiceDeps {
+export interface HistoryServiceDeps extends EventRecorder {
   messages: MessageRepository;
-  events: EventRepository;
   membership: Membership;
-  relay: Pick<EventRelay, 'notify'>;
   /** Whether the database has the text index (MongoDB); else the regex fallback (FerretDB). */
   textSearch: () => Promise<boolean>;
   now?: () => Date;
@@ -39,7 +35,7 @@ function page(docs: MessageDoc[], limit: number, viewerId: string) {
 
 /** Reading a chat (history, search, starred) and per-message actions (delete, star). */
 export function createHistoryService(deps: HistoryServiceDeps) {
-  const { messages, events, membership, relay, textSearch, now = () => new Date() } = deps;
+  const { messages, membership, textSearch, now = () => new Date() } = deps;
 
   /** The message when the user may see it; 404 otherwise, so non-members learn nothing. */
   async function visible(messageId: string, userId: string): Promise<MessageDoc> {
@@ -90,17 +86,13 @@ export function createHistoryService(deps: HistoryServiceDeps) {
       if (message.type === 'system')
         throw forbidden('A group notice cannot be deleted for everyone');
       const at = now();
-      if (await messages.deleteForEveryone(message, { body: DELETED_BODY }, at)) {
-        const meta = eventMeta(at);
-        const event: OutboxEventDoc = {
-          event_id: meta.event_id,
-          subject: 'msg.deleted',
-          created_at: at,
-          payload: { ...meta, message_id: message.message_id, chat_id: message.chat_id },
-        };
-        await events.enqueue(event);
-        relay.notify(event);
-      }
+      // The event is stored first: once the message is deleted, a crash cannot lose it.
+      await recordChange(
+        deps,
+        msgDeletedEvent(message, at),
+        () => messages.deleteForEveryone(message, { body: DELETED_BODY }, at),
+        (deleted) => deleted,
+      );
       return { message_id: message.message_id, deleted_for: 'everyone' as const };
     },
 

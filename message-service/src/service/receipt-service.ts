@@ -1,15 +1,13 @@
-import { eventMeta } from '@wa/pkg/bus';
 import { notFound, validationError } from '@wa/pkg/errors';
 import type { Client, UserService } from '@wa/pkg/grpc';
 import type { Logger } from '@wa/pkg/log';
-import type { MessageDoc, MessageKey } from '../model/message.ts';
+import type { MessageKey } from '../model/message.ts';
 import { LIMITS } from '../model/message.ts';
-import type { EventRepository, OutboxEventDoc } from '../repository/event-repository.ts';
 import type { MessageRepository } from '../repository/message-repository.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import type { EventRelay } from './event-relay.ts';
 import type { Membership } from './membership.ts';
 import type { MessageRefs } from './message-refs.ts';
+import { msgStatusEvent, recordChange, type EventRecorder } from './outbox-events.ts';
 import { statusesBelow } from './status-rules.ts';
 
 /** Whether a user sends read receipts (privacy setting `read_receipts`, addenda E). */
@@ -36,47 +34,18 @@ export function readReceiptsFromUserService(
   };
 }
 
-export interface ReceiptServiceDeps {
+export interface ReceiptServiceDeps extends EventRecorder {
   messages: MessageRepository;
   refs: Pick<MessageRefs, 'get'>;
-  events: EventRepository;
   membership: Membership;
-  relay: Pick<EventRelay, 'notify'>;
   readReceipts: ReadReceiptsLookup;
   now?: () => Date;
 }
 
 /** Delivery and read receipts, and the replay list of undelivered messages. */
 export function createReceiptService(deps: ReceiptServiceDeps) {
-  const { messages, refs, events, membership, relay, readReceipts, now = () => new Date() } = deps;
-
-  /** Stores the event, then hands it to the relay's queue. */
-  async function statusEvent(
-    message: Pick<MessageDoc, 'message_id' | 'chat_id' | 'sender_id' | 'created_at'>,
-    userId: string,
-    status: 'delivered' | 'read',
-    at: Date,
-    receiptHidden: boolean,
-  ): Promise<void> {
-    const meta = eventMeta(at);
-    const event: OutboxEventDoc = {
-      event_id: meta.event_id,
-      subject: 'msg.status.updated',
-      created_at: at,
-      payload: {
-        ...meta,
-        message_id: message.message_id,
-        chat_id: message.chat_id,
-        sender_id: message.sender_id,
-        user_id: userId,
-        status,
-        message_timestamp: message.created_at.toISOString(),
-        ...(receiptHidden ? { receipt_hidden: true } : {}),
-      },
-    };
-    await events.enqueue(event);
-    relay.notify(event);
-  }
+  const { messages, refs, membership, readReceipts, now = () => new Date() } = deps;
+  const moved = (count: number | boolean) => Number(count) > 0;
 
   return {
     /**
@@ -87,17 +56,20 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
       const ids = [...new Set(messageIds.map((id) => id.toLowerCase()))];
       const hidden = status === 'read' && !(await readReceipts(userId));
       const at = now();
-      const moved = await Promise.all(
+      const updated = await Promise.all(
         ids.map(async (id) => {
           const message = await refs.get(id);
           if (!message?.recipients.has(userId)) return false;
-          if (!(await messages.advanceStatus(message, userId, status, statusesBelow(status), at)))
-            return false;
-          await statusEvent(message, userId, status, at, hidden);
-          return true;
+          // The event is stored first: once the status moved, a crash cannot lose it.
+          return recordChange(
+            deps,
+            msgStatusEvent(message, userId, status, at, hidden),
+            () => messages.advanceStatus(message, userId, status, statusesBelow(status), at),
+            moved,
+          );
         }),
       );
-      return { updated: moved.filter(Boolean).length };
+      return { updated: updated.filter(Boolean).length };
     },
 
     /** Everything in the chat up to and including `upToMessageId` is read by `userId` (PRD §6.4). */
@@ -107,15 +79,18 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
       if (!upTo || upTo.chat_id !== chatId) throw notFound('Message not found in this chat');
       const hidden = !(await readReceipts(userId));
       const at = now();
-      const updated = await messages.markReadUpTo(chatId, userId, upTo, hidden, at);
-      // One cumulative event: "read up to here" (the chat-service recounts unread from it).
-      if (updated > 0) {
-        const anchor =
-          upTo.sender_id === userId
-            ? ((await messages.latestFromOthers(chatId, userId, upTo)) ?? upTo)
-            : upTo;
-        await statusEvent(anchor, userId, 'read', at, hidden);
-      }
+      // One cumulative event: "read up to here" (the chat-service recounts unread from it), about
+      // the newest message from someone else, stored before the update like every event.
+      const anchor =
+        upTo.sender_id === userId
+          ? ((await messages.latestFromOthers(chatId, userId, upTo)) ?? upTo)
+          : upTo;
+      const updated = await recordChange(
+        deps,
+        msgStatusEvent(anchor, userId, 'read', at, hidden),
+        () => messages.markReadUpTo(chatId, userId, upTo, hidden, at),
+        moved,
+      );
       return { updated };
     },
 

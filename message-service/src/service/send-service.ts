@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { OutboxRelay } from '@wa/pkg/bus';
 import { notFound, validationError } from '@wa/pkg/errors';
 import type { Logger } from '@wa/pkg/log';
 import {
@@ -9,11 +10,10 @@ import {
   type MessagePayload,
   type MessageType,
 } from '../model/message.ts';
-import type { OutboxEventDoc } from '../repository/event-repository.ts';
 import type { MessageRepository } from '../repository/message-repository.ts';
-import { msgNewEvent, type EventRelay } from './event-relay.ts';
 import { recipientsOf, type ChatMembers, type Membership } from './membership.ts';
 import type { MessageRefs } from './message-refs.ts';
+import { msgNewEvent } from './outbox-events.ts';
 import { isMessageType, validatePayload } from './payload-rules.ts';
 
 export interface SendServiceDeps {
@@ -21,7 +21,7 @@ export interface SendServiceDeps {
   /** Told of each message stored, for the receipts that follow (message-refs.ts). */
   refs: Pick<MessageRefs, 'remember'>;
   membership: Membership;
-  relay: Pick<EventRelay, 'notify'>;
+  relay: Pick<OutboxRelay, 'notify'>;
   log: Logger;
   now?: () => Date;
 }
@@ -84,12 +84,7 @@ export function createSendService({
 
   /** Inserts, or on a concurrent duplicate returns the message that won the unique index. */
   async function store(doc: MessageDoc): Promise<SendOutcome> {
-    const event: OutboxEventDoc = {
-      event_id: doc.event_id,
-      subject: 'msg.new',
-      payload: msgNewEvent(doc),
-      created_at: doc.created_at,
-    };
+    const event = msgNewEvent(doc);
     if ((await messages.insert(doc, event)) === 'inserted') {
       relay.notify(event);
       refs.remember(doc);

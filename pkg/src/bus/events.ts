@@ -82,8 +82,17 @@ export const MsgStatusUpdated = Type.Object({
   receipt_hidden: Type.Optional(Type.Boolean()),
 });
 
-/** `msg.deleted` — deleted for everyone (addenda E); the chat-service blanks a last-message preview. */
-export const MsgDeleted = Type.Object({ ...EventBase, message_id: Uuid, chat_id: Uuid });
+/**
+ * `msg.deleted` — deleted for everyone (addenda E); the chat-service blanks a last-message preview.
+ * `recipient_ids` are the message's recipients (the chat's participants when it was sent, except
+ * the sender, who is the one deleting), as on `msg.new`, so no consumer looks membership up.
+ */
+export const MsgDeleted = Type.Object({
+  ...EventBase,
+  message_id: Uuid,
+  chat_id: Uuid,
+  recipient_ids: Type.Array(Uuid),
+});
 
 /** `chat.created` — chat-service → websocket-service. `name` is '' for a direct chat. */
 export const ChatCreated = Type.Object({

@@ -24,22 +24,22 @@ export function createBlockService({ pool, blocks, events }: BlockServiceDeps) {
   ): Promise<BlockState> {
     const verb = blocked ? 'block' : 'unblock';
     if (sameId(blockerId, blockedId)) throw validationError(`You cannot ${verb} yourself`);
-    const outcome: BlockChange = await orUserNotFound(
+    const { outcome, event } = await orUserNotFound(
       withTransaction(pool, async (tx) => {
-        const result = blocked
+        const result: BlockChange = blocked
           ? await blocks.block(tx, blockerId, blockedId)
           : await blocks.unblock(tx, blockerId, blockedId);
-        if (result === 'changed')
-          await events.enqueue(tx, blocked ? 'user.blocked' : 'user.unblocked', {
-            ...eventMeta(),
-            blocker_id: blockerId.toLowerCase(),
-            blocked_id: blockedId.toLowerCase(),
-          });
-        return result;
+        if (result !== 'changed') return { outcome: result };
+        const announced = await events.enqueue(tx, blocked ? 'user.blocked' : 'user.unblocked', {
+          ...eventMeta(),
+          blocker_id: blockerId.toLowerCase(),
+          blocked_id: blockedId.toLowerCase(),
+        });
+        return { outcome: result, event: announced };
       }),
     );
     if (outcome === 'unknown_user') throw userNotFound();
-    if (outcome === 'changed') events.notify();
+    if (event) events.notify(event);
     return { user_id: blockedId.toLowerCase(), blocked };
   }
 
