@@ -5,8 +5,10 @@ import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
 import { messageGrpcRoutes } from './handler/grpc-routes.ts';
 import { registerMessageRoutes } from './handler/http-routes.ts';
+import { createChatRemote } from './repository/chat-remote.ts';
 import { createEventRepository } from './repository/event-repository.ts';
 import { MESSAGES, createMessageRepository } from './repository/message-repository.ts';
+import { createUserRemote } from './repository/user-remote.ts';
 import { createEventRelay } from './service/event-relay.ts';
 import { createHistoryService } from './service/history-service.ts';
 import { createMembership } from './service/membership.ts';
@@ -56,7 +58,9 @@ function textIndexProbe(db: Db, log: Logger): () => Promise<boolean> {
  * relaying or consuming; main.ts starts them, tests call this with their own deps.
  */
 export function buildMessageApp(deps: MessageAppDeps) {
-  const { mongo, js, chats, users, log, now } = deps;
+  const { mongo, js, log, now } = deps;
+  const chats = createChatRemote(deps.chats);
+  const users = createUserRemote(deps.users);
   const db = mongo.db();
   const messages = createMessageRepository(db);
   const events = createEventRepository(db);
@@ -90,6 +94,7 @@ export function buildMessageApp(deps: MessageAppDeps) {
   // NATS is not needed to serve requests (unpublished events wait in MongoDB): not a readiness check.
   const app = createHttpServer({
     service: 'message-service',
+    callerHeaders: true,
     log,
     readiness: async () => ({ mongo: await pingMongo(mongo) }),
   });

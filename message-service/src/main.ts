@@ -7,6 +7,7 @@ import { buildMessageApp } from './app.ts';
 import { loadMessageConfig } from './config.ts';
 import { watchCacheEvents } from './handler/cache-events.ts';
 import { consumeChatEvents } from './handler/chat-events.ts';
+import { createUserRemote } from './repository/user-remote.ts';
 import { createSystemMessages } from './service/system-messages.ts';
 
 const SERVICE = 'message-service';
@@ -37,7 +38,7 @@ async function main() {
     nc,
     durable: config.nats.consumerName,
     inactiveThresholdMs: config.nats.inactiveThresholdMs,
-    systemMessages: createSystemMessages({ send, users, log }),
+    systemMessages: createSystemMessages({ send, users: createUserRemote(users), log }),
     log,
   });
   await app.listen({ port: config.http.port, host: config.http.host });

@@ -41,6 +41,7 @@ export function buildUserApp({ config, pool, redis, events, log }: UserAppDeps) 
   };
   const app = createHttpServer({
     service: 'user-service',
+    callerHeaders: true,
     log,
     readiness: async () => ({ postgres: await pingPostgres(pool), redis: await pingRedis(redis) }),
   });
