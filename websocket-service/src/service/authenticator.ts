@@ -4,7 +4,7 @@ import type { AuthService, Client } from '@wa/pkg/grpc';
 export function createAuthenticator(auth: Client<typeof AuthService>) {
   return async (token: string): Promise<string | null> => {
     const result = await auth.validateToken({ token });
-    return result.valid && result.userId ? result.userId.toLowerCase() : null;
+    return result.valid && result.userId ? result.userId : null;
   };
 }
 

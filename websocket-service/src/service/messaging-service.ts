@@ -1,5 +1,5 @@
 import { rateLimited } from '@wa/pkg/errors';
-import { fromGrpcError, type Client, type MessageService } from '@wa/pkg/grpc';
+import { createRemote, type Client, type MessageService } from '@wa/pkg/grpc';
 import type { Logger } from '@wa/pkg/log';
 import type { ClientEventData, ServerEventData } from '@wa/pkg/ws';
 import type { RealtimeStore } from '../repository/realtime-store.ts';
@@ -14,16 +14,9 @@ export interface MessagingDeps {
 
 const encoder = new TextEncoder();
 
-async function call<T>(promise: Promise<T>): Promise<T> {
-  try {
-    return await promise;
-  } catch (error) {
-    throw fromGrpcError(error, 'message-service');
-  }
-}
-
 /** The message frames of PRD §7.3, each one message-service RPC (PRD §2.2). */
 export function createMessagingService({ messages, store, sendLimit, log }: MessagingDeps) {
+  const remote = createRemote<typeof MessageService>('message-service', messages);
   /** Fails open like the gateway's limiter: losing Redis must not stop people sending. */
   async function checkSendLimit(userId: string): Promise<void> {
     let counted;
@@ -47,8 +40,8 @@ export function createMessagingService({ messages, store, sendLimit, log }: Mess
       data: ClientEventData<'message.send'>,
     ): Promise<ServerEventData<'message.sent'>> {
       await checkSendLimit(userId);
-      const sent = await call(
-        messages.sendMessage({
+      const sent = await remote.call((rpc) =>
+        rpc.sendMessage({
           chatId: data.chat_id,
           senderId: userId,
           type: data.type,
@@ -66,8 +59,8 @@ export function createMessagingService({ messages, store, sendLimit, log }: Mess
     },
 
     async delivered(userId: string, messageIds: readonly string[]): Promise<void> {
-      await call(
-        messages.updateMessageStatus({
+      await remote.call((rpc) =>
+        rpc.updateMessageStatus({
           userId,
           status: 'delivered',
           messageIds: [...messageIds],
@@ -77,14 +70,14 @@ export function createMessagingService({ messages, store, sendLimit, log }: Mess
     },
 
     async read(userId: string, data: ClientEventData<'message.read'>): Promise<void> {
-      await call(
-        messages.markRead({ userId, chatId: data.chat_id, upToMessageId: data.up_to_message_id }),
+      await remote.call((rpc) =>
+        rpc.markRead({ userId, chatId: data.chat_id, upToMessageId: data.up_to_message_id }),
       );
     },
 
     async remove(userId: string, data: ClientEventData<'message.delete'>): Promise<void> {
-      await call(
-        messages.deleteMessage({
+      await remote.call((rpc) =>
+        rpc.deleteMessage({
           userId,
           messageId: data.message_id,
           forEveryone: data.for === 'everyone',

@@ -1,5 +1,5 @@
 import { eventMeta, publishEvent, type JetStreamClient } from '@wa/pkg/bus';
-import { fromGrpcError, type Client, type UserService } from '@wa/pkg/grpc';
+import { createRemote, type Client, type UserService } from '@wa/pkg/grpc';
 import type { Logger } from '@wa/pkg/log';
 import type { ServerEventData } from '@wa/pkg/ws';
 import type { RealtimeStore } from '../repository/realtime-store.ts';
@@ -24,12 +24,12 @@ const SWEEP_BATCH = 500;
  * Watchers hear of changes through `presence.changed` on the bus.
  */
 export function createPresenceService({ users, js, store, instanceId, log }: PresenceDeps) {
+  const remote = createRemote<typeof UserService>('user-service', users);
   async function presencesFor(viewerId: string, userIds: readonly string[]) {
-    try {
-      return (await users.getPresences({ viewerId, userIds: [...userIds] })).presences;
-    } catch (error) {
-      throw fromGrpcError(error, 'user-service');
-    }
+    const answer = await remote.call((rpc) =>
+      rpc.getPresences({ viewerId, userIds: [...userIds] }),
+    );
+    return answer.presences;
   }
 
   async function announce(userId: string, transition: PresenceTransition): Promise<void> {
@@ -93,9 +93,7 @@ export function createPresenceService({ users, js, store, instanceId, log }: Pre
       watcherId: string,
       userIds: readonly string[],
     ): Promise<ServerEventData<'presence'>[]> {
-      const targets = [...new Set(userIds.map((id) => id.toLowerCase()))].filter(
-        (id) => id !== watcherId,
-      );
+      const targets = [...new Set(userIds)].filter((id) => id !== watcherId);
       if (targets.length === 0) return [];
       const visible = (await presencesFor(watcherId, targets)).filter((p) => p.visible);
       const watched = visible.map((p) => p.userId);

@@ -1,4 +1,4 @@
-import { fromGrpcError, type Client, type MessageService } from '@wa/pkg/grpc';
+import { createRemote, type Client, type MessageService } from '@wa/pkg/grpc';
 import type { MessagePayload, MessageType } from '@wa/pkg/bus';
 import type { Logger } from '@wa/pkg/log';
 import { encodeServerFrame } from '@wa/pkg/ws';
@@ -30,17 +30,15 @@ function decodePayload(bytes: Uint8Array): MessagePayload {
  * before asking for the next page. Returns how many frames were sent.
  */
 export function createReplayService({ messages, pageSize, log }: ReplayDeps) {
+  const remote = createRemote<typeof MessageService>('message-service', messages);
   return {
     async replay(userId: string, target: ReplayTarget): Promise<number> {
       let after = '';
       let sent = 0;
       for (;;) {
-        let page;
-        try {
-          page = await messages.listUndelivered({ userId, after, limit: pageSize });
-        } catch (error) {
-          throw fromGrpcError(error, 'message-service');
-        }
+        const page = await remote.call((rpc) =>
+          rpc.listUndelivered({ userId, after, limit: pageSize }),
+        );
         for (const message of page.messages) {
           target.push(
             encodeServerFrame('message.new', {
