@@ -11,7 +11,7 @@ import {
 } from './handler/gateway-hooks.ts';
 import { registerApiProxies } from './handler/proxy-routes.ts';
 import { registerWebSocketProxy } from './handler/websocket-proxy.ts';
-import { createAuthTokenSource, type AuthClient } from './repository/auth-client.ts';
+import { createAuthTokenSource, type AuthClient } from './repository/auth-remote.ts';
 import { createRateLimitRepository } from './repository/rate-limit-repository.ts';
 import { createHealthAggregator } from './service/health-aggregator.ts';
 import { createRateLimiter } from './service/rate-limiter.ts';

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { AuthService, createGrpcClient } from '@wa/pkg/grpc';
-import { createAuthTokenSource } from '../src/repository/auth-client.ts';
+import { createAuthTokenSource } from '../src/repository/auth-remote.ts';
 import { createTokenVerifier } from '../src/service/token-verifier.ts';
 import {
   bearer,

@@ -1,26 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLruCache } from '../src/service/lru-cache.ts';
 import { bearerToken, isPublicRoute } from '../src/model/routes.ts';
-
-test('the LRU cache evicts the least recently used entry', () => {
-  const cache = createLruCache<string, number>(2);
-  cache.set('a', 1);
-  cache.set('b', 2);
-  assert.equal(cache.get('a'), 1); // a is now the most recent
-  cache.set('c', 3);
-  assert.equal(cache.get('b'), undefined);
-  assert.equal(cache.get('a'), 1);
-  assert.equal(cache.get('c'), 3);
-  assert.equal(cache.size, 2);
-});
-
-test('an LRU cache of size 0 stores nothing', () => {
-  const cache = createLruCache<string, number>(0);
-  cache.set('a', 1);
-  assert.equal(cache.get('a'), undefined);
-  assert.equal(cache.size, 0);
-});
 
 test('bearerToken reads only well-formed bearer headers', () => {
   assert.equal(bearerToken('Bearer abc.def-ghi_jkl'), 'abc.def-ghi_jkl');

@@ -36,6 +36,7 @@ export function buildAuthApp({ config, pool, redis, log, sms }: AuthAppDeps) {
   });
   const app = createHttpServer({
     service: 'auth-service',
+    callerHeaders: true,
     log,
     readiness: async () => ({ postgres: await pingPostgres(pool), redis: await pingRedis(redis) }),
   });

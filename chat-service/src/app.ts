@@ -23,6 +23,7 @@ import { createUserRepository } from './repository/user-repository.ts';
 import { createActivityService } from './service/activity-service.ts';
 import { createChatService } from './service/chat-service.ts';
 import { createMembershipService } from './service/membership-service.ts';
+import { createUserRemote } from './repository/user-remote.ts';
 import { createProfileLookup } from './service/profiles.ts';
 
 export interface ChatAppDeps {
@@ -58,7 +59,7 @@ export function buildChatApp({ config, pool, nc, users, log, now, ...deps }: Cha
     pool,
     ...repositories,
     chatList: createChatListRepository(),
-    profiles: createProfileLookup(users, log),
+    profiles: createProfileLookup(createUserRemote(users), log),
     events: outbox,
     log,
     now,
@@ -73,6 +74,7 @@ export function buildChatApp({ config, pool, nc, users, log, now, ...deps }: Cha
   // NATS is not needed to serve requests (the outbox holds events), so it is not a readiness check.
   const app = createHttpServer({
     service: 'chat-service',
+    callerHeaders: true,
     log,
     readiness: async () => ({ postgres: await pingPostgres(pool) }),
   });

@@ -16,7 +16,9 @@ import { watchCacheEvents } from './handler/cache-events.ts';
 import { consumeChatEvents } from './handler/chat-events.ts';
 import { messageGrpcRoutes } from './handler/grpc-routes.ts';
 import { registerMessageRoutes } from './handler/http-routes.ts';
+import { createChatRemote } from './repository/chat-remote.ts';
 import { MESSAGES, createMessageRepository } from './repository/message-repository.ts';
+import { createUserRemote } from './repository/user-remote.ts';
 import { createHistoryService } from './service/history-service.ts';
 import { createMembership } from './service/membership.ts';
 import {
@@ -70,8 +72,10 @@ function textIndexProbe(db: Db, log: Logger): () => Promise<boolean> {
  * with their own deps.
  */
 export function buildMessageApp(deps: MessageAppDeps) {
-  const { config, mongo, nc, chats, users, log, now } = deps;
+  const { config, mongo, nc, log, now } = deps;
   const js = jetstream(nc);
+  const chats = createChatRemote(deps.chats);
+  const users = createUserRemote(deps.users);
   const db = mongo.db();
   const outbox = createMessageOutbox(db);
   const messages = createMessageRepository(db, outbox);
@@ -111,6 +115,7 @@ export function buildMessageApp(deps: MessageAppDeps) {
   // NATS is not needed to serve requests (unpublished events wait in MongoDB): not a readiness check.
   const app = createHttpServer({
     service: 'message-service',
+    callerHeaders: true,
     log,
     readiness: async () => ({ mongo: await pingMongo(mongo) }),
   });

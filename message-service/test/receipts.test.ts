@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { UserService, createGrpcClient } from '@wa/pkg/grpc';
 import { createLogger } from '@wa/pkg/log';
 import { captureEvents, freePort, makeDirectChat, type EventCapture } from '@wa/pkg/testing';
+import { createUserRemote } from '../src/repository/user-remote.ts';
 import { readReceiptsFromUserService } from '../src/service/receipt-service.ts';
 import {
   call,
@@ -84,8 +85,11 @@ test('the lookup answers the user-service setting; default on, unknown users hid
   const [off, untouched] = await makeUsers(h.pool, 2);
   await setReadReceipts(off.id, false);
   const users = createGrpcClient(UserService, { address: deps.userGrpc, timeoutMs: 2_000 });
-  const lookup = readReceiptsFromUserService(users, createLogger({ service: 't', level: 'warn' }));
-  assert.equal(await lookup(off.id.toUpperCase()), false);
+  const lookup = readReceiptsFromUserService(
+    createUserRemote(users),
+    createLogger({ service: 't', level: 'warn' }),
+  );
+  assert.equal(await lookup(off.id), false);
   assert.equal(await lookup(untouched.id), true);
   assert.equal(await lookup(randomUUID()), false);
 });
@@ -100,7 +104,7 @@ test('when the user-service cannot be reached the read is hidden and a warning l
     timeoutMs: 1_000,
   });
   const [reader] = await makeUsers(h.pool, 1);
-  assert.equal(await readReceiptsFromUserService(nowhere, log)(reader.id), false);
+  assert.equal(await readReceiptsFromUserService(createUserRemote(nowhere), log)(reader.id), false);
   const warning = logged.map((line) => JSON.parse(line) as Data).find((l) => l.level === 'warn');
   assert.equal(warning?.msg, 'read receipts setting unavailable, read hidden');
   assert.equal(warning?.user_id, reader.id);

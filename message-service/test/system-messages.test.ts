@@ -17,6 +17,7 @@ import {
 } from '@wa/pkg/testing';
 import { consumeChatEvents, handleChatEvent } from '../src/handler/chat-events.ts';
 import { MESSAGES } from '../src/repository/message-repository.ts';
+import { createUserRemote } from '../src/repository/user-remote.ts';
 import {
   createSystemMessages,
   planSystemNotices,
@@ -53,7 +54,7 @@ before(async () => {
   deps = await startDependencies();
   h = await startMessageApp({ deps });
   const users = createGrpcClient(UserService, { address: deps.userGrpc, timeoutMs: 2_000 });
-  systemMessages = createSystemMessages({ send: h.send, users, log });
+  systemMessages = createSystemMessages({ send: h.send, users: createUserRemote(users), log });
   published = await captureEvents(h.nc, 'MESSAGES', 'msg.new');
   // As main.ts runs it, on a durable of its own that NATS deletes a minute after the test.
   consumer = await consumeChatEvents({
@@ -227,7 +228,9 @@ test('an unreachable user-service fails the first deliveries, then the notice sa
   const closed = await freePort();
   const offline = createSystemMessages({
     send: h.send,
-    users: createGrpcClient(UserService, { address: `127.0.0.1:${closed}`, timeoutMs: 500 }),
+    users: createUserRemote(
+      createGrpcClient(UserService, { address: `127.0.0.1:${closed}`, timeoutMs: 500 }),
+    ),
     log,
   });
   const alice = await person('Alice');

@@ -6,7 +6,12 @@ import { Envelope, createHttpServer, ok, requireCaller } from '@wa/pkg/http';
 import { testLogger } from '@wa/pkg/testing';
 
 function buildApp(readiness?: () => Promise<Record<string, boolean>>) {
-  const app = createHttpServer({ service: 'test-service', log: testLogger(), readiness });
+  const app = createHttpServer({
+    service: 'test-service',
+    log: testLogger(),
+    readiness,
+    callerHeaders: true,
+  });
   app.post(
     '/items',
     {
@@ -26,7 +31,7 @@ function buildApp(readiness?: () => Promise<Record<string, boolean>>) {
   app.get('/slow-down', async () => {
     throw rateLimited(42);
   });
-  app.get('/who', async (request) => ok(request.id, requireCaller(request.headers)));
+  app.get('/who', async (request) => ok(request.id, requireCaller(request)));
   return app;
 }
 
@@ -107,6 +112,27 @@ test('requires the gateway identity header', async () => {
   const id = '5f0c3a52-6f1e-4a55-9c39-2d1b0c7b1c11';
   const res = await app.inject({ method: 'GET', url: '/who', headers: { 'x-user-id': id } });
   assert.equal(res.json().data.userId, id);
+});
+
+test('the caller hook lower-cases X-User-Id once and refuses a malformed one', async () => {
+  const app = buildApp();
+  const id = '5F0C3A52-6F1E-4A55-9C39-2D1B0C7B1C11';
+  const headers = { 'x-user-id': id, 'x-user-phone': '+14155550123' };
+  const res = await app.inject({ method: 'GET', url: '/who', headers });
+  assert.deepEqual(res.json().data, { userId: id.toLowerCase(), phone: '+14155550123' });
+  for (const bad of ['not-a-uuid', `urn:uuid:${id}`, `${id}0`]) {
+    const refused = await app.inject({ method: 'GET', url: '/who', headers: { 'x-user-id': bad } });
+    assert.equal(refused.statusCode, 401, bad);
+    assert.equal(refused.json().error.code, 'UNAUTHORIZED');
+  }
+});
+
+test('without callerHeaders (the gateway) the identity headers are never read', async () => {
+  const app = createHttpServer({ service: 'gateway-like', log: testLogger() });
+  app.get('/who', async (request) => ok(request.id, requireCaller(request)));
+  const id = '5f0c3a52-6f1e-4a55-9c39-2d1b0c7b1c11';
+  const res = await app.inject({ method: 'GET', url: '/who', headers: { 'x-user-id': id } });
+  assert.equal(res.statusCode, 401);
 });
 
 test('/ready is 503 naming the dependency that is down', async () => {

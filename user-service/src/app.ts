@@ -49,6 +49,7 @@ export function buildUserApp({ config, pool, redis, js, log, outbox: timings }: 
   };
   const app = createHttpServer({
     service: 'user-service',
+    callerHeaders: true,
     log,
     readiness: async () => ({ postgres: await pingPostgres(pool), redis: await pingRedis(redis) }),
   });

@@ -9,9 +9,12 @@ import type { WebSocketConfig } from './config.ts';
 import { consumeBusEvents } from './handler/bus-events.ts';
 import { createFrameHandlers } from './handler/frame-handlers.ts';
 import { createWsServer } from './handler/ws-server.ts';
+import { createAuthRemote } from './repository/auth-remote.ts';
+import { createMessageRemote } from './repository/message-remote.ts';
 import { createParticipants } from './repository/participants.ts';
 import { createRealtimeStore } from './repository/realtime-store.ts';
 import { createUserChannels } from './repository/user-channels.ts';
+import { createUserRemote } from './repository/user-remote.ts';
 import { createAuthenticator } from './service/authenticator.ts';
 import { createFanOutService } from './service/fan-out-service.ts';
 import { createMessagingService } from './service/messaging-service.ts';
@@ -51,6 +54,8 @@ export function buildWebSocketApp({
 }: WebSocketAppDeps) {
   const registry = createRegistry();
   const participants = createParticipants(clients.chats);
+  const users = createUserRemote(clients.users);
+  const messages = createMessageRemote(clients.messages);
   const store = createRealtimeStore(redis);
   const channels = createUserChannels({
     redis,
@@ -64,7 +69,7 @@ export function buildWebSocketApp({
     onResubscribed: () => void sessions.recover(),
   });
   const presence = createPresenceService({
-    users: clients.users,
+    users,
     js: jetstream(nc),
     store,
     instanceId: config.instanceId,
@@ -75,7 +80,7 @@ export function buildWebSocketApp({
     channels,
     presence,
     replay: createReplayService({
-      messages: clients.messages,
+      messages,
       pageSize: config.ws.replayPageSize,
       log,
     }),
@@ -83,7 +88,7 @@ export function buildWebSocketApp({
   });
   const frames = createFrameHandlers({
     messaging: createMessagingService({
-      messages: clients.messages,
+      messages,
       store,
       sendLimit: config.sendRateLimit,
       log,
@@ -98,12 +103,12 @@ export function buildWebSocketApp({
     participants,
     store,
     presence,
-    displayName: async (userId) => (await clients.users.getUser({ userId })).displayName,
+    displayName: (userId) => users.displayName(userId),
     log,
   });
   const ws = createWsServer({
     settings: config.ws,
-    authenticate: createAuthenticator(clients.auth),
+    authenticate: createAuthenticator(createAuthRemote(clients.auth)),
     sessions,
     frames,
     registry,

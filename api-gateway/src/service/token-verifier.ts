@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import { createTtlCache } from '@wa/pkg/cache';
 import { unauthorized } from '@wa/pkg/errors';
-import { isUuid, type Caller } from '@wa/pkg/http';
-import { createLruCache } from './lru-cache.ts';
+import { normaliseUuid, type Caller } from '@wa/pkg/http';
 
 /** The auth-service's answer about one access token. */
 export interface TokenCheck {
@@ -26,15 +26,16 @@ export interface TokenVerifierDeps {
 
 interface CachedCaller {
   caller: Caller;
-  validUntil: number;
+  expiresAtMs: number;
 }
 
 const INVALID_TOKEN = 'Access token is invalid or expired';
 
 /**
- * Access tokens checked by the auth-service, with positive answers cached in a bounded LRU keyed
- * by the token's SHA-256 (the token itself is never kept). Only valid tokens are cached, so a
- * flood of garbage tokens cannot evict real sessions; concurrent checks of one token share a call.
+ * Access tokens checked by the auth-service, with positive answers cached (bounded, LRU) keyed
+ * by the token's SHA-256 (the token itself is never kept), never past the token's own expiry.
+ * Only valid tokens are cached, so a flood of garbage tokens cannot evict real sessions;
+ * concurrent checks of one token share a call.
  */
 export function createTokenVerifier({
   source,
@@ -42,30 +43,24 @@ export function createTokenVerifier({
   ttlMs,
   now = Date.now,
 }: TokenVerifierDeps) {
-  const cache = createLruCache<string, CachedCaller>(maxEntries);
-  const inFlight = new Map<string, Promise<Caller>>();
+  const cache = createTtlCache<string, CachedCaller>({
+    maxEntries,
+    ttlMs,
+    ttlFor: (cached) => cached.expiresAtMs - now(),
+    now,
+  });
 
-  async function ask(key: string, token: string): Promise<Caller> {
+  async function ask(token: string): Promise<CachedCaller> {
     const answer = await source.validate(token);
-    if (!answer.valid || !isUuid(answer.userId)) throw unauthorized(INVALID_TOKEN);
-    const caller: Caller = { userId: answer.userId, phone: answer.phone };
-    const validUntil = Math.min(answer.expiresAtMs, now() + ttlMs);
-    if (validUntil > now()) cache.set(key, { caller, validUntil });
-    return caller;
+    const userId = normaliseUuid(answer.userId);
+    if (!answer.valid || userId === undefined) throw unauthorized(INVALID_TOKEN);
+    return { caller: { userId, phone: answer.phone }, expiresAtMs: answer.expiresAtMs };
   }
 
   return {
     async verify(token: string): Promise<Caller> {
       const key = createHash('sha256').update(token).digest('hex');
-      const cached = cache.get(key);
-      if (cached && cached.validUntil > now()) return cached.caller;
-      if (cached) cache.delete(key);
-      let pending = inFlight.get(key);
-      if (!pending) {
-        pending = ask(key, token).finally(() => inFlight.delete(key));
-        inFlight.set(key, pending);
-      }
-      return pending;
+      return (await cache.getOrLoad(key, () => ask(token))).caller;
     },
     get cachedEntries(): number {
       return cache.size;

@@ -36,7 +36,7 @@ export function registerAuthRoutes(app: AppInstance, auth: AuthService): void {
     '/api/v1/auth/logout',
     { schema: { body: LogoutBody, response: { 200: Envelope(LoggedOut) } } },
     async (request) => {
-      const caller = requireCaller(request.headers);
+      const caller = requireCaller(request);
       return ok(request.id, await auth.logout(caller.userId, request.body ?? {}));
     },
   );

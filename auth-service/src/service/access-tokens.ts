@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
+import { normaliseUuid } from '@wa/pkg/uuid';
 import type { AccessClaims } from '../model/schemas.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** HS256 access tokens with exactly the PRD's claims: sub, phone, iat, exp. */
 export function createAccessTokens(secret: string, ttlSeconds: number) {
@@ -28,9 +27,10 @@ export function createAccessTokens(secret: string, ttlSeconds: number) {
           algorithms: ['HS256'],
           requiredClaims: ['sub', 'exp', 'iat'],
         });
-        if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) return undefined;
+        const userId = normaliseUuid(payload.sub);
+        if (userId === undefined) return undefined;
         if (typeof payload.phone !== 'string' || typeof payload.exp !== 'number') return undefined;
-        return { userId: payload.sub, phone: payload.phone, expiresAt: payload.exp };
+        return { userId, phone: payload.phone, expiresAt: payload.exp };
       } catch {
         return undefined;
       }

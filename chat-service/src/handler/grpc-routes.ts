@@ -1,6 +1,5 @@
-import { validationError } from '@wa/pkg/errors';
 import { ChatService as ChatRpc, type ConnectRouter } from '@wa/pkg/grpc';
-import { isUuid } from '@wa/pkg/http';
+import { requireUuid } from '@wa/pkg/http';
 import type { ChatService } from '../service/chat-service.ts';
 
 /** gRPC `GetParticipants` (addenda D): members with role and current mute state. */
@@ -8,8 +7,8 @@ export function chatGrpcRoutes(chats: ChatService) {
   return (router: ConnectRouter) => {
     router.service(ChatRpc, {
       async getParticipants(request) {
-        if (!isUuid(request.chatId)) throw validationError('chat_id must be a UUID');
-        const { chat, members } = await chats.participantsOf(request.chatId);
+        const chatId = requireUuid(request.chatId, 'chat_id');
+        const { chat, members } = await chats.participantsOf(chatId);
         return {
           chatId: chat.id,
           type: chat.type,

@@ -1,4 +1,4 @@
-import { Envelope, ok, requireCaller, type AppInstance } from '@wa/pkg/http';
+import { Envelope, ok, requireCaller, type AppInstance, type CallerRequest } from '@wa/pkg/http';
 import {
   AddParticipantsBody,
   ChatDetail,
@@ -18,9 +18,8 @@ import {
 import type { ChatService } from '../service/chat-service.ts';
 import type { MembershipService } from '../service/membership-service.ts';
 
-/** The gateway's X-User-Id; ids are compared in lower case everywhere. */
-const callerOf = (request: { headers: Record<string, string | string[] | undefined> }): string =>
-  requireCaller(request.headers).userId.toLowerCase();
+/** The gateway's X-User-Id, read and lower-cased by the pkg caller hook. */
+const callerOf = (request: CallerRequest): string => requireCaller(request).userId;
 
 /** PRD §6.3. Handlers only translate HTTP to service calls. */
 export function registerChatRoutes(

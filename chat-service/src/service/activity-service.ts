@@ -31,7 +31,7 @@ export function createActivityService({ pool, activity, log }: ActivityServiceDe
   return {
     async messageCreated(event: EventPayload<'msg.new'>): Promise<ActivityOutcome> {
       const applied = await record({
-        messageId: event.message_id.toLowerCase(),
+        messageId: event.message_id,
         chatId: event.chat_id,
         senderId: event.sender_id,
         type: event.type,

@@ -1,8 +1,8 @@
 import { validationError } from '@wa/pkg/errors';
+import { normaliseUuid } from '@wa/pkg/uuid';
 import type { ChatListPosition } from '../model/chat.ts';
 
 const ACTIVITY_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Opaque to clients: the last row's activity time (to the microsecond) and chat id. */
 export function encodeCursor(position: ChatListPosition): string {
@@ -27,6 +27,7 @@ export function decodeCursor(cursor: string): ChatListPosition {
   const { a, c } = parsed as Record<string, unknown>;
   if (typeof a !== 'string' || !ACTIVITY_KEY.test(a) || Number.isNaN(Date.parse(a)))
     throw invalidCursor();
-  if (typeof c !== 'string' || !UUID.test(c)) throw invalidCursor();
-  return { activityKey: a, chatId: c };
+  const chatId = normaliseUuid(c);
+  if (chatId === undefined) throw invalidCursor();
+  return { activityKey: a, chatId };
 }

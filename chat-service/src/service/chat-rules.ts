@@ -20,13 +20,12 @@ export type CreateChatCommand =
 const GROUP_ONLY_FIELDS = ['name', 'description', 'avatar_url', 'participant_ids'] as const;
 
 /** Which fields go with which chat type; the route schema has already checked each field. */
-export function parseCreateChat(body: CreateChatBody, callerId: string): CreateChatCommand {
-  const caller = callerId.toLowerCase();
+export function parseCreateChat(body: CreateChatBody, caller: string): CreateChatCommand {
   if (body.type === 'direct') {
     const details: ErrorDetail[] = GROUP_ONLY_FIELDS.filter((f) => body[f] !== undefined).map(
       (field) => ({ field: `body.${field}`, message: 'only allowed for a group chat' }),
     );
-    const other = body.participant_id?.toLowerCase();
+    const other = body.participant_id;
     if (!other)
       details.push({ field: 'body.participant_id', message: 'is required for a direct chat' });
     if (!other || details.length > 0) throw validationError('Invalid direct chat request', details);
@@ -49,9 +48,7 @@ export function parseCreateChat(body: CreateChatBody, callerId: string): CreateC
     throw validationError('Invalid group chat request', details);
 
   // The creator may list themselves; they are a member (and admin) anyway.
-  const memberIds = [...new Set(listed.map((id) => id.toLowerCase()))].filter(
-    (id) => id !== caller,
-  );
+  const memberIds = [...new Set(listed)].filter((id) => id !== caller);
   if (memberIds.length < GROUP_LIMITS.minOthersAtCreation)
     throw validationError('A group needs at least 3 members, you included', [
       {
@@ -111,9 +108,7 @@ export function requireAdmin(role: Role, action: string): void {
 /** New members are the requested users not already in the group; the group never passes 256. */
 export function planAddition(currentIds: readonly string[], requestedIds: readonly string[]) {
   const current = new Set(currentIds);
-  const add = [...new Set(requestedIds.map((id) => id.toLowerCase()))].filter(
-    (id) => !current.has(id),
-  );
+  const add = [...new Set(requestedIds)].filter((id) => !current.has(id));
   if (current.size + add.length > GROUP_LIMITS.maxMembers)
     throw conflict(
       `A group can have at most ${GROUP_LIMITS.maxMembers} members; it has ${current.size} and ` +

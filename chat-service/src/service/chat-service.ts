@@ -125,7 +125,7 @@ export function createChatService(deps: ChatServiceDeps) {
         : createGroup(callerId, command);
     },
 
-    get: (chatId: string, callerId: string) => detail(chatId.toLowerCase(), callerId),
+    get: (chatId: string, callerId: string) => detail(chatId, callerId),
 
     async list(callerId: string, query: ListChatsQuery): Promise<ChatList> {
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
@@ -146,7 +146,7 @@ export function createChatService(deps: ChatServiceDeps) {
 
     /** Admins change a group's name, description, avatar and who may post. */
     async update(chatId: string, callerId: string, body: UpdateChatBody): Promise<ChatDetail> {
-      const id = chatId.toLowerCase();
+      const id = chatId;
       const announced = await withTransaction(pool, async (tx) => {
         const { chat, member } = await requireMembership(deps, tx, id, callerId, true);
         requireGroup(chat.type, 'changing the name, description or avatar');
@@ -177,7 +177,7 @@ export function createChatService(deps: ChatServiceDeps) {
 
     /** Each member mutes for themselves; nobody else is told. */
     async mute(chatId: string, callerId: string, body: MuteBody): Promise<MuteState> {
-      const id = chatId.toLowerCase();
+      const id = chatId;
       const at = now();
       const plan = planMute(body, at);
       await requireMembership(deps, pool, id, callerId);
@@ -193,7 +193,7 @@ export function createChatService(deps: ChatServiceDeps) {
 
     /** For GetParticipants (addenda D): NOT_FOUND for an unknown chat. */
     async participantsOf(chatId: string) {
-      const chat = await chats.find(pool, chatId.toLowerCase());
+      const chat = await chats.find(pool, chatId);
       if (!chat) throw notFound('Chat not found');
       const members = await participants.list(pool, chat.id);
       const at = now();

@@ -36,8 +36,8 @@ export function createMembershipService(deps: MembershipServiceDeps) {
 
   return {
     async add(chatId: string, callerId: string, userIds: readonly string[]): Promise<MembersAdded> {
-      const id = chatId.toLowerCase();
-      const requested = [...new Set(userIds.map((u) => u.toLowerCase()))];
+      const id = chatId;
+      const requested = [...new Set(userIds)];
       const added = await withTransaction(pool, async (tx) => {
         const { chat, member } = await requireMembership(deps, tx, id, callerId, true);
         requireGroup(chat.type, 'adding members');
@@ -74,8 +74,8 @@ export function createMembershipService(deps: MembershipServiceDeps) {
 
     /** An admin removes a member, or a member removes themselves (leaves). */
     async remove(chatId: string, callerId: string, targetId: string): Promise<MemberRemoved> {
-      const id = chatId.toLowerCase();
-      const target = targetId.toLowerCase();
+      const id = chatId;
+      const target = targetId;
       const { leaving, announced } = await withTransaction(pool, async (tx) => {
         const { chat, member } = await requireMembership(deps, tx, id, callerId, true);
         requireGroup(chat.type, 'removing members');
@@ -113,8 +113,8 @@ export function createMembershipService(deps: MembershipServiceDeps) {
       targetId: string,
       role: Role,
     ): Promise<RoleChanged> {
-      const id = chatId.toLowerCase();
-      const target = targetId.toLowerCase();
+      const id = chatId;
+      const target = targetId;
       const announced = await withTransaction(pool, async (tx) => {
         const { chat, member } = await requireMembership(deps, tx, id, callerId, true);
         requireGroup(chat.type, 'admin roles');

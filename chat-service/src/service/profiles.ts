@@ -1,6 +1,6 @@
-import type { Client, UserService } from '@wa/pkg/grpc';
 import type { Logger } from '@wa/pkg/log';
 import type { Profile } from '../model/schemas.ts';
+import type { UserRemote } from '../repository/user-remote.ts';
 
 export interface ProfileLookup {
   /**
@@ -15,15 +15,14 @@ export interface ProfileLookup {
  * the response still goes out, with ids and empty names: a chat list without names beats no
  * chat list (the client shows the phone or a placeholder and refreshes later).
  */
-export function createProfileLookup(users: Client<typeof UserService>, log: Logger): ProfileLookup {
+export function createProfileLookup(users: Pick<UserRemote, 'cards'>, log: Logger): ProfileLookup {
   return {
     async profiles(ids, viewerId) {
       const unique = [...new Set(ids)];
       const found = new Map<string, Profile>();
       if (unique.length > 0) {
         try {
-          const answer = await users.getUsers({ userIds: unique, viewerId });
-          for (const user of answer.users)
+          for (const user of await users.cards(unique, viewerId))
             found.set(user.userId, {
               id: user.userId,
               display_name: user.displayName,

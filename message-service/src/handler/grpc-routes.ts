@@ -1,6 +1,6 @@
 import { validationError } from '@wa/pkg/errors';
 import { MessageService as MessageRpc, type ConnectRouter } from '@wa/pkg/grpc';
-import { isUuid } from '@wa/pkg/http';
+import { requireUuid } from '@wa/pkg/http';
 import type { MessageDoc } from '../model/message.ts';
 import type { HistoryService } from '../service/history-service.ts';
 import { parsePayloadJson } from '../service/payload-rules.ts';
@@ -14,12 +14,6 @@ export interface MessageGrpcDeps {
 }
 
 const MAX_STATUS_BATCH = 500;
-
-function uuid(value: string, field: string): string {
-  if (!isUuid(value))
-    throw validationError(`${field} must be a UUID`, [{ field, message: 'must be a UUID' }]);
-  return value.toLowerCase();
-}
 
 function receiptStatus(value: string): 'delivered' | 'read' {
   if (value === 'delivered' || value === 'read') return value;
@@ -48,15 +42,15 @@ export function messageGrpcRoutes({ send, history, receipts }: MessageGrpcDeps) 
     router.service(MessageRpc, {
       async sendMessage(request) {
         const { message, duplicate } = await send.send({
-          chatId: uuid(request.chatId, 'chat_id'),
-          senderId: uuid(request.senderId, 'sender_id'),
+          chatId: requireUuid(request.chatId, 'chat_id'),
+          senderId: requireUuid(request.senderId, 'sender_id'),
           type: request.type,
           payload: parsePayloadJson(request.payload),
           clientMsgId: request.clientMsgId,
           replyToMessageId:
             request.replyToMessageId === ''
               ? null
-              : uuid(request.replyToMessageId, 'reply_to_message_id'),
+              : requireUuid(request.replyToMessageId, 'reply_to_message_id'),
         });
         return {
           messageId: message.message_id,
@@ -70,8 +64,8 @@ export function messageGrpcRoutes({ send, history, receipts }: MessageGrpcDeps) 
         if (ids.length > MAX_STATUS_BATCH)
           throw validationError(`message_ids takes at most ${MAX_STATUS_BATCH} ids`);
         const { updated } = await receipts.updateStatus(
-          ids.map((id) => uuid(id, 'message_id')),
-          uuid(request.userId, 'user_id'),
+          ids.map((id) => requireUuid(id, 'message_id')),
+          requireUuid(request.userId, 'user_id'),
           receiptStatus(request.status),
         );
         return { success: true, updated };
@@ -79,16 +73,16 @@ export function messageGrpcRoutes({ send, history, receipts }: MessageGrpcDeps) 
 
       async markRead(request) {
         return receipts.markRead(
-          uuid(request.chatId, 'chat_id'),
-          uuid(request.userId, 'user_id'),
-          uuid(request.upToMessageId, 'up_to_message_id'),
+          requireUuid(request.chatId, 'chat_id'),
+          requireUuid(request.userId, 'user_id'),
+          requireUuid(request.upToMessageId, 'up_to_message_id'),
         );
       },
 
       async deleteMessage(request) {
         await history.delete(
-          uuid(request.messageId, 'message_id'),
-          uuid(request.userId, 'user_id'),
+          requireUuid(request.messageId, 'message_id'),
+          requireUuid(request.userId, 'user_id'),
           request.forEveryone,
         );
         return { success: true };
@@ -96,7 +90,7 @@ export function messageGrpcRoutes({ send, history, receipts }: MessageGrpcDeps) 
 
       async listUndelivered(request) {
         const page = await receipts.listUndelivered(
-          uuid(request.userId, 'user_id'),
+          requireUuid(request.userId, 'user_id'),
           request.after,
           request.limit,
         );

@@ -1,4 +1,4 @@
-import { Envelope, ok, requireCaller, type AppInstance } from '@wa/pkg/http';
+import { Envelope, ok, requireCaller, type AppInstance, type CallerRequest } from '@wa/pkg/http';
 import {
   ChatParams,
   DeleteQuery,
@@ -21,9 +21,8 @@ import { toApiMessage } from '../service/message-views.ts';
 import type { ReceiptService } from '../service/receipt-service.ts';
 import type { SendService } from '../service/send-service.ts';
 
-/** The gateway's X-User-Id; ids are compared in lower case everywhere. */
-const callerOf = (request: { headers: Record<string, string | string[] | undefined> }): string =>
-  requireCaller(request.headers).userId.toLowerCase();
+/** The gateway's X-User-Id, read and lower-cased by the pkg caller hook. */
+const callerOf = (request: CallerRequest): string => requireCaller(request).userId;
 
 export interface MessageRouteDeps {
   send: SendService;
@@ -48,11 +47,7 @@ export function registerMessageRoutes(
     async (request) =>
       ok(
         request.id,
-        await history.history(
-          request.params.chatId.toLowerCase(),
-          callerOf(request),
-          request.query,
-        ),
+        await history.history(request.params.chatId, callerOf(request), request.query),
       ),
   );
 
@@ -69,7 +64,7 @@ export function registerMessageRoutes(
       ok(
         request.id,
         await history.search(
-          request.params.chatId.toLowerCase(),
+          request.params.chatId,
           callerOf(request),
           request.query.q,
           request.query.limit,
@@ -89,7 +84,7 @@ export function registerMessageRoutes(
     async (request, reply) => {
       const caller = callerOf(request);
       const { message, duplicate } = await send.send({
-        chatId: request.params.chatId.toLowerCase(),
+        chatId: request.params.chatId,
         senderId: caller,
         type: request.body.type,
         payload: request.body.payload,
@@ -109,7 +104,7 @@ export function registerMessageRoutes(
       ok(
         request.id,
         await receipts.markRead(
-          request.params.chatId.toLowerCase(),
+          request.params.chatId,
           callerOf(request),
           request.body.up_to_message_id,
         ),
@@ -149,7 +144,7 @@ export function registerMessageRoutes(
     },
     async (request, reply) => {
       const copies = await send.forward(
-        request.params.messageId.toLowerCase(),
+        request.params.messageId,
         callerOf(request),
         request.body.target_chat_ids,
       );

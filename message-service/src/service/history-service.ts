@@ -39,7 +39,7 @@ export function createHistoryService(deps: HistoryServiceDeps) {
 
   /** The message when the user may see it; 404 otherwise, so non-members learn nothing. */
   async function visible(messageId: string, userId: string): Promise<MessageDoc> {
-    const message = await messages.findById(messageId.toLowerCase());
+    const message = await messages.findById(messageId);
     if (
       !message ||
       message.deleted_for.includes(userId) ||

@@ -1,5 +1,7 @@
+import { createTtlCache } from '@wa/pkg/cache';
 import { forbidden } from '@wa/pkg/errors';
-import { fromGrpcError, type ChatService, type Client, type UserService } from '@wa/pkg/grpc';
+import type { ChatRemote } from '../repository/chat-remote.ts';
+import type { UserRemote } from '../repository/user-remote.ts';
 
 /** A chat's participants as the chat-service reports them (addenda D). */
 export interface ChatMembers {
@@ -10,44 +12,11 @@ export interface ChatMembers {
 }
 
 export interface MembershipDeps {
-  chats: Client<typeof ChatService>;
-  users: Client<typeof UserService>;
+  chats: Pick<ChatRemote, 'participants'>;
+  users: Pick<UserRemote, 'isBlocked'>;
   ttlMs: number;
   maxEntries: number;
   now?: () => number;
-}
-
-interface Entry<T> {
-  expires: number;
-  value: Promise<T>;
-}
-
-/**
- * A bounded TTL cache of lookups (oldest evicted first); concurrent misses share one call and a
- * failed lookup is not remembered.
- */
-function createLookupCache<T>(
-  lookup: (key: string) => Promise<T>,
-  { ttlMs, maxEntries, now }: { ttlMs: number; maxEntries: number; now: () => number },
-) {
-  const cache = new Map<string, Entry<T>>();
-  return {
-    get(key: string): Promise<T> {
-      const hit = cache.get(key);
-      if (hit && hit.expires > now()) return hit.value;
-      const entry: Entry<T> = { expires: now() + ttlMs, value: lookup(key) };
-      cache.delete(key);
-      cache.set(key, entry);
-      entry.value.catch(() => {
-        if (cache.get(key) === entry) cache.delete(key);
-      });
-      while (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
-      return entry.value;
-    },
-    delete(key: string): void {
-      cache.delete(key);
-    },
-  };
 }
 
 /** The one answer for "no such chat" and "not a member", so non-members learn nothing. */
@@ -66,42 +35,29 @@ export function createMembership({
   now = Date.now,
 }: MembershipDeps) {
   async function fetchMembers(chatId: string): Promise<ChatMembers | null> {
-    try {
-      const response = await chats.getParticipants({ chatId });
-      return {
-        chatId,
-        type: response.type === 'group' ? 'group' : 'direct',
-        isAdminOnly: response.isAdminOnly,
-        roles: new Map(
-          response.participants.map((p) => [
-            p.userId.toLowerCase(),
-            p.role === 'admin' ? 'admin' : 'member',
-          ]),
-        ),
-      };
-    } catch (error) {
-      const appError = fromGrpcError(error, 'chat-service');
-      if (appError.code === 'NOT_FOUND') return null;
-      throw appError;
-    }
+    const roster = await chats.participants(chatId);
+    if (!roster) return null;
+    const { type, isAdminOnly, participants } = roster;
+    return {
+      chatId,
+      type,
+      isAdminOnly,
+      roles: new Map(participants.map((p) => [p.userId, p.role])),
+    };
   }
 
   async function fetchBlocked(pair: string): Promise<boolean> {
     const [blockerId, blockedId] = pair.split(' ');
-    try {
-      return (await users.checkBlocked({ blockerId, blockedId })).blocked;
-    } catch (error) {
-      throw fromGrpcError(error, 'user-service');
-    }
+    return users.isBlocked(blockerId, blockedId);
   }
 
   const settings = { ttlMs, maxEntries, now };
-  const members = createLookupCache(fetchMembers, settings);
-  const blocks = createLookupCache(fetchBlocked, settings);
-  const pairKey = (blockerId: string, blockedId: string) =>
-    `${blockerId.toLowerCase()} ${blockedId.toLowerCase()}`;
+  const members = createTtlCache<string, ChatMembers | null>(settings);
+  const blocks = createTtlCache<string, boolean>(settings);
+  const pairKey = (blockerId: string, blockedId: string) => `${blockerId} ${blockedId}`;
+  const membersOf = (chatId: string) => members.getOrLoad(chatId, fetchMembers);
   const isBlocked = (blockerId: string, blockedId: string) =>
-    blocks.get(pairKey(blockerId, blockedId));
+    blocks.getOrLoad(pairKey(blockerId, blockedId), fetchBlocked);
 
   return {
     /** The chat's members or posting rules changed. */
@@ -116,7 +72,7 @@ export function createMembership({
 
     /** The chat's members when `userId` is one of them; else 403 whether or not the chat exists. */
     async requireMember(chatId: string, userId: string): Promise<ChatMembers> {
-      const found = await members.get(chatId);
+      const found = await membersOf(chatId);
       if (!found || !found.roles.has(userId)) throw forbidden(NOT_A_MEMBER);
       return found;
     },
@@ -136,7 +92,7 @@ export function createMembership({
 
     /** Whether the member is in the chat, without throwing (used for message-scoped routes). */
     async isMember(chatId: string, userId: string): Promise<boolean> {
-      return (await members.get(chatId))?.roles.has(userId) ?? false;
+      return (await membersOf(chatId))?.roles.has(userId) ?? false;
     },
   };
 }

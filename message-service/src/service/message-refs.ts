@@ -1,3 +1,4 @@
+import { createTtlCache } from '@wa/pkg/cache';
 import type { MessageDoc } from '../model/message.ts';
 import type { MessageRepository } from '../repository/message-repository.ts';
 
@@ -19,19 +20,19 @@ const known = (doc: MessageDoc): KnownMessage => ({
 
 /**
  * Receipts arrive for messages sent moments earlier, mostly through the instance that stored them.
- * A message's chat, sender, time and recipients never change, so a bounded map of recent ones
- * (oldest dropped first) answers most receipts without reading the message back; a miss reads it.
+ * A message's chat, sender, time and recipients never change, so a bounded cache of recent ones
+ * (no TTL: nothing to go stale) answers most receipts without reading the message back; a miss
+ * reads it.
  */
 export function createMessageRefs(
   messages: Pick<MessageRepository, 'findById'>,
   maxEntries = 50_000,
 ) {
-  const refs = new Map<string, KnownMessage>();
+  const refs = createTtlCache<string, KnownMessage>({ maxEntries, ttlMs: Infinity });
 
   function remember(doc: MessageDoc): KnownMessage {
     const ref = known(doc);
     refs.set(doc.message_id, ref);
-    if (refs.size > maxEntries) refs.delete(refs.keys().next().value!);
     return ref;
   }
 

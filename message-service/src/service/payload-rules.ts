@@ -1,4 +1,4 @@
-import { isUuid } from '@wa/pkg/http';
+import { normaliseUuid } from '@wa/pkg/uuid';
 import { validationError } from '@wa/pkg/errors';
 import { LIMITS, type MessagePayload, type MessageType } from '../model/message.ts';
 
@@ -45,9 +45,10 @@ export function validatePayload(type: MessageType, raw: unknown): MessagePayload
   if (type === 'text' || type === 'system')
     return { body: text(input.body, 'body', LIMITS.bodyMax, true) };
 
-  if (typeof input.media_id !== 'string' || !isUuid(input.media_id))
-    throw fail('media_id', 'must be a UUID');
-  const payload: MessagePayload = { media_id: input.media_id.toLowerCase() };
+  // The payload is free-form JSON until here, so this is the edge where its id is normalised.
+  const mediaId = normaliseUuid(input.media_id);
+  if (mediaId === undefined) throw fail('media_id', 'must be a UUID');
+  const payload: MessagePayload = { media_id: mediaId };
   const caption = text(input.caption, 'caption', LIMITS.captionMax, false);
   if (caption !== undefined) payload.caption = caption;
   const filename = text(input.filename, 'filename', LIMITS.filenameMax, false);

@@ -1,9 +1,9 @@
 import { notFound, validationError } from '@wa/pkg/errors';
-import type { Client, UserService } from '@wa/pkg/grpc';
 import type { Logger } from '@wa/pkg/log';
 import type { MessageKey } from '../model/message.ts';
 import { LIMITS } from '../model/message.ts';
 import type { MessageRepository } from '../repository/message-repository.ts';
+import type { UserRemote } from '../repository/user-remote.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { Membership } from './membership.ts';
 import type { MessageRefs } from './message-refs.ts';
@@ -20,13 +20,12 @@ export type ReadReceiptsLookup = (userId: string) => Promise<boolean>;
  * only leaves the sender at "delivered".
  */
 export function readReceiptsFromUserService(
-  users: Pick<Client<typeof UserService>, 'getReadReceipts'>,
+  users: Pick<UserRemote, 'readReceipts'>,
   log: Logger,
 ): ReadReceiptsLookup {
   return async (userId) => {
     try {
-      const { readReceipts } = await users.getReadReceipts({ userIds: [userId] });
-      return readReceipts[userId.toLowerCase()] ?? false;
+      return await users.readReceipts(userId);
     } catch (error) {
       log.warn({ err: error, user_id: userId }, 'read receipts setting unavailable, read hidden');
       return false;
@@ -53,7 +52,7 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
      * message that actually moved. Messages the user is not a recipient of are ignored.
      */
     async updateStatus(messageIds: string[], userId: string, status: 'delivered' | 'read') {
-      const ids = [...new Set(messageIds.map((id) => id.toLowerCase()))];
+      const ids = [...new Set(messageIds)];
       const hidden = status === 'read' && !(await readReceipts(userId));
       const at = now();
       const updated = await Promise.all(
@@ -75,7 +74,7 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
     /** Everything in the chat up to and including `upToMessageId` is read by `userId` (PRD §6.4). */
     async markRead(chatId: string, userId: string, upToMessageId: string) {
       await membership.requireMember(chatId, userId);
-      const upTo = await messages.findById(upToMessageId.toLowerCase());
+      const upTo = await messages.findById(upToMessageId);
       if (!upTo || upTo.chat_id !== chatId) throw notFound('Message not found in this chat');
       const hidden = !(await readReceipts(userId));
       const at = now();

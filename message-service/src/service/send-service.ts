@@ -100,7 +100,7 @@ export function createSendService({
     replyTo: string | null | undefined,
   ): Promise<string | null> {
     if (!replyTo) return null;
-    const quoted = await messages.findById(replyTo.toLowerCase());
+    const quoted = await messages.findById(replyTo);
     if (!quoted || quoted.chat_id !== chatId)
       throw validationError('reply_to_message_id must be a message of this chat', [
         { field: 'reply_to_message_id', message: 'not a message of this chat' },
@@ -153,7 +153,7 @@ export function createSendService({
       if (source.is_deleted) throw validationError('A deleted message cannot be forwarded');
       // A copy would be a group notice in the forwarder's name, in a chat it does not describe.
       if (source.type === 'system') throw validationError('A system message cannot be forwarded');
-      const targets = [...new Set(targetChatIds.map((id) => id.toLowerCase()))];
+      const targets = [...new Set(targetChatIds)];
       const members = await Promise.all(targets.map((id) => membership.requireCanPost(id, userId)));
       const copies: { chat_id: string; message_id: string }[] = [];
       for (const target of members) {

@@ -1,6 +1,6 @@
 import type { EventPayload } from '@wa/pkg/bus';
-import { fromGrpcError, type Client, type UserService } from '@wa/pkg/grpc';
 import type { Logger } from '@wa/pkg/log';
+import type { UserRemote } from '../repository/user-remote.ts';
 import type { SendService } from './send-service.ts';
 
 /*
@@ -133,7 +133,7 @@ export function renderNotice(
 
 export interface SystemMessagesDeps {
   send: Pick<SendService, 'system'>;
-  users: Pick<Client<typeof UserService>, 'getUsers'>;
+  users: Pick<UserRemote, 'names'>;
   log: Logger;
   /**
    * Deliveries during which an unreachable user-service makes the event fail (JetStream
@@ -151,11 +151,10 @@ export function createSystemMessages({ send, users, log, nameAttempts = 3 }: Sys
     delivery: number,
   ): Promise<(userId: string) => string> {
     try {
-      const found = (await users.getUsers({ userIds, viewerId: '' })).users;
-      const names = new Map(found.map((u) => [u.userId.toLowerCase(), u.displayName || u.phone]));
-      return (userId) => names.get(userId.toLowerCase()) || SOMEONE;
+      const names = await users.names(userIds);
+      return (userId) => names.get(userId) || SOMEONE;
     } catch (error) {
-      if (delivery < nameAttempts) throw fromGrpcError(error, 'user-service');
+      if (delivery < nameAttempts) throw error;
       log.warn({ err: error, delivery }, 'user names unavailable; notices name "Someone"');
       return () => SOMEONE;
     }

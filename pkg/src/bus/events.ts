@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
+import { Uuid as uuidSchema } from '../uuid/index.ts';
 
 /*
  * The one subject → payload map of every JetStream event (PRD §4.2 as corrected by addenda C).
@@ -15,7 +16,7 @@ import { Compile, type Validator } from 'typebox/compile';
  *   removing or renaming one is a breaking change to every consumer listed below.
  */
 
-const Uuid = Type.String({ format: 'uuid' });
+const Uuid = uuidSchema();
 const IsoTimestamp = Type.String({ format: 'date-time' });
 
 const EventBase = { event_id: Uuid, timestamp: IsoTimestamp };

@@ -18,14 +18,26 @@ const GRPC_CODES: Record<GrpcStatusName, Code> = {
   unavailable: Code.Unavailable,
 };
 
+/**
+ * Several AppError codes share a gRPC status (413 and 429 are both RESOURCE_EXHAUSTED, 415 and
+ * 400 both INVALID_ARGUMENT), so the exact code and the retry-after travel as trailers beside it.
+ */
+export const ERROR_CODE_TRAILER = 'wa-error-code';
+export const RETRY_AFTER_TRAILER = 'wa-retry-after';
+
+const isErrorCode = (value: string | null): value is ErrorCode =>
+  value !== null && Object.hasOwn(ERROR_CODES, value);
+
 /** Server side: what a caller of our RPC sees. Unknown errors never leak their message. */
 export function toConnectError(error: unknown): ConnectError {
   if (error instanceof ConnectError) return error;
   if (error instanceof AppError) {
+    const metadata = new Headers({ [ERROR_CODE_TRAILER]: error.code });
+    if (error.retryAfter !== undefined) metadata.set(RETRY_AFTER_TRAILER, String(error.retryAfter));
     return new ConnectError(
       error.message,
       GRPC_CODES[ERROR_CODES[error.code].grpc],
-      undefined,
+      metadata,
       undefined,
       error,
     );
@@ -33,6 +45,7 @@ export function toConnectError(error: unknown): ConnectError {
   return new ConnectError(GENERIC_INTERNAL_MESSAGE, Code.Internal, undefined, undefined, error);
 }
 
+/** For servers that do not send our trailers: the nearest code for each gRPC status. */
 const APP_CODES: Partial<Record<Code, ErrorCode>> = {
   [Code.InvalidArgument]: 'VALIDATION_ERROR',
   [Code.Unauthenticated]: 'UNAUTHORIZED',
@@ -43,14 +56,29 @@ const APP_CODES: Partial<Record<Code, ErrorCode>> = {
   [Code.ResourceExhausted]: 'RATE_LIMITED',
 };
 
+function retryAfterOf(metadata: Headers): number | undefined {
+  const raw = metadata.get(RETRY_AFTER_TRAILER);
+  if (raw === null) return undefined;
+  const seconds = Number(raw);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+}
+
 /**
- * Client side: a downstream failure as an AppError. An unreachable or timed-out dependency is
- * SERVICE_UNAVAILABLE (503) so the client retries; rule violations keep their meaning.
+ * Client side: a downstream failure as an AppError. Our own servers name the exact code; for
+ * others, an unreachable, timed-out or crashed dependency is SERVICE_UNAVAILABLE (503) so the
+ * client retries, and rule violations keep their meaning.
  */
 export function fromGrpcError(error: unknown, dependency: string): AppError {
   if (error instanceof AppError) return error;
   const connectError = ConnectError.from(error);
-  const code = APP_CODES[connectError.code];
-  if (code) return new AppError(code, connectError.rawMessage, { cause: error });
-  return new AppError('SERVICE_UNAVAILABLE', `${dependency} is unavailable`, { cause: error });
+  const sent = connectError.metadata.get(ERROR_CODE_TRAILER);
+  const code = isErrorCode(sent) ? sent : APP_CODES[connectError.code];
+  // The log line of the failed request then says which dependency answered what.
+  const cause = new Error(`${dependency}: ${connectError.message}`, { cause: error });
+  if (code === undefined)
+    return new AppError('SERVICE_UNAVAILABLE', `${dependency} is unavailable`, { cause });
+  return new AppError(code, connectError.rawMessage, {
+    cause,
+    retryAfter: retryAfterOf(connectError.metadata),
+  });
 }

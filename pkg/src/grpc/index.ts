@@ -1,6 +1,7 @@
 export * from './errors.ts';
 export * from './server.ts';
 export * from './client.ts';
+export * from './remote.ts';
 export { AuthService } from './gen/auth/auth_pb.js';
 export { UserService } from './gen/user/user_pb.js';
 export { ChatService } from './gen/chat/chat_pb.js';

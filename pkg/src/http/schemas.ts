@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
+import { Uuid } from '../uuid/index.ts';
 
-/** A UUID (addenda A): a malformed id in a path or body is a 400 before any query runs. */
-export const Uuid = () => Type.String({ format: 'uuid' });
+export { Uuid, isUuid, normaliseUuid, requireUuid } from '../uuid/index.ts';
 
 /** Route params of `/…/:id`. */
 export const IdParams = Type.Object({ id: Uuid() });

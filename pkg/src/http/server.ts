@@ -6,6 +6,7 @@ import { failure, ok } from './envelope.ts';
 import { handleHttpError } from './error-handler.ts';
 import { registerMetrics } from './metrics.ts';
 import { createValidatorCompiler } from './validation.ts';
+import { registerCallerHook } from './identity.ts';
 import { logRequests } from './request-log.ts';
 
 /** Dependency name → reachable. */
@@ -20,6 +21,8 @@ export interface HttpServerSettings {
   health?: () => Promise<{ healthy: boolean; body: Record<string, unknown> }>;
   bodyLimit?: number;
   trustProxy?: FastifyServerOptions['trustProxy'];
+  /** Behind the gateway: read its X-User-Id / X-User-Phone into `request.caller`. */
+  callerHeaders?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -55,6 +58,7 @@ export function createHttpServer(settings: HttpServerSettings) {
     reply.header('x-request-id', request.id);
   });
   logRequests(app);
+  if (settings.callerHeaders) registerCallerHook(app);
   app.setErrorHandler(handleHttpError);
   app.setNotFoundHandler((request, reply) =>
     reply

@@ -1,6 +1,7 @@
 import { Ajv, type Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { LOWERCASE_KEYWORD, isUuid } from '../uuid/index.ts';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -12,9 +13,6 @@ const base: Options = {
   strict: false,
 };
 
-/** ajv-formats also accepts a `urn:uuid:` prefix, which PostgreSQL's uuid type refuses (a 500). */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** An absolute http(s) URL: `uri` alone would let `javascript:` or `data:` through. */
 function isHttpUrl(value: string): boolean {
   if (!URL.canParse(value)) return false;
@@ -22,8 +20,31 @@ function isHttpUrl(value: string): boolean {
   return (protocol === 'https:' || protocol === 'http:') && hostname !== '';
 }
 
+/**
+ * `Uuid()` values are lower-cased as they pass validation, so a handler sees each id in its one
+ * canonical form whatever case the client sent (ids in params, query and body alike).
+ */
+function lowerCaseKeyword(ajv: Ajv): Ajv {
+  return ajv.addKeyword({
+    keyword: LOWERCASE_KEYWORD,
+    type: 'string',
+    schemaType: 'boolean',
+    modifying: true,
+    validate: (enabled: boolean, data: string, _schema, context) => {
+      if (enabled && context?.parentData !== undefined && isUuid(data))
+        (context.parentData as Record<string | number, unknown>)[context.parentDataProperty] =
+          data.toLowerCase();
+      return true;
+    },
+  });
+}
+
 function withFormats(ajv: Ajv): Ajv {
-  return addFormats(ajv).addFormat('uuid', UUID).addFormat('http-url', isHttpUrl);
+  return lowerCaseKeyword(
+    addFormats(ajv)
+      .addFormat('uuid', { type: 'string', validate: isUuid })
+      .addFormat('http-url', isHttpUrl),
+  );
 }
 
 /**

@@ -2,13 +2,14 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { ERROR_CODES, type ErrorCode } from '../errors/index.ts';
 import { MessagePayload, MessageType } from '../bus/events.ts';
+import { Uuid as uuidSchema, lowerCaseUuids } from '../uuid/index.ts';
 
 /*
  * The WebSocket wire protocol (PRD §7 with contract addenda F), one schema per client event and
  * one typed map of server events. docs/websocket-protocol.md shows an example of every frame.
  */
 
-const Uuid = Type.String({ format: 'uuid' });
+const Uuid = uuidSchema();
 const IsoTimestamp = Type.String({ format: 'date-time' });
 
 /** Largest text body a `message.send` may carry, in characters. */
@@ -213,5 +214,7 @@ export function parseClientFrame(text: string, maxBytes: number): ParsedClientFr
       req_id: reqId,
     };
   }
+  // The frame is the WebSocket edge: ids leave it lower-case, as HTTP ids leave the schemas.
+  lowerCaseUuids(CLIENT_EVENT_SCHEMAS[envelope.event], data);
   return { ok: true, frame: { event: envelope.event, data, req_id: reqId } as ClientFrame };
 }

@@ -1,7 +1,7 @@
 import type { ConnectRouter } from '@wa/pkg/grpc';
 import { UserService as UserRpc } from '@wa/pkg/grpc';
 import { validationError } from '@wa/pkg/errors';
-import { isUuid } from '@wa/pkg/http';
+import { requireUuid } from '@wa/pkg/http';
 import type { OwnerProfile } from '../model/privacy.ts';
 import type { BlockService } from '../service/block-service.ts';
 import type { PresenceService } from '../service/presence-service.ts';
@@ -18,15 +18,9 @@ const MAX_REFRESH_USERS = 10_000;
 const MAX_SWEEP = 1_000;
 const INSTANCE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-function uuid(value: string, field: string): string {
-  if (!isUuid(value))
-    throw validationError(`${field} must be a UUID`, [{ field, message: 'must be a UUID' }]);
-  return value.toLowerCase();
-}
-
 function uuids(values: readonly string[], field: string, max: number): string[] {
   if (values.length > max) throw validationError(`${field} takes at most ${max} ids`);
-  return values.map((value) => uuid(value, field));
+  return values.map((value) => requireUuid(value, field));
 }
 
 function instanceId(value: string): string {
@@ -35,7 +29,8 @@ function instanceId(value: string): string {
   return value;
 }
 
-const optionalViewer = (value: string) => (value === '' ? undefined : uuid(value, 'viewer_id'));
+const optionalViewer = (value: string) =>
+  value === '' ? undefined : requireUuid(value, 'viewer_id');
 
 const toUserResponse = (user: OwnerProfile) => ({
   userId: user.id,
@@ -53,7 +48,7 @@ export function userGrpcRoutes({ profiles, blocks, presence }: UserGrpcDeps) {
     router.service(UserRpc, {
       async getUser(request) {
         const user = await profiles.getUser(
-          uuid(request.userId, 'user_id'),
+          requireUuid(request.userId, 'user_id'),
           optionalViewer(request.viewerId),
         );
         return toUserResponse(user);
@@ -66,12 +61,12 @@ export function userGrpcRoutes({ profiles, blocks, presence }: UserGrpcDeps) {
       },
 
       async checkPresence(request) {
-        const facts = await presence.check(uuid(request.userId, 'user_id'));
+        const facts = await presence.check(requireUuid(request.userId, 'user_id'));
         return { online: facts.online, lastSeen: unixMs(facts.lastSeen) };
       },
 
       async getPresences(request) {
-        const viewer = uuid(request.viewerId, 'viewer_id');
+        const viewer = requireUuid(request.viewerId, 'viewer_id');
         const ids = uuids(request.userIds, 'user_ids', MAX_GET_USERS);
         const seen = await presence.forViewer(viewer, ids);
         return {
@@ -86,7 +81,7 @@ export function userGrpcRoutes({ profiles, blocks, presence }: UserGrpcDeps) {
 
       async setPresence(request) {
         const facts = await presence.setPresence(
-          uuid(request.userId, 'user_id'),
+          requireUuid(request.userId, 'user_id'),
           instanceId(request.instanceId),
           request.online,
         );
@@ -115,8 +110,8 @@ export function userGrpcRoutes({ profiles, blocks, presence }: UserGrpcDeps) {
 
       async checkBlocked(request) {
         const blocked = await blocks.isBlocked(
-          uuid(request.blockerId, 'blocker_id'),
-          uuid(request.blockedId, 'blocked_id'),
+          requireUuid(request.blockerId, 'blocker_id'),
+          requireUuid(request.blockedId, 'blocked_id'),
         );
         return { blocked };
       },

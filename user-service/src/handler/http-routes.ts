@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { notFound } from '@wa/pkg/errors';
-import type { AppInstance } from '@wa/pkg/http';
+import type { AppInstance, CallerRequest } from '@wa/pkg/http';
 import { Envelope, IdParams, ok, requireCaller } from '@wa/pkg/http';
 import {
   BlockState,
@@ -40,18 +40,17 @@ const NoQuery = Type.Object({}, { additionalProperties: false });
  */
 export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void {
   const { profiles, contacts, blocks, presence, deviceTokens } = deps;
-  const callerId = (headers: Record<string, string | string[] | undefined>) =>
-    requireCaller(headers).userId;
+  const callerId = (request: CallerRequest) => requireCaller(request).userId;
 
   // 401 before any validation: an unauthenticated request learns nothing about the route.
   app.addHook('onRequest', async (request) => {
-    if (request.url.startsWith('/api/v1/users')) requireCaller(request.headers);
+    if (request.url.startsWith('/api/v1/users')) requireCaller(request);
   });
 
   app.get(
     '/api/v1/users/me',
     { schema: { querystring: NoQuery, response: { 200: Envelope(MyProfile) } } },
-    async (request) => ok(request.id, await profiles.getMe(callerId(request.headers))),
+    async (request) => ok(request.id, await profiles.getMe(callerId(request))),
   );
 
   app.patch(
@@ -59,8 +58,7 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
     {
       schema: { querystring: NoQuery, body: ProfileUpdate, response: { 200: Envelope(MyProfile) } },
     },
-    async (request) =>
-      ok(request.id, await profiles.updateMe(callerId(request.headers), request.body)),
+    async (request) => ok(request.id, await profiles.updateMe(callerId(request), request.body)),
   );
 
   app.get(
@@ -72,14 +70,13 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
         response: { 200: Envelope(PublicProfile) },
       },
     },
-    async (request) =>
-      ok(request.id, await profiles.getUser(request.params.id, callerId(request.headers))),
+    async (request) => ok(request.id, await profiles.getUser(request.params.id, callerId(request))),
   );
 
   app.get(
     '/api/v1/users/me/privacy',
     { schema: { querystring: NoQuery, response: { 200: Envelope(PrivacySettings) } } },
-    async (request) => ok(request.id, await profiles.getPrivacy(callerId(request.headers))),
+    async (request) => ok(request.id, await profiles.getPrivacy(callerId(request))),
   );
 
   app.put(
@@ -92,7 +89,7 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
       },
     },
     async (request) =>
-      ok(request.id, await profiles.updatePrivacy(callerId(request.headers), request.body)),
+      ok(request.id, await profiles.updatePrivacy(callerId(request), request.body)),
   );
 
   app.post(
@@ -104,29 +101,26 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
         response: { 200: Envelope(ContactSyncResult) },
       },
     },
-    async (request) =>
-      ok(request.id, await contacts.sync(requireCaller(request.headers), request.body)),
+    async (request) => ok(request.id, await contacts.sync(requireCaller(request), request.body)),
   );
 
   app.post(
     '/api/v1/users/:id/block',
     { schema: { params: IdParams, querystring: NoQuery, response: { 200: Envelope(BlockState) } } },
-    async (request) =>
-      ok(request.id, await blocks.block(callerId(request.headers), request.params.id)),
+    async (request) => ok(request.id, await blocks.block(callerId(request), request.params.id)),
   );
 
   app.delete(
     '/api/v1/users/:id/block',
     { schema: { params: IdParams, querystring: NoQuery, response: { 200: Envelope(BlockState) } } },
-    async (request) =>
-      ok(request.id, await blocks.unblock(callerId(request.headers), request.params.id)),
+    async (request) => ok(request.id, await blocks.unblock(callerId(request), request.params.id)),
   );
 
   app.get(
     '/api/v1/users/:id/presence',
     { schema: { params: IdParams, querystring: NoQuery, response: { 200: Envelope(Presence) } } },
     async (request) => {
-      const [seen] = await presence.forViewer(callerId(request.headers), [request.params.id]);
+      const [seen] = await presence.forViewer(callerId(request), [request.params.id]);
       if (!seen) throw notFound('User not found');
       return ok(request.id, {
         user_id: seen.userId,
@@ -145,8 +139,7 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
         response: { 200: Envelope(DeviceTokenRegistered) },
       },
     },
-    async (request) =>
-      ok(request.id, await deviceTokens.register(callerId(request.headers), request.body)),
+    async (request) => ok(request.id, await deviceTokens.register(callerId(request), request.body)),
   );
 
   app.delete(
@@ -159,6 +152,6 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
       },
     },
     async (request) =>
-      ok(request.id, await deviceTokens.unregister(callerId(request.headers), request.body.token)),
+      ok(request.id, await deviceTokens.unregister(callerId(request), request.body.token)),
   );
 }

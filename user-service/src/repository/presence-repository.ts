@@ -46,9 +46,9 @@ const ONLINE_PREFIX = 'presence:';
  */
 export function createPresenceRepository(redis: Redis, ttlSeconds: number) {
   const ttlMs = ttlSeconds * 1_000;
-  // Keys use the lower-case UUID whatever case a caller sent.
-  const onlineKey = (userId: string) => `${ONLINE_PREFIX}${userId.toLowerCase()}`;
-  const instancesKey = (userId: string) => `presence:instances:${userId.toLowerCase()}`;
+  // Ids arrive lower-case (the edges normalise them), so one user has one key.
+  const onlineKey = (userId: string) => `${ONLINE_PREFIX}${userId}`;
+  const instancesKey = (userId: string) => `presence:instances:${userId}`;
 
   return {
     ttlSeconds,
@@ -66,7 +66,7 @@ export function createPresenceRepository(redis: Redis, ttlSeconds: number) {
           .zadd(instancesKey(userId), now + ttlMs, instanceId)
           .pexpire(instancesKey(userId), ttlMs)
           .set(onlineKey(userId), 'online', 'PX', ttlMs)
-          .zadd(EXPIRIES_KEY, 'GT', now + ttlMs, userId.toLowerCase());
+          .zadd(EXPIRIES_KEY, 'GT', now + ttlMs, userId);
       }
       const results = await pipeline.exec();
       const failed = results?.find(([error]) => error !== null);
@@ -83,7 +83,7 @@ export function createPresenceRepository(redis: Redis, ttlSeconds: number) {
         EXPIRIES_KEY,
         instanceId,
         now,
-        userId.toLowerCase(),
+        userId,
       );
       return stillOnline === 1;
     },

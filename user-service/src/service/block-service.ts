@@ -32,15 +32,15 @@ export function createBlockService({ pool, blocks, events }: BlockServiceDeps) {
         if (result !== 'changed') return { outcome: result };
         const announced = await events.enqueue(tx, blocked ? 'user.blocked' : 'user.unblocked', {
           ...eventMeta(),
-          blocker_id: blockerId.toLowerCase(),
-          blocked_id: blockedId.toLowerCase(),
+          blocker_id: blockerId,
+          blocked_id: blockedId,
         });
         return { outcome: result, event: announced };
       }),
     );
     if (outcome === 'unknown_user') throw userNotFound();
     if (event) events.notify(event);
-    return { user_id: blockedId.toLowerCase(), blocked };
+    return { user_id: blockedId, blocked };
   }
 
   return {

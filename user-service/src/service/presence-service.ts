@@ -38,7 +38,7 @@ export function createPresenceService({ presence, users, log }: PresenceServiceD
 
     /** Heartbeat: the instance still holds these users. */
     async refresh(instanceId: string, userIds: readonly string[]): Promise<number> {
-      const distinct = [...new Set(userIds.map((id) => id.toLowerCase()))];
+      const distinct = [...new Set(userIds)];
       await presence.markOnline(distinct, instanceId);
       return distinct.length;
     },
@@ -66,7 +66,7 @@ export function createPresenceService({ presence, users, log }: PresenceServiceD
      * the order asked, each once, unknown ids left out.
      */
     async forViewer(viewerId: string, userIds: readonly string[]): Promise<VisiblePresence[]> {
-      const wanted = [...new Set(userIds.map((id) => id.toLowerCase()))];
+      const wanted = [...new Set(userIds)];
       if (wanted.length === 0) return [];
       const [rows, online] = await Promise.all([
         users.findViews(wanted, viewerId),

@@ -35,7 +35,7 @@ const profileFields = (user: OwnerProfile): PublicProfile => ({
 export function createProfileService({ users, privacy }: ProfileServiceDeps) {
   /** Profiles in the order asked, each once, unknown ids left out; privacy applied for a viewer. */
   async function getUsers(ids: readonly string[], viewerId?: string): Promise<OwnerProfile[]> {
-    const wanted = [...new Set(ids.map((id) => id.toLowerCase()))];
+    const wanted = [...new Set(ids)];
     if (wanted.length === 0) return [];
     const rows = await users.findViews(wanted, viewerId ?? null);
     const byId = new Map(rows.map((row) => [row.id, row]));
@@ -81,7 +81,7 @@ export function createProfileService({ users, privacy }: ProfileServiceDeps) {
      * absent and a user who never saved settings has the default.
      */
     async readReceipts(ids: readonly string[]): Promise<Map<string, boolean>> {
-      const wanted = [...new Set(ids.map((id) => id.toLowerCase()))];
+      const wanted = [...new Set(ids)];
       if (wanted.length === 0) return new Map();
       const rows = await privacy.findReadReceipts(wanted);
       return new Map(

@@ -6,8 +6,8 @@ import type { UserViewRow } from '../repository/user-repository.ts';
 
 export const userNotFound = () => notFound('User not found');
 
-/** UUIDs compare case-insensitively; PostgreSQL returns them lower-case. */
-export const sameId = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+/** Ids are lower-case everywhere behind the edge (PostgreSQL returns them so too). */
+export const sameId = (a: string, b: string): boolean => a === b;
 
 export function relationOf(row: UserViewRow, viewerId: string | null): Relation {
   return {

@@ -1,44 +1,29 @@
-import type { ChatService } from '@wa/pkg/grpc';
-import { fromGrpcError, type Client } from '@wa/pkg/grpc';
+import { createTtlCache } from '@wa/pkg/cache';
+import { createRemote, type ChatService, type Client } from '@wa/pkg/grpc';
 
 export interface ChatMembers {
   type: string;
   userIds: string[];
 }
 
-interface Entry {
-  members: ChatMembers;
-  expiresAt: number;
-}
-
 /**
  * Chat members from the chat-service's GetParticipants, cached briefly per instance; membership
  * events invalidate an entry on every instance (user-channels.ts), the TTL bounds any miss.
+ * Concurrent lookups of one chat (a burst of frames for it) share one call.
  */
 export function createParticipants(
   chats: Client<typeof ChatService>,
   ttlMs = 30_000,
   maxEntries = 10_000,
 ) {
-  const cache = new Map<string, Entry>();
+  const remote = createRemote<typeof ChatService>('chat-service', chats);
+  const cache = createTtlCache<string, ChatMembers>({ ttlMs, maxEntries });
+  async function load(chatId: string): Promise<ChatMembers> {
+    const answer = await remote.call((client) => client.getParticipants({ chatId }));
+    return { type: answer.type, userIds: answer.participants.map(({ userId }) => userId) };
+  }
   return {
-    async of(chatId: string): Promise<ChatMembers> {
-      const hit = cache.get(chatId);
-      if (hit && hit.expiresAt > Date.now()) return hit.members;
-      let response;
-      try {
-        response = await chats.getParticipants({ chatId });
-      } catch (error) {
-        throw fromGrpcError(error, 'chat-service');
-      }
-      const members = {
-        type: response.type,
-        userIds: response.participants.map((participant) => participant.userId.toLowerCase()),
-      };
-      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
-      cache.set(chatId, { members, expiresAt: Date.now() + ttlMs });
-      return members;
-    },
+    of: (chatId: string): Promise<ChatMembers> => cache.getOrLoad(chatId, load),
     invalidate(chatId: string): void {
       cache.delete(chatId);
     },

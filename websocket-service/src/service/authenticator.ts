@@ -1,11 +1,8 @@
-import type { AuthService, Client } from '@wa/pkg/grpc';
+import type { AuthRemote } from '../repository/auth-remote.ts';
 
 /** The user id a token belongs to, or null when it is invalid or expired (ValidateToken, PRD §4.1). */
-export function createAuthenticator(auth: Client<typeof AuthService>) {
-  return async (token: string): Promise<string | null> => {
-    const result = await auth.validateToken({ token });
-    return result.valid && result.userId ? result.userId.toLowerCase() : null;
-  };
+export function createAuthenticator(auth: Pick<AuthRemote, 'userOf'>) {
+  return (token: string): Promise<string | null> => auth.userOf(token);
 }
 
 export type Authenticator = ReturnType<typeof createAuthenticator>;

@@ -1,25 +1,15 @@
 import { rateLimited } from '@wa/pkg/errors';
-import { fromGrpcError, type Client, type MessageService } from '@wa/pkg/grpc';
 import type { Logger } from '@wa/pkg/log';
 import type { ClientEventData, ServerEventData } from '@wa/pkg/ws';
+import type { MessageRemote } from '../repository/message-remote.ts';
 import type { RealtimeStore } from '../repository/realtime-store.ts';
 import { rateDecision } from './rules.ts';
 
 export interface MessagingDeps {
-  messages: Client<typeof MessageService>;
+  messages: Pick<MessageRemote, 'send' | 'delivered' | 'markRead' | 'remove'>;
   store: Pick<RealtimeStore, 'countSend'>;
   sendLimit: { limit: number; windowSeconds: number };
   log: Logger;
-}
-
-const encoder = new TextEncoder();
-
-async function call<T>(promise: Promise<T>): Promise<T> {
-  try {
-    return await promise;
-  } catch (error) {
-    throw fromGrpcError(error, 'message-service');
-  }
 }
 
 /** The message frames of PRD §7.3, each one message-service RPC (PRD §2.2). */
@@ -47,49 +37,32 @@ export function createMessagingService({ messages, store, sendLimit, log }: Mess
       data: ClientEventData<'message.send'>,
     ): Promise<ServerEventData<'message.sent'>> {
       await checkSendLimit(userId);
-      const sent = await call(
-        messages.sendMessage({
-          chatId: data.chat_id,
-          senderId: userId,
-          type: data.type,
-          payload: encoder.encode(JSON.stringify(data.payload)),
-          clientMsgId: data.client_msg_id,
-          replyToMessageId: data.reply_to_message_id ?? '',
-        }),
-      );
+      const sent = await messages.send({
+        chatId: data.chat_id,
+        senderId: userId,
+        type: data.type,
+        payload: data.payload,
+        clientMsgId: data.client_msg_id,
+        replyToMessageId: data.reply_to_message_id,
+      });
       return {
         message_id: sent.messageId,
         client_msg_id: data.client_msg_id,
-        timestamp: new Date(Number(sent.timestamp)).toISOString(),
+        timestamp: sent.createdAt.toISOString(),
         duplicate: sent.duplicate,
       };
     },
 
     async delivered(userId: string, messageIds: readonly string[]): Promise<void> {
-      await call(
-        messages.updateMessageStatus({
-          userId,
-          status: 'delivered',
-          messageIds: [...messageIds],
-          messageId: '',
-        }),
-      );
+      await messages.delivered(userId, messageIds);
     },
 
     async read(userId: string, data: ClientEventData<'message.read'>): Promise<void> {
-      await call(
-        messages.markRead({ userId, chatId: data.chat_id, upToMessageId: data.up_to_message_id }),
-      );
+      await messages.markRead(userId, data.chat_id, data.up_to_message_id);
     },
 
     async remove(userId: string, data: ClientEventData<'message.delete'>): Promise<void> {
-      await call(
-        messages.deleteMessage({
-          userId,
-          messageId: data.message_id,
-          forEveryone: data.for === 'everyone',
-        }),
-      );
+      await messages.remove(userId, data.message_id, data.for === 'everyone');
     },
   };
 }

@@ -1,12 +1,12 @@
 import { eventMeta, publishEvent, type JetStreamClient } from '@wa/pkg/bus';
-import { fromGrpcError, type Client, type UserService } from '@wa/pkg/grpc';
 import type { Logger } from '@wa/pkg/log';
 import type { ServerEventData } from '@wa/pkg/ws';
 import type { RealtimeStore } from '../repository/realtime-store.ts';
+import type { UserRemote } from '../repository/user-remote.ts';
 import { presenceAnnouncement, type PresenceTransition } from './rules.ts';
 
 export interface PresenceDeps {
-  users: Client<typeof UserService>;
+  users: Pick<UserRemote, 'presences' | 'setPresence' | 'refreshPresence' | 'sweepExpiredPresence'>;
   js: JetStreamClient;
   store: Pick<RealtimeStore, 'addWatcher'>;
   instanceId: string;
@@ -24,21 +24,13 @@ const SWEEP_BATCH = 500;
  * Watchers hear of changes through `presence.changed` on the bus.
  */
 export function createPresenceService({ users, js, store, instanceId, log }: PresenceDeps) {
-  async function presencesFor(viewerId: string, userIds: readonly string[]) {
-    try {
-      return (await users.getPresences({ viewerId, userIds: [...userIds] })).presences;
-    } catch (error) {
-      throw fromGrpcError(error, 'user-service');
-    }
-  }
+  const presencesFor = (viewerId: string, userIds: readonly string[]) =>
+    users.presences(viewerId, userIds);
 
   async function announce(userId: string, transition: PresenceTransition): Promise<void> {
     if (transition === 'none') return;
-    const report = await users.setPresence({ userId, instanceId, online: transition === 'online' });
-    const announcement = presenceAnnouncement(transition, {
-      online: report.online,
-      lastSeenMs: Number(report.lastSeen),
-    });
+    const report = await users.setPresence(userId, instanceId, transition === 'online');
+    const announcement = presenceAnnouncement(transition, report);
     if (!announcement) return;
     await publishEvent(js, 'presence.changed', {
       ...eventMeta(),
@@ -63,13 +55,13 @@ export function createPresenceService({ users, js, store, instanceId, log }: Pre
      * every presence announcement: their last_seen is already stored. Returns how many.
      */
     async sweepLapsed(): Promise<number> {
-      const { expired } = await users.sweepExpiredPresence({ limit: SWEEP_BATCH });
+      const expired = await users.sweepExpiredPresence(SWEEP_BATCH);
       for (const entry of expired) {
         await publishEvent(js, 'presence.changed', {
           ...eventMeta(),
           user_id: entry.userId,
           status: 'offline',
-          last_seen: new Date(Number(entry.lastSeen)).toISOString(),
+          last_seen: entry.lastSeen.toISOString(),
         });
       }
       return expired.length;
@@ -77,10 +69,7 @@ export function createPresenceService({ users, js, store, instanceId, log }: Pre
 
     async refresh(userIds: readonly string[]): Promise<void> {
       for (let start = 0; start < userIds.length; start += REFRESH_BATCH) {
-        await users.refreshPresence({
-          instanceId,
-          userIds: userIds.slice(start, start + REFRESH_BATCH),
-        });
+        await users.refreshPresence(instanceId, userIds.slice(start, start + REFRESH_BATCH));
       }
     },
 
@@ -93,21 +82,16 @@ export function createPresenceService({ users, js, store, instanceId, log }: Pre
       watcherId: string,
       userIds: readonly string[],
     ): Promise<ServerEventData<'presence'>[]> {
-      const targets = [...new Set(userIds.map((id) => id.toLowerCase()))].filter(
-        (id) => id !== watcherId,
-      );
+      const targets = [...new Set(userIds)].filter((id) => id !== watcherId);
       if (targets.length === 0) return [];
       const visible = (await presencesFor(watcherId, targets)).filter((p) => p.visible);
       const watched = visible.map((p) => p.userId);
       await store.addWatcher(watcherId, watched);
-      return visible.map((p) => {
-        const lastSeen = Number(p.lastSeen);
-        return {
-          user_id: p.userId,
-          online: p.online,
-          last_seen: lastSeen > 0 ? new Date(lastSeen).toISOString() : null,
-        };
-      });
+      return visible.map((p) => ({
+        user_id: p.userId,
+        online: p.online,
+        last_seen: p.lastSeen?.toISOString() ?? null,
+      }));
     },
 
     /**

@@ -1,7 +1,6 @@
-import { fromGrpcError, type Client, type MessageService } from '@wa/pkg/grpc';
-import type { MessagePayload, MessageType } from '@wa/pkg/bus';
 import type { Logger } from '@wa/pkg/log';
 import { encodeServerFrame } from '@wa/pkg/ws';
+import type { MessageRemote } from '../repository/message-remote.ts';
 import type { LocalConnection } from './registry.ts';
 import { replayContinues } from './rules.ts';
 
@@ -9,19 +8,9 @@ import { replayContinues } from './rules.ts';
 export type ReplayTarget = Pick<LocalConnection, 'push' | 'drained'>;
 
 export interface ReplayDeps {
-  messages: Client<typeof MessageService>;
+  messages: Pick<MessageRemote, 'undelivered'>;
   pageSize: number;
   log: Logger;
-}
-
-const decoder = new TextDecoder();
-
-function decodePayload(bytes: Uint8Array): MessagePayload {
-  try {
-    return JSON.parse(decoder.decode(bytes)) as MessagePayload;
-  } catch {
-    return {};
-  }
 }
 
 /**
@@ -32,24 +21,19 @@ function decodePayload(bytes: Uint8Array): MessagePayload {
 export function createReplayService({ messages, pageSize, log }: ReplayDeps) {
   return {
     async replay(userId: string, target: ReplayTarget): Promise<number> {
-      let after = '';
+      let after: string | undefined;
       let sent = 0;
       for (;;) {
-        let page;
-        try {
-          page = await messages.listUndelivered({ userId, after, limit: pageSize });
-        } catch (error) {
-          throw fromGrpcError(error, 'message-service');
-        }
+        const page = await messages.undelivered(userId, after, pageSize);
         for (const message of page.messages) {
           target.push(
             encodeServerFrame('message.new', {
               message_id: message.messageId,
               chat_id: message.chatId,
               sender_id: message.senderId,
-              type: message.type as MessageType,
-              payload: decodePayload(message.payload),
-              timestamp: new Date(Number(message.timestamp)).toISOString(),
+              type: message.type,
+              payload: message.payload,
+              timestamp: message.createdAt.toISOString(),
               ...(message.replyToMessageId
                 ? { reply_to_message_id: message.replyToMessageId }
                 : {}),

@@ -61,6 +61,6 @@ export function isIdle(lastActivityMs: number, nowMs: number, idleTimeoutMs: num
 }
 
 /** The replay continues while a page was full and the server gave a cursor. */
-export function replayContinues(pageLength: number, next: string): boolean {
-  return pageLength > 0 && next !== '';
+export function replayContinues(pageLength: number, next: string | undefined): boolean {
+  return pageLength > 0 && next !== undefined && next !== '';
 }
