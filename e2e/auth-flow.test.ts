@@ -1,12 +1,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { randomPhone, testStores } from '@wa/pkg/testing';
-import { freePort, startService, type RunningService } from './support/stack.ts';
+import {
+  freePort,
+  randomPhone,
+  spawnService,
+  testStores,
+  type SpawnedService,
+} from '@wa/pkg/testing';
 
 const JWT_SECRET = 'e2e-secret-for-the-auth-flow-test';
 let gateway = '';
-const services: RunningService[] = [];
+const services: SpawnedService[] = [];
 
 interface Envelope {
   success: boolean;
@@ -23,7 +28,7 @@ before(async () => {
     freePort(),
   ]);
   services.push(
-    await startService('auth-service', authHttp, {
+    await spawnService('auth-service', authHttp, {
       GRPC_PORT: String(authGrpc),
       DATABASE_URL: testStores.databaseUrl,
       REDIS_URL: testStores.redisUrl,
@@ -34,7 +39,7 @@ before(async () => {
   );
   const down = `http://127.0.0.1:${closedPort}`;
   services.push(
-    await startService('api-gateway', gatewayHttp, {
+    await spawnService('api-gateway', gatewayHttp, {
       REDIS_URL: testStores.redisUrl,
       AUTH_GRPC_ADDR: `127.0.0.1:${authGrpc}`,
       AUTH_SERVICE_URL: `http://127.0.0.1:${authHttp}`,

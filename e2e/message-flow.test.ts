@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomPhone } from '@wa/pkg/testing';
-import { startStack, type Stack } from './support/stack.ts';
+import { startStack, type Stack } from '@wa/pkg/testing';
 
 let stack: Stack | undefined;
 let gateway = '';

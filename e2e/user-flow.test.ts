@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomInt, randomUUID } from 'node:crypto';
 import { UserService, createGrpcClient, type Client } from '@wa/pkg/grpc';
 import { randomPhone } from '@wa/pkg/testing';
-import { startStack, type Stack } from './support/stack.ts';
+import { startStack, type Stack } from '@wa/pkg/testing';
 
 let gateway = '';
 let userRpc: Client<typeof UserService>;

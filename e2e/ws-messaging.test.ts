@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectNats, ensureStreams, jetstreamManager } from '@wa/pkg/bus';
 import { startNatsServer, testLogger, type TestNatsServer } from '@wa/pkg/testing';
-import { startStack, type Stack, type StackSession } from './support/stack.ts';
-import { TestSocket, type ReceivedFrame } from './support/ws-client.ts';
+import { startStack, type Stack, type StackSession } from '@wa/pkg/testing';
+import { TestSocket, type ReceivedFrame } from '@wa/pkg/testing';
 
 /*
  * Issue 5 end to end: real gateway → websocket-service → message-service → NATS → websocket-service

@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRedis, waitForRedis } from '@wa/pkg/db';
 import { startRedisServer, testLogger, type TestRedisServer } from '@wa/pkg/testing';
-import { startStack, type Stack, type StackSession } from './support/stack.ts';
-import { TestSocket, type ReceivedFrame } from './support/ws-client.ts';
+import { startStack, type Stack, type StackSession } from '@wa/pkg/testing';
+import { TestSocket, type ReceivedFrame } from '@wa/pkg/testing';
 
 /*
  * Redis restarting under sockets that stay open (issue 5; PRD §2.2 fan-out goes through Redis

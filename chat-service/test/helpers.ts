@@ -3,7 +3,10 @@ import { connectNats, jetstreamManager, type NatsConnection } from '@wa/pkg/bus'
 import { createPgPool, type PgPool } from '@wa/pkg/db';
 import { UserService, createGrpcClient } from '@wa/pkg/grpc';
 import { freePort, makeUser, testLogger, testStores, type TestUser } from '@wa/pkg/testing';
-import { startService, type RunningService } from '../../e2e/support/stack.ts';
+import {
+  spawnService as startService,
+  type SpawnedService as RunningService,
+} from '@wa/pkg/testing';
 import { buildChatApp } from '../src/app.ts';
 import type { ChatDetail } from '../src/model/schemas.ts';
 

@@ -9,7 +9,7 @@ import {
   type GrpcServer,
 } from '@wa/pkg/grpc';
 import { makeUser, privateMongoUrl, testLogger, testStores, type TestUser } from '@wa/pkg/testing';
-import { startStack } from '../../e2e/support/stack.ts';
+import { startStack } from '@wa/pkg/testing';
 import { applyMongoIndexes } from '../../migrations/mongo/indexes.ts';
 import { buildMessageApp } from '../src/app.ts';
 import type { ReadReceiptsLookup } from '../src/service/receipt-service.ts';
@@ -28,6 +28,8 @@ export async function startDependencies(options: { natsUrl?: string } = {}) {
     userGrpc: stack.grpc('user-service'),
     chatHttp: stack.http('chat-service'),
     chatGrpc: stack.grpc('chat-service'),
+    /** The stack's own database: users and chats the dependencies see are seeded here. */
+    databaseUrl: stack.stores.DATABASE_URL,
     stop: stack.stop,
   };
 }
@@ -75,7 +77,7 @@ export async function startMessageApp(options: MessageAppOptions) {
   for (const worker of workers) await worker.start();
   const grpc: GrpcServer = createGrpcServer({ routes: built.grpc, log });
   const grpcPort = await grpc.listen(0, '127.0.0.1');
-  const pool: PgPool = createPgPool({ url: testStores.databaseUrl, log });
+  const pool: PgPool = createPgPool({ url: options.deps.databaseUrl, log });
   return {
     ...built.services,
     app,

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startStack, type Stack } from '../../e2e/support/stack.ts';
+import { startStack, type Stack } from '@wa/pkg/testing';
 import { TestSocket } from './helpers.ts';
 
 /*
