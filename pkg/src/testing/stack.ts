@@ -5,7 +5,8 @@ import { freePort } from './ports.ts';
 import { spawnService, type SpawnedService } from './service-process.ts';
 import { createStackDatabase, deleteConsumers, dropStackDatabase } from './stack-stores.ts';
 import { privateMongoUrl, testLogger, testStores } from './stores.ts';
-import { randomPhone } from './users.ts';
+import { startRedisServer } from './redis-server.ts';
+import { loginThrough, stackEnv } from './stack-env.ts';
 
 /** The services a test stack can run, in start order (each one's dependencies come first). */
 export const STACK_SERVICES = [
@@ -28,12 +29,12 @@ const GATEWAY_UPSTREAMS: Record<string, string> = {
   'websocket-service': 'WEBSOCKET_SERVICE_URL',
 };
 
-export const STACK_JWT_SECRET = 'test-stack-secret-not-for-production';
-export const STACK_OTP = '123456';
+export { STACK_JWT_SECRET, STACK_OTP } from './stack-env.ts';
 
 export interface StackStores {
   /** This stack's own PostgreSQL database (a copy of the template), unless the caller named one. */
   DATABASE_URL: string;
+  /** This stack's own redis-server, unless the caller named one. */
   REDIS_URL: string;
   NATS_URL: string;
   /** This stack's own MongoDB database. */
@@ -44,8 +45,9 @@ export interface StackOptions {
   /** Which services run; auth-service is added (the gateway validates tokens with it). */
   services: StackService[];
   /**
-   * Servers to use instead of the test ones. A `DATABASE_URL` given here is used as it is (the
-   * caller owns its isolation, as the benchmarks do); otherwise the stack copies the template.
+   * Servers to use instead of the test ones. A `DATABASE_URL` or `REDIS_URL` given here is used as
+   * it is (the caller owns its isolation, as the benchmarks do); otherwise the stack copies the
+   * template database and starts a redis-server of its own.
    * `MONGO_URL` names the server: the stack always gets a database of its own on it.
    */
   stores?: Partial<StackStores>;
@@ -124,11 +126,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const grpcAddress = (name: StackService) => `127.0.0.1:${ports.get(name)!.grpc}`;
   const httpUrl = (name: StackService) => `http://127.0.0.1:${ports.get(name)!.http}`;
 
+  // A Redis of its own unless given one: presence's expiry index is one key, and another stack's
+  // sweep would take this stack's lapsed users and record their last seen in its own database.
+  const redis = options.stores?.REDIS_URL === undefined ? await startRedisServer() : undefined;
+  let databaseUrl: string;
+  try {
+    databaseUrl =
+      options.stores?.DATABASE_URL ??
+      (await createStackDatabase(testStores.databaseUrl, databaseName));
+  } catch (error) {
+    await redis?.stop();
+    throw error;
+  }
   const stores: StackStores = {
     ...base,
-    DATABASE_URL:
-      options.stores?.DATABASE_URL ??
-      (await createStackDatabase(testStores.databaseUrl, databaseName)),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redis?.url ?? base.REDIS_URL,
     MONGO_URL: mongoUrl,
   };
   const envOf = stackEnv({ options, stores, suffix, grpcAddress, ports });
@@ -188,6 +201,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       for (const service of running.reverse()) await service.stop();
       await deleteConsumers(stores.NATS_URL, consumers);
       if (ownDatabase) await dropStackDatabase(testStores.databaseUrl, databaseName);
+      await redis?.stop();
       await mongo
         .db()
         .dropDatabase()
@@ -228,70 +242,4 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     startLater,
     stop,
   };
-}
-
-interface EnvSettings {
-  options: StackOptions;
-  stores: StackStores;
-  suffix: string;
-  grpcAddress: (name: StackService) => string;
-  ports: Map<StackService, { http: number; grpc: number }>;
-}
-
-/** Each service's environment: its stores, its neighbours' gRPC addresses, its consumer name. */
-function stackEnv({ options, stores, suffix, grpcAddress, ports }: EnvSettings) {
-  const pool = String(options.databasePoolMax ?? 4);
-  const common = {
-    LOG_LEVEL: options.logLevel ?? 'warn',
-    AUTH_GRPC_ADDR: grpcAddress('auth-service'),
-    USER_GRPC_ADDR: grpcAddress('user-service'),
-    CHAT_GRPC_ADDR: grpcAddress('chat-service'),
-    MESSAGE_GRPC_ADDR: grpcAddress('message-service'),
-  };
-  const { DATABASE_URL, REDIS_URL, NATS_URL, MONGO_URL } = stores;
-  const own: Record<StackService, Record<string, string>> = {
-    'auth-service': {
-      DATABASE_URL,
-      REDIS_URL,
-      JWT_SECRET: STACK_JWT_SECRET,
-      OTP_FIXED_CODE: STACK_OTP,
-      BCRYPT_ROUNDS: '4',
-    },
-    'user-service': { DATABASE_URL, DATABASE_POOL_MAX: pool, REDIS_URL, NATS_URL },
-    'chat-service': {
-      DATABASE_URL,
-      DATABASE_POOL_MAX: pool,
-      NATS_URL,
-      NATS_CONSUMER_NAME: `chat-${suffix}`,
-    },
-    'message-service': { MONGO_URL, NATS_URL, NATS_CONSUMER_NAME: `message-${suffix}` },
-    'websocket-service': { REDIS_URL, NATS_URL, NATS_CONSUMER_NAME: `websocket-${suffix}` },
-  };
-  return (name: StackService, extra: Record<string, string> = {}) => ({
-    ...common,
-    ...own[name],
-    ...(name === 'websocket-service' ? {} : { GRPC_PORT: String(ports.get(name)!.grpc) }),
-    ...options.env?.[name],
-    ...extra,
-  });
-}
-
-/** Signs a fresh user in through `gateway` (mock SMS provider, the stack's fixed code). */
-async function loginThrough(gateway: string): Promise<StackSession> {
-  const phone = randomPhone();
-  const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${gateway}/api/v1/auth/${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const envelope = (await response.json()) as {
-      data: { user: { id: string }; access_token: string };
-    };
-    if (!response.ok) throw new Error(`${path} answered ${response.status}`);
-    return envelope.data;
-  };
-  await post('request-otp', { phone });
-  const data = await post('verify-otp', { phone, otp: STACK_OTP });
-  return { id: data.user.id, phone, token: data.access_token };
 }
