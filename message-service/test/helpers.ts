@@ -8,7 +8,14 @@ import {
   createGrpcServer,
   type GrpcServer,
 } from '@wa/pkg/grpc';
-import { makeUser, privateMongoUrl, testLogger, testStores, type TestUser } from '@wa/pkg/testing';
+import {
+  inject,
+  makeUser,
+  privateMongoUrl,
+  testLogger,
+  testStores,
+  type TestUser,
+} from '@wa/pkg/testing';
 import { startStack } from '@wa/pkg/testing';
 import { applyMongoIndexes } from '../../migrations/mongo/indexes.ts';
 import { buildMessageApp } from '../src/app.ts';
@@ -122,22 +129,13 @@ export async function call(
   url: string,
   body?: unknown,
 ) {
-  const response = await h.app.inject({
+  const res = await inject<Data>(h.app, {
+    as: userId ? { id: userId } : undefined,
     method,
     url,
-    headers: {
-      ...(userId ? { 'x-user-id': userId } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    payload:
-      body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    body,
   });
-  const json = response.json<{
-    success: boolean;
-    data: Data;
-    error: { code: string; message: string } | null;
-  }>();
-  return { status: response.statusCode, body: json, data: json.data };
+  return { status: res.status, body: res.body, data: res.body.data };
 }
 
 export const text = (body: string, clientMsgId: string = randomUUID()) => ({
