@@ -30,4 +30,5 @@ export {
   type StackStores,
   type WebsocketInstance,
 } from './stack.ts';
+export { createTestDatabase, type TestDatabase } from './stack-stores.ts';
 export { TestSocket, type ReceivedFrame } from './ws-client.ts';

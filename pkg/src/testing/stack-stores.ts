@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -75,4 +76,21 @@ export async function deleteConsumers(natsUrl: string, names: string[]): Promise
   } finally {
     await nc.close();
   }
+}
+
+export interface TestDatabase {
+  /** URL of a fresh, migrated PostgreSQL database of its own. */
+  url: string;
+  /** Drops it (connections still open are cut). */
+  drop(): Promise<void>;
+}
+
+/**
+ * A migrated PostgreSQL database of its own, for a service-tier test file: the service's outbox
+ * relay there publishes only this file's events, with no test-only setting in the service.
+ */
+export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase> {
+  const name = `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const url = await createStackDatabase(testStores.databaseUrl, name);
+  return { url, drop: () => dropStackDatabase(testStores.databaseUrl, name) };
 }
