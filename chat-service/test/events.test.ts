@@ -8,6 +8,7 @@ import {
   makeGroupChat,
   makeUser,
   startNatsServer,
+  using,
   type EventCapture,
 } from '@wa/pkg/testing';
 import { caller, makeUsers, startChatApp, type ChatHarness } from './helpers.ts';
@@ -172,43 +173,37 @@ describe('events on the CHATS stream', () => {
   });
 });
 
-test('a chat created while NATS is down has its event published once NATS is back', async () => {
-  const nats = await startNatsServer();
-  const isolated = await startChatApp({ natsUrl: nats.url, userService: h.userService });
+test('a chat created while NATS is down has its event published once NATS is back', async (t) => {
+  const nats = using(t, await startNatsServer(), (server) => server.destroy());
+  const isolated = using(t, await startChatApp({ natsUrl: nats.url, userService: h.userService }));
   const table = isolated.outboxTable;
-  try {
-    await ensureStreams(await jetstreamManager(isolated.nc));
-    const capture = await captureEvents(isolated.nc, 'CHATS', 'chat.>');
-    await nats.stop();
-    const [alice, bob] = await makeUsers(isolated.pool, 2);
-    const res = await caller(isolated, alice).post('/api/v1/chats', {
-      type: 'direct',
-      participant_id: bob.id,
-    });
-    assert.equal(res.status, 201, 'creating a chat does not need NATS');
-    // The relay has tried (and failed) to publish it: the row is still there, counting attempts.
-    await eventually(async () => {
-      const waiting = await isolated.pool.query<{ attempts: number }>(
-        `SELECT attempts FROM ${table}`,
-      );
-      assert.equal(waiting.rowCount, 1);
-      assert.ok(waiting.rows[0].attempts > 0, 'not tried yet');
-    });
+  await ensureStreams(await jetstreamManager(isolated.nc));
+  const capture = using(t, await captureEvents(isolated.nc, 'CHATS', 'chat.>'));
+  await nats.stop();
+  const [alice, bob] = await makeUsers(isolated.pool, 2);
+  const res = await caller(isolated, alice).post('/api/v1/chats', {
+    type: 'direct',
+    participant_id: bob.id,
+  });
+  assert.equal(res.status, 201, 'creating a chat does not need NATS');
+  // The relay has tried (and failed) to publish it: the row is still there, counting attempts.
+  await eventually(async () => {
+    const waiting = await isolated.pool.query<{ attempts: number }>(
+      `SELECT attempts FROM ${table}`,
+    );
+    assert.equal(waiting.rowCount, 1);
+    assert.ok(waiting.rows[0].attempts > 0, 'not tried yet');
+  });
 
-    await nats.start();
-    const event = await capture.waitFor(
-      'chat.created',
-      (e) => e.chat_id === res.body.data.chat_id,
-      15_000,
-    );
-    assert.equal(event.type, 'direct');
-    await capture.stop();
-    // The relay deletes the row once its transaction commits, a moment after the publish.
-    await eventually(async () =>
-      assert.equal((await isolated.pool.query(`SELECT 1 FROM ${table}`)).rowCount, 0),
-    );
-  } finally {
-    await isolated.close();
-    await nats.destroy();
-  }
+  await nats.start();
+  const event = await capture.waitFor(
+    'chat.created',
+    (e) => e.chat_id === res.body.data.chat_id,
+    15_000,
+  );
+  assert.equal(event.type, 'direct');
+  // The relay deletes the row once its transaction commits, a moment after the publish.
+  await eventually(async () =>
+    assert.equal((await isolated.pool.query(`SELECT 1 FROM ${table}`)).rowCount, 0),
+  );
 });
