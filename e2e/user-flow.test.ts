@@ -8,6 +8,7 @@ import {
   randomPhone,
   request,
   startStack,
+  type Envelope,
   type Stack,
 } from '@wa/pkg/testing';
 

@@ -55,7 +55,8 @@ export async function spawnService(
       clearTimeout(killer);
     },
   };
-  const deadline = Date.now() + 20_000;
+  // Generous: two test files start stacks side by side on a shared 2-core machine.
+  const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
       throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
