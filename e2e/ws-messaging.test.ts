@@ -306,6 +306,7 @@ describe('NATS outage', () => {
     for (let i = 0; Date.now() < deadline; i++) {
       const answer = await aliceSocket.request('message.send', text(chatId, `during outage ${i}`));
       if (answer.event === 'message.sent') sent.push(dataOf(answer).message_id as string);
+      // Sends spread over the outage (time passing, not a wait for an effect).
       await sleep(300);
     }
     await nats.start();
