@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import {
   freePort,
   randomPhone,
+  request,
   spawnService,
   testStores,
   type SpawnedService,
@@ -12,13 +13,6 @@ import {
 const JWT_SECRET = 'e2e-secret-for-the-auth-flow-test';
 let gateway = '';
 const services: SpawnedService[] = [];
-
-interface Envelope {
-  success: boolean;
-  data: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- shapes differ per route
-  error: { code: string; message: string } | null;
-  meta: { request_id: string };
-}
 
 before(async () => {
   const [authHttp, authGrpc, gatewayHttp, closedPort] = await Promise.all([
@@ -59,24 +53,12 @@ after(async () => {
   for (const service of services.reverse()) await service.stop();
 });
 
-async function call(
-  method: string,
-  path: string,
+const call = (
+  method: 'GET' | 'POST',
+  url: string,
   body?: unknown,
   headers: Record<string, string> = {},
-) {
-  const response = await fetch(`${gateway}${path}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (await response.json()) as Envelope,
-  };
-}
+) => request(gateway, { method, url, body, headers });
 
 test('request-otp → verify-otp → refresh → old refresh rejected → logout → refresh rejected', async () => {
   const phone = randomPhone();
