@@ -1,6 +1,10 @@
 import type { StackOptions, StackService, StackSession, StackStores } from './stack.ts';
 import { randomPhone } from './users.ts';
 
+/** The durable consumer name of each consuming service in the stack `suffix` (one per stream). */
+export const consumerNameOf = (service: 'chat' | 'message' | 'websocket', suffix: string) =>
+  `${service}-${suffix}`;
+
 export const STACK_JWT_SECRET = 'test-stack-secret-not-for-production';
 export const STACK_OTP = '123456';
 
@@ -36,10 +40,18 @@ export function stackEnv({ options, stores, suffix, grpcAddress, ports }: EnvSet
       DATABASE_URL,
       DATABASE_POOL_MAX: pool,
       NATS_URL,
-      NATS_CONSUMER_NAME: `chat-${suffix}`,
+      NATS_CONSUMER_NAME: consumerNameOf('chat', suffix),
     },
-    'message-service': { MONGO_URL, NATS_URL, NATS_CONSUMER_NAME: `message-${suffix}` },
-    'websocket-service': { REDIS_URL, NATS_URL, NATS_CONSUMER_NAME: `websocket-${suffix}` },
+    'message-service': {
+      MONGO_URL,
+      NATS_URL,
+      NATS_CONSUMER_NAME: consumerNameOf('message', suffix),
+    },
+    'websocket-service': {
+      REDIS_URL,
+      NATS_URL,
+      NATS_CONSUMER_NAME: consumerNameOf('websocket', suffix),
+    },
   };
   return (name: StackService, extra: Record<string, string> = {}) => ({
     ...common,

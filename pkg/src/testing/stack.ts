@@ -6,7 +6,7 @@ import { spawnService, type SpawnedService } from './service-process.ts';
 import { createStackDatabase, deleteConsumers, dropStackDatabase } from './stack-stores.ts';
 import { privateMongoUrl, testLogger, testStores } from './stores.ts';
 import { startRedisServer } from './redis-server.ts';
-import { loginThrough, stackEnv } from './stack-env.ts';
+import { consumerNameOf, loginThrough, stackEnv } from './stack-env.ts';
 
 /** The services a test stack can run, in start order (each one's dependencies come first). */
 export const STACK_SERVICES = [
@@ -102,8 +102,9 @@ export interface Stack {
 /**
  * Real service processes and gateways on free ports, isolated from every other stack on the same
  * servers without any test-only setting: a PostgreSQL database of its own (so its outbox relays
- * publish only its own events), a MongoDB database of its own, and durable NATS consumers named
- * after it (deleted on stop). Without that, one stack's relay or consumer takes another's events.
+ * publish only its own events), a MongoDB database and a redis-server of its own, and durable NATS
+ * consumers named after it (deleted on stop). Without that, one stack's relay, consumer or sweep
+ * takes another's events. The streams stay shared: match events on ids the test created.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const suffix = randomUUID().replaceAll('-', '').slice(0, 12);
@@ -117,7 +118,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   const mongoUrl = privateMongoUrl(base.MONGO_URL, databaseName);
   const wanted = new Set<StackService>(['auth-service', ...options.services]);
-  const consumers = ['chat', 'message', 'websocket'].map((service) => `${service}-${suffix}`);
+  const consumers = (['chat', 'message', 'websocket'] as const).map((service) =>
+    consumerNameOf(service, suffix),
+  );
   const log = testLogger('stack');
 
   const ports = new Map<StackService, { http: number; grpc: number }>();
