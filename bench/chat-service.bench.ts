@@ -79,7 +79,6 @@ async function main() {
     'chat-service': {
       NATS_URL,
       NATS_CONSUMER_NAME: CONSUMER,
-      NATS_CONSUMER_INACTIVE_SECONDS: '60',
     },
   });
   try {

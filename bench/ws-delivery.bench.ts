@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connectNats, eventMeta, jetstream, publishEvent, type JetStreamClient } from '@wa/pkg/bus';
 import { createPgPool } from '@wa/pkg/db';
 import { testLogger, testStores } from '@wa/pkg/testing';
-import { TestSocket } from '../e2e/support/ws-client.ts';
+import { TestSocket } from '@wa/pkg/testing';
 import { measureCpu, stackGroups, type ProcessGroups } from './support/cpu.ts';
 import { machineNote, summarise, type LatencySummary } from './support/report.ts';
 import { seedDirectChats } from './support/seed.ts';

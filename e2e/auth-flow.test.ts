@@ -1,19 +1,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { randomPhone, testStores } from '@wa/pkg/testing';
-import { freePort, startService, type RunningService } from './support/stack.ts';
+import {
+  freePort,
+  randomPhone,
+  request,
+  spawnService,
+  testStores,
+  type SpawnedService,
+} from '@wa/pkg/testing';
 
 const JWT_SECRET = 'e2e-secret-for-the-auth-flow-test';
 let gateway = '';
-const services: RunningService[] = [];
-
-interface Envelope {
-  success: boolean;
-  data: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- shapes differ per route
-  error: { code: string; message: string } | null;
-  meta: { request_id: string };
-}
+const services: SpawnedService[] = [];
 
 before(async () => {
   const [authHttp, authGrpc, gatewayHttp, closedPort] = await Promise.all([
@@ -23,7 +22,7 @@ before(async () => {
     freePort(),
   ]);
   services.push(
-    await startService('auth-service', authHttp, {
+    await spawnService('auth-service', authHttp, {
       GRPC_PORT: String(authGrpc),
       DATABASE_URL: testStores.databaseUrl,
       REDIS_URL: testStores.redisUrl,
@@ -34,7 +33,7 @@ before(async () => {
   );
   const down = `http://127.0.0.1:${closedPort}`;
   services.push(
-    await startService('api-gateway', gatewayHttp, {
+    await spawnService('api-gateway', gatewayHttp, {
       REDIS_URL: testStores.redisUrl,
       AUTH_GRPC_ADDR: `127.0.0.1:${authGrpc}`,
       AUTH_SERVICE_URL: `http://127.0.0.1:${authHttp}`,
@@ -54,24 +53,12 @@ after(async () => {
   for (const service of services.reverse()) await service.stop();
 });
 
-async function call(
-  method: string,
-  path: string,
+const call = (
+  method: 'GET' | 'POST',
+  url: string,
   body?: unknown,
   headers: Record<string, string> = {},
-) {
-  const response = await fetch(`${gateway}${path}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (await response.json()) as Envelope,
-  };
-}
+) => request(gateway, { method, url, body, headers });
 
 test('request-otp → verify-otp → refresh → old refresh rejected → logout → refresh rejected', async () => {
   const phone = randomPhone();

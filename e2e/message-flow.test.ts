@@ -2,9 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { randomPhone } from '@wa/pkg/testing';
-import { startStack, type Stack } from './support/stack.ts';
+import { eventually, randomPhone, request, startStack, type Stack } from '@wa/pkg/testing';
 
 let stack: Stack | undefined;
 let gateway = '';
@@ -27,18 +25,14 @@ after(async () => {
   await stack?.stop();
 });
 
-async function call(session: Session | undefined, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${gateway}${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(session ? { authorization: `Bearer ${session.token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const envelope = (await response.json()) as { data: Data; error: { code: string } | null };
-  return { status: response.status, data: envelope.data, error: envelope.error };
+async function call(
+  session: Session | undefined,
+  method: 'GET' | 'POST' | 'DELETE',
+  url: string,
+  body?: unknown,
+) {
+  const res = await request<Data>(gateway, { token: session?.token, method, url, body });
+  return { status: res.status, data: res.body.data, error: res.body.error };
 }
 
 async function login(): Promise<Session> {
@@ -55,20 +49,6 @@ const sendText = (session: Session, chatId: string, body: string, clientMsgId = 
     type: 'text',
     payload: { body },
   });
-
-/** Polls until `check` passes (events travel through NATS to the chat-service). */
-async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(100);
-    }
-  }
-}
 
 describe('messaging through the gateway', () => {
   test('a direct chat: send, duplicate, history, read receipts and unread counts', async () => {

@@ -2,19 +2,19 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt, randomUUID } from 'node:crypto';
 import { UserService, createGrpcClient, type Client } from '@wa/pkg/grpc';
-import { randomPhone } from '@wa/pkg/testing';
-import { startStack, type Stack } from './support/stack.ts';
+import {
+  expectError,
+  expectOk,
+  randomPhone,
+  request,
+  startStack,
+  type Envelope,
+  type Stack,
+} from '@wa/pkg/testing';
 
 let gateway = '';
 let userRpc: Client<typeof UserService>;
 let stack: Stack | undefined;
-
-interface Envelope {
-  success: boolean;
-  data: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- shapes differ per route
-  error: { code: string; message: string; details?: { field?: string }[] } | null;
-  meta: { request_id: string };
-}
 
 interface Session {
   id: string;
@@ -32,38 +32,15 @@ after(async () => {
   await stack?.stop();
 });
 
-async function call(
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+const call = (
   session: Session | undefined,
-  method: string,
-  path: string,
+  method: Method,
+  url: string,
   body?: unknown,
   headers: Record<string, string> = {},
-) {
-  const response = await fetch(`${gateway}${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(session ? { authorization: `Bearer ${session.token}` } : {}),
-      ...headers,
-    },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  return { status: response.status, body: (await response.json()) as Envelope };
-}
-
-function expectOk(res: { status: number; body: Envelope }) {
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  assert.equal(res.body.success, true);
-  return res.body.data as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- shapes differ per route
-}
-
-function expectError(res: { status: number; body: Envelope }, status: number, code: string) {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.body.success, false);
-  assert.equal(res.body.error?.code, code);
-  assert.ok(res.body.error?.message);
-}
+) => request(gateway, { token: session?.token, method, url, body, headers });
 
 /** Logs a new user in through the gateway with the mock provider's fixed code. */
 async function login(): Promise<Session> {
@@ -231,7 +208,7 @@ describe('contacts and blocking through the gateway', () => {
 
 describe('bad input on every route answers a clear 4xx envelope', () => {
   const id = randomUUID();
-  const cases: [string, string, unknown, number, string][] = [
+  const cases: [Method, string, unknown, number, string][] = [
     ['PATCH', '/api/v1/users/me', { nickname: 'x' }, 400, 'VALIDATION_ERROR'],
     ['PATCH', '/api/v1/users/me', '{"display_name":', 400, 'VALIDATION_ERROR'],
     ['PATCH', '/api/v1/users/me', { avatar_url: 'javascript:alert(1)' }, 400, 'VALIDATION_ERROR'],

@@ -3,9 +3,18 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectNats, ensureStreams, jetstreamManager } from '@wa/pkg/bus';
-import { startNatsServer, testLogger, type TestNatsServer } from '@wa/pkg/testing';
-import { startStack, type Stack, type StackSession } from './support/stack.ts';
-import { TestSocket, type ReceivedFrame } from './support/ws-client.ts';
+import { MessageService, createGrpcClient } from '@wa/pkg/grpc';
+import {
+  eventually,
+  startNatsServer,
+  startStack,
+  testLogger,
+  TestSocket,
+  type ReceivedFrame,
+  type Stack,
+  type StackSession,
+  type TestNatsServer,
+} from '@wa/pkg/testing';
 
 /*
  * Issue 5 end to end: real gateway → websocket-service → message-service → NATS → websocket-service
@@ -151,15 +160,27 @@ describe('delivery with receipts', () => {
     assert.equal(second.message_id, first.message_id);
     assert.equal(second.duplicate, true);
     await bobSocket.waitFor(isNew(first.message_id));
-    await sleep(500);
+    // A later message of the same chat is fanned out behind any second copy.
+    const later = await send(aliceSocket, text(chatId, 'marker'));
+    await bobSocket.waitFor(isNew(later.message_id));
     assert.equal(bobSocket.frames.filter(isNew(first.message_id)).length, 1);
   });
 });
 
 describe('at-least-once', () => {
   test('an offline user gets the whole backlog on connect, oldest first, once per message_id', async () => {
-    const [alice, bob] = await Promise.all([login(), login()]);
-    const chatId = await directChat(alice, bob);
+    const [alice, bob, carol] = await Promise.all([login(), login(), login()]);
+    // Carol stays connected: the chat's events are fanned out in order, so once she has the last
+    // message, every msg.new has been through the fan-out while Bob was away (none can also
+    // arrive live).
+    const chatId = (
+      await api(alice, 'POST', '/api/v1/chats', {
+        type: 'group',
+        name: 'Backlog',
+        participant_ids: [bob.id, carol.id],
+      })
+    ).chat_id as string;
+    const carolSocket = await connect(carol, gatewayA);
     const sent: string[] = [];
     for (let i = 0; i < 130; i++) {
       const message = await api(alice, 'POST', `/api/v1/chats/${chatId}/messages`, {
@@ -169,14 +190,17 @@ describe('at-least-once', () => {
       });
       sent.push((message.message as { message_id: string }).message_id);
     }
-    // Let the outbox publish every msg.new while Bob is away, so none can also arrive live.
-    await sleep(1_500);
+    await carolSocket.waitFor(isNew(sent[sent.length - 1]), 20_000);
     const bobSocket = await connect(bob, gatewayB);
-    const deadline = Date.now() + 20_000;
-    while (bobSocket.all('message.new').length < sent.length && Date.now() < deadline)
-      await sleep(50);
-    await sleep(300);
-    const frames = bobSocket.all('message.new');
+    // The group's "created" notice is a message too; only Alice's texts are counted.
+    const texts = () => bobSocket.all('message.new').filter((frame) => frame.data.type === 'text');
+    await eventually(() => assert.equal(texts().length, sent.length), { timeoutMs: 20_000 });
+    // The replay asked for its next page (if any) before the last frame reached Bob; a message
+    // sent now arrives behind anything that page would have repeated.
+    const aliceSocket = await connect(alice, gatewayA);
+    const marker = await send(aliceSocket, text(chatId, 'marker'));
+    await bobSocket.waitFor(isNew(marker.message_id));
+    const frames = texts().filter((frame) => frame.data.message_id !== marker.message_id);
     const received = frames.map((frame) => frame.data.message_id);
     // Once per message_id, all of them, oldest first (messages of the same millisecond in any order).
     assert.equal(new Set(received).size, received.length);
@@ -186,12 +210,28 @@ describe('at-least-once', () => {
       times,
       [...times].sort((a, b) => a - b),
     );
-    await bobSocket.request('message.delivered', { message_ids: sent.slice(0, 100) });
-    await bobSocket.request('message.delivered', { message_ids: sent.slice(100) });
+    const all = [...new Set(bobSocket.all('message.new').map((frame) => frame.data.message_id))];
+    await bobSocket.request('message.delivered', { message_ids: all.slice(0, 100) });
+    await bobSocket.request('message.delivered', { message_ids: all.slice(100) });
+    // Acknowledged means stored: nothing is left for a replay (its source, asked directly).
+    const messages = createGrpcClient(MessageService, {
+      address: stack!.grpc('message-service'),
+      timeoutMs: 5_000,
+    });
+    const left = await messages.listUndelivered({ userId: bob.id, after: '', limit: 500 });
+    assert.deepEqual(
+      left.messages.filter((m) => m.chatId === chatId).map((m) => m.messageId),
+      [],
+    );
     await bobSocket.close();
     const again = await connect(bob, gatewayA);
-    await sleep(500);
-    assert.equal(again.all('message.new').length, 0);
+    const next = await send(aliceSocket, text(chatId, 'after reconnect'));
+    await again.waitFor(isNew(next.message_id));
+    assert.deepEqual(
+      again.all('message.new').map((frame) => frame.data.message_id),
+      again.all('message.new').map(() => next.message_id),
+      'nothing but the live message (a replay may repeat it)',
+    );
   });
 
   test('a message not acknowledged before the socket dropped is replayed on reconnect', async () => {
@@ -266,6 +306,7 @@ describe('NATS outage', () => {
     for (let i = 0; Date.now() < deadline; i++) {
       const answer = await aliceSocket.request('message.send', text(chatId, `during outage ${i}`));
       if (answer.event === 'message.sent') sent.push(dataOf(answer).message_id as string);
+      // Sends spread over the outage (time passing, not a wait for an effect).
       await sleep(300);
     }
     await nats.start();

@@ -3,9 +3,17 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRedis, waitForRedis } from '@wa/pkg/db';
-import { startRedisServer, testLogger, type TestRedisServer } from '@wa/pkg/testing';
-import { startStack, type Stack, type StackSession } from './support/stack.ts';
-import { TestSocket, type ReceivedFrame } from './support/ws-client.ts';
+import {
+  eventually,
+  startRedisServer,
+  startStack,
+  testLogger,
+  TestSocket,
+  type ReceivedFrame,
+  type Stack,
+  type StackSession,
+  type TestRedisServer,
+} from '@wa/pkg/testing';
 
 /*
  * Redis restarting under sockets that stay open (issue 5; PRD §2.2 fan-out goes through Redis
@@ -94,29 +102,31 @@ test('sockets kept through a Redis restart, and one opened during it, get every 
     { socket: bobSocket, messageId: await send(aliceSocket, toBob, 'while Redis is down') },
     { socket: carolSocket, messageId: await send(aliceSocket, toCarol, 'while Redis is down') },
   ];
+  // Redis stays away a while, so the instances' reconnect attempts fail meanwhile.
   await sleep(1_000);
   await redis.start();
 
   for (const { socket, messageId } of duringOutage) await socket.waitFor(isNew(messageId), 30_000);
-  // Whatever backlog replay followed the restart is over: this one can only arrive live.
-  await sleep(1_000);
+  const probe = createRedis({ url: redis.url, log: testLogger('redis-outage') });
+  try {
+    await waitForRedis(probe);
+    const subscribers = async (userId: string) =>
+      ((await probe.call('PUBSUB', 'NUMSUB', `user:channel:${userId}`)) as [string, number])[1];
+    // The live path is back once each kept socket's channel is subscribed again (once), and no
+    // instance is left subscribed to the channel of the user who left during the outage.
+    await eventually(async () => {
+      assert.equal(await subscribers(bob.id), 1);
+      assert.equal(await subscribers(carol.id), 1);
+    });
+    assert.equal(await subscribers(dave.id), 0);
+  } finally {
+    probe.disconnect();
+  }
   for (const [socket, chatId] of [
     [bobSocket, toBob],
     [carolSocket, toCarol],
   ] as const) {
     const messageId = await send(aliceSocket, chatId, 'after Redis is back');
     await socket.waitFor(isNew(messageId), 10_000);
-  }
-  // No instance is left subscribed to the channel of the user who left during the outage.
-  const probe = createRedis({ url: redis.url, log: testLogger('redis-outage') });
-  try {
-    await waitForRedis(probe);
-    const subscribers = async (userId: string) =>
-      ((await probe.call('PUBSUB', 'NUMSUB', `user:channel:${userId}`)) as [string, number])[1];
-    assert.equal(await subscribers(bob.id), 1);
-    assert.equal(await subscribers(carol.id), 1);
-    assert.equal(await subscribers(dave.id), 0);
-  } finally {
-    probe.disconnect();
   }
 });

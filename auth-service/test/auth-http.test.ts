@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { randomPhone } from '@wa/pkg/testing';
-import { postJson, startAuthApp } from './helpers.ts';
+import { expectError, inject, randomPhone, type Envelope } from '@wa/pkg/testing';
+import { startAuthApp } from './helpers.ts';
 
 type Started = Awaited<ReturnType<typeof startAuthApp>>;
 let h: Started;
@@ -14,21 +14,10 @@ after(async () => {
   await h.close();
 });
 
-interface Envelope {
-  success: boolean;
-  data: Record<string, unknown> & { user?: Record<string, unknown> };
-  error: { code: string; message: string; details?: { field?: string }[] } | null;
-  meta: { request_id: string; timestamp: string };
-}
+type AuthData = Record<string, unknown> & { user?: Record<string, unknown> };
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await h.app.inject(postJson(url, body, headers));
-  return {
-    status: response.statusCode,
-    headers: response.headers,
-    body: response.json<Envelope>(),
-  };
-}
+const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+  inject<AuthData>(h.app, { method: 'POST', url, body, headers });
 
 async function login(phone = randomPhone()) {
   assert.equal((await post('/api/v1/auth/request-otp', { phone })).status, 200);
@@ -41,13 +30,8 @@ async function login(phone = randomPhone()) {
   };
 }
 
-function assertError(res: { status: number; body: Envelope }, status: number, code: string) {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.body.success, false);
-  assert.equal(res.body.data, null);
-  assert.equal(res.body.error?.code, code);
-  assert.ok(res.body.meta.request_id);
-}
+const assertError = (res: { status: number; body: Envelope }, status: number, code: string) =>
+  void expectError(res, status, code);
 
 describe('request-otp', () => {
   test('sends an OTP for a valid phone in the envelope', async () => {

@@ -41,10 +41,3 @@ export async function startAuthApp(overrides: Record<string, string> = {}) {
     },
   };
 }
-
-export const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) => ({
-  method: 'POST' as const,
-  url,
-  payload: JSON.stringify(body),
-  headers: { 'content-type': 'application/json', ...headers },
-});

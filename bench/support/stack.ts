@@ -8,7 +8,7 @@ import {
   type Stack,
   type StackOptions,
   type StackService,
-} from '../../e2e/support/stack.ts';
+} from '@wa/pkg/testing';
 
 export interface BenchStack {
   /** Origin of the gateway, e.g. http://127.0.0.1:41234 */

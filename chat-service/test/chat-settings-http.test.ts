@@ -1,8 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { makeUser } from '@wa/pkg/testing';
+import { eventually, makeUser } from '@wa/pkg/testing';
 import type { ChatDetail, ChatList } from '../src/model/schemas.ts';
 import {
   asUserServiceCaller,
@@ -251,12 +250,13 @@ describe('when the user-service is down', () => {
     }
 
     // Back up: the same client reconnects and names are resolved again.
-    let again = await caller(h, creator).get(`/api/v1/chats/${direct.body.data.chat_id}`);
     // A breaker opened by the failed calls lets a trial call through after its 5 s reset.
-    for (let i = 0; i < 80 && again.body.data.participant.display_name === ''; i++) {
-      await sleep(100);
-      again = await caller(h, creator).get(`/api/v1/chats/${direct.body.data.chat_id}`);
-    }
-    assert.equal(again.body.data.participant.display_name, 'Friend 0');
+    await eventually(
+      async () => {
+        const again = await caller(h, creator).get(`/api/v1/chats/${direct.body.data.chat_id}`);
+        assert.equal(again.body.data.participant.display_name, 'Friend 0');
+      },
+      { timeoutMs: 8_000, intervalMs: 100 },
+    );
   });
 });

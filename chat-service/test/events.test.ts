@@ -1,12 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { randomUUID } from 'node:crypto';
 import { ensureStreams, jetstreamManager } from '@wa/pkg/bus';
 import {
   captureEvents,
+  eventually,
   makeGroupChat,
   makeUser,
   startNatsServer,
+  using,
   type EventCapture,
 } from '@wa/pkg/testing';
 import { caller, makeUsers, startChatApp, type ChatHarness } from './helpers.ts';
@@ -24,6 +26,25 @@ after(async () => {
 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * A change of `chatId` that is announced, made after the action under test. The relay publishes
+ * the outbox in commit order, so once the marker's chat.updated arrived, anything the action
+ * announced has too: the test may then assert that it announced nothing (more).
+ */
+async function marker(admin: { id: string }, chatId: string): Promise<string> {
+  const description = `marker ${randomUUID()}`;
+  const res = await caller(h, admin).patch(`/api/v1/chats/${chatId}`, { description });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const event = await events.waitFor(
+    'chat.updated',
+    (e) => e.chat_id === chatId && e.changes.description === description,
+  );
+  return event.event_id;
+}
+
+const eventsOf = (subject: string, chatId: string) =>
+  events.events.filter((e) => e.subject === subject && e.payload.chat_id === chatId);
 
 async function groupOf(size = 3) {
   const [admin, ...members] = await makeUsers(h.pool, size);
@@ -52,10 +73,14 @@ describe('events on the CHATS stream', () => {
     assert.match(event.event_id, UUID);
     assert.ok(!Number.isNaN(Date.parse(event.timestamp)));
     assert.deepEqual(event.participants.map((p) => p.user_id).sort(), [alice.id, bob.id].sort());
-    await sleep(300);
-    const copies = events.events.filter(
-      (e) => e.subject === 'chat.created' && e.payload.chat_id === chatId,
-    );
+    // A chat created afterwards is announced behind any second chat.created of this one.
+    const carol = await makeUser(h.pool);
+    const later = await caller(h, alice).post('/api/v1/chats', {
+      type: 'direct',
+      participant_id: carol.id,
+    });
+    await events.waitFor('chat.created', (e) => e.chat_id === later.body.data.chat_id);
+    const copies = eventsOf('chat.created', chatId);
     assert.equal(copies.length, 1);
     assert.equal(copies[0].msgId, event.event_id, 'event_id is the JetStream message id');
   });
@@ -89,11 +114,10 @@ describe('events on the CHATS stream', () => {
     assert.equal(event.updated_by, admin.id);
     assert.deepEqual(event.participant_ids.sort(), [admin.id, ...members.map((m) => m.id)].sort());
     await caller(h, admin).patch(`/api/v1/chats/${chatId}`, { is_admin_only: true });
-    await sleep(300);
-    assert.equal(
-      events.events.filter((e) => e.subject === 'chat.updated' && e.payload.chat_id === chatId)
-        .length,
-      1,
+    const markerId = await marker(admin, chatId);
+    assert.deepEqual(
+      eventsOf('chat.updated', chatId).map((e) => e.payload.event_id),
+      [event.event_id, markerId],
     );
   });
 
@@ -135,46 +159,51 @@ describe('events on the CHATS stream', () => {
   });
 
   test('a refused change publishes nothing', async () => {
-    const { chatId, members } = await groupOf();
+    const { chatId, admin, members } = await groupOf();
     const x = await makeUser(h.pool);
-    await caller(h, members[0]).post(`/api/v1/chats/${chatId}/participants`, { user_ids: [x.id] });
-    await sleep(300);
-    assert.equal(events.events.filter((e) => e.payload.chat_id === chatId).length, 0);
+    const refused = await caller(h, members[0]).post(`/api/v1/chats/${chatId}/participants`, {
+      user_ids: [x.id],
+    });
+    assert.equal(refused.status, 403);
+    const markerId = await marker(admin, chatId);
+    assert.deepEqual(
+      events.events.filter((e) => e.payload.chat_id === chatId).map((e) => e.payload.event_id),
+      [markerId],
+    );
   });
 });
 
-test('a chat created while NATS is down has its event published once NATS is back', async () => {
-  const nats = await startNatsServer();
-  const isolated = await startChatApp({ natsUrl: nats.url, userService: h.userService });
+test('a chat created while NATS is down has its event published once NATS is back', async (t) => {
+  const nats = using(t, await startNatsServer(), (server) => server.destroy());
+  const isolated = using(t, await startChatApp({ natsUrl: nats.url, userService: h.userService }));
   const table = isolated.outboxTable;
-  try {
-    await ensureStreams(await jetstreamManager(isolated.nc));
-    const capture = await captureEvents(isolated.nc, 'CHATS', 'chat.>');
-    await nats.stop();
-    const [alice, bob] = await makeUsers(isolated.pool, 2);
-    const res = await caller(isolated, alice).post('/api/v1/chats', {
-      type: 'direct',
-      participant_id: bob.id,
-    });
-    assert.equal(res.status, 201, 'creating a chat does not need NATS');
-    await sleep(1_500);
-    const waiting = await isolated.pool.query(`SELECT attempts FROM ${table}`);
-    assert.equal(waiting.rowCount, 1);
-
-    await nats.start();
-    const event = await capture.waitFor(
-      'chat.created',
-      (e) => e.chat_id === res.body.data.chat_id,
-      15_000,
+  await ensureStreams(await jetstreamManager(isolated.nc));
+  const capture = using(t, await captureEvents(isolated.nc, 'CHATS', 'chat.>'));
+  await nats.stop();
+  const [alice, bob] = await makeUsers(isolated.pool, 2);
+  const res = await caller(isolated, alice).post('/api/v1/chats', {
+    type: 'direct',
+    participant_id: bob.id,
+  });
+  assert.equal(res.status, 201, 'creating a chat does not need NATS');
+  // The relay has tried (and failed) to publish it: the row is still there, counting attempts.
+  await eventually(async () => {
+    const waiting = await isolated.pool.query<{ attempts: number }>(
+      `SELECT attempts FROM ${table}`,
     );
-    assert.equal(event.type, 'direct');
-    await capture.stop();
-    // The relay deletes the row once its transaction commits, a moment after the publish.
-    const left = async () => (await isolated.pool.query(`SELECT 1 FROM ${table}`)).rowCount;
-    for (let i = 0; i < 100 && (await left()) !== 0; i++) await sleep(50);
-    assert.equal(await left(), 0);
-  } finally {
-    await isolated.close();
-    await nats.destroy();
-  }
+    assert.equal(waiting.rowCount, 1);
+    assert.ok(waiting.rows[0].attempts > 0, 'not tried yet');
+  });
+
+  await nats.start();
+  const event = await capture.waitFor(
+    'chat.created',
+    (e) => e.chat_id === res.body.data.chat_id,
+    15_000,
+  );
+  assert.equal(event.type, 'direct');
+  // The relay deletes the row once its transaction commits, a moment after the publish.
+  await eventually(async () =>
+    assert.equal((await isolated.pool.query(`SELECT 1 FROM ${table}`)).rowCount, 0),
+  );
 });

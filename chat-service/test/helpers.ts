@@ -2,8 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { connectNats, jetstreamManager, type NatsConnection } from '@wa/pkg/bus';
 import { createPgPool, type PgPool } from '@wa/pkg/db';
 import { UserService, createGrpcClient } from '@wa/pkg/grpc';
-import { freePort, makeUser, testLogger, testStores, type TestUser } from '@wa/pkg/testing';
-import { startService, type RunningService } from '../../e2e/support/stack.ts';
+import {
+  freePort,
+  inject,
+  makeUser,
+  testLogger,
+  testStores,
+  type Envelope,
+  type InjectRequest,
+  type TestUser,
+} from '@wa/pkg/testing';
+import {
+  spawnService as startService,
+  type SpawnedService as RunningService,
+} from '@wa/pkg/testing';
 import { buildChatApp } from '../src/app.ts';
 import type { ChatDetail } from '../src/model/schemas.ts';
 
@@ -178,40 +190,20 @@ async function buildHarness(
 
 export type ChatHarness = Awaited<ReturnType<typeof startChatApp>>;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each route's data differs
-export interface Envelope<T = any> {
-  success: boolean;
-  data: T;
-  error: { code: string; message: string; details?: { field?: string; message: string }[] } | null;
-  meta: { request_id: string; timestamp: string };
-}
+export { expectError, type Envelope } from '@wa/pkg/testing';
 
 /** Calls the app as the gateway would, with the caller in X-User-Id. */
 export function caller(h: ChatHarness, user: { id: string }) {
-  const call = async (method: string, url: string, body?: unknown, rawBody?: string) => {
-    const response = await h.app.inject({
-      method: method as 'GET',
-      url,
-      headers: {
-        'x-user-id': user.id,
-        ...(body !== undefined || rawBody !== undefined
-          ? { 'content-type': 'application/json' }
-          : {}),
-      },
-      ...(rawBody !== undefined
-        ? { payload: rawBody }
-        : body !== undefined
-          ? { payload: JSON.stringify(body) }
-          : {}),
-    });
-    return { status: response.statusCode, body: response.json<Envelope>() };
-  };
+  const call = (method: InjectRequest['method'], url: string, body?: unknown) =>
+    inject(h.app, { as: { id: user.id }, method, url, body });
   return {
     get: (url: string) => call('GET', url),
     post: (url: string, body?: unknown) => call('POST', url, body),
     patch: (url: string, body?: unknown) => call('PATCH', url, body),
     delete: (url: string) => call('DELETE', url),
-    raw: (method: string, url: string, rawBody: string) => call(method, url, undefined, rawBody),
+    /** A body sent as it is (malformed JSON). */
+    raw: (method: InjectRequest['method'], url: string, rawBody: string) =>
+      call(method, url, rawBody),
   };
 }
 
@@ -220,19 +212,6 @@ export async function makeUsers(pool: PgPool, count: number, prefix = 'User'): P
   return Promise.all(
     Array.from({ length: count }, (_, i) => makeUser(pool, { display_name: `${prefix} ${i}` })),
   );
-}
-
-/** Asserts the error envelope of a refused request. */
-export function expectError(
-  res: { status: number; body: Envelope },
-  status: number,
-  code: string,
-): Envelope {
-  if (res.status !== status || res.body.success || res.body.error?.code !== code)
-    throw new Error(`expected ${status} ${code}, got ${res.status}: ${JSON.stringify(res.body)}`);
-  if (res.body.data !== null || !res.body.meta.request_id)
-    throw new Error(`not an error envelope: ${JSON.stringify(res.body)}`);
-  return res.body;
 }
 
 /** A group created through the API by `creator` with `memberCount` fresh members. */

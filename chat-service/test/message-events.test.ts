@@ -1,9 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { eventMeta, jetstream, publishEvent, type EventPayload } from '@wa/pkg/bus';
-import { makeGroupChat } from '@wa/pkg/testing';
+import { eventually as pollUntil, makeGroupChat } from '@wa/pkg/testing';
 import { caller, makeUsers, startChatApp, type ChatHarness } from './helpers.ts';
 
 let h: ChatHarness;
@@ -90,13 +89,8 @@ async function lastMessageId(chatId: string): Promise<string | null> {
   return rows[0].last_message_id;
 }
 
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+const eventually = (check: () => Promise<boolean>, what: string, timeoutMs = 10_000) =>
+  pollUntil(async () => assert.ok(await check(), `timed out waiting for ${what}`), { timeoutMs });
 
 test('msg.new sets the last message and counts it unread for each recipient', async () => {
   const { chatId, users } = await groupOf();

@@ -1,10 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { MessageService, createGrpcClient, type Client } from '@wa/pkg/grpc';
-import { makeDirectChat, makeGroupChat } from '@wa/pkg/testing';
+import { eventually, makeDirectChat, makeGroupChat } from '@wa/pkg/testing';
 import {
   makeUsers,
   startDependencies,
@@ -57,15 +56,19 @@ async function outcome(
   }
 }
 
-/** What every instance answers, once all agree on `want` (or what they answered at the deadline). */
-async function everyInstance(chatId: string, senderId: string, want: 'sent' | Code) {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const answers = await Promise.all(clients.map((c) => outcome(c, chatId, senderId)));
-    if (answers.every((a) => a === want) || Date.now() > deadline) return answers;
-    await sleep(50);
-  }
-}
+/** What every instance answers, once all agree on `want` (throws what they answered at the deadline). */
+const everyInstance = (chatId: string, senderId: string, want: 'sent' | Code) =>
+  eventually(
+    async () => {
+      const answers = await Promise.all(clients.map((c) => outcome(c, chatId, senderId)));
+      assert.deepEqual(
+        answers,
+        clients.map(() => want),
+      );
+      return answers;
+    },
+    { timeoutMs: 5_000, intervalMs: 50 },
+  );
 
 async function asUser(userId: string, method: string, url: string) {
   const response = await fetch(url, { method, headers: { 'x-user-id': userId } });

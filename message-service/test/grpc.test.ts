@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { MessageService, createGrpcClient, type Client } from '@wa/pkg/grpc';
-import { captureEvents, makeDirectChat, makeGroupChat, type EventCapture } from '@wa/pkg/testing';
+import {
+  captureEvents,
+  eventually,
+  makeDirectChat,
+  makeGroupChat,
+  type EventCapture,
+} from '@wa/pkg/testing';
 import { MESSAGES } from '../src/repository/message-repository.ts';
 import {
   call,
@@ -60,6 +66,16 @@ async function directChat() {
   return { alice: alice.id, bob: bob.id, chat: chat.id };
 }
 
+/**
+ * Sends a message in `chat` and waits for its msg.new. The relay publishes in write order and the
+ * stream delivers in order, so whatever was published before it has been captured by then: a
+ * test may assert that something was not published (again).
+ */
+async function marker(chat: string, sender: string): Promise<void> {
+  const sent = await sendText(chat, sender, 'marker');
+  await events.waitFor('msg.new', (e) => e.message_id === sent.messageId);
+}
+
 const sendText = (
   chatId: string,
   senderId: string,
@@ -84,7 +100,7 @@ test('20 concurrent SendMessage retries with one client_msg_id make one message'
     .countDocuments({ sender_id: alice, client_msg_id: clientMsgId });
   assert.equal(stored, 1);
   await h.relay.flush();
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await marker(chat, alice);
   const published = events.events.filter(
     (e) => e.subject === 'msg.new' && e.payload.message_id === answers[0].messageId,
   );
@@ -145,7 +161,7 @@ test('UpdateMessageStatus moves a batch forward, never back, and tells the sende
     (e) => e.message_id === a.messageId && e.status === 'read',
   );
   await h.relay.flush();
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await marker(chat, alice);
   const forA = events.events
     .filter((e) => e.subject === 'msg.status.updated' && e.payload.message_id === a.messageId)
     .map((e) => e.payload.status);
@@ -167,11 +183,11 @@ test('a retry of a stored message gets it back even after the sender was blocked
     headers: { 'x-user-id': bob },
   });
   assert.equal(blocked.status, 200);
-  const deadline = Date.now() + 5_000;
-  while ((await codeOf(sendText(chat, alice, 'new'))) !== Code.PermissionDenied) {
-    assert.ok(Date.now() < deadline, 'the block was never enforced');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  // The block reaches the membership cache through an event: enforced a moment later.
+  await eventually(
+    async () => assert.equal(await codeOf(sendText(chat, alice, 'new')), Code.PermissionDenied),
+    { timeoutMs: 5_000, intervalMs: 50 },
+  );
   const retry = await sendText(chat, alice, 'before the block', clientMsgId);
   assert.equal(retry.messageId, first.messageId);
   assert.equal(retry.duplicate, true);

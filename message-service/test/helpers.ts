@@ -8,8 +8,15 @@ import {
   createGrpcServer,
   type GrpcServer,
 } from '@wa/pkg/grpc';
-import { makeUser, privateMongoUrl, testLogger, testStores, type TestUser } from '@wa/pkg/testing';
-import { startStack } from '../../e2e/support/stack.ts';
+import {
+  inject,
+  makeUser,
+  privateMongoUrl,
+  testLogger,
+  testStores,
+  type TestUser,
+} from '@wa/pkg/testing';
+import { startStack } from '@wa/pkg/testing';
 import { applyMongoIndexes } from '../../migrations/mongo/indexes.ts';
 import { buildMessageApp } from '../src/app.ts';
 import type { ReadReceiptsLookup } from '../src/service/receipt-service.ts';
@@ -28,6 +35,8 @@ export async function startDependencies(options: { natsUrl?: string } = {}) {
     userGrpc: stack.grpc('user-service'),
     chatHttp: stack.http('chat-service'),
     chatGrpc: stack.grpc('chat-service'),
+    /** The stack's own database: users and chats the dependencies see are seeded here. */
+    databaseUrl: stack.stores.DATABASE_URL,
     stop: stack.stop,
   };
 }
@@ -75,7 +84,7 @@ export async function startMessageApp(options: MessageAppOptions) {
   for (const worker of workers) await worker.start();
   const grpc: GrpcServer = createGrpcServer({ routes: built.grpc, log });
   const grpcPort = await grpc.listen(0, '127.0.0.1');
-  const pool: PgPool = createPgPool({ url: testStores.databaseUrl, log });
+  const pool: PgPool = createPgPool({ url: options.deps.databaseUrl, log });
   return {
     ...built.services,
     app,
@@ -120,22 +129,13 @@ export async function call(
   url: string,
   body?: unknown,
 ) {
-  const response = await h.app.inject({
+  const res = await inject<Data>(h.app, {
+    as: userId ? { id: userId } : undefined,
     method,
     url,
-    headers: {
-      ...(userId ? { 'x-user-id': userId } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    payload:
-      body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    body,
   });
-  const json = response.json<{
-    success: boolean;
-    data: Data;
-    error: { code: string; message: string } | null;
-  }>();
-  return { status: response.statusCode, body: json, data: json.data };
+  return { status: res.status, body: res.body, data: res.body.data };
 }
 
 export const text = (body: string, clientMsgId: string = randomUUID()) => ({

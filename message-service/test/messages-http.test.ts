@@ -71,7 +71,9 @@ describe('sending over REST', () => {
     assert.equal(second.data.message.message_id, first.data.message.message_id);
     assert.equal(second.data.message.created_at, first.data.message.created_at);
     await h.relay.flush();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The stream delivers in order: once a later message's msg.new is here, a copy would be too.
+    const later = await send(alice, chat, 'marker');
+    await events.waitFor('msg.new', (e) => e.message_id === later.message_id);
     const copies = events.events.filter(
       (e) => e.subject === 'msg.new' && e.payload.message_id === first.data.message.message_id,
     );

@@ -1,7 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   connectNats,
   ensureStreams,
@@ -14,7 +13,7 @@ import {
   type EventPayload,
   type NatsConnection,
 } from '@wa/pkg/bus';
-import { startNatsServer, testLogger, type TestNatsServer } from '@wa/pkg/testing';
+import { eventually, startNatsServer, testLogger, type TestNatsServer } from '@wa/pkg/testing';
 
 let server: TestNatsServer;
 let nc: NatsConnection;
@@ -35,13 +34,9 @@ const block = (): EventPayload<'user.blocked'> => ({
   blocked_id: randomUUID(),
 });
 
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(20);
-  }
-}
+/** Resolves once `check` holds (events arrive asynchronously). */
+const until = (check: () => boolean, timeoutMs = 10_000) =>
+  eventually(() => assert.ok(check(), 'timed out waiting'), { timeoutMs, intervalMs: 20 });
 
 function watcher(seen: string[]): Promise<EventConsumer> {
   return watchEvents({

@@ -13,6 +13,9 @@ DATABASE_URL="${DATABASE_URL:-$PG_BASE_URL/whatsapp}"
 MONGO_URL="${MONGO_URL:-$MONGO_BASE_URL/whatsapp}"
 TEST_DATABASE_URL="${TEST_DATABASE_URL:-$PG_BASE_URL/whatsapp_test}"
 TEST_MONGO_URL="${TEST_MONGO_URL:-$MONGO_BASE_URL/whatsapp_test}"
+# Every test stack copies this database (CREATE DATABASE … TEMPLATE, pkg/src/testing/stack-stores.ts);
+# PostgreSQL refuses the copy while anything is connected to it, so nothing but this migration is.
+TEST_TEMPLATE_DATABASE_URL="${TEST_TEMPLATE_DATABASE_URL:-$PG_BASE_URL/whatsapp_test_template}"
 NATS_URL="${NATS_URL:-nats://127.0.0.1:4222}"
 NODE="$ROOT/node_modules/.bin/node" # the pinned Node 26, not the machine's
 
@@ -34,6 +37,8 @@ log "migrating $DATABASE_URL and $MONGO_URL"
 DATABASE_URL="$DATABASE_URL" MONGO_URL="$MONGO_URL" "$NODE" scripts/migrate.ts
 log "migrating $TEST_DATABASE_URL and $TEST_MONGO_URL"
 DATABASE_URL="$TEST_DATABASE_URL" MONGO_URL="$TEST_MONGO_URL" "$NODE" scripts/migrate.ts
+log "migrating the test stacks' template $TEST_TEMPLATE_DATABASE_URL"
+DATABASE_URL="$TEST_TEMPLATE_DATABASE_URL" MONGO_URL="$TEST_MONGO_URL" "$NODE" scripts/migrate.ts
 log "provisioning JetStream streams on $NATS_URL"
 NATS_URL="$NATS_URL" "$NODE" scripts/provision-streams.ts
 

@@ -6,14 +6,14 @@ import {
   type NatsConnection,
 } from '@wa/pkg/bus';
 import { createPgPool, type PgPool } from '@wa/pkg/db';
-import { testLogger, testStores } from '@wa/pkg/testing';
 import {
   startStack,
-  type RunningService,
+  testLogger,
+  type SpawnedService as RunningService,
   type WebsocketInstance,
-} from '../../e2e/support/stack.ts';
+} from '@wa/pkg/testing';
 
-export { TestSocket, type ReceivedFrame } from '../../e2e/support/ws-client.ts';
+export { TestSocket, type ReceivedFrame } from '@wa/pkg/testing';
 
 export interface Session {
   id: string;
@@ -49,7 +49,7 @@ export async function startWsTestStack(options: { natsUrl?: string } = {}): Prom
   const log = testLogger('websocket-test');
   const nc = await connectNats({ url: stack.stores.NATS_URL, name: 'websocket-service-test', log });
   await ensureStreams(await jetstreamManager(nc));
-  const pool = createPgPool({ url: testStores.databaseUrl, max: 2, log });
+  const pool = createPgPool({ url: stack.stores.DATABASE_URL, max: 2, log });
   return {
     pool,
     nc,

@@ -1,13 +1,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { startStack, type Stack } from '../../e2e/support/stack.ts';
+import { startStack, type Stack } from '@wa/pkg/testing';
 import { TestSocket } from './helpers.ts';
 
 /*
  * A websocket-service instance that dies without reporting its users: once their presence lapses
  * (the user-service's TTL, 10 s here, with a 1 s heartbeat so live users never lapse), a surviving
- * instance's sweep announces them offline with their last seen.
+ * instance's sweep announces them offline with their last seen. The stack has a Redis of its own:
+ * on a shared one, another stack's sweep could take the lapsed user, record the last seen in its
+ * own database and announce it on the shared bus, and this stack's user-service would answer
+ * `last_seen: null`.
  */
 let stack: Stack;
 const sockets: TestSocket[] = [];
@@ -71,9 +73,19 @@ test('users of a crashed instance are announced offline once their presence laps
   assert.equal(body.data.online, false);
   assert.equal(Date.parse(body.data.last_seen), lastSeen);
   // One lapse, one last seen: the bus delivers at least once, so a copy of the same frame may
-  // arrive under load, never a second, different announcement.
-  await sleep(1_000);
+  // arrive under load, never a second, different announcement. The user's presence changes are
+  // fanned out in order, so once they are back online, any later announcement would be here.
+  await open(survivor.url(watched.token));
+  const online = await watcherSocket.waitFor(
+    (f) =>
+      f.event === 'presence' &&
+      (f.data as { online: boolean }).online &&
+      watcherSocket.frames.indexOf(f) > watcherSocket.frames.indexOf(offline),
+    // The dead instance may still have held the event: redelivered after the 10 s ack wait.
+    25_000,
+  );
   const announced = watcherSocket.frames
+    .slice(0, watcherSocket.frames.indexOf(online))
     .filter(
       (f) => f.event === 'presence' && (f.data as { last_seen: string | null }).last_seen !== null,
     )

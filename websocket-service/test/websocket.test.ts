@@ -1,10 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { eventMeta, publishEvent } from '@wa/pkg/bus';
 import { makeDirectChat, makeGroupChat } from '@wa/pkg/testing';
-import { startWsTestStack, TestSocket, type WsInstance, type WsTestStack } from './helpers.ts';
+import {
+  startWsTestStack,
+  TestSocket,
+  type ReceivedFrame,
+  type WsInstance,
+  type WsTestStack,
+} from './helpers.ts';
 
 let stack: WsTestStack;
 let first: WsInstance;
@@ -33,6 +38,24 @@ const msgNew = (senderId: string, recipientIds: string[], body = 'hello') => ({
   payload: { body },
   recipient_ids: recipientIds,
 });
+
+const messageIdOf = (frame: ReceivedFrame) => (frame.data as { message_id?: string }).message_id;
+
+/**
+ * Sends `userId` a message.new through the bus and waits until `socket` has it: a marker. Every
+ * frame fanned out to that user before it (same consumer, same Redis path) has arrived by then,
+ * so a test can assert that something did not arrive without waiting for a fixed time.
+ */
+async function marker(
+  socket: TestSocket,
+  userId: string,
+  chatId: string = randomUUID(),
+): Promise<string> {
+  const event = { ...msgNew(randomUUID(), [userId], 'marker'), chat_id: chatId };
+  await publishEvent(stack.js, 'msg.new', event);
+  await socket.waitFor((f) => f.event === 'message.new' && messageIdOf(f) === event.message_id);
+  return event.message_id;
+}
 
 /** The owner's last_seen setting, through the real user-service's API as the gateway would call it. */
 async function setLastSeen(userId: string, audience: 'everyone' | 'contacts' | 'nobody') {
@@ -117,8 +140,9 @@ describe('fan-out', () => {
         timestamp: event.timestamp,
       });
     }
-    await sleep(200);
-    assert.equal(senderSocket.all('message.new').length, 0);
+    // Same chat, so the same ordered path: a message.new for the sender would be there before it.
+    const markerId = await marker(senderSocket, sender.id, event.chat_id);
+    assert.deepEqual(senderSocket.all('message.new').map(messageIdOf), [markerId]);
   });
 
   test('msg.status.updated reaches the sender as message.status', async () => {
@@ -207,8 +231,16 @@ describe('typing', () => {
     await bSocket.waitFor(
       (f) => f.event === 'typing' && !(f.data as { is_typing: boolean }).is_typing,
     );
-    await sleep(100);
-    assert.equal(typer.all('typing').length, 0);
+    // b types in the same chat: once the typer hears it, its own start and stop would be there.
+    await bSocket.request('typing.start', { chat_id: chat.id });
+    await typer.waitFor(
+      (f) => f.event === 'typing' && (f.data as { user_id: string }).user_id === b.id,
+    );
+    assert.deepEqual(
+      typer.all('typing').map((f) => (f.data as { user_id: string }).user_id),
+      [b.id],
+      'never its own typing',
+    );
   });
 
   test('typing in a chat one is not a member of answers 4003', async () => {
@@ -250,8 +282,16 @@ describe('presence', () => {
       (await socket.request('presence.subscribe', { user_ids: [blocker.id] })).event,
       'ack',
     );
+    // Someone else watching the blocker hears them come online: the announcement has been fanned
+    // out. A marker sent to the blocked user after that arrives behind anything it sent them.
+    const witness = await stack.login();
+    const witnessSocket = await connect(second, witness.token);
+    await witnessSocket.request('presence.subscribe', { user_ids: [blocker.id] });
     await connect(second, blocker.token);
-    await sleep(500);
+    await witnessSocket.waitFor(
+      (f) => f.event === 'presence' && (f.data as { online: boolean }).online,
+    );
+    await marker(socket, blocked.id);
     assert.equal(socket.all('presence').length, 0);
   });
 
@@ -278,7 +318,7 @@ describe('presence', () => {
     await contactSocket.waitFor(
       (f) => f.event === 'presence' && (f.data as { online: boolean }).online,
     );
-    await sleep(200);
+    await marker(strangerSocket, stranger.id);
     assert.equal(strangerSocket.all('presence').length, 0);
   });
 
@@ -300,7 +340,7 @@ describe('presence', () => {
     await contactSocket.waitFor(
       (f) => f.event === 'presence' && (f.data as { online: boolean }).online,
     );
-    await sleep(200);
+    await marker(watcherSocket, watcher.id);
     assert.equal(watcherSocket.all('presence').length, 1, 'only the answer to the subscription');
   });
 });

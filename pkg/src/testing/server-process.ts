@@ -23,6 +23,12 @@ function serverBinary({ candidates, envVar, name }: ServerProcessOptions): strin
   return process.env[envVar] ?? candidates.find((path) => existsSync(path)) ?? name;
 }
 
+// A test file that fails before its after hooks never leaves a server behind.
+const alive = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of alive) child.kill('SIGKILL');
+});
+
 /** Starts the server and resolves once it printed its ready line. */
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   let child: ChildProcess | undefined;
@@ -32,6 +38,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
+    alive.add(proc);
+    proc.once('exit', () => alive.delete(proc));
     let output = '';
     let ready = false;
     await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import type { ClientEvent, ClientEventData, ServerEvent, ServerEventData } from '@wa/pkg/ws';
+import type { ClientEvent, ClientEventData, ServerEvent, ServerEventData } from '../ws/index.ts';
 
 /** A server frame as a test sees it. */
 export interface ReceivedFrame<E extends ServerEvent = ServerEvent> {

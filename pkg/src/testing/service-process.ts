@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** The repository root: services live in `<root>/<name>/src/main.ts`. */
+export const repoRoot = resolve(import.meta.dirname, '../../..');
+
+export interface SpawnedService {
+  name: string;
+  process: ChildProcess;
+  output: () => string;
+  /** SIGTERM, then SIGKILL after 5 s; a no-op once it exited. */
+  stop: () => Promise<void>;
+}
+
+// A failed test file may end without its after hooks; no service process outlives it.
+const alive = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of alive) child.kill('SIGKILL');
+});
+
+/** Starts `<name>/src/main.ts` as a real process and waits until its /health answers. */
+export async function spawnService(
+  name: string,
+  httpPort: number,
+  env: Record<string, string>,
+): Promise<SpawnedService> {
+  const child = spawn(process.execPath, [resolve(repoRoot, name, 'src/main.ts')], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      HTTP_PORT: String(httpPort),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  alive.add(child);
+  child.once('exit', () => alive.delete(child));
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const service: SpawnedService = {
+    name,
+    process: child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+  // Generous: two test files start stacks side by side on a shared 2-core machine.
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${httpPort}/health`);
+      if (response.ok) return service;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  await service.stop();
+  throw new Error(`${name} did not become healthy:\n${output}`);
+}

@@ -1,0 +1,83 @@
+import type { StackOptions, StackService, StackSession, StackStores } from './stack.ts';
+import { randomPhone } from './users.ts';
+
+/** The durable consumer name of each consuming service in the stack `suffix` (one per stream). */
+export const consumerNameOf = (service: 'chat' | 'message' | 'websocket', suffix: string) =>
+  `${service}-${suffix}`;
+
+export const STACK_JWT_SECRET = 'test-stack-secret-not-for-production';
+export const STACK_OTP = '123456';
+
+export interface EnvSettings {
+  options: StackOptions;
+  stores: StackStores;
+  suffix: string;
+  grpcAddress: (name: StackService) => string;
+  ports: Map<StackService, { http: number; grpc: number }>;
+}
+
+/** Each service's environment: its stores, its neighbours' gRPC addresses, its consumer name. */
+export function stackEnv({ options, stores, suffix, grpcAddress, ports }: EnvSettings) {
+  const pool = String(options.databasePoolMax ?? 4);
+  const common = {
+    LOG_LEVEL: options.logLevel ?? 'warn',
+    AUTH_GRPC_ADDR: grpcAddress('auth-service'),
+    USER_GRPC_ADDR: grpcAddress('user-service'),
+    CHAT_GRPC_ADDR: grpcAddress('chat-service'),
+    MESSAGE_GRPC_ADDR: grpcAddress('message-service'),
+  };
+  const { DATABASE_URL, REDIS_URL, NATS_URL, MONGO_URL } = stores;
+  const own: Record<StackService, Record<string, string>> = {
+    'auth-service': {
+      DATABASE_URL,
+      REDIS_URL,
+      JWT_SECRET: STACK_JWT_SECRET,
+      OTP_FIXED_CODE: STACK_OTP,
+      BCRYPT_ROUNDS: '4',
+    },
+    'user-service': { DATABASE_URL, DATABASE_POOL_MAX: pool, REDIS_URL, NATS_URL },
+    'chat-service': {
+      DATABASE_URL,
+      DATABASE_POOL_MAX: pool,
+      NATS_URL,
+      NATS_CONSUMER_NAME: consumerNameOf('chat', suffix),
+    },
+    'message-service': {
+      MONGO_URL,
+      NATS_URL,
+      NATS_CONSUMER_NAME: consumerNameOf('message', suffix),
+    },
+    'websocket-service': {
+      REDIS_URL,
+      NATS_URL,
+      NATS_CONSUMER_NAME: consumerNameOf('websocket', suffix),
+    },
+  };
+  return (name: StackService, extra: Record<string, string> = {}) => ({
+    ...common,
+    ...own[name],
+    ...(name === 'websocket-service' ? {} : { GRPC_PORT: String(ports.get(name)!.grpc) }),
+    ...options.env?.[name],
+    ...extra,
+  });
+}
+
+/** Signs a fresh user in through `gateway` (mock SMS provider, the stack's fixed code). */
+export async function loginThrough(gateway: string): Promise<StackSession> {
+  const phone = randomPhone();
+  const post = async (path: string, body: unknown) => {
+    const response = await fetch(`${gateway}/api/v1/auth/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const envelope = (await response.json()) as {
+      data: { user: { id: string }; access_token: string };
+    };
+    if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+    return envelope.data;
+  };
+  await post('request-otp', { phone });
+  const data = await post('verify-otp', { phone, otp: STACK_OTP });
+  return { id: data.user.id, phone, token: data.access_token };
+}
