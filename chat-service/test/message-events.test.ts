@@ -225,7 +225,12 @@ test('deleting the last message for everyone blanks its preview', async () => {
   const [alice, bob] = users;
   const message = newMessage(chatId, alice.id, [bob.id]);
   await publish('msg.new', message);
-  await publish('msg.deleted', { ...eventMeta(), message_id: message.message_id, chat_id: chatId });
+  await publish('msg.deleted', {
+    ...eventMeta(),
+    message_id: message.message_id,
+    chat_id: chatId,
+    recipient_ids: [bob.id],
+  });
   await eventually(async () => {
     const { rows } = await h.pool.query('SELECT last_message_preview FROM chats WHERE id = $1', [
       chatId,

@@ -37,13 +37,12 @@ after(async () => {
   await server.destroy();
 });
 
-/** A consumer of the MESSAGES stream on the test server; a fresh durable unless one is given. */
+/** A consumer (of the MESSAGES stream, for msg.* subjects) on the test server; a fresh durable unless one is given. */
 const consumeMessages = <S extends EventSubject>(
-  settings: Omit<ConsumeEventsSettings<S>, 'nc' | 'stream' | 'log' | 'durable'> & {
+  settings: Omit<ConsumeEventsSettings<S>, 'nc' | 'log' | 'durable'> & {
     durable?: string;
   },
-) =>
-  consumeEvents<S>({ nc, stream: 'MESSAGES', log, durable: `test-${randomUUID()}`, ...settings });
+) => consumeEvents<S>({ nc, log, durable: `test-${randomUUID()}`, ...settings });
 
 function msgNew(overrides: Partial<EventPayload<'msg.new'>> = {}): EventPayload<'msg.new'> {
   return {
@@ -106,7 +105,7 @@ describe('event schemas', () => {
       status: 'read',
       message_timestamp: meta.timestamp,
     });
-    assertEvent('msg.deleted', { ...meta, message_id: id, chat_id: id });
+    assertEvent('msg.deleted', { ...meta, message_id: id, chat_id: id, recipient_ids: [id] });
     assertEvent('chat.created', {
       ...meta,
       chat_id: id,
@@ -239,7 +238,12 @@ describe('consumeEvents', () => {
     });
     await js.publish('msg.deleted', '{"not":"an event"}');
     await js.publish('msg.deleted', 'not json at all');
-    const valid = { ...eventMeta(), message_id: randomUUID(), chat_id: randomUUID() };
+    const valid = {
+      ...eventMeta(),
+      message_id: randomUUID(),
+      chat_id: randomUUID(),
+      recipient_ids: [],
+    };
     await publishEvent(js, 'msg.deleted', valid);
     await until(() => handled.includes(valid.message_id));
     await sleep(200);
@@ -292,6 +296,7 @@ describe('consumeEvents', () => {
       ...eventMeta(),
       message_id: messageId,
       chat_id: chatId,
+      recipient_ids: [],
     });
     await until(() => seen.length === 2);
     await sleep(200);

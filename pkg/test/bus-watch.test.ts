@@ -46,7 +46,6 @@ async function until(check: () => boolean, ms = 10_000): Promise<void> {
 function watcher(seen: string[]): Promise<EventConsumer> {
   return watchEvents({
     nc,
-    stream: 'USERS',
     subjects: ['user.blocked', 'user.unblocked'],
     handle: (event) => seen.push(`${event.subject} ${event.payload.blocker_id}`),
     log: testLogger(),

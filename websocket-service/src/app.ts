@@ -93,7 +93,6 @@ export function buildWebSocketApp({
   });
   const fanOut = createFanOutService({
     channels,
-    participants,
     store,
     presence,
     displayName: async (userId) => (await clients.users.getUser({ userId })).displayName,

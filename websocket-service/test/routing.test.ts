@@ -71,21 +71,34 @@ describe('planFanOut', () => {
     });
   });
 
-  test('msg.deleted goes to the looked-up participants', () => {
-    const members = [id(), id(), id()];
+  test('msg.deleted goes to its recipient_ids, with no lookup', () => {
+    const [a, b] = [id(), id()];
     const plan = planFanOut(
-      received('msg.deleted', { ...eventMeta(), message_id: id(), chat_id: id() }),
-      {
-        participants: members,
-      },
+      received('msg.deleted', {
+        ...eventMeta(),
+        message_id: id(),
+        chat_id: id(),
+        recipient_ids: [a, b.toUpperCase(), a],
+      }),
     );
-    assert.deepEqual(plan.userIds, members);
+    assert.deepEqual(plan.userIds, [a, b]);
     assert.equal(plan.frame.event, 'message.deleted');
+    assert.equal(lookupFor('msg.deleted'), 'none');
   });
 
-  test('msg.deleted without participants goes nowhere', () => {
+  test('a read with receipts hidden goes to no one', () => {
+    const meta = eventMeta();
     const plan = planFanOut(
-      received('msg.deleted', { ...eventMeta(), message_id: id(), chat_id: id() }),
+      received('msg.status.updated', {
+        ...meta,
+        message_id: id(),
+        chat_id: id(),
+        sender_id: id(),
+        user_id: id(),
+        status: 'read',
+        message_timestamp: meta.timestamp,
+        receipt_hidden: true,
+      }),
     );
     assert.deepEqual(plan.userIds, []);
   });
@@ -193,7 +206,7 @@ describe('lookupFor', () => {
       {
         'msg.new': 'none',
         'msg.status.updated': 'none',
-        'msg.deleted': 'participants',
+        'msg.deleted': 'none',
         'chat.created': 'none',
         'chat.updated': 'none',
         'group.member.added': 'display_name',
@@ -209,7 +222,12 @@ describe('orderKeyOf', () => {
     const [chatId, userId, messageId] = [id(), id(), id()];
     const keys = [
       orderKeyOf(
-        received('msg.deleted', { ...eventMeta(), message_id: messageId, chat_id: chatId }),
+        received('msg.deleted', {
+          ...eventMeta(),
+          message_id: messageId,
+          chat_id: chatId,
+          recipient_ids: [],
+        }),
       ),
       orderKeyOf(
         received('group.member.removed', {

@@ -96,7 +96,13 @@ export function createHistoryService(deps: HistoryServiceDeps) {
           event_id: meta.event_id,
           subject: 'msg.deleted',
           created_at: at,
-          payload: { ...meta, message_id: message.message_id, chat_id: message.chat_id },
+          payload: {
+            ...meta,
+            message_id: message.message_id,
+            chat_id: message.chat_id,
+            // Those its msg.new reached (see msgNewEvent): the websocket-service tells them.
+            recipient_ids: Object.keys(message.status),
+          },
         };
         await events.enqueue(event);
         relay.notify(event);

@@ -76,14 +76,23 @@ export const MsgStatusUpdated = Type.Object({
   message_timestamp: IsoTimestamp,
   /**
    * True on a `read` by a user whose `read_receipts` privacy setting is off (addenda E): the
-   * chat-service still clears that user's unread count, but the websocket-service must NOT tell
-   * the sender (send no `message.status` frame). Absent or false: forward as usual.
+   * chat-service still clears that user's unread count, but no one else may learn of the read.
+   * `audienceOf` (audience.ts) applies it; absent or false: forward as usual.
    */
   receipt_hidden: Type.Optional(Type.Boolean()),
 });
 
-/** `msg.deleted` — deleted for everyone (addenda E); the chat-service blanks a last-message preview. */
-export const MsgDeleted = Type.Object({ ...EventBase, message_id: Uuid, chat_id: Uuid });
+/**
+ * `msg.deleted` — deleted for everyone (addenda E); the chat-service blanks a last-message preview.
+ * `recipient_ids` are the message's recipients (as on its `msg.new`), so the websocket-service
+ * tells them without looking the chat's members up.
+ */
+export const MsgDeleted = Type.Object({
+  ...EventBase,
+  message_id: Uuid,
+  chat_id: Uuid,
+  recipient_ids: Type.Array(Uuid),
+});
 
 /** `chat.created` — chat-service → websocket-service. `name` is '' for a direct chat. */
 export const ChatCreated = Type.Object({
