@@ -251,7 +251,7 @@ describe('delete, forward, star, search', () => {
     assert.deepEqual(await ids(alice), [message.message_id]);
   });
 
-  test('delete for everyone is the sender’s alone, blanks the payload and emits msg.deleted', async () => {
+  test('delete for everyone is the sender’s alone, blanks the payload and emits msg.deleted to its recipients', async () => {
     const { alice, bob, chat } = await directChat();
     const message = await send(alice, chat, 'secret');
     const url = `/api/v1/messages/${message.message_id}?for=everyone`;
@@ -262,6 +262,7 @@ describe('delete, forward, star, search', () => {
     assert.deepEqual(seen.payload, { body: 'This message was deleted' });
     const event = await events.waitFor('msg.deleted', (e) => e.message_id === message.message_id);
     assert.equal(event.chat_id, chat);
+    assert.deepEqual(event.recipient_ids, [bob], 'the recipients of its msg.new, not the sender');
     const [stranger] = await makeUsers(h.pool, 1);
     assert.equal((await call(h, stranger.id, 'DELETE', url)).status, 404);
     assert.equal((await call(h, alice, 'DELETE', `/api/v1/messages/${randomUUID()}`)).status, 404);
