@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import {
   CLIENT_SUBJECTS,
   EVENT_SUBJECTS,
+  MEMBERSHIP_SUBJECTS,
   audienceOf,
   eventMeta,
   membershipChangeOf,
@@ -215,6 +216,10 @@ describe('membershipChangeOf', () => {
       'user.blocked': undefined,
       'user.unblocked': undefined,
     };
+    assert.deepEqual(
+      EVENT_SUBJECTS.filter((subject) => changes[subject] !== undefined),
+      [...MEMBERSHIP_SUBJECTS],
+    );
     // The subject alone decides; a payload with every field any subject reads is enough.
     const payload = { chat_id: chatId, user_id: id() };
     for (const subject of EVENT_SUBJECTS)

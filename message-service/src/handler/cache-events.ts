@@ -1,4 +1,10 @@
-import { watchEvents, type EventConsumer, type NatsConnection } from '@wa/pkg/bus';
+import {
+  MEMBERSHIP_SUBJECTS,
+  membershipChangeOf,
+  watchEvents,
+  type EventConsumer,
+  type NatsConnection,
+} from '@wa/pkg/bus';
 import type { Logger } from '@wa/pkg/log';
 import type { Membership } from '../service/membership.ts';
 
@@ -19,25 +25,14 @@ export function watchCacheEvents(settings: CacheEventSettings): Promise<EventCon
   // Two watchers (CHATS and USERS stores these), each only on the subjects asked for here.
   return watchEvents({
     nc,
-    subjects: [
-      'chat.updated',
-      'group.member.added',
-      'group.member.removed',
-      'user.blocked',
-      'user.unblocked',
-    ],
+    subjects: [...MEMBERSHIP_SUBJECTS, 'user.blocked', 'user.unblocked'],
     handle: (event) => {
-      switch (event.subject) {
-        case 'user.blocked':
-        case 'user.unblocked':
-          membership.invalidateBlock(event.payload.blocker_id, event.payload.blocked_id);
-          return;
-        case 'chat.updated':
-        case 'group.member.added':
-        case 'group.member.removed':
-          membership.invalidate(event.payload.chat_id);
-          return;
+      if (event.subject === 'user.blocked' || event.subject === 'user.unblocked') {
+        membership.invalidateBlock(event.payload.blocker_id, event.payload.blocked_id);
+        return;
       }
+      const chatId = membershipChangeOf(event);
+      if (chatId !== undefined) membership.invalidate(chatId);
     },
     log,
   });

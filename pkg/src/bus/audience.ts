@@ -89,6 +89,13 @@ export function audienceOf(event: ClientEvent): Audience {
   }
 }
 
+/** The events that change a chat's members, roles or posting rule (see membershipChangeOf). */
+export const MEMBERSHIP_SUBJECTS = [
+  'chat.updated',
+  'group.member.added',
+  'group.member.removed',
+] as const satisfies readonly EventSubject[];
+
 /**
  * The chat whose members, roles or posting rule the event changes: whoever caches a chat's
  * participants drops that entry. Undefined for every other event.

@@ -167,7 +167,8 @@ export function validEventOf<S extends EventSubject>(
 
 /**
  * Runs a durable pull consumer, named `durable`, on each stream that stores some of `subjects`
- * (the stream is derived from the subject, never named by the caller): each message is validated against the
+ * (the stream is derived from the subject, never named by the caller; events of different
+ * streams have no order between them): each message is validated against the
  * event map (an invalid one is logged and terminated, never redelivered), handed to `handle`
  * one at a time in stream order, acked when `handle` resolves and nak'ed with a growing delay
  * when it throws. A broken subscription (NATS restart, consumer deleted) is set up again.
