@@ -42,7 +42,7 @@ before(async () => {
   gateway = stack.gateway;
   pool = createPgPool({ url: testStores.databaseUrl, max: 3, log: testLogger() });
   nc = await connectNats({ url: testStores.natsUrl, name: 'chat-e2e', log: testLogger() });
-  chatEvents = await captureEvents(nc, 'CHATS', '>');
+  chatEvents = await captureEvents(nc, ['chat.>', 'group.>']);
 });
 
 after(async () => {

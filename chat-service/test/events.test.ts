@@ -16,7 +16,7 @@ let events: EventCapture;
 
 before(async () => {
   h = await startChatApp();
-  events = await captureEvents(h.nc, 'CHATS', '>');
+  events = await captureEvents(h.nc, ['chat.>', 'group.>']);
 });
 after(async () => {
   await events.stop();
@@ -149,7 +149,7 @@ test('a chat created while NATS is down has its event published once NATS is bac
   const table = isolated.outboxTable;
   try {
     await ensureStreams(await jetstreamManager(isolated.nc));
-    const capture = await captureEvents(isolated.nc, 'CHATS', 'chat.>');
+    const capture = await captureEvents(isolated.nc, 'chat.>');
     await nats.stop();
     const [alice, bob] = await makeUsers(isolated.pool, 2);
     const res = await caller(isolated, alice).post('/api/v1/chats', {

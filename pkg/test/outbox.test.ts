@@ -87,7 +87,7 @@ test('refuses to enqueue an invalid event', async () => {
 
 test('publishes committed events oldest first with event_id as message id, then deletes them', async () => {
   const chatId = randomUUID();
-  const capture = await captureEvents(nc, 'CHATS', 'group.>');
+  const capture = await captureEvents(nc, 'group.>');
   const outbox = outboxFor();
   const events = [memberAdded(chatId), memberAdded(chatId), memberAdded(chatId)];
   await withTransaction(pool, async (tx) => {
@@ -110,7 +110,7 @@ test('publishes committed events oldest first with event_id as message id, then 
 
 test('keeps events while NATS is down and publishes them once it is back', async () => {
   const chatId = randomUUID();
-  const capture = await captureEvents(nc, 'CHATS', 'group.>');
+  const capture = await captureEvents(nc, 'group.>');
   const outbox = outboxFor(500);
   outbox.start();
   try {
@@ -142,7 +142,7 @@ test('keeps events while NATS is down and publishes them once it is back', async
 
 test('two relays running at once publish each event once', async () => {
   const chatId = randomUUID();
-  const capture = await captureEvents(nc, 'CHATS', 'group.>');
+  const capture = await captureEvents(nc, 'group.>');
   const relays = [outboxFor(), outboxFor()];
   const events = Array.from({ length: 40 }, () => memberAdded(chatId));
   for (const event of events) await relays[0].enqueue(pool, 'group.member.added', event);
