@@ -45,7 +45,7 @@ before(async () => {
   gateway = stack.gateway;
   pool = createPgPool({ url: stack.stores.DATABASE_URL, max: 3, log: testLogger() });
   nc = await connectNats({ url: stack.stores.NATS_URL, name: 'chat-e2e', log: testLogger() });
-  chatEvents = await captureEvents(nc, 'CHATS', '>');
+  chatEvents = await captureEvents(nc, ['chat.>', 'group.>']);
 });
 
 after(async () => {

@@ -18,7 +18,7 @@ let events: EventCapture;
 
 before(async () => {
   h = await startChatApp();
-  events = await captureEvents(h.nc, 'CHATS', '>');
+  events = await captureEvents(h.nc, ['chat.>', 'group.>']);
 });
 after(async () => {
   await events.stop();
@@ -178,7 +178,7 @@ test('a chat created while NATS is down has its event published once NATS is bac
   const isolated = using(t, await startChatApp({ natsUrl: nats.url, userService: h.userService }));
   const table = isolated.outboxTable;
   await ensureStreams(await jetstreamManager(isolated.nc));
-  const capture = using(t, await captureEvents(isolated.nc, 'CHATS', 'chat.>'));
+  const capture = using(t, await captureEvents(isolated.nc, 'chat.>'));
   await nats.stop();
   const [alice, bob] = await makeUsers(isolated.pool, 2);
   const res = await caller(isolated, alice).post('/api/v1/chats', {

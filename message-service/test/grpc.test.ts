@@ -31,7 +31,7 @@ before(async () => {
   deps = await startDependencies();
   h = await startMessageApp({ deps });
   client = createGrpcClient(MessageService, { address: h.grpcAddress, timeoutMs: 5_000 });
-  events = await captureEvents(h.nc, 'MESSAGES', 'msg.>');
+  events = await captureEvents(h.nc, 'msg.>');
 });
 after(async () => {
   await events?.stop();

@@ -21,7 +21,7 @@ let events: EventCapture;
 before(async () => {
   deps = await startDependencies();
   h = await startMessageApp({ deps });
-  events = await captureEvents(h.nc, 'MESSAGES', 'msg.>');
+  events = await captureEvents(h.nc, 'msg.>');
 });
 after(async () => {
   await events?.stop();
@@ -253,7 +253,7 @@ describe('delete, forward, star, search', () => {
     assert.deepEqual(await ids(alice), [message.message_id]);
   });
 
-  test('delete for everyone is the sender’s alone, blanks the payload and emits msg.deleted', async () => {
+  test('delete for everyone is the sender’s alone, blanks the payload and emits msg.deleted to its recipients', async () => {
     const { alice, bob, chat } = await directChat();
     const message = await send(alice, chat, 'secret');
     const url = `/api/v1/messages/${message.message_id}?for=everyone`;

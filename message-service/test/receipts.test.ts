@@ -26,7 +26,7 @@ let events: EventCapture;
 before(async () => {
   deps = await startDependencies();
   h = await startMessageApp({ deps });
-  events = await captureEvents(h.nc, 'MESSAGES', 'msg.>');
+  events = await captureEvents(h.nc, 'msg.>');
 });
 after(async () => {
   await events?.stop();

@@ -55,7 +55,7 @@ before(async () => {
   h = await startMessageApp({ deps });
   const users = createGrpcClient(UserService, { address: deps.userGrpc, timeoutMs: 2_000 });
   systemMessages = createSystemMessages({ send: h.send, users: createUserRemote(users), log });
-  published = await captureEvents(h.nc, 'MESSAGES', 'msg.new');
+  published = await captureEvents(h.nc, 'msg.new');
   // As main.ts runs it, on a durable of its own that NATS deletes a minute after the test.
   consumer = await consumeChatEvents({
     nc: h.nc,

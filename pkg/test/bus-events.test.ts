@@ -37,13 +37,12 @@ after(async () => {
   await server.destroy();
 });
 
-/** A consumer of the MESSAGES stream on the test server; a fresh durable unless one is given. */
+/** A consumer (of the MESSAGES stream, for msg.* subjects) on the test server; a fresh durable unless one is given. */
 const consumeMessages = <S extends EventSubject>(
-  settings: Omit<ConsumeEventsSettings<S>, 'nc' | 'stream' | 'log' | 'durable'> & {
+  settings: Omit<ConsumeEventsSettings<S>, 'nc' | 'log' | 'durable'> & {
     durable?: string;
   },
-) =>
-  consumeEvents<S>({ nc, stream: 'MESSAGES', log, durable: `test-${randomUUID()}`, ...settings });
+) => consumeEvents<S>({ nc, log, durable: `test-${randomUUID()}`, ...settings });
 
 function msgNew(overrides: Partial<EventPayload<'msg.new'>> = {}): EventPayload<'msg.new'> {
   return {
@@ -318,6 +317,50 @@ describe('consumeEvents', () => {
     );
     const first = seen[0];
     assert.ok(first.subject === 'msg.new' && first.payload.recipient_ids.length === 1);
+  });
+
+  test('one call consumes subjects of several streams, each from the stream that stores it', async () => {
+    const chatId = randomUUID();
+    const durable = `test-${randomUUID()}`;
+    const seen: string[] = [];
+    const consumer = await consumeMessages({
+      durable,
+      subjects: ['msg.new', 'chat.created'],
+      handle: async (event) => {
+        if (event.payload.chat_id === chatId) seen.push(event.subject);
+      },
+    });
+    await publishEvent(js, 'chat.created', {
+      ...eventMeta(),
+      chat_id: chatId,
+      type: 'direct',
+      name: '',
+      created_by: randomUUID(),
+      participants: [],
+    });
+    await publishEvent(js, 'msg.new', msgNew({ chat_id: chatId }));
+    await until(() => seen.length === 2);
+    await consumer.stop();
+    assert.deepEqual([...seen].sort(), ['chat.created', 'msg.new']);
+    const jsm = await jetstreamManager(nc);
+    assert.equal((await jsm.consumers.info('MESSAGES', durable)).config.filter_subject, 'msg.new');
+    assert.equal(
+      (await jsm.consumers.info('CHATS', durable)).config.filter_subject,
+      'chat.created',
+    );
+  });
+
+  test('refuses a subject no stream stores before creating any consumer', async () => {
+    const durable = `test-${randomUUID()}`;
+    await assert.rejects(
+      consumeMessages({
+        durable,
+        subjects: ['msg.new', 'nowhere.at.all' as EventSubject],
+        handle: async () => {},
+      }),
+      /no stream/,
+    );
+    await assert.rejects((await jetstreamManager(nc)).consumers.info('MESSAGES', durable));
   });
 
   test('stops cleanly; what arrives afterwards waits for the next consumer of the durable', async () => {

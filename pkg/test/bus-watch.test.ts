@@ -41,7 +41,6 @@ const until = (check: () => boolean, timeoutMs = 10_000) =>
 function watcher(seen: string[]): Promise<EventConsumer> {
   return watchEvents({
     nc,
-    stream: 'USERS',
     subjects: ['user.blocked', 'user.unblocked'],
     handle: (event) => seen.push(`${event.subject} ${event.payload.blocker_id}`),
     log: testLogger(),
@@ -87,6 +86,38 @@ test('a watcher that loses NATS gets the events published while it reconnected',
       `user.blocked ${before.blocker_id}`,
       `user.blocked ${during.blocker_id}`,
     ]);
+  } finally {
+    await w.stop();
+  }
+});
+
+test('one watcher call follows subjects of several streams', async () => {
+  const chatId = randomUUID();
+  const blocked = block();
+  const seen: string[] = [];
+  const w = await watchEvents({
+    nc,
+    subjects: ['user.blocked', 'chat.updated'],
+    handle: (event) => {
+      if (event.subject === 'user.blocked' && event.payload.blocker_id === blocked.blocker_id)
+        seen.push(event.subject);
+      if (event.subject === 'chat.updated' && event.payload.chat_id === chatId)
+        seen.push(event.subject);
+    },
+    log: testLogger(),
+  });
+  try {
+    const js = jetstream(nc);
+    await publishEvent(js, 'user.blocked', blocked);
+    await publishEvent(js, 'chat.updated', {
+      ...eventMeta(),
+      chat_id: chatId,
+      updated_by: randomUUID(),
+      changes: { name: 'New' },
+      participant_ids: [],
+    });
+    await until(() => seen.length === 2);
+    assert.deepEqual([...seen].sort(), ['chat.updated', 'user.blocked']);
   } finally {
     await w.stop();
   }

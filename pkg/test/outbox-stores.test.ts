@@ -156,7 +156,7 @@ for (const [name, adapter] of Object.entries(ADAPTERS)) {
 
     test('events a stopped instance left are published in order, once, then removed', async () => {
       const chatId = randomUUID();
-      const capture = await captureEvents(nc, 'CHATS', 'group.>');
+      const capture = await captureEvents(nc, 'group.>');
       const events = Array.from({ length: 5 }, () => memberAdded(chatId));
       for (const event of events) await adapter.put(event);
       const relay = relayOver(adapter.store());
@@ -182,7 +182,7 @@ for (const [name, adapter] of Object.entries(ADAPTERS)) {
       await adapter.put(applied);
       const confirm = (left: OutboxEvent[]) =>
         Promise.resolve(left.map((e) => e.event_id !== unapplied.event_id));
-      const capture = await captureEvents(nc, 'CHATS', 'group.>');
+      const capture = await captureEvents(nc, 'group.>');
       const relay = relayOver(adapter.store(), confirm);
       try {
         assert.equal(await relay.flush(), 1, 'only the applied event is published');

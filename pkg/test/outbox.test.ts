@@ -88,7 +88,7 @@ test('refuses to enqueue an invalid event', async () => {
 
 test('publishes committed events oldest first with event_id as message id, then deletes them', async () => {
   const chatId = randomUUID();
-  const capture = await captureEvents(nc, 'CHATS', 'group.>');
+  const capture = await captureEvents(nc, 'group.>');
   const outbox = outboxFor();
   const events = [memberAdded(chatId), memberAdded(chatId), memberAdded(chatId)];
   const stored = await withTransaction(pool, async (tx) => {
@@ -114,7 +114,7 @@ test('publishes committed events oldest first with event_id as message id, then 
 
 test('keeps events while NATS is down and publishes them once it is back', async () => {
   const chatId = randomUUID();
-  const capture = await captureEvents(nc, 'CHATS', 'group.>');
+  const capture = await captureEvents(nc, 'group.>');
   const outbox = outboxFor(500);
   outbox.start();
   try {
@@ -145,7 +145,7 @@ test('keeps events while NATS is down and publishes them once it is back', async
 
 test('events a stopped instance left behind are swept once, in order, by one of two relays', async () => {
   const chatId = randomUUID();
-  const capture = await captureEvents(nc, 'CHATS', 'group.>');
+  const capture = await captureEvents(nc, 'group.>');
   const relays = [outboxFor(5_000, 0), outboxFor(5_000, 0)];
   const events = Array.from({ length: 40 }, () => memberAdded(chatId));
   for (const event of events) await relays[0].enqueue(pool, 'group.member.added', event);
@@ -175,7 +175,7 @@ test('events a stopped instance left behind are swept once, in order, by one of 
 
 test('an event its schema refuses is dropped and holds up none behind it', async () => {
   const chatId = randomUUID();
-  const capture = await captureEvents(nc, 'CHATS', 'group.>');
+  const capture = await captureEvents(nc, 'group.>');
   const outbox = outboxFor();
   try {
     const broken = randomUUID();

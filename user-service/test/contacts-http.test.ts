@@ -188,7 +188,7 @@ describe('POST/DELETE /api/v1/users/:id/block', () => {
     const me = await h.makeUser();
     const other = await h.makeUser();
     const url = `/api/v1/users/${other.id}/block`;
-    const events = await captureEvents(h.nc, 'USERS', 'user.>');
+    const events = await captureEvents(h.nc, 'user.>');
     for (let i = 0; i < 2; i++) {
       assert.deepEqual(assertOk(await h.call(me, 'POST', url)), {
         user_id: other.id,

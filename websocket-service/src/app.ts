@@ -100,7 +100,6 @@ export function buildWebSocketApp({
   });
   const fanOut = createFanOutService({
     channels,
-    participants,
     store,
     presence,
     displayName: (userId) => users.displayName(userId),

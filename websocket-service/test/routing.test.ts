@@ -71,30 +71,33 @@ describe('planFanOut', () => {
     });
   });
 
-  test('msg.deleted goes to the looked-up participants', () => {
-    const members = [id(), id(), id()];
+  test('msg.deleted goes to its recipient_ids, with no lookup', () => {
+    const [a, b] = [id(), id()];
     const plan = planFanOut(
       received('msg.deleted', {
         ...eventMeta(),
         message_id: id(),
         chat_id: id(),
-        recipient_ids: [],
+        recipient_ids: [a, b.toUpperCase(), a],
       }),
-      {
-        participants: members,
-      },
     );
-    assert.deepEqual(plan.userIds, members);
+    assert.deepEqual(plan.userIds, [a, b]);
     assert.equal(plan.frame.event, 'message.deleted');
+    assert.equal(lookupFor('msg.deleted'), 'none');
   });
 
-  test('msg.deleted without participants goes nowhere', () => {
+  test('a read with receipts hidden goes to no one', () => {
+    const meta = eventMeta();
     const plan = planFanOut(
-      received('msg.deleted', {
-        ...eventMeta(),
+      received('msg.status.updated', {
+        ...meta,
         message_id: id(),
         chat_id: id(),
-        recipient_ids: [],
+        sender_id: id(),
+        user_id: id(),
+        status: 'read',
+        message_timestamp: meta.timestamp,
+        receipt_hidden: true,
       }),
     );
     assert.deepEqual(plan.userIds, []);
@@ -203,7 +206,7 @@ describe('lookupFor', () => {
       {
         'msg.new': 'none',
         'msg.status.updated': 'none',
-        'msg.deleted': 'participants',
+        'msg.deleted': 'none',
         'chat.created': 'none',
         'chat.updated': 'none',
         'group.member.added': 'display_name',

@@ -40,7 +40,6 @@ export interface MessageEventSettings {
 export function consumeMessageEvents(settings: MessageEventSettings): Promise<EventConsumer> {
   return consumeEvents<MessageSubject>({
     nc: settings.nc,
-    stream: 'MESSAGES',
     durable: settings.durable,
     subjects: MESSAGE_EVENT_SUBJECTS,
     handle: handleMessageEvent(settings.activity),

@@ -1,4 +1,10 @@
-import { watchEvents, type EventConsumer, type NatsConnection } from '@wa/pkg/bus';
+import {
+  MEMBERSHIP_SUBJECTS,
+  membershipChangeOf,
+  watchEvents,
+  type EventConsumer,
+  type NatsConnection,
+} from '@wa/pkg/bus';
 import type { Logger } from '@wa/pkg/log';
 import type { Membership } from '../service/membership.ts';
 
@@ -14,28 +20,20 @@ export interface CacheEventSettings {
  * one instance per event, so it cannot do this. A removed member or a newly blocked user is
  * refused at once on every instance.
  */
-export async function watchCacheEvents(settings: CacheEventSettings): Promise<EventConsumer> {
+export function watchCacheEvents(settings: CacheEventSettings): Promise<EventConsumer> {
   const { nc, membership, log } = settings;
-  const watchers = await Promise.all([
-    watchEvents({
-      nc,
-      stream: 'CHATS',
-      subjects: ['chat.updated', 'group.member.added', 'group.member.removed'],
-      handle: (event) => membership.invalidate(event.payload.chat_id),
-      log,
-    }),
-    watchEvents({
-      nc,
-      stream: 'USERS',
-      subjects: ['user.blocked', 'user.unblocked'],
-      handle: (event) =>
-        membership.invalidateBlock(event.payload.blocker_id, event.payload.blocked_id),
-      log,
-    }),
-  ]);
-  return {
-    async stop() {
-      await Promise.all(watchers.map((watcher) => watcher.stop()));
+  // Two watchers (CHATS and USERS stores these), each only on the subjects asked for here.
+  return watchEvents({
+    nc,
+    subjects: [...MEMBERSHIP_SUBJECTS, 'user.blocked', 'user.unblocked'],
+    handle: (event) => {
+      if (event.subject === 'user.blocked' || event.subject === 'user.unblocked') {
+        membership.invalidateBlock(event.payload.blocker_id, event.payload.blocked_id);
+        return;
+      }
+      const chatId = membershipChangeOf(event);
+      if (chatId !== undefined) membership.invalidate(chatId);
     },
-  };
+    log,
+  });
 }

@@ -37,7 +37,6 @@ export interface ChatEventSettings {
 export function consumeChatEvents(settings: ChatEventSettings): Promise<EventConsumer> {
   return consumeEvents<ChatSubject>({
     nc: settings.nc,
-    stream: 'CHATS',
     durable: settings.durable,
     subjects: CHAT_EVENT_SUBJECTS,
     handle: handleChatEvent(settings.systemMessages),

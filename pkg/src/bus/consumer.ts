@@ -21,6 +21,7 @@ import {
   type EventPayload,
   type EventSubject,
 } from './events.ts';
+import { perStream, type EventConsumer } from './per-stream.ts';
 
 /** One received event, discriminated by subject so a `switch` narrows the payload. */
 export type ReceivedEvent<S extends EventSubject> = {
@@ -29,9 +30,9 @@ export type ReceivedEvent<S extends EventSubject> = {
 
 export interface ConsumeEventsSettings<S extends EventSubject> {
   nc: NatsConnection;
-  stream: string;
-  /** Shared by every instance of the consuming service (addenda C). */
+  /** Shared by every instance of the consuming service (addenda C), one per stream. */
   durable: string;
+  /** The subjects wanted; the streams that store them are derived from them (`streamOf`). */
   subjects: readonly S[];
   /** Resolves when the event is handled (it is then acked); throws to have it redelivered later. */
   handle: (event: ReceivedEvent<S>) => Promise<void>;
@@ -51,10 +52,8 @@ export interface ConsumeEventsSettings<S extends EventSubject> {
   orderKey?: (event: ReceivedEvent<S>) => string;
 }
 
-export interface EventConsumer {
-  /** Stops pulling, hands back what is buffered, and waits for the event in hand to finish. */
-  stop(): Promise<void>;
-}
+/** The settings of one stream's consumer: the wanted subjects that this stream stores. */
+type StreamSettings<S extends EventSubject> = ConsumeEventsSettings<S> & { stream: string };
 
 const NS_PER_MS = 1_000_000;
 
@@ -98,7 +97,7 @@ async function ensureConsumer(
   jsm: JetStreamManager,
   nc: NatsConnection,
   settings: Pick<
-    ConsumeEventsSettings<EventSubject>,
+    StreamSettings<EventSubject>,
     'stream' | 'durable' | 'subjects' | 'log' | 'inactiveThresholdMs'
   >,
 ): Promise<void> {
@@ -167,14 +166,24 @@ export function validEventOf<S extends EventSubject>(
 }
 
 /**
- * Runs a durable pull consumer for `subjects` of `stream`: each message is validated against the
+ * Runs a durable pull consumer, named `durable`, on each stream that stores some of `subjects`
+ * (the stream is derived from the subject, never named by the caller; events of different
+ * streams have no order between them): each message is validated against the
  * event map (an invalid one is logged and terminated, never redelivered), handed to `handle`
  * one at a time in stream order, acked when `handle` resolves and nak'ed with a growing delay
  * when it throws. A broken subscription (NATS restart, consumer deleted) is set up again.
  * Resolves once the consumer exists.
  */
-export async function consumeEvents<S extends EventSubject>(
+export function consumeEvents<S extends EventSubject>(
   settings: ConsumeEventsSettings<S>,
+): Promise<EventConsumer> {
+  return perStream(settings.subjects, (stream, subjects) =>
+    consumeStream({ ...settings, stream, subjects }),
+  );
+}
+
+async function consumeStream<S extends EventSubject>(
+  settings: StreamSettings<S>,
 ): Promise<EventConsumer> {
   const { nc, stream, durable, subjects, handle, log } = settings;
   const retryDelayMs = settings.retryDelayMs ?? defaultRetryDelayMs;

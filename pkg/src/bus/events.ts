@@ -77,8 +77,8 @@ export const MsgStatusUpdated = Type.Object({
   message_timestamp: IsoTimestamp,
   /**
    * True on a `read` by a user whose `read_receipts` privacy setting is off (addenda E): the
-   * chat-service still clears that user's unread count, but the websocket-service must NOT tell
-   * the sender (send no `message.status` frame). Absent or false: forward as usual.
+   * chat-service still clears that user's unread count, but no one else may learn of the read.
+   * `audienceOf` (audience.ts) applies it; absent or false: forward as usual.
    */
   receipt_hidden: Type.Optional(Type.Boolean()),
 });

@@ -1,7 +1,9 @@
 export * from './nats.ts';
 export * from './streams.ts';
 export * from './events.ts';
+export * from './audience.ts';
 export * from './publish.ts';
+export type { EventConsumer } from './per-stream.ts';
 export * from './consumer.ts';
 export * from './watch.ts';
 export * from './outbox-relay.ts';

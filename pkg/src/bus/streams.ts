@@ -68,6 +68,50 @@ export const STREAMS: readonly StreamDefinition[] = Object.freeze([
   },
 ]);
 
+/**
+ * Whether `subject` (a concrete subject or a filter such as `chat.>`) lies wholly inside
+ * `pattern`, with NATS wildcards: `*` is one token, a trailing `>` one or more.
+ */
+export function subjectWithin(subject: string, pattern: string): boolean {
+  const have = subject.split('.');
+  const want = pattern.split('.');
+  for (const [index, token] of want.entries()) {
+    if (token === '>') return have.length > index;
+    const mine = have[index];
+    if (mine === undefined || mine === '>') return false;
+    if (token !== '*' && token !== mine) return false;
+  }
+  return have.length === want.length;
+}
+
+/**
+ * The stream that stores `subject`, so no consumer names a stream by hand. Throws when no stream
+ * or more than one holds it: a consumer of such a subject would never see an event.
+ */
+export function streamOf(subject: string, streams: readonly StreamDefinition[] = STREAMS): string {
+  const holders = streams.filter((stream) =>
+    stream.subjects.some((pattern) => subjectWithin(subject, pattern)),
+  );
+  if (holders.length !== 1)
+    throw new Error(
+      `subject ${subject} is stored by ${holders.length === 0 ? 'no stream' : holders.map((s) => s.name).join(' and ')}`,
+    );
+  return holders[0].name;
+}
+
+/** The wanted subjects grouped by the stream that stores them, each stream once, in first-seen order. */
+export function subjectsByStream<S extends string>(
+  subjects: readonly S[],
+  streams: readonly StreamDefinition[] = STREAMS,
+): Map<string, S[]> {
+  const groups = new Map<string, S[]>();
+  for (const subject of new Set(subjects)) {
+    const stream = streamOf(subject, streams);
+    groups.set(stream, [...(groups.get(stream) ?? []), subject]);
+  }
+  return groups;
+}
+
 interface StreamLog {
   info(obj: object, msg: string): void;
 }

@@ -5,14 +5,14 @@ import {
   pauseBeforeRetry,
   supportsMultipleFilters,
   validEventOf,
-  type EventConsumer,
   type ReceivedEvent,
 } from './consumer.ts';
 import type { EventSubject } from './events.ts';
+import { perStream, type EventConsumer } from './per-stream.ts';
 
 export interface WatchEventsSettings<S extends EventSubject> {
   nc: NatsConnection;
-  stream: string;
+  /** The subjects wanted; the streams that store them are derived from them (`streamOf`). */
   subjects: readonly S[];
   /** Called for every event published from now on; it must not throw (a throw is logged). */
   handle: (event: ReceivedEvent<S>) => void;
@@ -24,10 +24,20 @@ export interface WatchEventsSettings<S extends EventSubject> {
  * each instance must do itself, such as dropping its cache entries. Work that must happen once
  * across instances belongs to `consumeEvents`' shared durable consumer instead. The ordered
  * consumer resumes after the last event it saw when NATS comes back; it starts with events
- * published after the call (or, if the stream cannot be read yet, after it first can).
+ * published after the call (or, if the stream cannot be read yet, after it first can). One
+ * watcher runs per stream that stores some of `subjects`; events of different streams have no
+ * order between them.
  */
-export async function watchEvents<S extends EventSubject>(
+export function watchEvents<S extends EventSubject>(
   settings: WatchEventsSettings<S>,
+): Promise<EventConsumer> {
+  return perStream(settings.subjects, (stream, subjects) =>
+    watchStream({ ...settings, stream, subjects }),
+  );
+}
+
+async function watchStream<S extends EventSubject>(
+  settings: WatchEventsSettings<S> & { stream: string },
 ): Promise<EventConsumer> {
   const { nc, stream, subjects, handle, log } = settings;
   const js = jetstream(nc);

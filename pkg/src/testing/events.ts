@@ -7,7 +7,13 @@ import {
   type ConsumerMessages,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { EventPayload, EventSubject } from '../bus/index.ts';
+import {
+  subjectWithin,
+  subjectsByStream,
+  supportsMultipleFilters,
+  type EventPayload,
+  type EventSubject,
+} from '../bus/index.ts';
 
 export interface CapturedEvent {
   subject: string;
@@ -17,7 +23,7 @@ export interface CapturedEvent {
 }
 
 export interface EventCapture {
-  /** Every event seen so far, in stream order. */
+  /** Every event seen so far, in stream order within each stream. */
   readonly events: CapturedEvent[];
   /** The first event of `subject` that `match` accepts, waiting up to `timeoutMs` for it. */
   waitFor<S extends EventSubject>(
@@ -28,25 +34,26 @@ export interface EventCapture {
   stop(): Promise<void>;
 }
 
-/**
- * Records what a stream receives from now on under `filter` (e.g. `chat.>`), through an
- * ephemeral consumer that exists before this resolves, so nothing published afterwards is missed.
- * Tests share the stream, so match on ids the test created.
- */
-export async function captureEvents(
+/** One ephemeral consumer reading `filters` of `stream` into `events` until stopped. */
+async function captureStream(
   nc: NatsConnection,
   stream: string,
-  filter: string,
-): Promise<EventCapture> {
+  filters: readonly string[],
+  events: CapturedEvent[],
+): Promise<() => Promise<void>> {
   const jsm = await jetstreamManager(nc);
   const info = await jsm.consumers.add(stream, {
     ack_policy: AckPolicy.None,
     deliver_policy: DeliverPolicy.New,
-    filter_subject: filter,
+    // A server older than 2.10 takes one filter only: it sends the whole stream, sifted below.
+    ...(filters.length === 1
+      ? { filter_subject: filters[0] }
+      : supportsMultipleFilters(nc)
+        ? { filter_subjects: [...filters] }
+        : {}),
     inactive_threshold: 60_000_000_000,
   });
   const consumer = await jetstream(nc).consumers.get(stream, info.name);
-  const events: CapturedEvent[] = [];
   let stopped = false;
   let messages: ConsumerMessages = await consumer.consume();
   const reading = (async () => {
@@ -54,6 +61,7 @@ export async function captureEvents(
     while (!stopped) {
       try {
         for await (const message of messages) {
+          if (!filters.some((filter) => subjectWithin(message.subject, filter))) continue;
           events.push({
             subject: message.subject,
             payload: message.json<Record<string, unknown>>(),
@@ -68,6 +76,30 @@ export async function captureEvents(
     }
     messages.stop();
   })();
+  return async () => {
+    stopped = true;
+    messages.stop();
+    await reading;
+    await jsm.consumers.delete(stream, info.name).catch(() => false);
+  };
+}
+
+/**
+ * Records what is published from now on under `filters` (e.g. `chat.>`), through one ephemeral
+ * consumer per stream that stores them (derived from the filters), each existing before this
+ * resolves, so nothing published afterwards is missed. Tests share the streams, so match on ids
+ * the test created.
+ */
+export async function captureEvents(
+  nc: NatsConnection,
+  filters: string | readonly string[],
+): Promise<EventCapture> {
+  const events: CapturedEvent[] = [];
+  const stops = await Promise.all(
+    [...subjectsByStream(typeof filters === 'string' ? [filters] : filters)].map(([stream, own]) =>
+      captureStream(nc, stream, own, events),
+    ),
+  );
 
   return {
     events,
@@ -85,10 +117,7 @@ export async function captureEvents(
       }
     },
     async stop() {
-      stopped = true;
-      messages.stop();
-      await reading;
-      await jsm.consumers.delete(stream, info.name).catch(() => false);
+      await Promise.all(stops.map((stop) => stop()));
     },
   };
 }

@@ -1,23 +1,28 @@
-import type { EventSubject, ReceivedEvent } from '@wa/pkg/bus';
+import {
+  audienceOf,
+  membershipChangeOf,
+  type ClientSubject,
+  type ReceivedEvent,
+} from '@wa/pkg/bus';
 import type { ServerEvent, ServerEventData } from '@wa/pkg/ws';
 
 /*
- * Who gets which frame for each bus event: pure, so every case is unit-tested without a store.
- * A "plan" step (this file) apart from the "apply" step (fan-out-service.ts publishes it).
+ * Which frame each bus event becomes, and for whom: pure, so every case is unit-tested without a
+ * store. Who is told, and the rules deciding it (hidden read receipts), come from the event's
+ * audience in @wa/pkg/bus. A "plan" step (this file) apart from the "apply" step
+ * (fan-out-service.ts publishes it).
  */
 
-/** The events this service turns into frames (handler/bus-events.ts subscribes to these). */
-export type FanOutSubject = Exclude<EventSubject, 'user.blocked' | 'user.unblocked'>;
+/** The events this service turns into frames: every event clients see. */
+export type FanOutSubject = ClientSubject;
 
 export type BusEvent = ReceivedEvent<FanOutSubject>;
 
-/** What the apply step must look up before planning; most events carry their audience. */
-export type FanOutLookup = 'participants' | 'watchers' | 'display_name' | 'none';
+/** What the apply step must look up before planning; every other event carries its audience. */
+export type FanOutLookup = 'watchers' | 'display_name' | 'none';
 
 export interface FanOutContext {
-  /** Members of the event's chat (msg.deleted). */
-  participants?: readonly string[];
-  /** Users subscribed to the presence of the event's user (presence.changed). */
+  /** Users subscribed to the presence of the event's user, privacy applied (presence.changed). */
   watchers?: readonly string[];
   /** The added member's display name (group.member.added). */
   displayName?: string;
@@ -37,14 +42,13 @@ export interface FanOutPlan {
 
 export function lookupFor(subject: FanOutSubject): FanOutLookup {
   switch (subject) {
-    case 'msg.deleted':
-      return 'participants';
     case 'presence.changed':
       return 'watchers';
     case 'group.member.added':
       return 'display_name';
     case 'msg.new':
     case 'msg.status.updated':
+    case 'msg.deleted':
     case 'chat.created':
     case 'chat.updated':
     case 'group.member.removed':
@@ -62,110 +66,98 @@ export function orderKeyOf(event: BusEvent): string {
   return 'chat_id' in payload ? `chat:${payload.chat_id}` : `user:${payload.user_id}`;
 }
 
-const distinct = (ids: readonly string[], except?: string): string[] =>
-  [...new Set(ids.map((id) => id.toLowerCase()))].filter((id) => id !== except?.toLowerCase());
+/** The users the event's audience names; presence watchers come from the context. */
+function targetsOf(event: BusEvent, context: FanOutContext): string[] {
+  const audience = audienceOf(event);
+  switch (audience.kind) {
+    case 'users':
+      return audience.userIds;
+    case 'presence-watchers': {
+      const watchers = new Set((context.watchers ?? []).map((id) => id.toLowerCase()));
+      watchers.delete(audience.userId);
+      return [...watchers];
+    }
+  }
+}
 
-/**
- * msg.new → the recipients only: the sending socket has its `message.sent`, and the sender's other
- * devices read their own messages from history (docs/websocket-protocol.md, "Multi-device").
- */
-export function planFanOut(event: BusEvent, context: FanOutContext = {}): FanOutPlan {
+function frameOf(event: BusEvent, context: FanOutContext): PlannedFrame {
   switch (event.subject) {
     case 'msg.new': {
       const { payload: p } = event;
       return {
-        userIds: distinct(p.recipient_ids, p.sender_id),
-        frame: {
-          event: 'message.new',
-          data: {
-            message_id: p.message_id,
-            chat_id: p.chat_id,
-            sender_id: p.sender_id,
-            type: p.type,
-            payload: p.payload,
-            timestamp: p.timestamp,
-          },
+        event: 'message.new',
+        data: {
+          message_id: p.message_id,
+          chat_id: p.chat_id,
+          sender_id: p.sender_id,
+          type: p.type,
+          payload: p.payload,
+          timestamp: p.timestamp,
         },
       };
     }
     case 'msg.status.updated': {
       const { payload: p } = event;
       return {
-        userIds: distinct([p.sender_id], p.user_id),
-        frame: {
-          event: 'message.status',
-          data: {
-            message_id: p.message_id,
-            chat_id: p.chat_id,
-            user_id: p.user_id,
-            status: p.status,
-            timestamp: p.timestamp,
-          },
+        event: 'message.status',
+        data: {
+          message_id: p.message_id,
+          chat_id: p.chat_id,
+          user_id: p.user_id,
+          status: p.status,
+          timestamp: p.timestamp,
         },
       };
     }
     case 'msg.deleted': {
       const { payload: p } = event;
-      return {
-        userIds: distinct(context.participants ?? []),
-        frame: { event: 'message.deleted', data: { message_id: p.message_id, chat_id: p.chat_id } },
-      };
+      return { event: 'message.deleted', data: { message_id: p.message_id, chat_id: p.chat_id } };
     }
     case 'chat.created': {
       const { payload: p } = event;
       return {
-        userIds: distinct(p.participants.map((member) => member.user_id)),
-        frame: {
-          event: 'chat.created',
-          data: { chat_id: p.chat_id, type: p.type, name: p.name, participants: p.participants },
-        },
+        event: 'chat.created',
+        data: { chat_id: p.chat_id, type: p.type, name: p.name, participants: p.participants },
       };
     }
     case 'chat.updated': {
       const { payload: p } = event;
-      return {
-        userIds: distinct(p.participant_ids),
-        frame: { event: 'chat.updated', data: { chat_id: p.chat_id, changes: p.changes } },
-        invalidatesChat: p.chat_id,
-      };
+      return { event: 'chat.updated', data: { chat_id: p.chat_id, changes: p.changes } };
     }
     case 'group.member.added': {
       const { payload: p } = event;
       return {
-        userIds: distinct([...p.participant_ids, p.user_id]),
-        frame: {
-          event: 'group.member.added',
-          data: {
-            chat_id: p.chat_id,
-            user_id: p.user_id,
-            added_by: p.added_by,
-            display_name: context.displayName ?? '',
-          },
+        event: 'group.member.added',
+        data: {
+          chat_id: p.chat_id,
+          user_id: p.user_id,
+          added_by: p.added_by,
+          display_name: context.displayName ?? '',
         },
-        invalidatesChat: p.chat_id,
       };
     }
     case 'group.member.removed': {
       const { payload: p } = event;
-      // The removed member is told too, so their devices drop the chat.
       return {
-        userIds: distinct([...p.participant_ids, p.user_id]),
-        frame: {
-          event: 'group.member.removed',
-          data: { chat_id: p.chat_id, user_id: p.user_id, removed_by: p.removed_by },
-        },
-        invalidatesChat: p.chat_id,
+        event: 'group.member.removed',
+        data: { chat_id: p.chat_id, user_id: p.user_id, removed_by: p.removed_by },
       };
     }
     case 'presence.changed': {
       const { payload: p } = event;
       return {
-        userIds: distinct(context.watchers ?? [], p.user_id),
-        frame: {
-          event: 'presence',
-          data: { user_id: p.user_id, online: p.status === 'online', last_seen: p.last_seen },
-        },
+        event: 'presence',
+        data: { user_id: p.user_id, online: p.status === 'online', last_seen: p.last_seen },
       };
     }
   }
+}
+
+export function planFanOut(event: BusEvent, context: FanOutContext = {}): FanOutPlan {
+  const invalidatesChat = membershipChangeOf(event);
+  return {
+    userIds: targetsOf(event, context),
+    frame: frameOf(event, context),
+    ...(invalidatesChat === undefined ? {} : { invalidatesChat }),
+  };
 }
