@@ -55,3 +55,18 @@ export { startNatsServer, type TestNatsServer } from './nats-server.ts';
 export { startRedisServer, type TestRedisServer } from './redis-server.ts';
 export { makeDirectChat, makeGroupChat, makeManyDirectChats, type TestChat } from './chats.ts';
 export { captureEvents, type CapturedEvent, type EventCapture } from './events.ts';
+export { startGrpcFake, type FakeCalls, type FakeImpl, type GrpcFake } from './grpc-fake.ts';
+export {
+  createUserDirectory,
+  type FakeAudience,
+  type FakeUserInput,
+  type FakeUserRecord,
+  type UserDirectory,
+} from './user-directory-fake.ts';
+export {
+  createChatDirectory,
+  type ChatDirectory,
+  type FakeChat,
+  type FakeParticipant,
+} from './chat-directory-fake.ts';
+export { createAuthDirectory, type AuthDirectory, type FakeSession } from './auth-fake.ts';
