@@ -62,6 +62,7 @@ export {
   type FakeUserInput,
   type FakeUserRecord,
   type UserDirectory,
+  type UserDirectoryOptions,
 } from './user-directory-fake.ts';
 export {
   createChatDirectory,

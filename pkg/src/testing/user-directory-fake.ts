@@ -143,7 +143,8 @@ export function createUserDirectory(options: UserDirectoryOptions = {}) {
         last_seen: 'everyone',
         read_receipts: true,
         lastSeenAt: null,
-        ...input,
+        // An override left undefined keeps the default.
+        ...Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)),
         id,
         contacts: new Set(input.contacts?.map((c) => c.toLowerCase())),
         blocked: new Set(input.blocked?.map((b) => b.toLowerCase())),
