@@ -155,4 +155,35 @@ describe('messaging through the gateway', () => {
     });
     assert.equal((await sendText(bob, chatId, 'bye Carol')).status, 201);
   });
+
+  // The service tier publishes these events itself; here the chat-service does, through its outbox.
+  test('group changes made through the chat-service appear as system messages', async () => {
+    const [admin, bob, carol, dave] = await Promise.all([login(), login(), login(), login()]);
+    for (const [session, name] of [
+      [admin, 'Alice'],
+      [carol, 'Carol'],
+    ] as const)
+      await call(session, 'PATCH', '/api/v1/users/me', { display_name: name });
+    const group = await call(admin, 'POST', '/api/v1/chats', {
+      type: 'group',
+      name: 'Family',
+      participant_ids: [bob.id, dave.id],
+    });
+    assert.equal(group.status, 201, JSON.stringify(group));
+    const chatId = group.data.chat_id as string;
+    const added = await call(admin, 'POST', `/api/v1/chats/${chatId}/participants`, {
+      user_ids: [carol.id],
+    });
+    assert.equal(added.status, 200, JSON.stringify(added));
+    await eventually(async () => {
+      const history = await call(bob, 'GET', `/api/v1/chats/${chatId}/messages`);
+      assert.deepEqual(
+        (history.data.messages as Data[])
+          .filter((m) => m.type === 'system')
+          .map((m) => m.payload.body as string)
+          .reverse(),
+        ['Alice created group "Family"', 'Alice added Carol'],
+      );
+    });
+  });
 });
