@@ -67,6 +67,7 @@ export async function startChatApp(options: StartOptions = {}) {
     { name: 'fake user-service', close: () => ownFake?.close() },
     cleanup,
   ];
+  let handedOver = false;
   try {
     nc = await connectNats({
       url: options.natsUrl ?? testStores.natsUrl,
@@ -94,6 +95,8 @@ export async function startChatApp(options: StartOptions = {}) {
       (worker) =>
         worker.name === 'outbox' || (options.consumeMessages && worker.name === 'message events'),
     );
+    // From here startService owns the clients: it closes them itself if it fails.
+    handedOver = true;
     const running = await startService(
       { ...built, workers },
       { log, listen: { host: '127.0.0.1', httpPort: 0, grpcPort: 0 }, clients },
@@ -117,7 +120,7 @@ export async function startChatApp(options: StartOptions = {}) {
       close: () => running.stop(),
     };
   } catch (error) {
-    for (const client of clients.reverse()) await client.close();
+    if (!handedOver) for (const client of clients.reverse()) await client.close();
     throw error;
   }
 }

@@ -121,6 +121,7 @@ export async function startMessageApp(options: MessageAppOptions = {}) {
     },
     { name: 'nats', close: () => nc?.close() },
   ];
+  let handedOver = false;
   try {
     await mongo.connect();
     await applyMongoIndexes(mongo.db(), log);
@@ -150,6 +151,8 @@ export async function startMessageApp(options: MessageAppOptions = {}) {
     });
     // The relay and the cache watcher; chat events are consumed only where a test asks for them.
     const workers = built.workers.filter((worker) => worker.name !== 'chat events');
+    // From here startService owns the clients: it closes them itself if it fails.
+    handedOver = true;
     const running = await startService(
       { ...built, workers },
       { log, listen: { host: '127.0.0.1', httpPort: 0, grpcPort: 0 }, clients },
@@ -188,7 +191,7 @@ export async function startMessageApp(options: MessageAppOptions = {}) {
       close: () => running.stop(),
     };
   } catch (error) {
-    for (const client of [...clients].reverse()) await client.close();
+    if (!handedOver) for (const client of [...clients].reverse()) await client.close();
     throw error;
   }
 }

@@ -105,6 +105,7 @@ export async function startWsTestStack(
       });
       const instanceLog = testLogger('websocket-service');
       const opened: { name: string; close: () => unknown }[] = [];
+      let handedOver = false;
       try {
         const redis: Redis = await connectRedis(config.redisUrl, instanceLog);
         opened.push({ name: 'redis', close: () => redis.quit() });
@@ -126,6 +127,8 @@ export async function startWsTestStack(
           },
           log: instanceLog,
         });
+        // From here startService owns the clients: it closes them itself if it fails.
+        handedOver = true;
         const running: RunningService = await startService(app, {
           log: instanceLog,
           listen: { host: '127.0.0.1', httpPort: 0 },
@@ -139,8 +142,7 @@ export async function startWsTestStack(
         instances.push(instance);
         return instance;
       } catch (error) {
-        // startService closes the clients it was given; before it, close what is open here.
-        for (const client of opened.reverse()) await client.close();
+        if (!handedOver) for (const client of opened.reverse()) await client.close();
         throw error;
       }
     }
