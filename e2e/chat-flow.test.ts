@@ -16,6 +16,7 @@ import {
   type Envelope,
   type EventCapture,
   type Stack,
+  type GatewayRequest,
 } from '@wa/pkg/testing';
 
 let gateway = '';
@@ -55,7 +56,7 @@ after(async () => {
   await stack?.stop();
 });
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = GatewayRequest['method'];
 
 const call = (session: Session | undefined, method: Method, url: string, body?: unknown) =>
   request(gateway, { token: session?.token, method, url, body });
@@ -303,5 +304,36 @@ describe('chats through the gateway', () => {
 
   test('requests without a valid token never reach the chat-service', async () => {
     refused(await call(undefined, 'GET', '/api/v1/chats'), 401, 'UNAUTHORIZED');
+  });
+
+  // The service tier checks this with a fake user-service; here the real GetUsers applies it.
+  test('a group shows each member’s photo as the caller may see it (user-service privacy)', async () => {
+    const [open, hidden, blocker] = await Promise.all(
+      ['Open', 'Hidden', 'Blocker'].map((name) => login(name)),
+    );
+    for (const member of [open, hidden, blocker]) {
+      const res = await call(member, 'PATCH', '/api/v1/users/me', {
+        avatar_url: `https://cdn.example.com/${member.id}.jpg`,
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    }
+    const privacy = await call(hidden, 'PUT', '/api/v1/users/me/privacy', {
+      profile_photo: 'nobody',
+    });
+    assert.equal(privacy.status, 200, JSON.stringify(privacy.body));
+    const block = await call(blocker, 'POST', `/api/v1/users/${alice.id}/block`);
+    assert.equal(block.status, 200, JSON.stringify(block.body));
+    const chatId = await groupWith(alice, [open, hidden, blocker], 'Photos');
+    const seen = await call(alice, 'GET', `/api/v1/chats/${chatId}`);
+    assert.equal(seen.status, 200, JSON.stringify(seen.body));
+    const avatars = new Map(
+      (seen.body.data.participants as { id: string; avatar_url: string }[]).map((p) => [
+        p.id,
+        p.avatar_url,
+      ]),
+    );
+    assert.equal(avatars.get(open.id), `https://cdn.example.com/${open.id}.jpg`);
+    assert.equal(avatars.get(hidden.id), '', 'shown to nobody');
+    assert.equal(avatars.get(blocker.id), '', 'they blocked the caller');
   });
 });

@@ -2,7 +2,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { eventually, randomPhone, request, startStack, type Stack } from '@wa/pkg/testing';
+import {
+  eventually,
+  randomPhone,
+  request,
+  startStack,
+  type GatewayRequest,
+  type Stack,
+} from '@wa/pkg/testing';
 
 let stack: Stack | undefined;
 let gateway = '';
@@ -27,7 +34,7 @@ after(async () => {
 
 async function call(
   session: Session | undefined,
-  method: 'GET' | 'POST' | 'DELETE',
+  method: GatewayRequest['method'],
   url: string,
   body?: unknown,
 ) {
@@ -134,5 +141,36 @@ describe('messaging through the gateway', () => {
       assert.equal((await sendText(carol, chatId, 'still here?')).status, 403);
     });
     assert.equal((await sendText(bob, chatId, 'bye Carol')).status, 201);
+  });
+
+  // The service tier publishes these events itself; here the chat-service does, through its outbox.
+  test('group changes made through the chat-service appear as system messages', async () => {
+    const [admin, bob, carol, dave] = await Promise.all([login(), login(), login(), login()]);
+    for (const [session, name] of [
+      [admin, 'Alice'],
+      [carol, 'Carol'],
+    ] as const)
+      await call(session, 'PATCH', '/api/v1/users/me', { display_name: name });
+    const group = await call(admin, 'POST', '/api/v1/chats', {
+      type: 'group',
+      name: 'Family',
+      participant_ids: [bob.id, dave.id],
+    });
+    assert.equal(group.status, 201, JSON.stringify(group));
+    const chatId = group.data.chat_id as string;
+    const added = await call(admin, 'POST', `/api/v1/chats/${chatId}/participants`, {
+      user_ids: [carol.id],
+    });
+    assert.equal(added.status, 200, JSON.stringify(added));
+    await eventually(async () => {
+      const history = await call(bob, 'GET', `/api/v1/chats/${chatId}/messages`);
+      assert.deepEqual(
+        (history.data.messages as Data[])
+          .filter((m) => m.type === 'system')
+          .map((m) => m.payload.body as string)
+          .reverse(),
+        ['Alice created group "Family"', 'Alice added Carol'],
+      );
+    });
   });
 });

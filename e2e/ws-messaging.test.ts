@@ -292,6 +292,20 @@ describe('refusals', () => {
   });
 });
 
+describe('shutdown', () => {
+  // The service tier stops an in-process instance; here a real process gets SIGTERM.
+  test('SIGTERM closes every socket with 1001 and the process exits 0', async () => {
+    const instance = await stack!.startWebsocket();
+    const user = await login();
+    const socket = await TestSocket.open(instance.url(user.token));
+    sockets.push(socket);
+    await socket.request('ping', {});
+    await instance.service.stop();
+    assert.equal((await socket.closed).code, 1001);
+    assert.equal(instance.service.process.exitCode, 0);
+  });
+});
+
 describe('NATS outage', () => {
   test('every message acknowledged while NATS was down reaches its recipient after it returns', async () => {
     const [alice, bob] = await Promise.all([login(), login()]);

@@ -1,16 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeDirectChat, makeGroupChat, makeManyDirectChats, makeUser } from '@wa/pkg/testing';
+import { makeDirectChat, makeGroupChat, makeManyDirectChats } from '@wa/pkg/testing';
 import type { ChatList } from '../src/model/schemas.ts';
 import { CHAT_LIST_SQL } from '../src/repository/chat-list-repository.ts';
-import {
-  asUserServiceCaller,
-  caller,
-  expectError,
-  makeUsers,
-  startChatApp,
-  type ChatHarness,
-} from './helpers.ts';
+import { caller, expectError, makeUsers, startChatApp, type ChatHarness } from './helpers.ts';
 
 let h: ChatHarness;
 
@@ -18,13 +11,13 @@ before(async () => {
   h = await startChatApp();
 });
 after(async () => {
-  await h.close();
+  await h?.close();
 });
 
 /** A user with `count` chats alternating direct and group, activity one second apart (newest last). */
 async function userWithChats(count: number) {
-  const me = await makeUser(h.pool, { display_name: 'Me' });
-  const others = await makeUsers(h.pool, count, 'Friend');
+  const me = await h.makeUser({ display_name: 'Me' });
+  const others = await makeUsers(h, count, 'Friend');
   const chatIds: string[] = [];
   for (const [i, other] of others.entries()) {
     const chat =
@@ -81,15 +74,9 @@ test('a direct chat shows the other member’s profile from the user-service, pr
   const { me, others } = await userWithChats(6);
   // Direct chats are with the even-numbered friends; Friend 2 shows the photo to nobody.
   for (const i of [0, 2, 4])
-    await asUserServiceCaller(h.userService, others[i], 'PATCH', '/api/v1/users/me', {
-      avatar_url: `https://cdn.example.com/friend-${i}.jpg`,
-    });
-  await asUserServiceCaller(h.userService, others[2], 'PUT', '/api/v1/users/me/privacy', {
-    profile_photo: 'nobody',
-  });
-  await asUserServiceCaller(h.userService, others[4], 'PATCH', '/api/v1/users/me', {
-    display_name: 'Renamed 4',
-  });
+    h.users.user(others[i].id).avatar_url = `https://cdn.example.com/friend-${i}.jpg`;
+  h.users.user(others[2].id).profile_photo = 'nobody';
+  h.users.user(others[4].id).display_name = 'Renamed 4';
   const res = await caller(h, me).get('/api/v1/chats?limit=6');
   assert.equal(res.status, 200, JSON.stringify(res.body));
   const chats = (res.body.data as ChatList).chats;
@@ -121,26 +108,26 @@ test('a direct chat shows the other member’s profile from the user-service, pr
 
 test('a page of chats and a group’s details each cost one GetUsers call', async () => {
   const { me } = await userWithChats(40);
-  const before = h.userCalls.getUsers;
+  const before = h.userService.server.calls.getUsers.length;
   const page = await caller(h, me).get('/api/v1/chats?limit=40');
   assert.equal(page.status, 200);
   assert.equal((page.body.data as ChatList).chats.filter((c) => c.type === 'direct').length, 20);
-  assert.equal(h.userCalls.getUsers - before, 1);
+  assert.equal(h.userService.server.calls.getUsers.length - before, 1);
 
-  const members = await makeUsers(h.pool, 12, 'Member');
+  const members = await makeUsers(h, 12, 'Member');
   const group = await makeGroupChat(h.pool, {
     createdBy: me.id,
     memberIds: members.map((m) => m.id),
   });
-  const detailsBefore = h.userCalls.getUsers;
+  const detailsBefore = h.userService.server.calls.getUsers.length;
   const details = await caller(h, me).get(`/api/v1/chats/${group.id}`);
   assert.equal(details.status, 200);
   assert.equal(details.body.data.participants.length, 13);
-  assert.equal(h.userCalls.getUsers - detailsBefore, 1);
+  assert.equal(h.userService.server.calls.getUsers.length - detailsBefore, 1);
 });
 
 test('shows only the caller’s own chats, with their own mute state', async () => {
-  const [me, friend, stranger] = await makeUsers(h.pool, 3);
+  const [me, friend, stranger] = await makeUsers(h, 3);
   const chat = await makeDirectChat(h.pool, me.id, friend.id);
   await caller(h, me).patch(`/api/v1/chats/${chat.id}/mute`, { is_muted: true });
   const mine = (await caller(h, me).get('/api/v1/chats')).body.data;
@@ -152,7 +139,7 @@ test('shows only the caller’s own chats, with their own mute state', async () 
 });
 
 test('an expired mute shows as not muted', async () => {
-  const [me, friend] = await makeUsers(h.pool, 2);
+  const [me, friend] = await makeUsers(h, 2);
   const chat = await makeDirectChat(h.pool, me.id, friend.id);
   await h.pool.query(
     `UPDATE chat_participants SET is_muted = TRUE, mute_until = NOW() - interval '1 minute'
@@ -165,7 +152,7 @@ test('an expired mute shows as not muted', async () => {
 });
 
 test('refuses a bad cursor, a bad limit and unknown query parameters with 400', async () => {
-  const me = await makeUser(h.pool);
+  const me = await h.makeUser();
   const forged = Buffer.from(JSON.stringify({ a: 'yesterday', c: 'x' })).toString('base64url');
   for (const query of [
     'cursor=not-a-cursor',
@@ -184,7 +171,7 @@ test('refuses a bad cursor, a bad limit and unknown query parameters with 400', 
 });
 
 test('the list query reads one page of index entries, however many chats the user has', async () => {
-  const me = await makeUser(h.pool);
+  const me = await h.makeUser();
   await makeManyDirectChats(h.pool, me.id, 300);
   await h.pool.query('ANALYZE chat_participants');
   const plan = async (sql: string, params: unknown[]) => {

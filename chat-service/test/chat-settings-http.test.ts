@@ -1,10 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { eventually, makeUser } from '@wa/pkg/testing';
+import { eventually } from '@wa/pkg/testing';
 import type { ChatDetail, ChatList } from '../src/model/schemas.ts';
 import {
-  asUserServiceCaller,
   caller,
   createGroup,
   expectError,
@@ -19,12 +18,12 @@ before(async () => {
   h = await startChatApp();
 });
 after(async () => {
-  await h.close();
+  await h?.close();
 });
 
 describe('GET /api/v1/chats/:id', () => {
   test('shows a member the chat and hides it from anyone else as 404', async () => {
-    const creator = await makeUser(h.pool);
+    const creator = await h.makeUser();
     const { chat, members } = await createGroup(h, creator);
     const seen = await caller(h, members[0]).get(`/api/v1/chats/${chat.chat_id}`);
     assert.equal(seen.status, 200);
@@ -32,7 +31,7 @@ describe('GET /api/v1/chats/:id', () => {
     assert.equal(seen.body.data.unread_count, 0);
     assert.equal(seen.body.data.is_muted, false);
 
-    const outsider = await makeUser(h.pool);
+    const outsider = await h.makeUser();
     const hidden = await caller(h, outsider).get(`/api/v1/chats/${chat.chat_id}`);
     const missing = await caller(h, outsider).get(`/api/v1/chats/${randomUUID()}`);
     expectError(hidden, 404, 'NOT_FOUND');
@@ -41,31 +40,23 @@ describe('GET /api/v1/chats/:id', () => {
   });
 
   test('refuses a malformed id with 400', async () => {
-    const user = await makeUser(h.pool);
+    const user = await h.makeUser();
     const res = await caller(h, user).get('/api/v1/chats/not-a-uuid');
     expectError(res, 400, 'VALIDATION_ERROR');
     assert.equal(res.body.error!.details![0].field, 'params.id');
   });
 
   test('shows each member’s profile from the user-service as the caller may see it', async () => {
-    const creator = await makeUser(h.pool, { display_name: 'Alice' });
+    const creator = await h.makeUser({ display_name: 'Alice' });
     const { chat, members } = await createGroup(h, creator, 4);
     const [open, contact, stranger, blocker] = members;
     const avatar = (i: number) => `https://cdn.example.com/${i}.jpg`;
     for (const [i, member] of members.entries())
-      await asUserServiceCaller(h.userService, member, 'PATCH', '/api/v1/users/me', {
-        display_name: `Named ${i}`,
-        avatar_url: avatar(i),
-      });
+      Object.assign(h.users.user(member.id), { display_name: `Named ${i}`, avatar_url: avatar(i) });
     // contact and stranger show their photo to their contacts only; only contact has Alice.
-    for (const member of [contact, stranger])
-      await asUserServiceCaller(h.userService, member, 'PUT', '/api/v1/users/me/privacy', {
-        profile_photo: 'contacts',
-      });
-    await asUserServiceCaller(h.userService, contact, 'POST', '/api/v1/users/contacts/sync', {
-      phone_numbers: [creator.phone],
-    });
-    await asUserServiceCaller(h.userService, blocker, 'POST', `/api/v1/users/${creator.id}/block`);
+    for (const member of [contact, stranger]) h.users.user(member.id).profile_photo = 'contacts';
+    h.users.user(contact.id).contacts.add(creator.id);
+    h.users.block(blocker.id, creator.id);
 
     const seen = await caller(h, creator).get(`/api/v1/chats/${chat.chat_id}`);
     assert.equal(seen.status, 200, JSON.stringify(seen.body));
@@ -91,7 +82,7 @@ describe('GET /api/v1/chats/:id', () => {
 
 describe('PATCH /api/v1/chats/:id', () => {
   test('lets an admin change name, description, avatar and admin-only posting', async () => {
-    const creator = await makeUser(h.pool);
+    const creator = await h.makeUser();
     const { chat } = await createGroup(h, creator);
     const res = await caller(h, creator).patch(`/api/v1/chats/${chat.chat_id}`, {
       name: '  Renamed  ',
@@ -107,7 +98,7 @@ describe('PATCH /api/v1/chats/:id', () => {
   });
 
   test('refuses a member (403), an outsider (404) and a direct chat (409)', async () => {
-    const creator = await makeUser(h.pool);
+    const creator = await h.makeUser();
     const { chat, members } = await createGroup(h, creator);
     expectError(
       await caller(h, members[0]).patch(`/api/v1/chats/${chat.chat_id}`, { name: 'Mine' }),
@@ -115,13 +106,13 @@ describe('PATCH /api/v1/chats/:id', () => {
       'FORBIDDEN',
     );
     expectError(
-      await caller(h, await makeUser(h.pool)).patch(`/api/v1/chats/${chat.chat_id}`, {
+      await caller(h, await h.makeUser()).patch(`/api/v1/chats/${chat.chat_id}`, {
         name: 'Mine',
       }),
       404,
       'NOT_FOUND',
     );
-    const [a, b] = await makeUsers(h.pool, 2);
+    const [a, b] = await makeUsers(h, 2);
     const direct = await caller(h, a).post('/api/v1/chats', {
       type: 'direct',
       participant_id: b.id,
@@ -134,7 +125,7 @@ describe('PATCH /api/v1/chats/:id', () => {
   });
 
   test('refuses an empty body, unknown fields and bad values', async () => {
-    const creator = await makeUser(h.pool);
+    const creator = await h.makeUser();
     const { chat } = await createGroup(h, creator);
     const url = `/api/v1/chats/${chat.chat_id}`;
     for (const body of [
@@ -153,7 +144,7 @@ describe('PATCH /api/v1/chats/:id', () => {
 
 describe('PATCH /api/v1/chats/:id/mute', () => {
   test('mutes indefinitely, until a time, and unmutes', async () => {
-    const creator = await makeUser(h.pool);
+    const creator = await h.makeUser();
     const { chat, members } = await createGroup(h, creator);
     const url = `/api/v1/chats/${chat.chat_id}/mute`;
     const me = caller(h, members[1]);
@@ -176,7 +167,7 @@ describe('PATCH /api/v1/chats/:id/mute', () => {
   });
 
   test('refuses a past or malformed mute_until, mute_until when unmuting, and outsiders', async () => {
-    const creator = await makeUser(h.pool);
+    const creator = await h.makeUser();
     const { chat } = await createGroup(h, creator);
     const url = `/api/v1/chats/${chat.chat_id}/mute`;
     const me = caller(h, creator);
@@ -193,7 +184,7 @@ describe('PATCH /api/v1/chats/:id/mute', () => {
       expectError(await me.patch(url, body), 400, 'VALIDATION_ERROR');
     }
     expectError(
-      await caller(h, await makeUser(h.pool)).patch(url, { is_muted: true }),
+      await caller(h, await h.makeUser()).patch(url, { is_muted: true }),
       404,
       'NOT_FOUND',
     );
@@ -202,15 +193,15 @@ describe('PATCH /api/v1/chats/:id/mute', () => {
 
 describe('when the user-service is down', () => {
   test('chats are still created, shown and listed (200/201), with ids and empty profiles', async () => {
-    const creator = await makeUser(h.pool, { display_name: 'Alice' });
-    const [a, b] = await makeUsers(h.pool, 2, 'Friend');
+    const creator = await h.makeUser({ display_name: 'Alice' });
+    const [a, b] = await makeUsers(h, 2, 'Friend');
     const direct = await caller(h, creator).post('/api/v1/chats', {
       type: 'direct',
       participant_id: a.id,
     });
     assert.equal(direct.body.data.participant.display_name, 'Friend 0', 'up: names resolved');
 
-    await h.userService.stop();
+    await h.userService.server.stop();
     try {
       const group = await caller(h, creator).post('/api/v1/chats', {
         type: 'group',
@@ -246,7 +237,7 @@ describe('when the user-service is down', () => {
       assert.deepEqual(directSummary.participant, { id: a.id, display_name: '', avatar_url: '' });
       assert.equal(summaries.find((c) => c.type === 'group')!.name, 'G', 'groups keep their name');
     } finally {
-      await h.userService.start();
+      await h.userService.server.start();
     }
 
     // Back up: the same client reconnects and names are resolved again.

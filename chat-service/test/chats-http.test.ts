@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { makeUser } from '@wa/pkg/testing';
 import type { ChatDetail } from '../src/model/schemas.ts';
 import {
   caller,
@@ -18,12 +17,12 @@ before(async () => {
   h = await startChatApp();
 });
 after(async () => {
-  await h.close();
+  await h?.close();
 });
 
 describe('POST /api/v1/chats (direct)', () => {
   test('creates the chat (201) and returns the same chat for the pair afterwards (200)', async () => {
-    const [alice, bob] = await makeUsers(h.pool, 2);
+    const [alice, bob] = await makeUsers(h, 2);
     const created = await caller(h, alice).post('/api/v1/chats', {
       type: 'direct',
       participant_id: bob.id,
@@ -51,7 +50,7 @@ describe('POST /api/v1/chats (direct)', () => {
   });
 
   test('ten simultaneous requests from both sides end in one chat', async () => {
-    const [alice, bob] = await makeUsers(h.pool, 2);
+    const [alice, bob] = await makeUsers(h, 2);
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         i % 2 === 0
@@ -72,7 +71,7 @@ describe('POST /api/v1/chats (direct)', () => {
   });
 
   test('refuses a chat with yourself (400) and with an unknown user (404)', async () => {
-    const alice = await makeUser(h.pool);
+    const alice = await h.makeUser();
     const self = await caller(h, alice).post('/api/v1/chats', {
       type: 'direct',
       participant_id: alice.id,
@@ -87,7 +86,7 @@ describe('POST /api/v1/chats (direct)', () => {
   });
 
   test('refuses group fields on a direct chat and a missing participant_id', async () => {
-    const [alice, bob] = await makeUsers(h.pool, 2);
+    const [alice, bob] = await makeUsers(h, 2);
     const res = await caller(h, alice).post('/api/v1/chats', {
       type: 'direct',
       participant_id: bob.id,
@@ -106,7 +105,7 @@ describe('POST /api/v1/chats (direct)', () => {
 
 describe('POST /api/v1/chats (group)', () => {
   test('makes the creator admin and everyone else a member', async () => {
-    const creator = await makeUser(h.pool, { display_name: 'Alice' });
+    const creator = await h.makeUser({ display_name: 'Alice' });
     const { chat, members } = await createGroup(h, creator, 2, {
       description: 'Weekend plans',
       avatar_url: 'https://cdn.example.com/g.png',
@@ -127,8 +126,8 @@ describe('POST /api/v1/chats (group)', () => {
   });
 
   test('accepts 255 others (256 members) and ignores the creator listed among them', async () => {
-    const creator = await makeUser(h.pool);
-    const others = await makeUsers(h.pool, 255);
+    const creator = await h.makeUser();
+    const others = await makeUsers(h, 255);
     const res = await caller(h, creator).post('/api/v1/chats', {
       type: 'group',
       name: 'Big',
@@ -146,8 +145,8 @@ describe('POST /api/v1/chats (group)', () => {
   });
 
   test('refuses bad group input with a 400 naming the field', async () => {
-    const creator = await makeUser(h.pool);
-    const [a, b] = await makeUsers(h.pool, 2);
+    const creator = await h.makeUser();
+    const [a, b] = await makeUsers(h, 2);
     const ids = [a.id, b.id];
     const cases: [string, object, string][] = [
       ['empty name', { name: '', participant_ids: ids }, 'body.name'],
@@ -196,8 +195,8 @@ describe('POST /api/v1/chats (group)', () => {
   });
 
   test('refuses unknown members with 404 naming them', async () => {
-    const creator = await makeUser(h.pool);
-    const known = await makeUser(h.pool);
+    const creator = await h.makeUser();
+    const known = await h.makeUser();
     const ghost = randomUUID();
     const res = await caller(h, creator).post('/api/v1/chats', {
       type: 'group',
@@ -209,7 +208,7 @@ describe('POST /api/v1/chats (group)', () => {
   });
 
   test('refuses a bad type, malformed JSON and a missing identity', async () => {
-    const creator = await makeUser(h.pool);
+    const creator = await h.makeUser();
     expectError(
       await caller(h, creator).post('/api/v1/chats', { type: 'channel' }),
       400,

@@ -22,7 +22,7 @@ before(async () => {
 });
 after(async () => {
   await events.stop();
-  await h.close();
+  await h?.close();
 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -47,7 +47,7 @@ const eventsOf = (subject: string, chatId: string) =>
   events.events.filter((e) => e.subject === subject && e.payload.chat_id === chatId);
 
 async function groupOf(size = 3) {
-  const [admin, ...members] = await makeUsers(h.pool, size);
+  const [admin, ...members] = await makeUsers(h, size);
   const chat = await makeGroupChat(h.pool, {
     createdBy: admin.id,
     memberIds: members.map((m) => m.id),
@@ -57,7 +57,7 @@ async function groupOf(size = 3) {
 
 describe('events on the CHATS stream', () => {
   test('chat.created once per direct chat, however many create it at once', async () => {
-    const [alice, bob] = await makeUsers(h.pool, 2);
+    const [alice, bob] = await makeUsers(h, 2);
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
         caller(h, i % 2 ? alice : bob).post('/api/v1/chats', {
@@ -86,8 +86,8 @@ describe('events on the CHATS stream', () => {
   });
 
   test('chat.created for a group names the creator and every participant with their role', async () => {
-    const creator = await makeUser(h.pool);
-    const [a, b] = await makeUsers(h.pool, 2);
+    const creator = await h.makeUser();
+    const [a, b] = await makeUsers(h, 2);
     const res = await caller(h, creator).post('/api/v1/chats', {
       type: 'group',
       name: 'Team',
@@ -123,7 +123,7 @@ describe('events on the CHATS stream', () => {
 
   test('group.member.added per new member, group.member.removed for a removal and a leave', async () => {
     const { chatId, admin, members } = await groupOf();
-    const [x, y] = await makeUsers(h.pool, 2);
+    const [x, y] = await makeUsers(h, 2);
     await caller(h, admin).post(`/api/v1/chats/${chatId}/participants`, { user_ids: [x.id, y.id] });
     const addedX = await events.waitFor(
       'group.member.added',
@@ -160,7 +160,7 @@ describe('events on the CHATS stream', () => {
 
   test('a refused change publishes nothing', async () => {
     const { chatId, admin, members } = await groupOf();
-    const x = await makeUser(h.pool);
+    const x = await h.makeUser();
     const refused = await caller(h, members[0]).post(`/api/v1/chats/${chatId}/participants`, {
       user_ids: [x.id],
     });
@@ -180,7 +180,7 @@ test('a chat created while NATS is down has its event published once NATS is bac
   await ensureStreams(await jetstreamManager(isolated.nc));
   const capture = using(t, await captureEvents(isolated.nc, 'chat.>'));
   await nats.stop();
-  const [alice, bob] = await makeUsers(isolated.pool, 2);
+  const [alice, bob] = await makeUsers(isolated, 2);
   const res = await caller(isolated, alice).post('/api/v1/chats', {
     type: 'direct',
     participant_id: bob.id,

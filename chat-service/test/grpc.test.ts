@@ -2,29 +2,20 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Code, ConnectError } from '@connectrpc/connect';
-import {
-  ChatService,
-  createGrpcClient,
-  createGrpcServer,
-  type Client,
-  type GrpcServer,
-} from '@wa/pkg/grpc';
-import { makeDirectChat, makeGroupChat, testLogger } from '@wa/pkg/testing';
+import { ChatService, createGrpcClient, type Client } from '@wa/pkg/grpc';
+import { makeDirectChat, makeGroupChat } from '@wa/pkg/testing';
 import { makeUsers, startChatApp, type ChatHarness } from './helpers.ts';
 
 let h: ChatHarness;
-let server: GrpcServer;
 let client: Client<typeof ChatService>;
 
 before(async () => {
   h = await startChatApp();
-  server = createGrpcServer({ routes: h.grpcRoutes, log: testLogger() });
-  const port = await server.listen(0, '127.0.0.1');
-  client = createGrpcClient(ChatService, { address: `127.0.0.1:${port}` });
+  // The app's own gRPC server, as startService runs it.
+  client = createGrpcClient(ChatService, { address: h.grpcAddress });
 });
 after(async () => {
-  await server.close();
-  await h.close();
+  await h?.close();
 });
 
 const codeOf = async (call: Promise<unknown>): Promise<Code | undefined> => {
@@ -37,7 +28,7 @@ const codeOf = async (call: Promise<unknown>): Promise<Code | undefined> => {
 };
 
 test('GetParticipants lists a group’s members with role and mute state', async () => {
-  const [admin, muted, timed, expired] = await makeUsers(h.pool, 4);
+  const [admin, muted, timed, expired] = await makeUsers(h, 4);
   const chat = await makeGroupChat(h.pool, {
     createdBy: admin.id,
     memberIds: [muted.id, timed.id, expired.id],
@@ -68,7 +59,7 @@ test('GetParticipants lists a group’s members with role and mute state', async
 });
 
 test('GetParticipants answers a direct chat', async () => {
-  const [a, b] = await makeUsers(h.pool, 2);
+  const [a, b] = await makeUsers(h, 2);
   const chat = await makeDirectChat(h.pool, a.id, b.id);
   const answer = await client.getParticipants({ chatId: chat.id });
   assert.equal(answer.type, 'direct');

@@ -1,191 +1,130 @@
 import { randomUUID } from 'node:crypto';
 import { connectNats, jetstreamManager, type NatsConnection } from '@wa/pkg/bus';
-import { createPgPool, type PgPool } from '@wa/pkg/db';
+import { createPgPool } from '@wa/pkg/db';
 import { UserService, createGrpcClient } from '@wa/pkg/grpc';
 import {
-  freePort,
+  createUserDirectory,
   inject,
   makeUser,
+  startGrpcFake,
   testLogger,
   testStores,
-  type Envelope,
+  type GrpcFake,
   type InjectRequest,
   type TestUser,
+  type UserDirectory,
 } from '@wa/pkg/testing';
-import {
-  spawnService as startService,
-  type SpawnedService as RunningService,
-} from '@wa/pkg/testing';
+import { startService } from '@wa/pkg/service';
 import { buildChatApp } from '../src/app.ts';
 import type { ChatDetail } from '../src/model/schemas.ts';
 
-/** The real user-service as a process over the test PostgreSQL and Redis. */
-export interface UserServiceProcess {
-  /** host:port of its gRPC server, where the chat app's GetUsers calls go. */
-  grpcAddress: string;
-  /** Base URL of its HTTP API, for setting profiles, privacy, contacts and blocks up. */
-  httpUrl: string;
-  /** Stops the process (SIGTERM); the ports stay reserved for `start()`. */
-  stop: () => Promise<void>;
-  /** Starts it again on the same ports after `stop()`; a no-op while it runs. */
-  start: () => Promise<void>;
+/** The user-service the chat app's GetUsers calls go to: a fake the test seeds. */
+export interface FakeUserService {
+  /** Profiles, privacy, contacts and blocks, as the user-service would answer GetUsers. */
+  directory: UserDirectory;
+  /** The gRPC server: `calls.getUsers` counts the lookups, `stop()`/`start()` make an outage. */
+  server: GrpcFake<typeof UserService>;
 }
 
-/**
- * Starts user-service/src/main.ts as e2e/support/stack.ts does for the whole stack: the chat
- * app's profile lookups are answered by the real GetUsers (privacy rules included), never by a
- * stand-in. Its pool is small: PostgreSQL's 100 connections are shared with other test files.
- */
-export async function startUserService(): Promise<UserServiceProcess> {
-  const [httpPort, grpcPort] = await Promise.all([freePort(), freePort()]);
-  const env = {
-    DATABASE_URL: testStores.databaseUrl,
-    DATABASE_POOL_MAX: '3',
-    REDIS_URL: testStores.redisUrl,
-    NATS_URL: testStores.natsUrl,
-    GRPC_PORT: String(grpcPort),
-  };
-  let running: RunningService | undefined = await startService('user-service', httpPort, env);
-  // Never outlive the test file, even when it ends without close() (a failed before hook).
-  process.once('exit', () => running?.process.kill('SIGKILL'));
-  return {
-    grpcAddress: `127.0.0.1:${grpcPort}`,
-    httpUrl: `http://127.0.0.1:${httpPort}`,
-    stop: async () => {
-      await running?.stop();
-      running = undefined;
-    },
-    start: async () => {
-      running ??= await startService('user-service', httpPort, env);
-    },
-  };
-}
-
-/**
- * Calls the user-service's HTTP API as `user` (the gateway's identity headers): tests set
- * profiles and privacy up the way a client would. Throws unless it answers 2xx.
- */
-export async function asUserServiceCaller(
-  service: UserServiceProcess,
-  user: TestUser,
-  method: 'PATCH' | 'PUT' | 'POST',
-  path: string,
-  body?: unknown,
-): Promise<Envelope> {
-  const response = await fetch(`${service.httpUrl}${path}`, {
-    method,
-    headers: {
-      'x-user-id': user.id,
-      'x-user-phone': user.phone,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const envelope = (await response.json()) as Envelope;
-  if (!response.ok)
-    throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(envelope)}`);
-  return envelope;
+export async function startFakeUserService(): Promise<FakeUserService> {
+  const directory = createUserDirectory();
+  return { directory, server: await startGrpcFake(UserService, directory.implementation) };
 }
 
 export interface StartOptions {
-  /**
-   * The user-service GetUsers goes to. By default the harness starts one of its own (one per
-   * test file) and stops it on close; a second app in the same file can share the first's.
-   */
-  userService?: UserServiceProcess;
+  /** A second app in the same file can share the first's; by default each app has its own. */
+  userService?: FakeUserService;
   /** Also run the message-event consumer under a durable of its own. */
   consumeMessages?: boolean;
   natsUrl?: string;
 }
 
 /**
- * A real chat app over the test PostgreSQL and NATS, its profiles from a real user-service;
- * `close()` releases everything.
+ * A real chat app over the test PostgreSQL and NATS, run by `startService` with its outbox relay
+ * (and the message-event consumer when asked), its profiles from a fake user-service in this
+ * process. Everything is released by `close()`, which `t.after`/`after` should call.
  */
 export async function startChatApp(options: StartOptions = {}) {
-  const ownUserService = options.userService ? undefined : await startUserService();
-  try {
-    return await buildHarness(options, options.userService ?? ownUserService!, ownUserService);
-  } catch (error) {
-    await ownUserService?.stop();
-    throw error;
-  }
-}
-
-async function buildHarness(
-  options: StartOptions,
-  userService: UserServiceProcess,
-  ownUserService: UserServiceProcess | undefined,
-) {
   const log = testLogger('chat-service');
+  const userService = options.userService ?? (await startFakeUserService());
+  const ownFake = options.userService ? undefined : userService.server;
   // Test files run two at a time next to other services; PostgreSQL allows 100 connections.
   const pool = createPgPool({ url: testStores.databaseUrl, max: 5, log });
-  const nc: NatsConnection = await connectNats({
-    url: options.natsUrl ?? testStores.natsUrl,
-    name: 'chat-service-test',
-    log,
-  });
-  const client = createGrpcClient(UserService, {
-    address: userService.grpcAddress,
-    timeoutMs: 1_000,
-  });
-  // The real client, with its GetUsers calls counted (the issue asks for one per response).
-  const userCalls = { getUsers: 0 };
-  const users: typeof client = {
-    ...client,
-    getUsers: (request, options) => {
-      userCalls.getUsers += 1;
-      return client.getUsers(request, options);
-    },
-  };
+  let nc: NatsConnection | undefined;
   // An outbox table of its own: any other process relaying the shared chat_outbox (a stack under
   // test elsewhere, possibly on another NATS server) would otherwise publish this app's events.
   const outboxTable = `outbox_test_${randomUUID().replaceAll('-', '')}`;
-  await pool.query(`CREATE TABLE ${outboxTable} (LIKE chat_outbox INCLUDING ALL)`);
   const durable = `chat-service-test-${randomUUID()}`;
-  const built = buildChatApp({
-    config: {
-      nats: { url: '', consumerName: durable, inactiveThresholdMs: 60_000 },
-      outboxTable,
-      logPruneIntervalMs: 0,
-    },
-    pool,
-    nc,
-    users,
-    log,
-    outbox: { sweepIntervalMs: 50, maxBackoffMs: 500, publishTimeoutMs: 1_000 },
-  });
-  const app = built.http;
-  const { outbox } = built.services;
-  await app.ready();
-  // The relay always; the message-event consumer only when the test asks for it.
-  const workers = built.workers.filter(
-    (worker) =>
-      worker.name === 'outbox' || (options.consumeMessages && worker.name === 'message events'),
-  );
-  for (const worker of workers) await worker.start();
-
-  return {
-    ...built.services,
-    app,
-    grpcRoutes: built.grpc,
-    pool,
-    nc,
-    outbox,
-    outboxTable,
-    userService,
-    userCalls,
+  const cleanup = {
+    name: 'test leftovers',
     close: async () => {
-      await app.close();
-      for (const worker of workers.reverse()) await worker.stop();
-      if (options.consumeMessages)
+      if (options.consumeMessages && nc)
         await (await jetstreamManager(nc)).consumers.delete('MESSAGES', durable).catch(() => false);
       await pool.query(`DROP TABLE IF EXISTS ${outboxTable}`);
-      await ownUserService?.stop();
-      await nc.close();
-      await pool.end();
     },
   };
+  const clients = [
+    { name: 'postgres', close: () => pool.end() },
+    { name: 'nats', close: () => nc?.close() },
+    { name: 'fake user-service', close: () => ownFake?.close() },
+    cleanup,
+  ];
+  let handedOver = false;
+  try {
+    nc = await connectNats({
+      url: options.natsUrl ?? testStores.natsUrl,
+      name: 'chat-service-test',
+      log,
+    });
+    await pool.query(`CREATE TABLE ${outboxTable} (LIKE chat_outbox INCLUDING ALL)`);
+    const built = buildChatApp({
+      config: {
+        nats: { url: '', consumerName: durable, inactiveThresholdMs: 60_000 },
+        outboxTable,
+        logPruneIntervalMs: 0,
+      },
+      pool,
+      nc,
+      users: createGrpcClient(UserService, {
+        address: userService.server.address,
+        timeoutMs: 1_000,
+      }),
+      log,
+      outbox: { sweepIntervalMs: 50, maxBackoffMs: 500, publishTimeoutMs: 1_000 },
+    });
+    // The relay always; the message-event consumer only when the test asks for it.
+    const workers = built.workers.filter(
+      (worker) =>
+        worker.name === 'outbox' || (options.consumeMessages && worker.name === 'message events'),
+    );
+    // From here startService owns the clients: it closes them itself if it fails.
+    handedOver = true;
+    const running = await startService(
+      { ...built, workers },
+      { log, listen: { host: '127.0.0.1', httpPort: 0, grpcPort: 0 }, clients },
+    );
+    const users = userService.directory;
+    return {
+      ...built.services,
+      app: built.http,
+      grpcAddress: `127.0.0.1:${running.grpcPort}`,
+      pool,
+      nc,
+      outboxTable,
+      userService,
+      users,
+      /** A fresh user in PostgreSQL, known to the fake user-service by the same profile. */
+      async makeUser(overrides: Partial<Omit<TestUser, 'id'>> = {}): Promise<TestUser> {
+        const user = await makeUser(pool, overrides);
+        users.add({ id: user.id, phone: user.phone, display_name: user.display_name });
+        return user;
+      },
+      close: () => running.stop(),
+    };
+  } catch (error) {
+    if (!handedOver) for (const client of clients.reverse()) await client.close();
+    throw error;
+  }
 }
 
 export type ChatHarness = Awaited<ReturnType<typeof startChatApp>>;
@@ -207,10 +146,14 @@ export function caller(h: ChatHarness, user: { id: string }) {
   };
 }
 
-/** `count` fresh users named after `prefix`. */
-export async function makeUsers(pool: PgPool, count: number, prefix = 'User'): Promise<TestUser[]> {
+/** `count` fresh users named after `prefix`, known to the harness's fake user-service. */
+export async function makeUsers(
+  h: ChatHarness,
+  count: number,
+  prefix = 'User',
+): Promise<TestUser[]> {
   return Promise.all(
-    Array.from({ length: count }, (_, i) => makeUser(pool, { display_name: `${prefix} ${i}` })),
+    Array.from({ length: count }, (_, i) => h.makeUser({ display_name: `${prefix} ${i}` })),
   );
 }
 
@@ -221,7 +164,7 @@ export async function createGroup(
   memberCount = 2,
   extra: object = {},
 ): Promise<{ chat: ChatDetail; members: TestUser[] }> {
-  const members = await makeUsers(h.pool, memberCount, 'Member');
+  const members = await makeUsers(h, memberCount, 'Member');
   const res = await caller(h, creator).post('/api/v1/chats', {
     type: 'group',
     name: 'Family Group',

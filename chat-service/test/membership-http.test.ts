@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { makeGroupChat, makeUser, type TestUser } from '@wa/pkg/testing';
+import { makeGroupChat, type TestUser } from '@wa/pkg/testing';
 import { caller, expectError, makeUsers, startChatApp, type ChatHarness } from './helpers.ts';
 
 let h: ChatHarness;
@@ -10,12 +10,12 @@ before(async () => {
   h = await startChatApp();
 });
 after(async () => {
-  await h.close();
+  await h?.close();
 });
 
 /** A group of `size` members in all: the returned admin plus members. */
 async function groupOf(size = 3) {
-  const [admin, ...members] = await makeUsers(h.pool, size);
+  const [admin, ...members] = await makeUsers(h, size);
   const chat = await makeGroupChat(h.pool, {
     createdBy: admin.id,
     memberIds: members.map((m) => m.id),
@@ -38,7 +38,7 @@ async function roles(chatId: string): Promise<Record<string, string>> {
 describe('POST /api/v1/chats/:id/participants', () => {
   test('an admin adds members; ids already in the group and repeats are ignored', async () => {
     const { chatId, admin, members } = await groupOf();
-    const [x, y] = await makeUsers(h.pool, 2);
+    const [x, y] = await makeUsers(h, 2);
     const res = await caller(h, admin).post(participantsUrl(chatId), {
       user_ids: [x.id, members[0].id, y.id, x.id],
     });
@@ -51,7 +51,7 @@ describe('POST /api/v1/chats/:id/participants', () => {
 
   test('refuses a 257th member with 409 and adds nobody', async () => {
     const { chatId, admin } = await groupOf(250);
-    const seven = await makeUsers(h.pool, 7);
+    const seven = await makeUsers(h, 7);
     const res = await caller(h, admin).post(participantsUrl(chatId), {
       user_ids: seven.map((u) => u.id),
     });
@@ -74,7 +74,7 @@ describe('POST /api/v1/chats/:id/participants', () => {
       "UPDATE chat_participants SET role = 'admin' WHERE chat_id = $1 AND user_id = $2",
       [chatId, members[0].id],
     );
-    const [a, b, c, d] = await makeUsers(h.pool, 4);
+    const [a, b, c, d] = await makeUsers(h, 4);
     const results = await Promise.all([
       caller(h, admin).post(participantsUrl(chatId), { user_ids: [a.id, b.id] }),
       caller(h, members[0]).post(participantsUrl(chatId), { user_ids: [c.id, d.id] }),
@@ -85,7 +85,7 @@ describe('POST /api/v1/chats/:id/participants', () => {
 
   test('refuses a member (403), an outsider (404), unknown users (404) and a direct chat (409)', async () => {
     const { chatId, admin, members } = await groupOf();
-    const newcomer = await makeUser(h.pool);
+    const newcomer = await h.makeUser();
     expectError(
       await caller(h, members[0]).post(participantsUrl(chatId), { user_ids: [newcomer.id] }),
       403,
@@ -101,7 +101,7 @@ describe('POST /api/v1/chats/:id/participants', () => {
       404,
       'NOT_FOUND',
     );
-    const other = await makeUser(h.pool);
+    const other = await h.makeUser();
     const direct = await caller(h, admin).post('/api/v1/chats', {
       type: 'direct',
       participant_id: other.id,
@@ -176,7 +176,7 @@ describe('DELETE /api/v1/chats/:id/participants/:userId', () => {
 
   test('removing a non-member is 404; an outsider gets 404; bad ids 400', async () => {
     const { chatId, admin } = await groupOf();
-    const stranger = await makeUser(h.pool);
+    const stranger = await h.makeUser();
     expectError(
       await caller(h, admin).delete(`${participantsUrl(chatId)}/${stranger.id}`),
       404,
@@ -246,7 +246,7 @@ describe('PATCH /api/v1/chats/:id/participants/:userId/role', () => {
       403,
       'FORBIDDEN',
     );
-    const stranger: TestUser = await makeUser(h.pool);
+    const stranger: TestUser = await h.makeUser();
     expectError(
       await caller(h, admin).patch(roleUrl(chatId, stranger.id), { role: 'admin' }),
       404,

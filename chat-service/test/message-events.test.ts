@@ -11,11 +11,11 @@ before(async () => {
   h = await startChatApp({ consumeMessages: true });
 });
 after(async () => {
-  await h.close();
+  await h?.close();
 });
 
 async function groupOf(size = 3) {
-  const [admin, ...members] = await makeUsers(h.pool, size);
+  const [admin, ...members] = await makeUsers(h, size);
   const chat = await makeGroupChat(h.pool, {
     createdBy: admin.id,
     memberIds: members.map((m) => m.id),

@@ -4,49 +4,27 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { MessageService, createGrpcClient, type Client } from '@wa/pkg/grpc';
-import {
-  captureEvents,
-  eventually,
-  makeDirectChat,
-  makeGroupChat,
-  type EventCapture,
-} from '@wa/pkg/testing';
+import { captureEvents, eventually, type EventCapture } from '@wa/pkg/testing';
 import { MESSAGES } from '../src/repository/message-repository.ts';
-import {
-  call,
-  makeUsers,
-  startDependencies,
-  startMessageApp,
-  type Data,
-  type Dependencies,
-  type MessageHarness,
-} from './helpers.ts';
+import { call, startMessageApp, type Data, type MessageHarness } from './helpers.ts';
 
-let deps: Dependencies;
 let h: MessageHarness;
 let client: Client<typeof MessageService>;
 let events: EventCapture;
 
 before(async () => {
-  deps = await startDependencies();
-  h = await startMessageApp({ deps });
+  h = await startMessageApp();
   client = createGrpcClient(MessageService, { address: h.grpcAddress, timeoutMs: 5_000 });
   events = await captureEvents(h.nc, 'msg.>');
 });
 after(async () => {
   await events?.stop();
   await h?.close();
-  await deps?.stop();
 });
 
-/** The reader's privacy setting, through the real user-service's API as the gateway would call it. */
-async function setReadReceipts(userId: string, on: boolean) {
-  const response = await fetch(`${deps.userHttp}/api/v1/users/me/privacy`, {
-    method: 'PUT',
-    headers: { 'x-user-id': userId, 'content-type': 'application/json' },
-    body: JSON.stringify({ read_receipts: on }),
-  });
-  assert.equal(response.status, 200);
+/** The reader's read_receipts privacy setting, as the user-service's GetReadReceipts answers it. */
+function setReadReceipts(userId: string, on: boolean) {
+  h.users.user(userId).read_receipts = on;
 }
 
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
@@ -61,8 +39,8 @@ const codeOf = async (call: Promise<unknown>): Promise<Code | undefined> => {
 };
 
 async function directChat() {
-  const [alice, bob] = await makeUsers(h.pool, 2);
-  const chat = await makeDirectChat(h.pool, alice.id, bob.id);
+  const [alice, bob] = h.makeUsers(2);
+  const chat = h.makeDirectChat(alice.id, bob.id);
   return { alice: alice.id, bob: bob.id, chat: chat.id };
 }
 
@@ -109,7 +87,7 @@ test('20 concurrent SendMessage retries with one client_msg_id make one message'
 
 test('SendMessage refuses non-members, bad ids and bad payloads with the right codes', async () => {
   const { alice, chat } = await directChat();
-  const [stranger] = await makeUsers(h.pool, 1);
+  const [stranger] = h.makeUsers(1);
   assert.equal(await codeOf(sendText(chat, stranger.id, 'hi')), Code.PermissionDenied);
   assert.equal(await codeOf(sendText('nope', alice, 'hi')), Code.InvalidArgument);
   assert.equal(
@@ -178,11 +156,7 @@ test('a retry of a stored message gets it back even after the sender was blocked
   const { alice, bob, chat } = await directChat();
   const clientMsgId = randomUUID();
   const first = await sendText(chat, alice, 'before the block', clientMsgId);
-  const blocked = await fetch(`${deps.userHttp}/api/v1/users/${alice}/block`, {
-    method: 'POST',
-    headers: { 'x-user-id': bob },
-  });
-  assert.equal(blocked.status, 200);
+  await h.setBlocked(bob, alice, true);
   // The block reaches the membership cache through an event: enforced a moment later.
   await eventually(
     async () => assert.equal(await codeOf(sendText(chat, alice, 'new')), Code.PermissionDenied),
@@ -211,8 +185,8 @@ test('concurrent delivered and read updates always end at read', async () => {
 });
 
 test('every member of a group acknowledging at once is recorded for each of them', async () => {
-  const [alice, ...members] = await makeUsers(h.pool, 9);
-  const group = await makeGroupChat(h.pool, {
+  const [alice, ...members] = h.makeUsers(9);
+  const group = h.makeGroupChat({
     createdBy: alice.id,
     memberIds: members.map((m) => m.id),
   });
@@ -232,8 +206,8 @@ test('every member of a group acknowledging at once is recorded for each of them
 });
 
 test('ListUndelivered replays oldest first in bounded pages until delivery is acknowledged', async () => {
-  const [alice, bob, carol] = await makeUsers(h.pool, 3);
-  const group = await makeGroupChat(h.pool, { createdBy: alice.id, memberIds: [bob.id, carol.id] });
+  const [alice, bob, carol] = h.makeUsers(3);
+  const group = h.makeGroupChat({ createdBy: alice.id, memberIds: [bob.id, carol.id] });
   const sent: string[] = [];
   for (let i = 0; i < 5; i++) sent.push((await sendText(group.id, alice.id, `m${i}`)).messageId);
   const replayed: string[] = [];
@@ -274,7 +248,7 @@ test('ListUndelivered replays oldest first in bounded pages until delivery is ac
 
 test('MarkRead with read receipts off clears the reader’s state but hides the read from the sender', async () => {
   const { alice, bob, chat } = await directChat();
-  await setReadReceipts(bob, false);
+  setReadReceipts(bob, false);
   const m = await sendText(chat, alice, 'did you read this?');
   const marked = await client.markRead({ chatId: chat, userId: bob, upToMessageId: m.messageId });
   assert.equal(marked.updated, 1);

@@ -1,50 +1,96 @@
 import { randomUUID } from 'node:crypto';
-import { connectNats, type NatsConnection } from '@wa/pkg/bus';
-import { createMongoClient, createPgPool, type MongoClient, type PgPool } from '@wa/pkg/db';
+import { connectNats, eventMeta, jetstream, publishEvent, type NatsConnection } from '@wa/pkg/bus';
+import { createMongoClient, type MongoClient } from '@wa/pkg/db';
+import { ChatService, UserService, createGrpcClient } from '@wa/pkg/grpc';
+import { startService } from '@wa/pkg/service';
 import {
-  ChatService,
-  UserService,
-  createGrpcClient,
-  createGrpcServer,
-  type GrpcServer,
-} from '@wa/pkg/grpc';
-import {
+  createChatDirectory,
+  createUserDirectory,
   inject,
-  makeUser,
   privateMongoUrl,
+  randomPhone,
+  startGrpcFake,
   testLogger,
   testStores,
+  type ChatDirectory,
+  type FakeChat,
+  type GrpcFake,
+  type TestChat,
   type TestUser,
+  type UserDirectory,
 } from '@wa/pkg/testing';
-import { startStack } from '@wa/pkg/testing';
 import { applyMongoIndexes } from '../../migrations/mongo/indexes.ts';
 import { buildMessageApp } from '../src/app.ts';
 import type { ReadReceiptsLookup } from '../src/service/receipt-service.ts';
 
 /**
- * The real user-service and chat-service as processes over the test databases: membership,
- * roles and blocks are answered by them, never by a stand-in.
+ * The user- and chat-service as fakes in the test process: membership, roles, blocks, names and
+ * read-receipt settings are what the test seeds, answered over real gRPC servers. Users and chats
+ * exist only there; the message-service keeps no copy of either.
  */
-export async function startDependencies(options: { natsUrl?: string } = {}) {
-  const stack = await startStack({
-    services: ['user-service', 'chat-service'],
-    stores: options.natsUrl ? { NATS_URL: options.natsUrl } : {},
-  });
+export async function startNeighbours() {
+  const users: UserDirectory = createUserDirectory();
+  const chats: ChatDirectory = createChatDirectory();
+  const userServer: GrpcFake<typeof UserService> = await startGrpcFake(
+    UserService,
+    users.implementation,
+  );
+  const chatServer = await startGrpcFake(ChatService, chats.implementation).catch(
+    async (error: unknown) => {
+      await userServer.close();
+      throw error;
+    },
+  );
+
+  const makeUser = (overrides: Partial<Omit<TestUser, 'id'>> = {}): TestUser => {
+    const user = {
+      id: randomUUID(),
+      phone: overrides.phone ?? randomPhone(),
+      display_name: overrides.display_name ?? 'Test User',
+    };
+    users.add(user);
+    return user;
+  };
   return {
-    userHttp: stack.http('user-service'),
-    userGrpc: stack.grpc('user-service'),
-    chatHttp: stack.http('chat-service'),
-    chatGrpc: stack.grpc('chat-service'),
-    /** The stack's own database: users and chats the dependencies see are seeded here. */
-    databaseUrl: stack.stores.DATABASE_URL,
-    stop: stack.stop,
+    users,
+    chats,
+    userServer,
+    chatServer,
+    makeUser,
+    makeUsers: (count: number): TestUser[] => Array.from({ length: count }, () => makeUser()),
+    /** A direct chat between two users, as the chat-service's GetParticipants will show it. */
+    makeDirectChat(userA: string, userB: string): TestChat {
+      const chat = chats.add(randomUUID(), 'direct', [userA, userB]);
+      return { id: chat.chatId, type: 'direct', memberIds: [userA, userB] };
+    },
+    /** A group, the creator its admin (as pkg/testing's makeGroupChat writes one). */
+    makeGroupChat(options: {
+      createdBy: string;
+      memberIds: string[];
+      adminIds?: string[];
+      isAdminOnly?: boolean;
+    }): TestChat & { chat: FakeChat } {
+      const chat = chats.set({
+        chatId: randomUUID(),
+        type: 'group',
+        isAdminOnly: options.isAdminOnly,
+        participants: [options.createdBy, ...options.memberIds].map((userId, i) => ({
+          userId,
+          role: i === 0 || options.adminIds?.includes(userId) ? 'admin' : 'member',
+        })),
+      });
+      const memberIds = [options.createdBy, ...options.memberIds];
+      return { id: chat.chatId, type: 'group', memberIds, chat };
+    },
+    close: () => Promise.all([userServer.close(), chatServer.close()]),
   };
 }
 
-export type Dependencies = Awaited<ReturnType<typeof startDependencies>>;
+export type Neighbours = Awaited<ReturnType<typeof startNeighbours>>;
 
 export interface MessageAppOptions {
-  deps: Dependencies;
+  /** Shared by several instances in one file; by default the app has fakes of its own. */
+  neighbours?: Neighbours;
   natsUrl?: string;
   /** Where the messages go; a fresh database by default. Either way it is dropped on close. */
   mongoUrl?: string;
@@ -52,67 +98,106 @@ export interface MessageAppOptions {
   membershipTtlMs?: number;
 }
 
-/** A message app over FerretDB and NATS with a gRPC server on a free port; `close()` frees all. */
-export async function startMessageApp(options: MessageAppOptions) {
+/**
+ * A message app over FerretDB and NATS, run by `startService` (gRPC on a free port) with its
+ * relay and cache watcher; chat events are consumed only where a test asks. `close()` frees all.
+ */
+export async function startMessageApp(options: MessageAppOptions = {}) {
   const log = testLogger('message-service');
+  const neighbours = options.neighbours ?? (await startNeighbours());
   // A database of its own: the outbox relay must never publish another test file's events.
   const mongo: MongoClient = createMongoClient({ url: options.mongoUrl ?? freshMongoUrl() });
-  await mongo.connect();
-  await applyMongoIndexes(mongo.db(), log);
-  const nc: NatsConnection = await connectNats({
-    url: options.natsUrl ?? testStores.natsUrl,
-    name: 'message-service-test',
-    log,
-  });
-  const built = buildMessageApp({
-    config: {
-      nats: { url: '', consumerName: 'unused', inactiveThresholdMs: undefined },
-      membershipCache: { ttlMs: options.membershipTtlMs ?? 30_000, maxEntries: 1_000 },
-      outbox: { sweepIntervalMs: 50, maxBackoffMs: 300, publishTimeoutMs: 1_000 },
+  let nc: NatsConnection | undefined;
+  const clients = [
+    { name: 'fakes', close: () => (options.neighbours ? undefined : neighbours.close()) },
+    {
+      name: 'mongo',
+      close: async () => {
+        await mongo
+          .db()
+          .dropDatabase()
+          .catch(() => {});
+        await mongo.close();
+      },
     },
-    mongo,
-    nc,
-    chats: createGrpcClient(ChatService, { address: options.deps.chatGrpc, timeoutMs: 2_000 }),
-    users: createGrpcClient(UserService, { address: options.deps.userGrpc, timeoutMs: 2_000 }),
-    log,
-    readReceipts: options.readReceipts,
-  });
-  const app = built.http;
-  await app.ready();
-  // The relay and the cache watcher; chat events are consumed only where a test asks for them.
-  const workers = built.workers.filter((worker) => worker.name !== 'chat events');
-  for (const worker of workers) await worker.start();
-  const grpc: GrpcServer = createGrpcServer({ routes: built.grpc, log });
-  const grpcPort = await grpc.listen(0, '127.0.0.1');
-  const pool: PgPool = createPgPool({ url: options.deps.databaseUrl, log });
-  return {
-    ...built.services,
-    app,
-    grpcRoutes: built.grpc,
-    mongo,
-    nc,
-    pool,
-    grpcAddress: `127.0.0.1:${grpcPort}`,
-    close: async () => {
-      await app.close();
-      await grpc.close();
-      for (const worker of [...workers].reverse()) await worker.stop();
-      await nc.close();
-      await mongo
-        .db()
-        .dropDatabase()
-        .catch(() => {});
-      await mongo.close();
-      await pool.end();
-    },
-  };
+    { name: 'nats', close: () => nc?.close() },
+  ];
+  let handedOver = false;
+  try {
+    await mongo.connect();
+    await applyMongoIndexes(mongo.db(), log);
+    nc = await connectNats({
+      url: options.natsUrl ?? testStores.natsUrl,
+      name: 'message-service-test',
+      log,
+    });
+    const built = buildMessageApp({
+      config: {
+        nats: { url: '', consumerName: 'unused', inactiveThresholdMs: undefined },
+        membershipCache: { ttlMs: options.membershipTtlMs ?? 30_000, maxEntries: 1_000 },
+        outbox: { sweepIntervalMs: 50, maxBackoffMs: 300, publishTimeoutMs: 1_000 },
+      },
+      mongo,
+      nc,
+      chats: createGrpcClient(ChatService, {
+        address: neighbours.chatServer.address,
+        timeoutMs: 2_000,
+      }),
+      users: createGrpcClient(UserService, {
+        address: neighbours.userServer.address,
+        timeoutMs: 2_000,
+      }),
+      log,
+      readReceipts: options.readReceipts,
+    });
+    // The relay and the cache watcher; chat events are consumed only where a test asks for them.
+    const workers = built.workers.filter((worker) => worker.name !== 'chat events');
+    // From here startService owns the clients: it closes them itself if it fails.
+    handedOver = true;
+    const running = await startService(
+      { ...built, workers },
+      { log, listen: { host: '127.0.0.1', httpPort: 0, grpcPort: 0 }, clients },
+    );
+    const js = jetstream(nc);
+    return {
+      ...built.services,
+      ...neighbours,
+      /**
+       * What the user-service does on a block or unblock: answer CheckBlocked anew and publish the
+       * event every instance drops its cached answer on.
+       */
+      async setBlocked(blockerId: string, blockedId: string, blocked: boolean) {
+        if (blocked) neighbours.users.block(blockerId, blockedId);
+        else neighbours.users.unblock(blockerId, blockedId);
+        const payload = { ...eventMeta(), blocker_id: blockerId, blocked_id: blockedId };
+        await publishEvent(js, blocked ? 'user.blocked' : 'user.unblocked', payload);
+      },
+      /** What the chat-service does when `removedBy` removes `userId` from a group. */
+      async removeMember(chatId: string, userId: string, removedBy: string) {
+        neighbours.chats.removeParticipant(chatId, userId);
+        await publishEvent(js, 'group.member.removed', {
+          ...eventMeta(),
+          chat_id: chatId,
+          user_id: userId,
+          removed_by: removedBy,
+          participant_ids: neighbours.chats.chat(chatId)!.participants.map((p) => p.userId),
+        });
+      },
+      neighbours,
+      app: built.http,
+      grpcRoutes: built.grpc,
+      mongo,
+      nc,
+      grpcAddress: `127.0.0.1:${running.grpcPort}`,
+      close: () => running.stop(),
+    };
+  } catch (error) {
+    if (!handedOver) for (const client of [...clients].reverse()) await client.close();
+    throw error;
+  }
 }
 
 export type MessageHarness = Awaited<ReturnType<typeof startMessageApp>>;
-
-export async function makeUsers(pool: PgPool, count: number): Promise<TestUser[]> {
-  return Promise.all(Array.from({ length: count }, () => makeUser(pool)));
-}
 
 /** A fresh database on the test FerretDB/MongoDB server. */
 export const freshMongoUrl = (): string =>

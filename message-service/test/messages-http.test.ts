@@ -2,38 +2,26 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { captureEvents, makeDirectChat, makeGroupChat, type EventCapture } from '@wa/pkg/testing';
-import {
-  call,
-  makeUsers,
-  startDependencies,
-  startMessageApp,
-  text,
-  type Data,
-  type Dependencies,
-  type MessageHarness,
-} from './helpers.ts';
+import { captureEvents, type EventCapture } from '@wa/pkg/testing';
+import { call, startMessageApp, text, type Data, type MessageHarness } from './helpers.ts';
 
-let deps: Dependencies;
 let h: MessageHarness;
 let events: EventCapture;
 
 before(async () => {
-  deps = await startDependencies();
-  h = await startMessageApp({ deps });
+  h = await startMessageApp();
   events = await captureEvents(h.nc, 'msg.>');
 });
 after(async () => {
   await events?.stop();
   await h?.close();
-  await deps?.stop();
 });
 
 const messagesUrl = (chatId: string) => `/api/v1/chats/${chatId}/messages`;
 
 async function directChat() {
-  const [alice, bob] = await makeUsers(h.pool, 2);
-  const chat = await makeDirectChat(h.pool, alice.id, bob.id);
+  const [alice, bob] = h.makeUsers(2);
+  const chat = h.makeDirectChat(alice.id, bob.id);
   return { alice: alice.id, bob: bob.id, chat: chat.id };
 }
 
@@ -92,7 +80,7 @@ describe('sending over REST', () => {
 
   test('refuses a non-member and an unknown chat alike with 403', async () => {
     const { chat } = await directChat();
-    const [stranger] = await makeUsers(h.pool, 1);
+    const [stranger] = h.makeUsers(1);
     const outsider = await call(h, stranger.id, 'POST', messagesUrl(chat), text('hi'));
     assert.equal(outsider.status, 403);
     assert.equal(outsider.body.error?.code, 'FORBIDDEN');
@@ -104,12 +92,12 @@ describe('sending over REST', () => {
   });
 
   test('refuses a member who is not an admin of an admin-only group', async () => {
-    const [admin, member, other] = await makeUsers(h.pool, 3);
-    const group = await makeGroupChat(h.pool, {
+    const [admin, member, other] = h.makeUsers(3);
+    const group = h.makeGroupChat({
       createdBy: admin.id,
       memberIds: [member.id, other.id],
     });
-    await h.pool.query('UPDATE groups SET is_admin_only = TRUE WHERE chat_id = $1', [group.id]);
+    group.chat.isAdminOnly = true;
     const refused = await call(h, member.id, 'POST', messagesUrl(group.id), text('hi'));
     assert.equal(refused.status, 403);
     const allowed = await call(h, admin.id, 'POST', messagesUrl(group.id), text('news'));
@@ -125,11 +113,7 @@ describe('sending over REST', () => {
 
   test('refuses a sender the other party of a direct chat has blocked', async () => {
     const { alice, bob, chat } = await directChat();
-    const block = await fetch(`${deps.userHttp}/api/v1/users/${alice}/block`, {
-      method: 'POST',
-      headers: { 'x-user-id': bob },
-    });
-    assert.equal(block.status, 200, await block.text());
+    await h.setBlocked(bob, alice, true);
     const refused = await call(h, alice, 'POST', messagesUrl(chat), text('let me in'));
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error?.code, 'FORBIDDEN');
@@ -224,8 +208,8 @@ describe('history', () => {
   });
 
   test('status is relative to the viewer: own message lowest across recipients, else own', async () => {
-    const [admin, b, c] = await makeUsers(h.pool, 3);
-    const group = await makeGroupChat(h.pool, { createdBy: admin.id, memberIds: [b.id, c.id] });
+    const [admin, b, c] = h.makeUsers(3);
+    const group = h.makeGroupChat({ createdBy: admin.id, memberIds: [b.id, c.id] });
     const message = await send(admin.id, group.id, 'hello group');
     await h.receipts.updateStatus([message.message_id], b.id, 'read');
     const view = async (userId: string) =>
@@ -265,7 +249,7 @@ describe('delete, forward, star, search', () => {
     const event = await events.waitFor('msg.deleted', (e) => e.message_id === message.message_id);
     assert.equal(event.chat_id, chat);
     assert.deepEqual(event.recipient_ids, [bob], 'the recipients are told who to tell');
-    const [stranger] = await makeUsers(h.pool, 1);
+    const [stranger] = h.makeUsers(1);
     assert.equal((await call(h, stranger.id, 'DELETE', url)).status, 404);
     assert.equal((await call(h, alice, 'DELETE', `/api/v1/messages/${randomUUID()}`)).status, 404);
     assert.equal((await call(h, alice, 'DELETE', '/api/v1/messages/xyz')).status, 400);
@@ -273,9 +257,9 @@ describe('delete, forward, star, search', () => {
 
   test('forwards to several chats as new flagged messages, each with its own msg.new', async () => {
     const { alice, bob, chat } = await directChat();
-    const [carol, dave] = await makeUsers(h.pool, 2);
-    const toCarol = await makeDirectChat(h.pool, alice, carol.id);
-    const group = await makeGroupChat(h.pool, { createdBy: alice, memberIds: [carol.id, dave.id] });
+    const [carol, dave] = h.makeUsers(2);
+    const toCarol = h.makeDirectChat(alice, carol.id);
+    const group = h.makeGroupChat({ createdBy: alice, memberIds: [carol.id, dave.id] });
     const original = await send(bob, chat, 'pass it on');
     const res = await call(h, alice, 'POST', `/api/v1/messages/${original.message_id}/forward`, {
       target_chat_ids: [toCarol.id, group.id],
@@ -295,7 +279,7 @@ describe('delete, forward, star, search', () => {
       .messages as Data[];
     assert.equal(inGroup.forwarded, true);
     assert.deepEqual(inGroup.forwarded_from, { chat_id: chat, message_id: original.message_id });
-    const notMine = await makeDirectChat(h.pool, carol.id, dave.id);
+    const notMine = h.makeDirectChat(carol.id, dave.id);
     const refused = await call(
       h,
       alice,
@@ -373,7 +357,7 @@ describe('delete, forward, star, search', () => {
     );
     assert.equal(pattern.status, 400, 'a query without words is refused, never run as a pattern');
     assert.equal((await call(h, alice, 'GET', `${messagesUrl(chat)}/search?q=`)).status, 400);
-    const [stranger] = await makeUsers(h.pool, 1);
+    const [stranger] = h.makeUsers(1);
     assert.equal(
       (await call(h, stranger.id, 'GET', `${messagesUrl(chat)}/search?q=x`)).status,
       403,

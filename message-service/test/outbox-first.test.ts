@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createOutboxRelay, jetstream } from '@wa/pkg/bus';
-import { captureEvents, makeDirectChat, testLogger, type EventCapture } from '@wa/pkg/testing';
+import { captureEvents, testLogger, type EventCapture } from '@wa/pkg/testing';
 import {
   createMessageRepository,
   type MessageRepository,
@@ -10,15 +10,7 @@ import { createHistoryService } from '../src/service/history-service.ts';
 import { createMessageRefs } from '../src/service/message-refs.ts';
 import { OUTBOX_COLLECTION, createMessageOutbox } from '../src/service/outbox-events.ts';
 import { createReceiptService } from '../src/service/receipt-service.ts';
-import {
-  call,
-  makeUsers,
-  startDependencies,
-  startMessageApp,
-  text,
-  type Dependencies,
-  type MessageHarness,
-} from './helpers.ts';
+import { call, startMessageApp, text, type MessageHarness } from './helpers.ts';
 
 /*
  * An instance that dies between applying a change and publishing its event: the event must still
@@ -27,19 +19,16 @@ import {
  * to fail (after or instead of its write) and a relay that never runs.
  */
 
-let deps: Dependencies;
 let h: MessageHarness;
 let events: EventCapture;
 
 before(async () => {
-  deps = await startDependencies();
-  h = await startMessageApp({ deps });
+  h = await startMessageApp();
   events = await captureEvents(h.nc, 'msg.>');
 });
 after(async () => {
   await events?.stop();
   await h?.close();
-  await deps?.stop();
 });
 
 class Crash extends Error {}
@@ -74,8 +63,8 @@ function dyingInstance(write: Write, applied: boolean) {
 }
 
 async function sentMessage() {
-  const [alice, bob] = await makeUsers(h.pool, 2);
-  const chat = await makeDirectChat(h.pool, alice.id, bob.id);
+  const [alice, bob] = h.makeUsers(2);
+  const chat = h.makeDirectChat(alice.id, bob.id);
   const sent = await call(h, alice.id, 'POST', `/api/v1/chats/${chat.id}/messages`, text('hi'));
   assert.equal(sent.status, 201);
   return { alice: alice.id, bob: bob.id, messageId: sent.data.message.message_id as string };

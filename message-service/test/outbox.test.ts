@@ -4,19 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AckPolicy } from '@nats-io/jetstream';
 import { ensureStreams, jetstream, jetstreamManager } from '@wa/pkg/bus';
-import { makeDirectChat, startNatsServer, type TestNatsServer } from '@wa/pkg/testing';
-import {
-  call,
-  makeUsers,
-  freshMongoUrl,
-  startDependencies,
-  startMessageApp,
-  text,
-  type Dependencies,
-  type MessageHarness,
-} from './helpers.ts';
+import { startNatsServer, type TestNatsServer } from '@wa/pkg/testing';
+import { call, freshMongoUrl, startMessageApp, text, type MessageHarness } from './helpers.ts';
 
-let deps: Dependencies;
 let nats: TestNatsServer;
 let h: MessageHarness;
 // Command monitoring lets a test count the deletes the relay sends (the real driver's events).
@@ -27,10 +17,9 @@ const mongoUrl = (() => {
 })();
 
 before(async () => {
-  deps = await startDependencies();
   nats = await startNatsServer();
   // Its own database: no other test's relay may publish (or miss) these messages.
-  h = await startMessageApp({ deps, natsUrl: nats.url, mongoUrl });
+  h = await startMessageApp({ natsUrl: nats.url, mongoUrl });
   await ensureStreams(await jetstreamManager(h.nc));
 });
 after(async () => {
@@ -40,7 +29,6 @@ after(async () => {
     .catch(() => {});
   await h?.close();
   await nats?.destroy();
-  await deps?.stop();
 });
 
 const DURABLE = 'outbox-test';
@@ -83,8 +71,8 @@ async function readMsgNew(expected: number, timeoutMs = 20_000) {
 }
 
 test('messages acknowledged while NATS is down are published, in order, once it is back', async () => {
-  const [alice, bob] = await makeUsers(h.pool, 2);
-  const chat = await makeDirectChat(h.pool, alice.id, bob.id);
+  const [alice, bob] = h.makeUsers(2);
+  const chat = h.makeDirectChat(alice.id, bob.id);
   await watchMsgNew();
   await nats.stop();
   const ids: string[] = [];
@@ -111,8 +99,8 @@ test('messages acknowledged while NATS is down are published, in order, once it 
 });
 
 test('a message another instance stored but never published is published by the sweep', async () => {
-  const [alice, bob] = await makeUsers(h.pool, 2);
-  const chat = await makeDirectChat(h.pool, alice.id, bob.id);
+  const [alice, bob] = h.makeUsers(2);
+  const chat = h.makeDirectChat(alice.id, bob.id);
   const sent = await call(h, alice.id, 'POST', `/api/v1/chats/${chat.id}/messages`, text('live'));
   assert.equal(sent.status, 201);
   assert.deepEqual(
@@ -175,8 +163,8 @@ test('a message another instance stored but never published is published by the 
 
 // Last: its messages would otherwise be the next ones the shared durable above reads.
 test('stored copies of published events are deleted many at a time, not one per send', async () => {
-  const [alice, bob] = await makeUsers(h.pool, 2);
-  const chat = await makeDirectChat(h.pool, alice.id, bob.id);
+  const [alice, bob] = h.makeUsers(2);
+  const chat = h.makeDirectChat(alice.id, bob.id);
   await h.relay.flush();
   let deletes = 0;
   const countDeletes = (event: { commandName: string }) => {

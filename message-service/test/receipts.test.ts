@@ -5,43 +5,26 @@ import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { UserService, createGrpcClient } from '@wa/pkg/grpc';
 import { createLogger } from '@wa/pkg/log';
-import { captureEvents, freePort, makeDirectChat, type EventCapture } from '@wa/pkg/testing';
+import { captureEvents, freePort, type EventCapture } from '@wa/pkg/testing';
 import { createUserRemote } from '../src/repository/user-remote.ts';
 import { readReceiptsFromUserService } from '../src/service/receipt-service.ts';
-import {
-  call,
-  makeUsers,
-  startDependencies,
-  startMessageApp,
-  text,
-  type Data,
-  type Dependencies,
-  type MessageHarness,
-} from './helpers.ts';
+import { call, startMessageApp, text, type Data, type MessageHarness } from './helpers.ts';
 
-let deps: Dependencies;
 let h: MessageHarness;
 let events: EventCapture;
 
 before(async () => {
-  deps = await startDependencies();
-  h = await startMessageApp({ deps });
+  h = await startMessageApp();
   events = await captureEvents(h.nc, 'msg.>');
 });
 after(async () => {
   await events?.stop();
   await h?.close();
-  await deps?.stop();
 });
 
-/** The user's privacy setting, through the real user-service's API as the gateway would call it. */
-async function setReadReceipts(userId: string, on: boolean) {
-  const response = await fetch(`${deps.userHttp}/api/v1/users/me/privacy`, {
-    method: 'PUT',
-    headers: { 'x-user-id': userId, 'content-type': 'application/json' },
-    body: JSON.stringify({ read_receipts: on }),
-  });
-  assert.equal(response.status, 200);
+/** The user's read_receipts privacy setting, as the user-service's GetReadReceipts answers it. */
+function setReadReceipts(userId: string, on: boolean) {
+  h.users.user(userId).read_receipts = on;
 }
 
 async function send(chatId: string, senderId: string, body: string): Promise<string> {
@@ -64,9 +47,9 @@ const statusSeenBy = async (chatId: string, userId: string, messageId: string) =
   )?.status;
 
 test('a reader who turned read receipts off in the user-service shows the sender only delivered', async () => {
-  const [alice, bob] = await makeUsers(h.pool, 2);
-  const chat = (await makeDirectChat(h.pool, alice.id, bob.id)).id;
-  await setReadReceipts(bob.id, false);
+  const [alice, bob] = h.makeUsers(2);
+  const chat = h.makeDirectChat(alice.id, bob.id).id;
+  setReadReceipts(bob.id, false);
   const hiddenRead = await send(chat, alice.id, 'one');
   const event = await readUpTo(chat, bob.id, hiddenRead);
   assert.equal(event.status, 'read');
@@ -74,7 +57,7 @@ test('a reader who turned read receipts off in the user-service shows the sender
   assert.equal(await statusSeenBy(chat, bob.id, hiddenRead), 'read');
   assert.equal(await statusSeenBy(chat, alice.id, hiddenRead), 'delivered');
 
-  await setReadReceipts(bob.id, true);
+  setReadReceipts(bob.id, true);
   const shownRead = await send(chat, alice.id, 'two');
   const shown = await readUpTo(chat, bob.id, shownRead);
   assert.equal(shown.receipt_hidden, undefined, 'the setting applies from the next read on');
@@ -82,9 +65,9 @@ test('a reader who turned read receipts off in the user-service shows the sender
 });
 
 test('the lookup answers the user-service setting; default on, unknown users hidden', async () => {
-  const [off, untouched] = await makeUsers(h.pool, 2);
-  await setReadReceipts(off.id, false);
-  const users = createGrpcClient(UserService, { address: deps.userGrpc, timeoutMs: 2_000 });
+  const [off, untouched] = h.makeUsers(2);
+  setReadReceipts(off.id, false);
+  const users = createGrpcClient(UserService, { address: h.userServer.address, timeoutMs: 2_000 });
   const lookup = readReceiptsFromUserService(
     createUserRemote(users),
     createLogger({ service: 't', level: 'warn' }),
@@ -103,7 +86,7 @@ test('when the user-service cannot be reached the read is hidden and a warning l
     address: `127.0.0.1:${await freePort()}`,
     timeoutMs: 1_000,
   });
-  const [reader] = await makeUsers(h.pool, 1);
+  const [reader] = h.makeUsers(1);
   assert.equal(await readReceiptsFromUserService(createUserRemote(nowhere), log)(reader.id), false);
   const warning = logged.map((line) => JSON.parse(line) as Data).find((l) => l.level === 'warn');
   assert.equal(warning?.msg, 'read receipts setting unavailable, read hidden');

@@ -3,14 +3,18 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Code, ConnectError } from '@connectrpc/connect';
-import type { EventConsumer, EventPayload } from '@wa/pkg/bus';
+import {
+  eventMeta,
+  jetstream,
+  publishEvent,
+  type EventConsumer,
+  type EventPayload,
+} from '@wa/pkg/bus';
 import { MessageService, UserService, createGrpcClient } from '@wa/pkg/grpc';
 import {
   captureEvents,
   eventually,
   freePort,
-  makeGroupChat,
-  makeUser,
   testLogger,
   type EventCapture,
   type TestUser,
@@ -26,18 +30,9 @@ import {
   type GroupChange,
   type SystemMessages,
 } from '../src/service/system-messages.ts';
-import {
-  call,
-  startDependencies,
-  startMessageApp,
-  text,
-  type Data,
-  type Dependencies,
-  type MessageHarness,
-} from './helpers.ts';
+import { call, startMessageApp, text, type Data, type MessageHarness } from './helpers.ts';
 
 const log = testLogger('message-service');
-let deps: Dependencies;
 let h: MessageHarness;
 let systemMessages: SystemMessages;
 let consumer: EventConsumer;
@@ -51,9 +46,8 @@ const isOurs = (change: GroupChange): boolean =>
     : change.payload.participant_ids.some((id) => ourUsers.has(id));
 
 before(async () => {
-  deps = await startDependencies();
-  h = await startMessageApp({ deps });
-  const users = createGrpcClient(UserService, { address: deps.userGrpc, timeoutMs: 2_000 });
+  h = await startMessageApp();
+  const users = createGrpcClient(UserService, { address: h.userServer.address, timeoutMs: 2_000 });
   systemMessages = createSystemMessages({ send: h.send, users: createUserRemote(users), log });
   published = await captureEvents(h.nc, 'msg.new');
   // As main.ts runs it, on a durable of its own that NATS deletes a minute after the test.
@@ -72,29 +66,61 @@ after(async () => {
   await consumer?.stop();
   await published?.stop();
   await h?.close();
-  await deps?.stop();
 });
 
 async function person(display_name: string): Promise<TestUser> {
-  const user = await makeUser(h.pool, { display_name });
+  const user = h.makeUser({ display_name });
   ourUsers.add(user.id);
   return user;
 }
 
-/** The chat-service's REST API as the gateway calls it. */
-async function chatApi(userId: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${deps.chatHttp}/api/v1/chats${path}`, {
-    method,
-    headers: {
-      'x-user-id': userId,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await response.json()) as { data: Data };
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json.data;
-}
+/**
+ * The chat-service's side of a group change: the new membership in its GetParticipants (the fake)
+ * and the event it publishes after the commit, with the members after the change
+ * (chat-service/src/service/*; chat-service/test/events.test.ts checks it publishes these).
+ */
+const chatService = {
+  members: (chatId: string) => h.chats.chat(chatId)!.participants.map((p) => p.userId),
+  async createGroup(creatorId: string, name: string, memberIds: string[]): Promise<string> {
+    const chat = h.chats.add(randomUUID(), 'group', [creatorId, ...memberIds]);
+    await publishEvent(jetstream(h.nc), 'chat.created', {
+      ...eventMeta(),
+      chat_id: chat.chatId,
+      type: 'group',
+      name,
+      created_by: creatorId,
+      participants: chat.participants.map((p) => ({ user_id: p.userId, role: p.role })),
+    });
+    return chat.chatId;
+  },
+  async addMember(chatId: string, userId: string, addedBy: string) {
+    h.chats.chat(chatId)!.participants.push({ userId, role: 'member' });
+    await publishEvent(jetstream(h.nc), 'group.member.added', {
+      ...eventMeta(),
+      chat_id: chatId,
+      user_id: userId,
+      added_by: addedBy,
+      participant_ids: chatService.members(chatId),
+    });
+  },
+  async update(
+    chatId: string,
+    updatedBy: string,
+    changes: EventPayload<'chat.updated'>['changes'],
+  ) {
+    const chat = h.chats.chat(chatId)!;
+    if (changes.is_admin_only !== undefined) chat.isAdminOnly = changes.is_admin_only;
+    const { role } = changes;
+    if (role) for (const p of chat.participants) if (p.userId === role.user_id) p.role = role.role;
+    await publishEvent(jetstream(h.nc), 'chat.updated', {
+      ...eventMeta(),
+      chat_id: chatId,
+      updated_by: updatedBy,
+      changes,
+      participant_ids: chatService.members(chatId),
+    });
+  },
+};
 
 /** The chat's system messages as `viewerId` sees them in the history, oldest first. */
 async function notices(chatId: string, viewerId: string): Promise<Data[]> {
@@ -120,22 +146,17 @@ const memberAdded = (
   payload: { event_id: randomUUID(), timestamp: new Date().toISOString(), ...payload },
 });
 
-test('group changes made through the chat-service appear as system messages in the history', async () => {
+test('group changes the chat-service publishes appear as system messages in the history', async () => {
   const [alice, bob, carol, dave] = await Promise.all(
     ['Alice', 'Bob', 'Carol', 'Dave'].map((name) => person(name)),
   );
-  const group = await chatApi(alice.id, 'POST', '', {
-    type: 'group',
-    name: 'Family',
-    participant_ids: [bob.id, carol.id],
-  });
-  const chat = group.chat_id as string;
-  await chatApi(alice.id, 'POST', `/${chat}/participants`, { user_ids: [dave.id] });
-  await chatApi(alice.id, 'DELETE', `/${chat}/participants/${carol.id}`);
-  await chatApi(alice.id, 'PATCH', `/${chat}`, { name: 'Family 2', is_admin_only: true });
+  const chat = await chatService.createGroup(alice.id, 'Family', [bob.id, carol.id]);
+  await chatService.addMember(chat, dave.id, alice.id);
+  await h.removeMember(chat, carol.id, alice.id);
+  await chatService.update(chat, alice.id, { name: 'Family 2', is_admin_only: true });
   // A plain member of an admin-only group leaving still gets its notice.
-  await chatApi(bob.id, 'DELETE', `/${chat}/participants/${bob.id}`);
-  await chatApi(alice.id, 'PATCH', `/${chat}/participants/${dave.id}/role`, { role: 'admin' });
+  await h.removeMember(chat, bob.id, bob.id);
+  await chatService.update(chat, alice.id, { role: { user_id: dave.id, role: 'admin' } });
 
   const found = await waitForNotices(chat, alice.id, 7);
   const bodies = found.map((m) => m.payload.body as string);
@@ -182,7 +203,7 @@ test('group changes made through the chat-service appear as system messages in t
 
 test('a redelivered event makes one system message and one msg.new', async () => {
   const [alice, bob, carol] = await Promise.all(['Alice', 'Bob', 'Carol'].map((n) => person(n)));
-  const chat = await makeGroupChat(h.pool, { createdBy: alice.id, memberIds: [bob.id, carol.id] });
+  const chat = h.makeGroupChat({ createdBy: alice.id, memberIds: [bob.id, carol.id] });
   const change = memberAdded({
     chat_id: chat.id,
     user_id: carol.id,
@@ -262,7 +283,7 @@ test('an unreachable user-service fails the first deliveries, then the notice sa
 
 test('clients cannot send or forward system messages over REST or gRPC', async () => {
   const [alice, bob, carol] = await Promise.all(['Alice', 'Bob', 'Carol'].map((n) => person(n)));
-  const chat = await makeGroupChat(h.pool, { createdBy: alice.id, memberIds: [bob.id, carol.id] });
+  const chat = h.makeGroupChat({ createdBy: alice.id, memberIds: [bob.id, carol.id] });
   const system = {
     client_msg_id: randomUUID(),
     type: 'system',

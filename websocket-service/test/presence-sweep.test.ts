@@ -1,27 +1,25 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, type Stack } from '@wa/pkg/testing';
-import { TestSocket } from './helpers.ts';
+import { TestSocket, startUserLink, startWsTestStack, type WsTestStack } from './helpers.ts';
 
 /*
  * A websocket-service instance that dies without reporting its users: once their presence lapses
- * (the user-service's TTL, 10 s here, with a 1 s heartbeat so live users never lapse), a surviving
- * instance's sweep announces them offline with their last seen. The stack has a Redis of its own:
- * on a shared one, another stack's sweep could take the lapsed user, record the last seen in its
- * own database and announce it on the shared bus, and this stack's user-service would answer
- * `last_seen: null`.
+ * (the user-service's TTL, 3 s here, with a 0.5 s heartbeat so live users never lapse), a
+ * surviving instance's sweep announces them offline with their last seen. The doomed instance
+ * reaches the user-service through a link of its own; cutting it is the crash: from then on no
+ * refresh and no offline report of that instance arrives, as when its process is killed.
  */
-let stack: Stack;
+const TTL_MS = 3_000;
+const timings = {
+  WS_HEARTBEAT_MS: '500',
+  WS_PRESENCE_SWEEP_MS: '300',
+  GRPC_CLIENT_TIMEOUT_MS: '500',
+};
+let stack: WsTestStack;
 const sockets: TestSocket[] = [];
 
 before(async () => {
-  stack = await startStack({
-    services: ['user-service', 'chat-service', 'websocket-service'],
-    env: {
-      'user-service': { PRESENCE_TTL_SECONDS: '10' },
-      'websocket-service': { WS_HEARTBEAT_MS: '1000', WS_PRESENCE_SWEEP_MS: '300' },
-    },
-  });
+  stack = await startWsTestStack({ presence: { presenceTtlMs: TTL_MS } });
 });
 
 after(async () => {
@@ -36,10 +34,12 @@ async function open(url: string): Promise<TestSocket> {
   return socket;
 }
 
-test('users of a crashed instance are announced offline once their presence lapses', async () => {
+test('users of a crashed instance are announced offline once their presence lapses', async (t) => {
   const [watcher, watched] = await Promise.all([stack.login(), stack.login()]);
-  const survivor = stack.websockets[0];
-  const doomed = await stack.startWebsocket();
+  const survivor = await stack.startWs({ env: timings });
+  const link = await startUserLink(stack);
+  t.after(() => link.close());
+  const doomed = await stack.startWs({ env: timings, userAddress: link.address });
   const watcherSocket = await open(survivor.url(watcher.token));
   assert.equal(
     (await watcherSocket.request('presence.subscribe', { user_ids: [watched.id] })).event,
@@ -51,27 +51,25 @@ test('users of a crashed instance are announced offline once their presence laps
   );
 
   const killedAt = Date.now();
-  doomed.service.process.kill('SIGKILL');
+  await link.stop();
+  await doomed.stop();
   const offline = await watcherSocket.waitFor(
     (f) =>
       f.event === 'presence' &&
       !(f.data as { online: boolean }).online &&
       (f.data as { last_seen: string | null }).last_seen !== null,
-    25_000,
+    TTL_MS + 10_000,
   );
   const lastSeen = Date.parse((offline.data as { last_seen: string }).last_seen);
   // The lapse is a TTL after the last refresh, which came at most a heartbeat (or, on a loaded
-  // machine, a few) before the kill.
+  // machine, a few) before the crash.
   assert.ok(
-    lastSeen > killedAt + 5_000 && lastSeen <= killedAt + 11_000,
+    lastSeen > killedAt + TTL_MS / 2 && lastSeen <= killedAt + TTL_MS + 1_000,
     String(lastSeen - killedAt),
   );
-  const profile = await fetch(`${stack.gateway}/api/v1/users/${watched.id}/presence`, {
-    headers: { authorization: `Bearer ${watcher.token}` },
-  });
-  const body = (await profile.json()) as { data: { online: boolean; last_seen: string } };
-  assert.equal(body.data.online, false);
-  assert.equal(Date.parse(body.data.last_seen), lastSeen);
+  // The user-service stored the same last seen it handed to the sweep.
+  assert.equal(stack.users.isOnline(watched.id), false);
+  assert.equal(stack.users.user(watched.id).lastSeenAt?.getTime(), lastSeen);
   // One lapse, one last seen: the bus delivers at least once, so a copy of the same frame may
   // arrive under load, never a second, different announcement. The user's presence changes are
   // fanned out in order, so once they are back online, any later announcement would be here.

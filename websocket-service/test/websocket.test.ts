@@ -2,7 +2,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { eventMeta, publishEvent } from '@wa/pkg/bus';
-import { makeDirectChat, makeGroupChat } from '@wa/pkg/testing';
 import {
   startWsTestStack,
   TestSocket,
@@ -57,22 +56,14 @@ async function marker(
   return event.message_id;
 }
 
-/** The owner's last_seen setting, through the real user-service's API as the gateway would call it. */
-async function setLastSeen(userId: string, audience: 'everyone' | 'contacts' | 'nobody') {
-  const response = await fetch(`${stack.userHttp}/api/v1/users/me/privacy`, {
-    method: 'PUT',
-    headers: { 'x-user-id': userId, 'content-type': 'application/json' },
-    body: JSON.stringify({ last_seen: audience }),
-  });
-  assert.equal(response.status, 200);
+/** The owner's last_seen setting, as the user-service's GetPresences applies it. */
+function setLastSeen(userId: string, audience: 'everyone' | 'contacts' | 'nobody') {
+  stack.users.user(userId).last_seen = audience;
 }
 
 /** `contactId` in `ownerId`'s address book (what a contact sync would store). */
-async function addContact(ownerId: string, contactId: string) {
-  await stack.pool.query('INSERT INTO contacts (user_id, contact_id) VALUES ($1, $2)', [
-    ownerId,
-    contactId,
-  ]);
+function addContact(ownerId: string, contactId: string) {
+  stack.users.user(ownerId).contacts.add(contactId);
 }
 
 before(async () => {
@@ -106,7 +97,7 @@ describe('authentication', () => {
   });
 
   test('no auth frame within the auth timeout closes with 4001', async () => {
-    const instance = await stack.startWs({ WS_AUTH_TIMEOUT_MS: '300' });
+    const instance = await stack.startWs({ env: { WS_AUTH_TIMEOUT_MS: '300' } });
     const socket = await open(instance);
     assert.equal((await socket.closed).code, 4001);
   });
@@ -216,7 +207,7 @@ describe('fan-out', () => {
 describe('typing', () => {
   test('typing.start reaches the other members with a 5 s Redis key', async () => {
     const [a, b, c] = await Promise.all([stack.login(), stack.login(), stack.login()]);
-    const chat = await makeGroupChat(stack.pool, { createdBy: a.id, memberIds: [b.id, c.id] });
+    const chat = stack.makeGroupChat(a.id, [b.id, c.id]);
     const typer = await connect(first, a.token);
     const [bSocket, cSocket] = await Promise.all([
       connect(second, b.token),
@@ -245,7 +236,7 @@ describe('typing', () => {
 
   test('typing in a chat one is not a member of answers 4003', async () => {
     const [a, b, outsider] = await Promise.all([stack.login(), stack.login(), stack.login()]);
-    const chat = await makeDirectChat(stack.pool, a.id, b.id);
+    const chat = stack.makeDirectChat(a.id, b.id);
     const socket = await connect(first, outsider.token);
     const answer = await socket.request('typing.start', { chat_id: chat.id });
     assert.equal(answer.event, 'error');
@@ -272,11 +263,7 @@ describe('presence', () => {
 
   test('a user blocked by the target never sees their presence', async () => {
     const [blocker, blocked] = await Promise.all([stack.login(), stack.login()]);
-    const response = await fetch(`${stack.userHttp}/api/v1/users/${blocked.id}/block`, {
-      method: 'POST',
-      headers: { 'x-user-id': blocker.id },
-    });
-    assert.equal(response.ok, true);
+    stack.users.block(blocker.id, blocked.id);
     const socket = await connect(first, blocked.token);
     assert.equal(
       (await socket.request('presence.subscribe', { user_ids: [blocker.id] })).event,
@@ -301,8 +288,8 @@ describe('presence', () => {
       stack.login(),
       stack.login(),
     ]);
-    await setLastSeen(owner.id, 'contacts');
-    await addContact(owner.id, contact.id);
+    setLastSeen(owner.id, 'contacts');
+    addContact(owner.id, contact.id);
     const contactSocket = await connect(first, contact.token);
     const strangerSocket = await connect(first, stranger.token);
     for (const socket of [contactSocket, strangerSocket]) {
@@ -328,14 +315,14 @@ describe('presence', () => {
       stack.login(),
       stack.login(),
     ]);
-    await addContact(owner.id, contact.id);
+    addContact(owner.id, contact.id);
     const contactSocket = await connect(first, contact.token);
     const watcherSocket = await connect(second, watcher.token);
     for (const socket of [contactSocket, watcherSocket]) {
       await socket.request('presence.subscribe', { user_ids: [owner.id] });
       await socket.waitFor((f) => f.event === 'presence');
     }
-    await setLastSeen(owner.id, 'contacts');
+    setLastSeen(owner.id, 'contacts');
     await connect(second, owner.token);
     await contactSocket.waitFor(
       (f) => f.event === 'presence' && (f.data as { online: boolean }).online,
@@ -395,7 +382,9 @@ describe('malformed frames', () => {
 
 describe('connection health', () => {
   test('a socket silent past the idle timeout is terminated', async () => {
-    const instance = await stack.startWs({ WS_IDLE_TIMEOUT_MS: '400', WS_HEARTBEAT_MS: '100' });
+    const instance = await stack.startWs({
+      env: { WS_IDLE_TIMEOUT_MS: '400', WS_HEARTBEAT_MS: '100' },
+    });
     const user = await stack.login();
     const socket = await open(instance, user.token, { autoPong: false });
     const { code } = await socket.closed;
@@ -403,7 +392,7 @@ describe('connection health', () => {
   });
 
   test('a reader that stops reading is dropped once its buffer cap is passed', async () => {
-    const instance = await stack.startWs({ WS_MAX_BUFFERED_BYTES: '65536' });
+    const instance = await stack.startWs({ env: { WS_MAX_BUFFERED_BYTES: '65536' } });
     const [sender, slow] = await Promise.all([stack.login(), stack.login()]);
     const socket = await connect(instance, slow.token);
     // Stop reading: the kernel buffers fill, then the server's queue grows past its cap.
@@ -420,12 +409,11 @@ describe('connection health', () => {
     assert.equal(health.status, 200);
   });
 
-  test('SIGTERM closes every socket with 1001', async () => {
+  test('shutting down (what SIGTERM runs) closes every socket with 1001', async () => {
     const instance = await stack.startWs();
     const user = await stack.login();
     const socket = await connect(instance, user.token);
-    await instance.service.stop();
+    await instance.stop();
     assert.equal((await socket.closed).code, 1001);
-    assert.equal(instance.service.process.exitCode, 0);
   });
 });

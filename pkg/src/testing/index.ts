@@ -32,3 +32,19 @@ export {
 } from './stack.ts';
 export { createTestDatabase, type TestDatabase } from './stack-stores.ts';
 export { TestSocket, type ReceivedFrame } from './ws-client.ts';
+export { startGrpcFake, type FakeCalls, type FakeImpl, type GrpcFake } from './grpc-fake.ts';
+export {
+  createUserDirectory,
+  type FakeAudience,
+  type FakeUserInput,
+  type FakeUserRecord,
+  type UserDirectory,
+  type UserDirectoryOptions,
+} from './user-directory-fake.ts';
+export {
+  createChatDirectory,
+  type ChatDirectory,
+  type FakeChat,
+  type FakeParticipant,
+} from './chat-directory-fake.ts';
+export { createAuthDirectory, type AuthDirectory, type FakeSession } from './auth-fake.ts';
