@@ -77,7 +77,8 @@ test('the user directory applies privacy and blocks as the user-service does', a
 });
 
 test('presence lapses after the TTL without a refresh and is swept once', async (t) => {
-  const users = createUserDirectory({ presenceTtlMs: 50 });
+  let now = Date.now();
+  const users = createUserDirectory({ presenceTtlMs: 50, now: () => now });
   const fake = await startGrpcFake(UserService, users.implementation);
   t.after(() => fake.close());
   const client = createGrpcClient(UserService, { address: fake.address });
@@ -86,8 +87,7 @@ test('presence lapses after the TTL without a refresh and is swept once', async 
   await client.setPresence({ userId: id, instanceId: 'ws-1', online: true });
   assert.equal((await client.checkPresence({ userId: id })).online, true);
   assert.deepEqual((await client.sweepExpiredPresence({})).expired, []);
-  const lapsed = Date.now() + 50;
-  while (Date.now() <= lapsed + 5) await new Promise((resolve) => setTimeout(resolve, 10));
+  now += 51;
   const { expired } = await client.sweepExpiredPresence({});
   assert.deepEqual(
     expired.map((e) => e.userId),

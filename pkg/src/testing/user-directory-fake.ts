@@ -33,6 +33,8 @@ export type FakeUserInput = Pick<FakeUserRecord, 'id'> &
 export interface UserDirectoryOptions {
   /** How long an online mark lasts without a refresh (the user-service's PRESENCE_TTL_SECONDS). */
   presenceTtlMs?: number;
+  /** The clock presence marks are kept by (a test can move it instead of waiting). */
+  now?: () => number;
 }
 
 /**
@@ -44,6 +46,7 @@ export interface UserDirectoryOptions {
  */
 export function createUserDirectory(options: UserDirectoryOptions = {}) {
   const ttlMs = options.presenceTtlMs ?? 60_000;
+  const clock = options.now ?? Date.now;
   const users = new Map<string, FakeUserRecord>();
 
   const find = (id: string) => users.get(id.toLowerCase());
@@ -67,7 +70,7 @@ export function createUserDirectory(options: UserDirectoryOptions = {}) {
   });
   const known = (ids: readonly string[]) =>
     [...new Set(ids.map((id) => id.toLowerCase()))].flatMap((id) => users.get(id) ?? []);
-  const isOnline = (user: FakeUserRecord, now = Date.now()) =>
+  const isOnline = (user: FakeUserRecord, now = clock()) =>
     [...user.holds.values()].some((until) => until > now);
   const unixMs = (date: Date | null) => BigInt(date?.getTime() ?? 0);
 
@@ -100,7 +103,7 @@ export function createUserDirectory(options: UserDirectoryOptions = {}) {
     setPresence: (request) => {
       const user = get(request.userId);
       if (request.online) {
-        user.holds.set(request.instanceId, Date.now() + ttlMs);
+        user.holds.set(request.instanceId, clock() + ttlMs);
         return { online: true, lastSeen: 0n };
       }
       user.holds.delete(request.instanceId);
@@ -110,11 +113,11 @@ export function createUserDirectory(options: UserDirectoryOptions = {}) {
     },
     refreshPresence: (request) => {
       const ids = [...new Set(request.userIds.map((id) => id.toLowerCase()))];
-      for (const id of ids) users.get(id)?.holds.set(request.instanceId, Date.now() + ttlMs);
+      for (const id of ids) users.get(id)?.holds.set(request.instanceId, clock() + ttlMs);
       return { refreshed: ids.length };
     },
     sweepExpiredPresence: (request) => {
-      const now = Date.now();
+      const now = clock();
       const expired: { userId: string; lastSeen: bigint }[] = [];
       for (const user of users.values()) {
         if (expired.length >= (request.limit || 100)) break;
