@@ -3,6 +3,7 @@ import {
   createOutbox,
   jetstream,
   outboxWorker,
+  type ConsumerTuning,
   type NatsConnection,
   type OutboxTuning,
 } from '@wa/pkg/bus';
@@ -27,14 +28,15 @@ import { createUserRemote } from './repository/user-remote.ts';
 import { createProfileLookup } from './service/profiles.ts';
 
 export interface ChatAppDeps {
-  config: Pick<ChatConfig, 'nats' | 'outboxTable' | 'logPruneIntervalMs'>;
+  config: Pick<ChatConfig, 'nats' | 'logPruneIntervalMs'>;
   pool: PgPool;
   /** Chat events leave through the outbox; message events come in on the durable consumer. */
   nc: NatsConnection;
   users: Client<typeof UserService>;
   log: Logger;
-  /** Relay timings (tests make them short). */
-  outbox?: OutboxTuning;
+  /** Relay timings (tests make them short) and, for tests, a copy of the outbox table. */
+  outbox?: OutboxTuning & { table?: string };
+  consumer?: ConsumerTuning;
   now?: () => Date;
 }
 
@@ -47,7 +49,7 @@ export function buildChatApp({ config, pool, nc, users, log, now, ...deps }: Cha
     pool,
     js: jetstream(nc),
     log,
-    table: config.outboxTable,
+    table: 'chat_outbox',
     ...deps.outbox,
   });
   const repositories = {
@@ -88,7 +90,7 @@ export function buildChatApp({ config, pool, nc, users, log, now, ...deps }: Cha
         consumeMessageEvents({
           nc,
           durable: config.nats.consumerName,
-          inactiveThresholdMs: config.nats.inactiveThresholdMs,
+          inactiveThresholdMs: deps.consumer?.inactiveThresholdMs,
           activity,
           log,
         }),

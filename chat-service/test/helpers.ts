@@ -79,8 +79,7 @@ export async function startChatApp(options: StartOptions = {}) {
     await pool.query(`CREATE TABLE ${outboxTable} (LIKE chat_outbox INCLUDING ALL)`);
     const built = buildChatApp({
       config: {
-        nats: { url: '', consumerName: durable, inactiveThresholdMs: 60_000 },
-        outboxTable,
+        nats: { url: '', consumerName: durable },
         logPruneIntervalMs: 0,
       },
       pool,
@@ -90,7 +89,13 @@ export async function startChatApp(options: StartOptions = {}) {
         timeoutMs: 1_000,
       }),
       log,
-      outbox: { sweepIntervalMs: 50, maxBackoffMs: 500, publishTimeoutMs: 1_000 },
+      outbox: {
+        table: outboxTable,
+        sweepIntervalMs: 50,
+        maxBackoffMs: 500,
+        publishTimeoutMs: 1_000,
+      },
+      consumer: { inactiveThresholdMs: 60_000 },
     });
     // The relay always; the message-event consumer only when the test asks for it.
     const workers = built.workers.filter(

@@ -3,6 +3,7 @@ import {
   createOutboxRelay,
   jetstream,
   outboxWorker,
+  type ConsumerTuning,
   type NatsConnection,
   type OutboxTuning,
 } from '@wa/pkg/bus';
@@ -36,6 +37,7 @@ export interface MessageAppDeps {
     membershipCache?: MessageConfig['membershipCache'];
     outbox?: OutboxTuning;
   };
+  consumer?: ConsumerTuning;
   mongo: MongoClient;
   nc: NatsConnection;
   chats: Client<typeof ChatService>;
@@ -127,7 +129,7 @@ export function buildMessageApp(deps: MessageAppDeps) {
       consumeChatEvents({
         nc,
         durable: config.nats.consumerName,
-        inactiveThresholdMs: config.nats.inactiveThresholdMs,
+        inactiveThresholdMs: deps.consumer?.inactiveThresholdMs,
         systemMessages: createSystemMessages({ send, users, log }),
         log,
       }),

@@ -24,8 +24,6 @@ const MessageEnv = Type.Object({
   ...NatsEnv,
   ...NatsConsumerEnv('message-service'),
   ...GrpcClientEnv(CALLS, 1_000),
-  /** Lets NATS delete the consumer after this long without a client (tests); 0 = never. */
-  NATS_CONSUMER_INACTIVE_SECONDS: Type.Integer({ minimum: 0, default: 0 }),
   MEMBERSHIP_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 30_000 }),
   MEMBERSHIP_CACHE_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
   /** How often stored events a stopped instance left unpublished are looked for (not the send path). */
@@ -39,10 +37,7 @@ export function loadMessageConfig(env: Record<string, string | undefined>) {
     ...commonConfig(e),
     listen: listenConfig(e),
     mongoUrl: e.MONGO_URL,
-    nats: {
-      ...natsConfig(e),
-      inactiveThresholdMs: e.NATS_CONSUMER_INACTIVE_SECONDS * 1_000 || undefined,
-    },
+    nats: natsConfig(e),
     grpcClients: grpcClientConfig(e, CALLS),
     membershipCache: { ttlMs: e.MEMBERSHIP_CACHE_TTL_MS, maxEntries: e.MEMBERSHIP_CACHE_MAX },
     outbox: { sweepIntervalMs: e.OUTBOX_SWEEP_INTERVAL_MS, maxBackoffMs: e.OUTBOX_MAX_BACKOFF_MS },

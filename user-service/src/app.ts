@@ -19,14 +19,14 @@ import { createPresenceService } from './service/presence-service.ts';
 import { createProfileService } from './service/profile-service.ts';
 
 export interface UserAppDeps {
-  config: Pick<UserConfig, 'presenceTtlSeconds' | 'outboxTable'>;
+  config: Pick<UserConfig, 'presenceTtlSeconds'>;
   pool: PgPool;
   redis: Redis;
   /** Where block changes are published, through the outbox. */
   js: JetStreamClient;
   log: Logger;
-  /** Relay timings (tests make them short). */
-  outbox?: OutboxTuning;
+  /** Relay timings (tests make them short) and, for tests, a copy of the outbox table. */
+  outbox?: OutboxTuning & { table?: string };
 }
 
 /**
@@ -34,7 +34,7 @@ export interface UserAppDeps {
  * tests call it with their own deps.
  */
 export function buildUserApp({ config, pool, redis, js, log, outbox: timings }: UserAppDeps) {
-  const outbox = createOutbox({ pool, js, log, table: config.outboxTable, ...timings });
+  const outbox = createOutbox({ pool, js, log, table: 'user_outbox', ...timings });
   const users = createUserRepository(pool);
   const services = {
     profiles: createProfileService({ users, privacy: createPrivacyRepository(pool) }),

@@ -21,8 +21,6 @@ const UserEnv = Type.Object({
   ...RedisEnv,
   ...NatsEnv,
   PRESENCE_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 3_600, default: 60 }),
-  /** The user-service's own outbox table; several stacks sharing one database (tests) need their own. */
-  OUTBOX_TABLE: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'user_outbox' }),
 });
 
 export function loadUserConfig(env: Record<string, string | undefined>) {
@@ -34,7 +32,6 @@ export function loadUserConfig(env: Record<string, string | undefined>) {
     redisUrl: e.REDIS_URL,
     nats: natsConfig(e),
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
-    outboxTable: e.OUTBOX_TABLE,
   });
 }
 

@@ -1,9 +1,14 @@
-import { jetstream, natsConnected, type NatsConnection } from '@wa/pkg/bus';
+import {
+  consumerWorker,
+  jetstream,
+  natsConnected,
+  type ConsumerTuning,
+  type NatsConnection,
+} from '@wa/pkg/bus';
 import { pingRedis, type Redis } from '@wa/pkg/db';
 import type { AuthService, ChatService, Client, MessageService, UserService } from '@wa/pkg/grpc';
 import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
-import { consumerWorker } from '@wa/pkg/bus';
 import { intervalWorker, type ServiceApp } from '@wa/pkg/service';
 import type { WebSocketConfig } from './config.ts';
 import { consumeBusEvents } from './handler/bus-events.ts';
@@ -37,6 +42,7 @@ export interface WebSocketAppDeps {
     messages: Client<typeof MessageService>;
   };
   log: Logger;
+  consumer?: ConsumerTuning;
 }
 
 /**
@@ -51,6 +57,7 @@ export function buildWebSocketApp({
   nc,
   clients,
   log,
+  consumer,
 }: WebSocketAppDeps) {
   const registry = createRegistry();
   const participants = createParticipants(clients.chats);
@@ -135,7 +142,7 @@ export function buildWebSocketApp({
         consumeBusEvents({
           nc,
           durable: config.nats.consumerName,
-          inactiveThresholdMs: config.nats.inactiveThresholdMs,
+          inactiveThresholdMs: consumer?.inactiveThresholdMs,
           fanOut,
           log,
         }),

@@ -23,8 +23,6 @@ const WebSocketEnv = Type.Object({
   ...NatsEnv,
   ...NatsConsumerEnv('websocket-service'),
   ...GrpcClientEnv(CALLS, 3_000),
-  /** Lets NATS delete the consumers after this long without a client (tests); 0 = never. */
-  NATS_CONSUMER_INACTIVE_SECONDS: Type.Integer({ minimum: 0, default: 0 }),
   /** Unique per process; the user-service keys presence by it. */
   INSTANCE_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' })),
   /** Largest frame `ws` accepts; a bigger one closes the socket with 1009. */
@@ -54,10 +52,7 @@ export function loadWebSocketConfig(env: Record<string, string | undefined>) {
     ...commonConfig(e),
     listen: listenConfig(e),
     redisUrl: e.REDIS_URL,
-    nats: {
-      ...natsConfig(e),
-      inactiveThresholdMs: e.NATS_CONSUMER_INACTIVE_SECONDS * 1_000 || undefined,
-    },
+    nats: natsConfig(e),
     grpcClients: grpcClientConfig(e, CALLS),
     instanceId: e.INSTANCE_ID ?? `${hostname()}:${process.pid}:${Date.now()}`,
     ws: {

@@ -95,7 +95,6 @@ export async function startWsTestStack(
         REDIS_URL: testStores.redisUrl,
         NATS_URL: natsUrl,
         NATS_CONSUMER_NAME: consumerName,
-        NATS_CONSUMER_INACTIVE_SECONDS: '60',
         INSTANCE_ID: `test-${randomUUID()}`,
         AUTH_GRPC_ADDR: fakes.auth.address,
         USER_GRPC_ADDR: settings.userAddress ?? fakes.user.address,
@@ -126,6 +125,8 @@ export async function startWsTestStack(
             messages: createGrpcClient(MessageService, grpcClients.message),
           },
           log: instanceLog,
+          // NATS deletes this stack's durables a minute after its last instance stops.
+          consumer: { inactiveThresholdMs: 60_000 },
         });
         // From here startService owns the clients: it closes them itself if it fails.
         handedOver = true;

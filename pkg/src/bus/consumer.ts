@@ -28,6 +28,11 @@ export type ReceivedEvent<S extends EventSubject> = {
   [K in S]: { subject: K; payload: EventPayload<K>; redelivered: boolean; deliveries: number };
 }[S];
 
+/** Tests only: the server deletes a durable after this long without a client. */
+export interface ConsumerTuning {
+  inactiveThresholdMs?: number;
+}
+
 export interface ConsumeEventsSettings<S extends EventSubject> {
   nc: NatsConnection;
   /** Shared by every instance of the consuming service (addenda C), one per stream. */
