@@ -1,10 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AckPolicy } from '@nats-io/jetstream';
 import { ensureStreams, jetstream, jetstreamManager } from '@wa/pkg/bus';
-import { startNatsServer, type TestNatsServer } from '@wa/pkg/testing';
+import { eventually, startNatsServer, type TestNatsServer } from '@wa/pkg/testing';
 import { call, freshMongoUrl, startMessageApp, text, type MessageHarness } from './helpers.ts';
 
 let nats: TestNatsServer;
@@ -48,15 +47,10 @@ async function watchMsgNew(): Promise<void> {
 
 async function readMsgNew(expected: number, timeoutMs = 20_000) {
   // Right after a restart JetStream needs a moment before it answers API requests.
-  let consumer;
-  for (let attempt = 0; !consumer; attempt++) {
-    try {
-      consumer = await jetstream(h.nc, { timeout: 1_000 }).consumers.get('MESSAGES', DURABLE);
-    } catch (error) {
-      if (attempt > 20) throw error;
-      await sleep(250);
-    }
-  }
+  const consumer = await eventually(
+    () => jetstream(h.nc, { timeout: 1_000 }).consumers.get('MESSAGES', DURABLE),
+    { timeoutMs: 25_000, intervalMs: 250 },
+  );
   const seen: { message_id: string; chat_id: string }[] = [];
   const messages = await consumer.consume();
   const timer = setTimeout(() => messages.stop(), timeoutMs);
@@ -87,7 +81,11 @@ test('messages acknowledged while NATS is down are published, in order, once it 
     assert.equal(res.status, 201, 'sending does not need NATS');
     ids.push(res.data.message.message_id as string);
   }
-  await sleep(1_000); // the relay fails and backs off meanwhile
+  // The relay fails and backs off meanwhile: it records the failed publish on the stored event.
+  await eventually(
+    async () => assert.ok((await outbox().countDocuments({ attempts: { $gte: 1 } })) >= 1),
+    { timeoutMs: 15_000, intervalMs: 100 },
+  );
   await nats.start();
   const published = await readMsgNew(ids.length);
   assert.deepEqual(
@@ -154,9 +152,19 @@ test('a message another instance stored but never published is published by the 
     [orphan.message_id],
   );
   await outboxEmptied();
-  assert.equal(
-    (await readMsgNew(1, 1_000)).length,
-    0,
+  // A marker through the same path: had the entry without a stored message been published, it
+  // would be in the stream before the marker, and read first.
+  const marker = await call(
+    h,
+    alice.id,
+    'POST',
+    `/api/v1/chats/${chat.id}/messages`,
+    text('marker'),
+  );
+  assert.equal(marker.status, 201);
+  assert.deepEqual(
+    (await readMsgNew(1)).map((e) => e.message_id),
+    [marker.data.message.message_id],
     'the entry without a stored message is dropped, not published',
   );
 });
@@ -195,6 +203,8 @@ const outbox = () => h.mongo.db().collection('message_event_outbox');
 
 /** Waits until the relay has deleted every outbox entry it published. */
 async function outboxEmptied(): Promise<void> {
-  for (let i = 0; i < 50 && (await outbox().countDocuments({})) > 0; i++) await sleep(100);
-  assert.equal(await outbox().countDocuments({}), 0);
+  await eventually(async () => assert.equal(await outbox().countDocuments({}), 0), {
+    timeoutMs: 5_000,
+    intervalMs: 100,
+  });
 }

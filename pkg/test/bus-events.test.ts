@@ -19,7 +19,7 @@ import {
   type NatsConnection,
   type ReceivedEvent,
 } from '@wa/pkg/bus';
-import { startNatsServer, testLogger, type TestNatsServer } from '@wa/pkg/testing';
+import { eventually, startNatsServer, testLogger, type TestNatsServer } from '@wa/pkg/testing';
 
 const log = testLogger();
 let server: TestNatsServer;
@@ -57,13 +57,19 @@ function msgNew(overrides: Partial<EventPayload<'msg.new'>> = {}): EventPayload<
   };
 }
 
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
+/** Waits until `condition` holds (never to prove that something did not happen). */
+const until = (condition: () => boolean, timeoutMs = 5_000): Promise<void> =>
+  eventually(() => assert.ok(condition(), 'condition not met in time'), {
+    timeoutMs,
+    intervalMs: 20,
+  });
+
+const msgDeleted = (): EventPayload<'msg.deleted'> => ({
+  ...eventMeta(),
+  message_id: randomUUID(),
+  chat_id: randomUUID(),
+  recipient_ids: [],
+});
 
 describe('event schemas', () => {
   test('accept a msg.new with recipient_ids, an event_id and an ISO timestamp', () => {
@@ -248,20 +254,23 @@ describe('consumeEvents', () => {
     });
     await js.publish('msg.deleted', '{"not":"an event"}');
     await js.publish('msg.deleted', 'not json at all');
-    const valid = {
-      ...eventMeta(),
-      message_id: randomUUID(),
-      chat_id: randomUUID(),
-      recipient_ids: [],
-    };
+    const valid = msgDeleted();
     await publishEvent(js, 'msg.deleted', valid);
-    await until(() => handled.includes(valid.message_id));
-    await sleep(200);
+    // A marker after them on the same consumer: once it is handled, the ones before it are done.
+    const marker = msgDeleted();
+    await publishEvent(js, 'msg.deleted', marker);
+    await until(() => handled.includes(marker.message_id));
     await consumer.stop();
-    assert.deepEqual(handled, [valid.message_id]);
-    const info = await (await jetstreamManager(nc)).consumers.info('MESSAGES', durable);
+    assert.deepEqual(handled, [valid.message_id, marker.message_id]);
+    // Acks reach the server asynchronously; an invalid event nak'ed rather than terminated would
+    // stay pending (or count as redelivered) for good.
+    const jsm = await jetstreamManager(nc);
+    const info = await eventually(async () => {
+      const current = await jsm.consumers.info('MESSAGES', durable);
+      assert.equal(current.num_ack_pending, 0);
+      return current;
+    });
     assert.equal(info.num_redelivered, 0);
-    assert.equal(info.num_ack_pending, 0);
   });
 
   test('redelivers an event whose handler failed, after the retry delay', async () => {
@@ -308,12 +317,14 @@ describe('consumeEvents', () => {
       chat_id: chatId,
       recipient_ids: [],
     });
-    await until(() => seen.length === 2);
-    await sleep(200);
+    // A marker after them on the same consumer: a skipped subject would have been handled first.
+    const marker = msgNew({ chat_id: chatId });
+    await publishEvent(js, 'msg.new', marker);
+    await until(() => seen.some((e) => e.payload.message_id === marker.message_id));
     await consumer.stop();
     assert.deepEqual(
       seen.map((e) => e.subject),
-      ['msg.new', 'msg.deleted'],
+      ['msg.new', 'msg.deleted', 'msg.new'],
     );
     const first = seen[0];
     assert.ok(first.subject === 'msg.new' && first.payload.recipient_ids.length === 1);
@@ -377,8 +388,10 @@ describe('consumeEvents', () => {
     await consumer.stop();
     const later = msgNew({ chat_id: chatId });
     await publishEvent(js, 'msg.new', later);
-    await sleep(200);
-    assert.deepEqual(first, []);
+    // A marker after it on the same durable: once the next consumer has it, `later` has been
+    // delivered too, and a stopped handler that still took it would hold it.
+    const marker = msgNew({ chat_id: chatId });
+    await publishEvent(js, 'msg.new', marker);
 
     const second: string[] = [];
     const next = await consumeMessages({
@@ -388,9 +401,10 @@ describe('consumeEvents', () => {
         if (event.payload.chat_id === chatId) second.push(event.payload.message_id);
       },
     });
-    await until(() => second.length === 1);
+    await until(() => second.includes(marker.message_id) || first.includes(marker.message_id));
     await next.stop();
-    assert.deepEqual(second, [later.message_id]);
+    assert.deepEqual(first, [], 'the stopped consumer handled nothing');
+    assert.deepEqual(second, [later.message_id, marker.message_id]);
   });
 });
 
@@ -408,15 +422,10 @@ test('a consumer carries on after NATS restarts', async () => {
     await server.start();
     const event = msgNew({ chat_id: chatId });
     // The client reconnects on its own; publishing may need a moment until it has.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await publishEvent(js, 'msg.new', event, { timeoutMs: 1_000 });
-        break;
-      } catch (error) {
-        if (attempt > 20) throw error;
-        await sleep(250);
-      }
-    }
+    await eventually(() => publishEvent(js, 'msg.new', event, { timeoutMs: 1_000 }), {
+      timeoutMs: 25_000,
+      intervalMs: 250,
+    });
     await until(() => seen.length === 1, 20_000);
     assert.deepEqual(seen, [event.message_id]);
   } finally {
