@@ -1,8 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startStack, type Stack, type StackSession } from '@wa/pkg/testing';
-import { TestSocket, type ReceivedFrame } from './helpers.ts';
+import {
+  TestSocket,
+  startStack,
+  type ReceivedFrame,
+  type Stack,
+  type StackSession,
+} from '@wa/pkg/testing';
 
 /*
  * Addenda E through the real services: a reader whose read_receipts is off tells no one else that
