@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { eventMeta, publishEvent } from '@wa/pkg/bus';
+import { freePort } from '@wa/pkg/testing';
 import {
   startWsTestStack,
   TestSocket,
@@ -100,6 +101,18 @@ describe('authentication', () => {
     const instance = await stack.startWs({ env: { WS_AUTH_TIMEOUT_MS: '300' } });
     const socket = await open(instance);
     assert.equal((await socket.closed).code, 4001);
+  });
+
+  test('an unreachable auth-service closes with 1013 (try again), never 4001', async () => {
+    const user = await stack.login();
+    const cutOff = await stack.startWs({
+      env: { AUTH_GRPC_ADDR: `127.0.0.1:${await freePort()}`, GRPC_CLIENT_TIMEOUT_MS: '500' },
+    });
+    const viaQuery = await open(cutOff, user.token);
+    assert.equal((await viaQuery.closed).code, 1013, 'a good token must not be thrown away');
+    const viaFrame = await open(cutOff);
+    viaFrame.send('auth', { token: user.token });
+    assert.equal((await viaFrame.closed).code, 1013);
   });
 
   test('a path other than /ws is refused', async () => {

@@ -6,7 +6,7 @@ export const WS_CLOSE = {
   POLICY_VIOLATION: 1008,
   /** A frame larger than `maxPayload`. */
   MESSAGE_TOO_BIG: 1009,
-  /** The client did not read fast enough; its send buffer was full. */
+  /** The client did not read fast enough, or the auth-service could not be asked: reconnect later. */
   TRY_AGAIN_LATER: 1013,
   /** Missing, invalid or expired token, or no `auth` frame in time (addenda F). */
   AUTH_FAILED: 4001,

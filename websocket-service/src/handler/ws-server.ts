@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '@wa/pkg/log';
 import { WS_CLOSE, encodeErrorFrame, encodeServerFrame, parseClientFrame } from '@wa/pkg/ws';
-import type { Authenticator } from '../service/authenticator.ts';
+import type { Authenticator, TokenCheck } from '../service/authenticator.ts';
 import type { Registry } from '../service/registry.ts';
 import { isIdle } from '../service/rules.ts';
 import type { SessionService } from '../service/session-service.ts';
@@ -84,16 +84,22 @@ export function createWsServer({
       connection.close(WS_CLOSE.AUTH_FAILED, 'authentication required');
       return;
     }
-    const userId = await authenticate(parsed.frame.data.token).catch(() => null);
-    if (!userId) {
-      connection.close(WS_CLOSE.AUTH_FAILED, 'invalid token');
+    const check = await authenticate(parsed.frame.data.token);
+    if (typeof check === 'string') {
+      closeRefused(connection, check);
       return;
     }
-    begin(connection, userId);
+    begin(connection, check.userId);
     connection.push(encodeServerFrame('ack', {}, parsed.frame.req_id));
   }
 
-  function attach(socket: WebSocket, userId: string | null, tokenGiven: boolean): void {
+  function closeRefused(connection: Connection, check: 'invalid' | 'unavailable'): void {
+    if (check === 'invalid') connection.close(WS_CLOSE.AUTH_FAILED, 'invalid token');
+    else connection.close(WS_CLOSE.TRY_AGAIN_LATER, 'authentication unavailable, try again');
+  }
+
+  function attach(socket: WebSocket, check: TokenCheck | undefined): void {
+    const userId = typeof check === 'object' ? check.userId : null;
     const connection = new Connection(socket, { maxBufferedBytes: settings.maxBufferedBytes });
     connections.add(connection);
     let authenticating: Promise<void> | undefined;
@@ -133,8 +139,8 @@ export function createWsServer({
       closingSessions.add(closing);
     });
 
-    if (userId) begin(connection, userId);
-    else if (tokenGiven) connection.close(WS_CLOSE.AUTH_FAILED, 'invalid token');
+    if (typeof check === 'object') begin(connection, check.userId);
+    else if (check) closeRefused(connection, check);
   }
 
   async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -146,9 +152,10 @@ export function createWsServer({
       return;
     }
     const token = tokenOf(request);
-    // A browser cannot read an HTTP 401 on upgrade, so a bad token is accepted and closed with 4001.
-    const userId = token ? await authenticate(token).catch(() => null) : null;
-    wss.handleUpgrade(request, socket, head, (ws) => attach(ws, userId, token !== undefined));
+    // A browser cannot read an HTTP 401 on upgrade, so a bad token is accepted and closed with 4001
+    // (or 1013 when the auth-service cannot be asked).
+    const check = token === undefined ? undefined : await authenticate(token);
+    wss.handleUpgrade(request, socket, head, (ws) => attach(ws, check));
   }
 
   const heartbeat = setInterval(() => {
