@@ -42,7 +42,7 @@ function upgradeHeaders(headers: UpgradeHeaders, request: FastifyRequest): Upgra
 
 /**
  * `/ws` upgrades go to the websocket-service with their query (`?token=`) intact; it
- * authenticates them itself and closes with 4001, which reaches the client unchanged.
+ * authenticates them itself and closes with 4001 (or 1013 while the auth-service is down), which reaches the client unchanged.
  */
 export function registerWebSocketProxy(app: AppInstance, deps: ProxyDeps): void {
   const wsClientOptions: ClientOptions & {
