@@ -105,6 +105,15 @@ describe('event schemas', () => {
     );
   });
 
+  test('refuse an id that is not in canonical lower case (consumers never lower-case again)', () => {
+    const upper = randomUUID().toUpperCase();
+    assert.throws(
+      () => assertEvent('msg.new', { ...msgNew(), recipient_ids: [upper] }),
+      (error: unknown) =>
+        error instanceof EventValidationError && /recipient_ids/.test(error.problems.join('\n')),
+    );
+  });
+
   test('ignore fields a newer publisher added', () => {
     assert.doesNotThrow(() => assertEvent('msg.new', { ...msgNew(), client_msg_id: 'abc' }));
   });

@@ -38,7 +38,7 @@ describe('planFanOut', () => {
         sender_id: id(),
         type: 'text',
         payload: {},
-        recipient_ids: [recipient.toUpperCase()],
+        recipient_ids: [recipient],
       }),
     );
     assert.deepEqual(plan.userIds, [recipient]);
@@ -78,7 +78,7 @@ describe('planFanOut', () => {
         ...eventMeta(),
         message_id: id(),
         chat_id: id(),
-        recipient_ids: [a, b.toUpperCase(), a],
+        recipient_ids: [a, b, a],
       }),
     );
     assert.deepEqual(plan.userIds, [a, b]);

@@ -28,7 +28,7 @@ export type EventOf<S extends EventSubject> = {
 export type ClientEvent = EventOf<ClientSubject>;
 
 export type Audience =
-  /** These users, each once, in lower case (the case of their channels). */
+  /** These users, each once (event ids are canonical: lower case, the case of their channels). */
   | { kind: 'users'; userIds: string[] }
   /**
    * Whoever follows `userId`'s presence, never `userId`: the consumer keeps the subscriptions and
@@ -36,13 +36,11 @@ export type Audience =
    */
   | { kind: 'presence-watchers'; userId: string };
 
-const sameUser = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
-
 function users(ids: readonly string[], except?: string): Audience {
-  const distinct = [...new Set(ids.map((id) => id.toLowerCase()))];
+  const distinct = [...new Set(ids)];
   return {
     kind: 'users',
-    userIds: except === undefined ? distinct : distinct.filter((id) => !sameUser(id, except)),
+    userIds: except === undefined ? distinct : distinct.filter((id) => id !== except),
   };
 }
 
@@ -56,7 +54,7 @@ export function receiptVisibleTo(
   viewerId: string,
 ): boolean {
   if (status.status !== 'read' || status.receipt_hidden !== true) return true;
-  return sameUser(viewerId, status.user_id);
+  return viewerId === status.user_id;
 }
 
 /** Who gets the event, its rules applied: an empty audience means no one is told. */
@@ -85,7 +83,7 @@ export function audienceOf(event: ClientEvent): Audience {
       // The removed member is told too, so their devices drop the chat.
       return users([...event.payload.participant_ids, event.payload.user_id]);
     case 'presence.changed':
-      return { kind: 'presence-watchers', userId: event.payload.user_id.toLowerCase() };
+      return { kind: 'presence-watchers', userId: event.payload.user_id };
   }
 }
 

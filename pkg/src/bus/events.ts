@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
-import { Uuid as uuidSchema } from '../uuid/index.ts';
+import { CanonicalUuid } from '../uuid/index.ts';
 
 /*
  * The one subject → payload map of every JetStream event (PRD §4.2 as corrected by addenda C).
@@ -16,7 +16,8 @@ import { Uuid as uuidSchema } from '../uuid/index.ts';
  *   removing or renaming one is a breaking change to every consumer listed below.
  */
 
-const Uuid = uuidSchema();
+// Ids are lower-cased where they enter (HTTP, WebSocket, gRPC edges); events carry them as they are.
+const Uuid = CanonicalUuid();
 const IsoTimestamp = Type.String({ format: 'date-time' });
 
 const EventBase = { event_id: Uuid, timestamp: IsoTimestamp };

@@ -28,6 +28,13 @@ export function requireUuid(value: string, field: string): string {
   return id;
 }
 
+/**
+ * A UUID already in its canonical form: what services hand each other behind the edges (bus
+ * events), so no consumer lower-cases again. An upper-case one is a producer's bug, refused.
+ */
+export const CanonicalUuid = (): TString =>
+  Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
+
 /** A UUID in a schema: a malformed one is a 400 before any query runs, any case is lower-cased. */
 export const Uuid = (): TString => Type.String({ format: 'uuid', [LOWERCASE_KEYWORD]: true });
 

@@ -73,7 +73,7 @@ function targetsOf(event: BusEvent, context: FanOutContext): string[] {
     case 'users':
       return audience.userIds;
     case 'presence-watchers': {
-      const watchers = new Set((context.watchers ?? []).map((id) => id.toLowerCase()));
+      const watchers = new Set(context.watchers);
       watchers.delete(audience.userId);
       return [...watchers];
     }
