@@ -15,7 +15,8 @@ TEST_DATABASE_URL="${TEST_DATABASE_URL:-$PG_BASE_URL/whatsapp_test}"
 TEST_MONGO_URL="${TEST_MONGO_URL:-$MONGO_BASE_URL/whatsapp_test}"
 # Every test stack copies this database (CREATE DATABASE … TEMPLATE, pkg/src/testing/stack-stores.ts);
 # PostgreSQL refuses the copy while anything is connected to it, so nothing but this migration is.
-TEST_TEMPLATE_DATABASE_URL="${TEST_TEMPLATE_DATABASE_URL:-$PG_BASE_URL/whatsapp_test_template}"
+TEST_TEMPLATE_DATABASE="${TEST_TEMPLATE_DATABASE:-whatsapp_test_template}" # the name pkg/src/testing reads
+TEST_TEMPLATE_DATABASE_URL="$PG_BASE_URL/$TEST_TEMPLATE_DATABASE"
 NATS_URL="${NATS_URL:-nats://127.0.0.1:4222}"
 NODE="$ROOT/node_modules/.bin/node" # the pinned Node 26, not the machine's
 
