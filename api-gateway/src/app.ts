@@ -1,5 +1,6 @@
 import cors from '@fastify/cors';
 import type { Redis } from '@wa/pkg/db';
+import { createServiceProbes } from '@wa/pkg/health';
 import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
 import type { ServiceApp } from '@wa/pkg/service';
@@ -42,16 +43,19 @@ export async function buildGatewayApp({ config, redis, authClient, log }: Gatewa
     timeoutMs: config.healthTimeoutMs,
   });
 
+  const probes = createServiceProbes('api-gateway', config.health.liveness);
   const app = createHttpServer({
     service: 'api-gateway',
     log,
+    probes,
     trustProxy: config.trustProxy,
     // Redis is left out on purpose: the rate limiter fails open, so the gateway still serves
     // without it, and taking every replica out of rotation would turn a limiter outage into an API outage.
-    readiness: async () => ({ 'auth-service': await tokenSource.ping() }),
+    readiness: { 'auth-service': () => tokenSource.ping() },
+    readinessTimeoutMs: config.health.readinessTimeoutMs,
     // Liveness stays 200 while a downstream is down (restarting the gateway would not help);
     // the body says "degraded" and which service is down.
-    health: async () => ({ healthy: true, body: { ...(await health.check()) } }),
+    health: async () => ({ ...(await health.check()) }),
   });
 
   // Hook order matters: strip identity, answer CORS (and preflights), then the IP bucket;
@@ -70,5 +74,5 @@ export async function buildGatewayApp({ config, redis, authClient, log }: Gatewa
   };
   registerApiProxies(app, proxyDeps);
   registerWebSocketProxy(app, proxyDeps);
-  return { http: app, workers: [], services: { tokens, limiter } } satisfies ServiceApp;
+  return { http: app, workers: [], services: { tokens, limiter }, probes } satisfies ServiceApp;
 }

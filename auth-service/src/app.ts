@@ -1,3 +1,4 @@
+import { createServiceProbes } from '@wa/pkg/health';
 import { createHttpServer } from '@wa/pkg/http';
 import { pingPostgres, pingRedis, type PgPool, type Redis } from '@wa/pkg/db';
 import type { Logger } from '@wa/pkg/log';
@@ -23,6 +24,7 @@ export interface AuthAppDeps {
 
 /** Builds the auth service, its HTTP app and gRPC routes without listening; tests call it with their own deps. */
 export function buildAuthApp({ config, pool, redis, log, sms }: AuthAppDeps) {
+  const probes = createServiceProbes('auth-service', config.health.liveness);
   const auth = createAuthService({
     config,
     pool,
@@ -38,7 +40,9 @@ export function buildAuthApp({ config, pool, redis, log, sms }: AuthAppDeps) {
     service: 'auth-service',
     callerHeaders: true,
     log,
-    readiness: async () => ({ postgres: await pingPostgres(pool), redis: await pingRedis(redis) }),
+    probes,
+    readiness: { postgres: () => pingPostgres(pool), redis: () => pingRedis(redis) },
+    readinessTimeoutMs: config.health.readinessTimeoutMs,
   });
   registerAuthRoutes(app, auth);
   return {
@@ -46,5 +50,6 @@ export function buildAuthApp({ config, pool, redis, log, sms }: AuthAppDeps) {
     grpc: authGrpcRoutes(auth),
     workers: [],
     services: { auth },
+    probes,
   } satisfies ServiceApp;
 }

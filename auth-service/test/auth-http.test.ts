@@ -340,7 +340,7 @@ describe('health', () => {
     assert.equal(health.statusCode, 200);
     const ready = await h.app.inject({ method: 'GET', url: '/ready' });
     assert.equal(ready.statusCode, 200);
-    assert.deepEqual(ready.json<Envelope>().data.checks, { postgres: true, redis: true });
+    assert.deepEqual(ready.json<Envelope>().data.checks, { postgres: 'ok', redis: 'ok' });
   });
 
   test('/metrics exposes per-route request counts', async () => {

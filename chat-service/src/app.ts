@@ -9,6 +9,7 @@ import {
 } from '@wa/pkg/bus';
 import { pingPostgres, type PgPool } from '@wa/pkg/db';
 import type { Client, UserService } from '@wa/pkg/grpc';
+import { createServiceProbes } from '@wa/pkg/health';
 import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
 import { intervalWorker, type ServiceApp } from '@wa/pkg/service';
@@ -28,7 +29,7 @@ import { createUserRemote } from './repository/user-remote.ts';
 import { createProfileLookup } from './service/profiles.ts';
 
 export interface ChatAppDeps {
-  config: Pick<ChatConfig, 'nats' | 'logPruneIntervalMs'>;
+  config: Pick<ChatConfig, 'nats' | 'logPruneIntervalMs'> & Partial<Pick<ChatConfig, 'health'>>;
   pool: PgPool;
   /** Chat events leave through the outbox; message events come in on the durable consumer. */
   nc: NatsConnection;
@@ -45,6 +46,7 @@ export interface ChatAppDeps {
  * event consumer, log pruning) without listening or starting them; tests call it with their own deps.
  */
 export function buildChatApp({ config, pool, nc, users, log, now, ...deps }: ChatAppDeps) {
+  const probes = createServiceProbes('chat-service', config.health?.liveness);
   const outbox = createOutbox({
     pool,
     js: jetstream(nc),
@@ -71,6 +73,7 @@ export function buildChatApp({ config, pool, nc, users, log, now, ...deps }: Cha
     pool,
     activity: createMessageActivityRepository(),
     log,
+    progress: probes.watchdog.tracker('store'),
   });
 
   // NATS is not needed to serve requests (the outbox holds events), so it is not a readiness check.
@@ -78,7 +81,9 @@ export function buildChatApp({ config, pool, nc, users, log, now, ...deps }: Cha
     service: 'chat-service',
     callerHeaders: true,
     log,
-    readiness: async () => ({ postgres: await pingPostgres(pool) }),
+    probes,
+    readiness: { postgres: () => pingPostgres(pool) },
+    readinessTimeoutMs: config.health?.readinessTimeoutMs,
   });
   registerChatRoutes(app, chats, membership);
   return {
@@ -90,6 +95,8 @@ export function buildChatApp({ config, pool, nc, users, log, now, ...deps }: Cha
         consumeMessageEvents({
           nc,
           durable: config.nats.consumerName,
+          maxDeliver: config.nats.maxDeliver,
+          probes,
           inactiveThresholdMs: deps.consumer?.inactiveThresholdMs,
           activity,
           log,
@@ -98,5 +105,6 @@ export function buildChatApp({ config, pool, nc, users, log, now, ...deps }: Cha
       intervalWorker('log pruning', config.logPruneIntervalMs, () => activity.pruneLog(), log),
     ],
     services: { chats, membership, activity, outbox },
+    probes,
   } satisfies ServiceApp;
 }

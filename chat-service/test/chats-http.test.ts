@@ -235,6 +235,6 @@ describe('health (addenda H)', () => {
     assert.deepEqual(health.json().data, { status: 'ok', service: 'chat-service' });
     const ready = await h.app.inject({ method: 'GET', url: '/ready' });
     assert.equal(ready.statusCode, 200, ready.body);
-    assert.deepEqual(ready.json().data, { status: 'ready', checks: { postgres: true } });
+    assert.deepEqual(ready.json().data, { status: 'ready', checks: { postgres: 'ok' } });
   });
 });

@@ -79,7 +79,7 @@ export async function startChatApp(options: StartOptions = {}) {
     await pool.query(`CREATE TABLE ${outboxTable} (LIKE chat_outbox INCLUDING ALL)`);
     const built = buildChatApp({
       config: {
-        nats: { url: '', consumerName: durable },
+        nats: { url: '', consumerName: durable, maxDeliver: 10 },
         logPruneIntervalMs: 0,
       },
       pool,

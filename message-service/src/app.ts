@@ -9,6 +9,7 @@ import {
 } from '@wa/pkg/bus';
 import { pingMongo, type Db, type MongoClient } from '@wa/pkg/db';
 import type { ChatService, Client, UserService } from '@wa/pkg/grpc';
+import { createServiceProbes } from '@wa/pkg/health';
 import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
 import type { ServiceApp, Worker } from '@wa/pkg/service';
@@ -36,6 +37,7 @@ export interface MessageAppDeps {
   config: Pick<MessageConfig, 'nats'> & {
     membershipCache?: MessageConfig['membershipCache'];
     outbox?: OutboxTuning;
+    health?: MessageConfig['health'];
   };
   consumer?: ConsumerTuning;
   mongo: MongoClient;
@@ -75,12 +77,13 @@ function textIndexProbe(db: Db, log: Logger): () => Promise<boolean> {
  */
 export function buildMessageApp(deps: MessageAppDeps) {
   const { config, mongo, nc, log, now } = deps;
+  const probes = createServiceProbes('message-service', config.health?.liveness);
   const js = jetstream(nc);
   const chats = createChatRemote(deps.chats);
   const users = createUserRemote(deps.users);
   const db = mongo.db();
   const outbox = createMessageOutbox(db);
-  const messages = createMessageRepository(db, outbox);
+  const messages = createMessageRepository(db, outbox, probes.watchdog.tracker('store'));
   const relay = createOutboxRelay({
     ...config.outbox,
     store: outbox,
@@ -119,7 +122,9 @@ export function buildMessageApp(deps: MessageAppDeps) {
     service: 'message-service',
     callerHeaders: true,
     log,
-    readiness: async () => ({ mongo: await pingMongo(mongo) }),
+    probes,
+    readiness: { mongo: () => pingMongo(mongo) },
+    readinessTimeoutMs: config.health?.readinessTimeoutMs,
   });
   registerMessageRoutes(app, { send, history, receipts });
   const workers: Worker[] = [
@@ -129,6 +134,8 @@ export function buildMessageApp(deps: MessageAppDeps) {
       consumeChatEvents({
         nc,
         durable: config.nats.consumerName,
+        maxDeliver: config.nats.maxDeliver,
+        probes,
         inactiveThresholdMs: deps.consumer?.inactiveThresholdMs,
         systemMessages: createSystemMessages({ send, users, log }),
         log,
@@ -140,5 +147,6 @@ export function buildMessageApp(deps: MessageAppDeps) {
     grpc: messageGrpcRoutes({ send, history, receipts }),
     workers,
     services: { relay, membership, send, history, receipts },
+    probes,
   } satisfies ServiceApp;
 }

@@ -133,7 +133,7 @@ export async function startMessageApp(options: MessageAppOptions = {}) {
     });
     const built = buildMessageApp({
       config: {
-        nats: { url: '', consumerName: 'unused' },
+        nats: { url: '', consumerName: 'unused', maxDeliver: 10 },
         membershipCache: { ttlMs: options.membershipTtlMs ?? 30_000, maxEntries: 1_000 },
         outbox: { sweepIntervalMs: 50, maxBackoffMs: 300, publishTimeoutMs: 1_000 },
       },

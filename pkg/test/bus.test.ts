@@ -39,7 +39,8 @@ test('provisioning is idempotent and follows addenda C', async () => {
     (await jsm.streams.info('NOTIFICATIONS')).config.retention,
     RetentionPolicy.Workqueue,
   );
-  assert.equal(STREAMS.length, 5);
+  assert.equal(STREAMS.length, 6);
+  assert.equal((await jsm.streams.info('DLQ')).config.retention, RetentionPolicy.Limits);
 });
 
 test('an event published on msg.* reaches a durable consumer of MESSAGES', async () => {

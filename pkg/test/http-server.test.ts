@@ -5,7 +5,7 @@ import { AppError, notFound, rateLimited } from '@wa/pkg/errors';
 import { Envelope, createHttpServer, ok, requireCaller } from '@wa/pkg/http';
 import { testLogger } from '@wa/pkg/testing';
 
-function buildApp(readiness?: () => Promise<Record<string, boolean>>) {
+function buildApp(readiness?: Record<string, () => Promise<boolean>>) {
   const app = createHttpServer({
     service: 'test-service',
     log: testLogger(),
@@ -136,11 +136,12 @@ test('without callerHeaders (the gateway) the identity headers are never read', 
 });
 
 test('/ready is 503 naming the dependency that is down', async () => {
-  const app = buildApp(async () => ({ postgres: true, redis: false }));
+  const app = buildApp({ postgres: async () => true, redis: async () => false });
   const res = await app.inject({ method: 'GET', url: '/ready' });
   assert.equal(res.statusCode, 503);
   assert.equal(res.json().error.code, 'SERVICE_UNAVAILABLE');
   assert.match(res.json().error.message, /redis/);
+  assert.deepEqual(res.json().error.details, [{ field: 'redis', message: 'unreachable' }]);
   assert.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200);
 });
 

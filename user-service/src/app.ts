@@ -1,4 +1,5 @@
 import { createOutbox, outboxWorker, type JetStreamClient, type OutboxTuning } from '@wa/pkg/bus';
+import { createServiceProbes } from '@wa/pkg/health';
 import { createHttpServer } from '@wa/pkg/http';
 import { pingPostgres, pingRedis, type PgPool, type Redis } from '@wa/pkg/db';
 import type { Logger } from '@wa/pkg/log';
@@ -19,7 +20,7 @@ import { createPresenceService } from './service/presence-service.ts';
 import { createProfileService } from './service/profile-service.ts';
 
 export interface UserAppDeps {
-  config: Pick<UserConfig, 'presenceTtlSeconds'>;
+  config: Pick<UserConfig, 'presenceTtlSeconds'> & Partial<Pick<UserConfig, 'health'>>;
   pool: PgPool;
   redis: Redis;
   /** Where block changes are published, through the outbox. */
@@ -34,6 +35,7 @@ export interface UserAppDeps {
  * tests call it with their own deps.
  */
 export function buildUserApp({ config, pool, redis, js, log, outbox: timings }: UserAppDeps) {
+  const probes = createServiceProbes('user-service', config.health?.liveness);
   const outbox = createOutbox({ pool, js, log, table: 'user_outbox', ...timings });
   const users = createUserRepository(pool);
   const services = {
@@ -51,7 +53,9 @@ export function buildUserApp({ config, pool, redis, js, log, outbox: timings }: 
     service: 'user-service',
     callerHeaders: true,
     log,
-    readiness: async () => ({ postgres: await pingPostgres(pool), redis: await pingRedis(redis) }),
+    probes,
+    readiness: { postgres: () => pingPostgres(pool), redis: () => pingRedis(redis) },
+    readinessTimeoutMs: config.health?.readinessTimeoutMs,
   });
   registerUserRoutes(app, services);
   return {
@@ -59,5 +63,6 @@ export function buildUserApp({ config, pool, redis, js, log, outbox: timings }: 
     grpc: userGrpcRoutes(services),
     workers: [outboxWorker(outbox)],
     services: { ...services, outbox },
+    probes,
   } satisfies ServiceApp;
 }

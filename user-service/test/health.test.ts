@@ -19,5 +19,5 @@ test('GET /health answers without touching a dependency (addenda H)', async () =
 test('GET /ready reports PostgreSQL and Redis reachable', async () => {
   const res = await h.app.inject({ method: 'GET', url: '/ready' });
   assert.equal(res.statusCode, 200, res.body);
-  assert.deepEqual(res.json().data, { status: 'ready', checks: { postgres: true, redis: true } });
+  assert.deepEqual(res.json().data, { status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
 });

@@ -7,6 +7,7 @@ import {
 } from '@wa/pkg/bus';
 import { pingRedis, type Redis } from '@wa/pkg/db';
 import type { AuthService, ChatService, Client, MessageService, UserService } from '@wa/pkg/grpc';
+import { createServiceProbes } from '@wa/pkg/health';
 import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
 import { intervalWorker, type ServiceApp } from '@wa/pkg/service';
@@ -59,6 +60,7 @@ export function buildWebSocketApp({
   log,
   consumer,
 }: WebSocketAppDeps) {
+  const probes = createServiceProbes('websocket-service', config.health.liveness);
   const registry = createRegistry();
   const participants = createParticipants(clients.chats);
   const users = createUserRemote(clients.users);
@@ -125,7 +127,9 @@ export function buildWebSocketApp({
   const app = createHttpServer({
     service: 'websocket-service',
     log,
-    readiness: async () => ({ redis: await pingRedis(redis), nats: natsConnected(nc) }),
+    probes,
+    readiness: { redis: () => pingRedis(redis), nats: async () => natsConnected(nc) },
+    readinessTimeoutMs: config.health.readinessTimeoutMs,
   });
   ws.attachTo(app.server);
 
@@ -142,6 +146,8 @@ export function buildWebSocketApp({
         consumeBusEvents({
           nc,
           durable: config.nats.consumerName,
+          maxDeliver: config.nats.maxDeliver,
+          probes,
           inactiveThresholdMs: consumer?.inactiveThresholdMs,
           fanOut,
           log,
@@ -150,5 +156,6 @@ export function buildWebSocketApp({
       intervalWorker('presence sweep', config.presenceSweepMs, () => presence.sweepLapsed(), log),
     ],
     services: { ws, registry },
+    probes,
   } satisfies ServiceApp;
 }

@@ -4,6 +4,7 @@ import {
   type NatsConnection,
   type ReceivedEvent,
 } from '@wa/pkg/bus';
+import type { ServiceProbes } from '@wa/pkg/health';
 import type { Logger } from '@wa/pkg/log';
 import type { ActivityService } from '../service/activity-service.ts';
 
@@ -34,6 +35,8 @@ export interface MessageEventSettings {
   activity: ActivityService;
   log: Logger;
   inactiveThresholdMs?: number;
+  maxDeliver?: number;
+  probes?: ServiceProbes;
 }
 
 /** The chat-service's durable consumer of MESSAGES, shared by all its instances (addenda C). */
@@ -45,6 +48,8 @@ export function consumeMessageEvents(settings: MessageEventSettings): Promise<Ev
     handle: handleMessageEvent(settings.activity),
     log: settings.log,
     inactiveThresholdMs: settings.inactiveThresholdMs,
+    maxDeliver: settings.maxDeliver,
+    probes: settings.probes,
     // Chats side by side (concurrent msg.new events share one statement), each chat's in order.
     concurrency: 64,
     maxMessages: 256,

@@ -1,5 +1,6 @@
 import type { EventPayload } from '@wa/pkg/bus';
 import { createWriteBatch, type PgPool } from '@wa/pkg/db';
+import type { WorkTracker } from '@wa/pkg/health';
 import type { Logger } from '@wa/pkg/log';
 import type {
   MessageActivityRepository,
@@ -11,6 +12,8 @@ export interface ActivityServiceDeps {
   pool: PgPool;
   activity: MessageActivityRepository;
   log: Logger;
+  /** The message log's writes are reported into the service's watchdog (liveness). */
+  progress?: WorkTracker;
 }
 
 export type ActivityOutcome = 'applied' | 'ignored';
@@ -21,12 +24,16 @@ export type ActivityOutcome = 'applied' | 'ignored';
  * recognised by its message id in `chat_message_log`, the last message only moves forward in
  * time, and a read is a watermark that only moves forward too.
  */
-export function createActivityService({ pool, activity, log }: ActivityServiceDeps) {
-  // Concurrent msg.new events (the consumer hands several at once) share one statement.
-  const record = createWriteBatch(async (batch: NewMessage[]) => {
-    const logged = await activity.record(pool, batch);
-    return batch.map((message) => logged.has(message.messageId));
-  });
+export function createActivityService({ pool, activity, log, progress }: ActivityServiceDeps) {
+  // Concurrent msg.new events (the consumer hands several at once) share one statement, which is
+  // all or nothing: after a failure each is recorded again on its own.
+  const record = createWriteBatch(
+    async (batch: NewMessage[]) => {
+      const logged = await activity.record(pool, batch);
+      return batch.map((message) => logged.has(message.messageId));
+    },
+    { progress },
+  );
 
   return {
     async messageCreated(event: EventPayload<'msg.new'>): Promise<ActivityOutcome> {

@@ -4,6 +4,7 @@ import {
   type NatsConnection,
   type ReceivedEvent,
 } from '@wa/pkg/bus';
+import type { ServiceProbes } from '@wa/pkg/health';
 import type { Logger } from '@wa/pkg/log';
 import type { SystemMessages } from '../service/system-messages.ts';
 
@@ -31,6 +32,8 @@ export interface ChatEventSettings {
   systemMessages: Pick<SystemMessages, 'record'>;
   log: Logger;
   inactiveThresholdMs?: number;
+  maxDeliver?: number;
+  probes?: ServiceProbes;
 }
 
 /** The message-service's durable consumer of CHATS, shared by all its instances (addenda C). */
@@ -42,5 +45,7 @@ export function consumeChatEvents(settings: ChatEventSettings): Promise<EventCon
     handle: handleChatEvent(settings.systemMessages),
     log: settings.log,
     inactiveThresholdMs: settings.inactiveThresholdMs,
+    maxDeliver: settings.maxDeliver,
+    probes: settings.probes,
   });
 }

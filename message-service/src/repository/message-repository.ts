@@ -6,6 +6,7 @@ import {
   type Db,
   type Filter,
 } from '@wa/pkg/db';
+import type { WorkTracker } from '@wa/pkg/health';
 import type { DeliveryStatus, MessageDoc, MessageKey, MessagePayload } from '../model/message.ts';
 import { duplicateIndexes } from './duplicate-keys.ts';
 
@@ -43,6 +44,7 @@ export type MsgNewEntry = OutboxEvent<'msg.new'>;
 export function createMessageRepository(
   db: Db,
   outbox: Pick<MongoOutboxStore, 'insertMany' | 'remove'>,
+  progress?: WorkTracker,
 ) {
   const messages: Collection<MessageDoc> = db.collection<MessageDoc>(MESSAGES);
   /*
@@ -54,22 +56,35 @@ export function createMessageRepository(
    */
   const chatWrites = createPerKeyQueue();
 
-  const insertBatch = createWriteBatch(async (items: { doc: MessageDoc; event: MsgNewEntry }[]) => {
-    await outbox.insertMany(items.map((item) => item.event));
-    let duplicates = new Set<number>();
-    try {
-      await messages.insertMany(
-        items.map((item) => ({ ...item.doc })),
-        { ordered: false },
+  const insertBatch = createWriteBatch(
+    async (items: { doc: MessageDoc; event: MsgNewEntry }[]) => {
+      await outbox.insertMany(items.map((item) => item.event));
+      let duplicates = new Set<number>();
+      try {
+        await messages.insertMany(
+          items.map((item) => ({ ...item.doc })),
+          { ordered: false },
+        );
+      } catch (error) {
+        duplicates = duplicateIndexes(error);
+        // A batch that failed is written again item by item: a message it already stored is this
+        // item's own (its message_id is new for every send), not a resend of the client's.
+        const stored = await messages
+          .find(
+            { message_id: { $in: [...duplicates].map((i) => items[i].doc.message_id) } },
+            { projection: { _id: 0, message_id: 1 } },
+          )
+          .toArray();
+        const own = new Set(stored.map((doc) => doc.message_id));
+        for (const i of duplicates) if (own.has(items[i].doc.message_id)) duplicates.delete(i);
+        await outbox.remove([...duplicates].map((i) => items[i].event.event_id));
+      }
+      return items.map((_, i): 'inserted' | 'duplicate' =>
+        duplicates.has(i) ? 'duplicate' : 'inserted',
       );
-    } catch (error) {
-      duplicates = duplicateIndexes(error);
-      await outbox.remove([...duplicates].map((i) => items[i].event.event_id));
-    }
-    return items.map((_, i): 'inserted' | 'duplicate' =>
-      duplicates.has(i) ? 'duplicate' : 'inserted',
-    );
-  });
+    },
+    { progress },
+  );
 
   return {
     /**

@@ -14,7 +14,14 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createPerKeyQueue } from '../db/per-key-queue.ts';
+import { UNTRACKED, counterOf, type ServiceProbes } from '../health/index.ts';
 import type { Logger } from '../log/index.ts';
+import {
+  DEFAULT_MAX_DELIVER,
+  describeError,
+  publishDeadLetter,
+  type DeadLetter,
+} from './dead-letter.ts';
 import {
   EventValidationError,
   assertEvent,
@@ -39,8 +46,15 @@ export interface ConsumeEventsSettings<S extends EventSubject> {
   durable: string;
   /** The subjects wanted; the streams that store them are derived from them (`streamOf`). */
   subjects: readonly S[];
-  /** Resolves when the event is handled (it is then acked); throws to have it redelivered later. */
+  /**
+   * Resolves when the event is handled (it is then acked); throws to have it redelivered later,
+   * up to `maxDeliver` deliveries in all, after which it is dead-lettered.
+   */
   handle: (event: ReceivedEvent<S>) => Promise<void>;
+  /** Deliveries before a failing event goes to `dlq.<subject>` (addenda K: `MAX_DELIVER`, 10). */
+  maxDeliver?: number;
+  /** Handlers are reported into the watchdog; dead letters are counted in the registry. */
+  probes?: ServiceProbes;
   log: Logger;
   /** Messages buffered per pull (default 10: a small buffer shares the load evenly between instances). */
   maxMessages?: number;
@@ -95,19 +109,40 @@ const sameFilter = (a: Partial<ConsumerConfig>, b: Partial<ConsumerConfig>): boo
  * A handler takes milliseconds; an instance that dies holding messages gives them back to the
  * others after this long.
  */
-const ACK_WAIT_NS = 10_000 * NS_PER_MS;
+const ACK_WAIT_MS = 10_000;
+const ACK_WAIT_NS = ACK_WAIT_MS * NS_PER_MS;
+/**
+ * Events in hand (received, not yet acked) are marked in progress every half ack wait, so a slow
+ * batch does not use up deliveries; for at most this long, after which a stuck handler's event
+ * goes back to the stream for another instance.
+ */
+const IN_PROGRESS_AT_MOST_MS = 60_000;
+/**
+ * Deliveries the server makes beyond `maxDeliver`: the first one is still handled (earlier
+ * deliveries may have timed out unhandled), later ones only dead-letter the event (its handler
+ * hangs or kills the process), with room for a dead-letter publish that failed. Then the server
+ * gives up on its own, so no event is ever delivered without limit.
+ */
+const DEAD_LETTER_DELIVERIES = 3;
 
-/** Creates the durable consumer, or brings an existing one to the wanted subjects and ack wait. */
+/** The server's `max_deliver` for a consumer that dead-letters after `maxDeliver`. */
+export const serverMaxDeliver = (maxDeliver: number): number => maxDeliver + DEAD_LETTER_DELIVERIES;
+
+/**
+ * Creates the durable consumer, or brings an existing one to the wanted subjects, ack wait and
+ * delivery limit.
+ */
 async function ensureConsumer(
   jsm: JetStreamManager,
   nc: NatsConnection,
   settings: Pick<
     StreamSettings<EventSubject>,
     'stream' | 'durable' | 'subjects' | 'log' | 'inactiveThresholdMs'
-  >,
+  > & { maxDeliver: number },
 ): Promise<void> {
   const { stream, durable, log } = settings;
   const filter = filterFor(nc, settings.subjects);
+  const maxDeliver = serverMaxDeliver(settings.maxDeliver);
   let existing: ConsumerInfo | undefined;
   try {
     existing = await jsm.consumers.info(stream, durable);
@@ -116,10 +151,19 @@ async function ensureConsumer(
       throw error;
   }
   if (existing) {
-    if (sameFilter(existing.config, filter) && existing.config.ack_wait === ACK_WAIT_NS) return;
+    if (
+      sameFilter(existing.config, filter) &&
+      existing.config.ack_wait === ACK_WAIT_NS &&
+      existing.config.max_deliver === maxDeliver
+    )
+      return;
     try {
-      await jsm.consumers.update(stream, durable, { ...filter, ack_wait: ACK_WAIT_NS });
-      log.info({ durable, ...filter }, 'consumer settings updated');
+      await jsm.consumers.update(stream, durable, {
+        ...filter,
+        ack_wait: ACK_WAIT_NS,
+        max_deliver: maxDeliver,
+      });
+      log.info({ durable, ...filter, max_deliver: maxDeliver }, 'consumer settings updated');
     } catch (error) {
       log.warn({ err: error, durable }, 'consumer settings could not be updated; keeping them');
     }
@@ -132,7 +176,7 @@ async function ensureConsumer(
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.New,
     ack_wait: ACK_WAIT_NS,
-    max_deliver: -1,
+    max_deliver: maxDeliver,
     ...(settings.inactiveThresholdMs
       ? { inactive_threshold: settings.inactiveThresholdMs * NS_PER_MS }
       : {}),
@@ -176,7 +220,9 @@ export function validEventOf<S extends EventSubject>(
  * streams have no order between them): each message is validated against the
  * event map (an invalid one is logged and terminated, never redelivered), handed to `handle`
  * one at a time in stream order, acked when `handle` resolves and nak'ed with a growing delay
- * when it throws. A broken subscription (NATS restart, consumer deleted) is set up again.
+ * when it throws. When it throws on the `maxDeliver`-th delivery, the event is published to
+ * `dlq.<subject>` with the error, logged, counted and terminated, and the consumer goes on.
+ * A broken subscription (NATS restart, consumer deleted) is set up again.
  * Resolves once the consumer exists.
  */
 export function consumeEvents<S extends EventSubject>(
@@ -193,27 +239,78 @@ async function consumeStream<S extends EventSubject>(
   const { nc, stream, durable, subjects, handle, log } = settings;
   const retryDelayMs = settings.retryDelayMs ?? defaultRetryDelayMs;
   const concurrency = Math.max(1, settings.concurrency ?? 1);
+  const maxDeliver = Math.max(1, settings.maxDeliver ?? DEFAULT_MAX_DELIVER);
+  const progress = settings.probes?.watchdog.tracker('bus') ?? UNTRACKED;
+  const deadLetters = settings.probes
+    ? counterOf(
+        settings.probes.metrics,
+        'nats_consumer_dead_letters_total',
+        'Events a consumer gave up on and published to dlq.<subject>',
+        ['stream', 'consumer', 'subject'],
+      )
+    : undefined;
   const wanted = new Set<string>(subjects);
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
-  await ensureConsumer(jsm, nc, settings);
+  await ensureConsumer(jsm, nc, { ...settings, maxDeliver });
 
   const stopped = new AbortController();
   let messages: ConsumerMessages | undefined;
   const inOrder = createPerKeyQueue();
+  /** Messages received and not yet settled, with when they arrived (for the in-progress marks). */
+  const inHand = new Map<JsMsg, number>();
+  const marker = setInterval(() => {
+    const now = Date.now();
+    for (const [message, since] of inHand)
+      if (now - since < IN_PROGRESS_AT_MOST_MS) message.working();
+  }, ACK_WAIT_MS / 2);
+  marker.unref();
+
+  /** Publishes the event to its dead-letter subject, then terminates it; once, at error level. */
+  async function deadLetter(message: JsMsg, error: unknown, eventId?: string): Promise<void> {
+    const letter: DeadLetter = {
+      stream,
+      consumer: durable,
+      subject: message.subject,
+      sequence: message.seq,
+      deliveries: message.info.deliveryCount,
+      error: describeError(error),
+    };
+    try {
+      await publishDeadLetter(js, message, letter);
+    } catch (publishError) {
+      const delay = retryDelayMs(letter.deliveries);
+      log.warn(
+        { err: publishError, ...letter, event_id: eventId, retry_in_ms: delay },
+        'dead letter not stored; redelivering later',
+      );
+      message.nak(delay);
+      return;
+    }
+    message.term();
+    deadLetters?.inc({ stream, consumer: durable, subject: message.subject });
+    log.error({ ...letter, event_id: eventId }, 'event dead-lettered');
+  }
 
   async function handleAndAck(message: JsMsg, event: ReceivedEvent<S>): Promise<void> {
     const { subject, deliveries } = event;
+    const done = progress.begin();
     try {
       await handle(event);
       message.ack();
     } catch (error) {
+      if (deliveries >= maxDeliver) {
+        await deadLetter(message, error, event.payload.event_id);
+        return;
+      }
       const delay = retryDelayMs(deliveries);
       log.warn(
         { err: error, subject, event_id: event.payload.event_id, deliveries, retry_in_ms: delay },
         'event handling failed; redelivering later',
       );
       message.nak(delay);
+    } finally {
+      done();
     }
   }
 
@@ -231,10 +328,21 @@ async function consumeStream<S extends EventSubject>(
       message.term();
       return;
     }
+    if (event.deliveries > maxDeliver + 1) {
+      // Delivered again and again without ever being settled: its handler hangs or kills us.
+      const error = new Error(`not settled in ${event.deliveries - 1} deliveries`);
+      await deadLetter(message, error, event.payload.event_id);
+      return;
+    }
     const key = settings.orderKey?.(event);
-    await (key === undefined
-      ? handleAndAck(message, event)
-      : inOrder(key, () => handleAndAck(message, event)));
+    inHand.set(message, Date.now());
+    try {
+      await (key === undefined
+        ? handleAndAck(message, event)
+        : inOrder(key, () => handleAndAck(message, event)));
+    } finally {
+      inHand.delete(message);
+    }
   }
 
   const loop = (async () => {
@@ -264,7 +372,7 @@ async function consumeStream<S extends EventSubject>(
         failures += 1;
         log.warn({ err: error, stream, durable, failures }, 'event consumer interrupted');
         if (error instanceof JetStreamApiError)
-          await ensureConsumer(jsm, nc, settings).catch(() => {});
+          await ensureConsumer(jsm, nc, { ...settings, maxDeliver }).catch(() => {});
       }
       await pauseBeforeRetry(failures, stopped.signal);
     }
@@ -275,6 +383,7 @@ async function consumeStream<S extends EventSubject>(
       stopped.abort();
       messages?.stop();
       await loop;
+      clearInterval(marker);
     },
   };
 }

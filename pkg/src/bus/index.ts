@@ -5,6 +5,7 @@ export * from './audience.ts';
 export * from './publish.ts';
 export type { EventConsumer } from './per-stream.ts';
 export * from './consumer.ts';
+export * from './dead-letter.ts';
 export * from './watch.ts';
 export * from './outbox-relay.ts';
 export * from './outbox-store-postgres.ts';

@@ -1,4 +1,4 @@
-import { createWriteBatch, isDuplicateKeyError, type Db } from '../db/index.ts';
+import { createWriteBatch, isDuplicateKeyError, onlyDuplicateKeys, type Db } from '../db/index.ts';
 import type { OutboxEvent, OutboxStore } from './outbox-relay.ts';
 
 /*
@@ -20,7 +20,10 @@ export interface MongoOutboxSettings {
 export interface MongoOutboxStore extends OutboxStore {
   /** Stores one event before its change is applied; batched with concurrent writers. */
   enqueue(event: OutboxEvent): Promise<void>;
-  /** Stores several events in one command (a batch of writes that goes on to apply them). */
+  /**
+   * Stores several events in one command (a batch of writes that goes on to apply them). An
+   * event already stored (the same `event_id`: a batch written again item by item) is no error.
+   */
   insertMany(events: OutboxEvent[]): Promise<void>;
 }
 
@@ -37,11 +40,15 @@ export function createMongoOutboxStore(settings: MongoOutboxSettings): MongoOutb
 
   async function insertMany(docs: OutboxEvent[]): Promise<void> {
     if (!docs.length) return;
-    // Copies: the driver adds `_id` to what it inserts, and these objects are also published.
-    await events.insertMany(
-      docs.map((doc) => ({ ...doc })),
-      { ordered: false },
-    );
+    try {
+      // Copies: the driver adds `_id` to what it inserts, and these objects are also published.
+      await events.insertMany(
+        docs.map((doc) => ({ ...doc })),
+        { ordered: false },
+      );
+    } catch (error) {
+      if (!onlyDuplicateKeys(error)) throw error;
+    }
   }
   const enqueueBatch = createWriteBatch(async (docs: OutboxEvent[]) => {
     await insertMany(docs);

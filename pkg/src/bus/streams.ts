@@ -66,6 +66,18 @@ export const STREAMS: readonly StreamDefinition[] = Object.freeze([
     storage: StorageType.File,
     max_age: 3 * DAY_NS,
   },
+  /*
+   * Not in the PRD: dead letters (addenda K), `dlq.<subject>`, the events a consumer gave up on
+   * (`dead-letter.ts`). Nothing consumes them; Limits retention keeps them for inspection and
+   * replay, twice as long as the longest-lived event stream.
+   */
+  {
+    name: 'DLQ',
+    subjects: ['dlq.>'],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: 14 * DAY_NS,
+  },
 ]);
 
 /**

@@ -37,6 +37,33 @@ export function loadEnv<S extends TObject>(schema: S, env: Env): Readonly<Static
   return Object.freeze(converted as Static<S>);
 }
 
+/**
+ * Liveness and readiness bounds (`@wa/pkg/health`), the same in every service. `/health` fails
+ * when work has been in flight for LIVENESS_STALL_MS with none of its kind finishing, or when the
+ * event loop has run over LIVENESS_LOOP_DELAY_MS late for LIVENESS_LOOP_DELAY_FOR_MS; `/ready`
+ * waits at most READINESS_TIMEOUT_MS for each dependency.
+ */
+export const HealthEnv = {
+  LIVENESS_STALL_MS: Type.Integer({ minimum: 1_000, maximum: 3_600_000, default: 60_000 }),
+  LIVENESS_LOOP_DELAY_MS: Type.Integer({ minimum: 50, maximum: 600_000, default: 1_000 }),
+  LIVENESS_LOOP_DELAY_FOR_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 10_000 }),
+  READINESS_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 2_000 }),
+};
+export const healthConfig = (e: {
+  LIVENESS_STALL_MS: number;
+  LIVENESS_LOOP_DELAY_MS: number;
+  LIVENESS_LOOP_DELAY_FOR_MS: number;
+  READINESS_TIMEOUT_MS: number;
+}) => ({
+  liveness: {
+    stallMs: e.LIVENESS_STALL_MS,
+    loopDelayMs: e.LIVENESS_LOOP_DELAY_MS,
+    loopDelayForMs: e.LIVENESS_LOOP_DELAY_FOR_MS,
+  },
+  readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
+});
+export type HealthConfig = ReturnType<typeof healthConfig>;
+
 /** Variables every service reads. */
 export const CommonEnv = {
   NODE_ENV: Type.Union(
@@ -50,6 +77,7 @@ export const CommonEnv = {
     { default: 'info' },
   ),
   HOST: Type.String({ default: '0.0.0.0' }),
+  ...HealthEnv,
 };
 
 export const UrlString = (defaultValue?: string) =>
@@ -99,13 +127,22 @@ const NATS_URLS = '^(nats|tls|ws|wss)://[^\\s,]+(,(nats|tls|ws|wss)://[^\\s,]+)*
 export const NatsEnv = {
   NATS_URL: Type.String({ pattern: NATS_URLS, default: 'nats://127.0.0.1:4222' }),
 };
-/** The durable consumer name of a service, shared by all its instances (addenda C). */
+/**
+ * The durable consumer name of a service, shared by all its instances (addenda C), and how many
+ * deliveries of an event that fails before it goes to `dlq.<subject>` (addenda K).
+ */
 export const NatsConsumerEnv = (consumerName: string) => ({
   NATS_CONSUMER_NAME: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: consumerName }),
+  MAX_DELIVER: Type.Integer({ minimum: 1, maximum: 1_000, default: 10 }),
 });
-export const natsConfig = <E extends { NATS_URL: string; NATS_CONSUMER_NAME?: string }>(e: E) => ({
+export const natsConfig = <
+  E extends { NATS_URL: string; NATS_CONSUMER_NAME?: string; MAX_DELIVER?: number },
+>(
+  e: E,
+) => ({
   url: e.NATS_URL,
   consumerName: e.NATS_CONSUMER_NAME as E['NATS_CONSUMER_NAME'],
+  maxDeliver: e.MAX_DELIVER as E['MAX_DELIVER'],
 });
 
 /** The gRPC servers a service can call, by the prefix of their `<NAME>_GRPC_ADDR` variable. */
@@ -143,7 +180,10 @@ export const grpcClientConfig = <N extends GrpcServiceName>(
   ) as Record<Lowercase<N>, { address: string; timeoutMs: number }>;
 
 /** What every service config carries besides its own part. */
-export const commonConfig = (e: { NODE_ENV: string; LOG_LEVEL: string }) => ({
+export const commonConfig = (
+  e: { NODE_ENV: string; LOG_LEVEL: string } & Parameters<typeof healthConfig>[0],
+) => ({
   env: e.NODE_ENV,
   logLevel: e.LOG_LEVEL,
+  health: healthConfig(e),
 });

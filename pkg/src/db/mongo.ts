@@ -25,3 +25,15 @@ export async function pingMongo(client: MongoClient): Promise<boolean> {
 /** The server's duplicate-key error (a unique index refused an insert or upsert). */
 export const isDuplicateKeyError = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+
+/**
+ * Whether every document an unordered insertMany refused was refused by a unique index (the
+ * others were written); any other failure, or none, is false.
+ */
+export function onlyDuplicateKeys(error: unknown): boolean {
+  const writeErrors = (error as { writeErrors?: unknown } | null)?.writeErrors;
+  const list = (Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : []) as {
+    code?: unknown;
+  }[];
+  return list.length > 0 && list.every((e) => e.code === 11000);
+}

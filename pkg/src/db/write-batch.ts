@@ -1,26 +1,65 @@
+import { UNTRACKED, type WorkTracker } from '../health/index.ts';
+
+export interface WriteBatchOptions {
+  /** Most items written in one call (default 500). */
+  maxBatch?: number;
+  /** Each write is reported into the service's progress watchdog (liveness). */
+  progress?: WorkTracker;
+}
+
+interface Entry<T, R> {
+  item: T;
+  resolve: (result: R) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * Group commit. Writes that arrive while one is in flight are written together in the next one:
  * FerretDB writes 20 documents in one insertMany for about the cost of four insertOne calls, and a
  * PostgreSQL statement over 20 rows costs one commit instead of 20. A lone write still goes at
  * once, so batching adds no wait when the service is quiet. `write` answers one result per item,
- * in order; if it throws, every item of that batch is rejected with the error.
+ * in order.
+ *
+ * When a write of several items throws, each item is written again on its own, so one bad item
+ * (a document the store refuses) fails only its own caller, never the others batched with it.
+ * `write` must therefore be safe to repeat for items a failed call may have partly written.
  */
 export function createWriteBatch<T, R>(
   write: (items: T[]) => Promise<R[]>,
-  maxBatch = 500,
+  options: WriteBatchOptions = {},
 ): (item: T) => Promise<R> {
-  const queue: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
+  const { maxBatch = 500, progress = UNTRACKED } = options;
+  const queue: Entry<T, R>[] = [];
   let running = false;
+
+  async function tracked(items: T[]): Promise<R[]> {
+    const done = progress.begin();
+    try {
+      return await write(items);
+    } finally {
+      done();
+    }
+  }
+
+  async function writeAlone(entry: Entry<T, R>): Promise<void> {
+    try {
+      const [result] = await tracked([entry.item]);
+      entry.resolve(result);
+    } catch (error) {
+      entry.reject(error);
+    }
+  }
 
   async function run(): Promise<void> {
     running = true;
     while (queue.length) {
       const batch = queue.splice(0, maxBatch);
       try {
-        const results = await write(batch.map((entry) => entry.item));
+        const results = await tracked(batch.map((entry) => entry.item));
         batch.forEach((entry, i) => entry.resolve(results[i]));
       } catch (error) {
-        for (const entry of batch) entry.reject(error);
+        if (batch.length === 1) batch[0].reject(error);
+        else for (const entry of batch) await writeAlone(entry);
       }
     }
     running = false;

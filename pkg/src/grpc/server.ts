@@ -2,12 +2,15 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { Code, type ConnectRouter, type Interceptor } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { UNTRACKED, type WorkTracker } from '../health/index.ts';
 import type { Logger } from '../log/index.ts';
 import { toConnectError } from './errors.ts';
 
 export interface GrpcServerSettings {
   routes: (router: ConnectRouter) => void;
   log: Logger;
+  /** Every call is reported into the service's progress watchdog (liveness). */
+  progress?: WorkTracker;
 }
 
 export interface GrpcServer {
@@ -32,14 +35,30 @@ function errorInterceptor(log: Logger): Interceptor {
   };
 }
 
+/** Counts a call in flight from its start until its answer (or error) is ready. */
+function progressInterceptor(progress: WorkTracker): Interceptor {
+  return (next) => async (request) => {
+    const done = progress.begin();
+    try {
+      return await next(request);
+    } finally {
+      done();
+    }
+  };
+}
+
 /** A plain-HTTP/2 gRPC server (any gRPC client, grpcurl included, can call it). */
-export function createGrpcServer({ routes, log }: GrpcServerSettings): GrpcServer {
+export function createGrpcServer({
+  routes,
+  log,
+  progress = UNTRACKED,
+}: GrpcServerSettings): GrpcServer {
   const handler = connectNodeAdapter({
     routes,
     grpc: true,
     grpcWeb: false,
     connect: false,
-    interceptors: [errorInterceptor(log)],
+    interceptors: [progressInterceptor(progress), errorInterceptor(log)],
   });
   const server = http2.createServer(handler);
   return {

@@ -2,13 +2,10 @@ import client from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 
 /**
- * RED metrics per route (rate and errors from the counter, duration from the histogram).
- * Each app gets its own registry so tests can build many apps in one process.
+ * RED metrics per route (rate and errors from the counter, duration from the histogram), in the
+ * service's registry (`createServiceProbes`), served at `/metrics` with everything else in it.
  */
-export function registerMetrics(app: FastifyInstance, service: string): client.Registry {
-  const registry = new client.Registry();
-  registry.setDefaultLabels({ service });
-  client.collectDefaultMetrics({ register: registry });
+export function registerMetrics(app: FastifyInstance, registry: client.Registry): void {
   const labelNames = ['method', 'route', 'status_code'] as const;
   const requests = new client.Counter({
     name: 'http_requests_total',
@@ -36,5 +33,4 @@ export function registerMetrics(app: FastifyInstance, service: string): client.R
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });
-  return registry;
 }

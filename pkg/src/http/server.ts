@@ -2,23 +2,34 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from '../log/index.ts';
+import {
+  createReadiness,
+  createServiceProbes,
+  type ReadinessChecks,
+  type ServiceProbes,
+} from '../health/index.ts';
 import { failure, ok } from './envelope.ts';
 import { handleHttpError } from './error-handler.ts';
+import { trackHandlers } from './handler-progress.ts';
 import { registerMetrics } from './metrics.ts';
 import { createValidatorCompiler } from './validation.ts';
 import { registerCallerHook } from './identity.ts';
 import { logRequests } from './request-log.ts';
 
-/** Dependency name → reachable. */
-export type ReadinessCheck = () => Promise<Record<string, boolean>>;
-
 export interface HttpServerSettings {
   service: string;
   log: Logger;
-  /** Dependencies `/ready` reports on. */
-  readiness?: ReadinessCheck;
-  /** Replaces the plain `/health` answer (the gateway aggregates its downstream services). */
-  health?: () => Promise<{ healthy: boolean; body: Record<string, unknown> }>;
+  /**
+   * The service's watchdog (`/health`) and metrics registry (`/metrics`), shared with its gRPC
+   * server, consumers and stores; a fresh pair with default bounds when not given.
+   */
+  probes?: ServiceProbes;
+  /** Dependencies `/ready` pings, by name, in parallel. */
+  readiness?: ReadinessChecks;
+  /** Longest wait for one readiness ping (default 2 s). */
+  readinessTimeoutMs?: number;
+  /** Adds to the `/health` answer of a live service (the gateway reports its downstream services). */
+  health?: () => Promise<Record<string, unknown>>;
   bodyLimit?: number;
   trustProxy?: FastifyServerOptions['trustProxy'];
   /** Behind the gateway: read its X-User-Id / X-User-Phone into `request.caller`. */
@@ -53,6 +64,12 @@ export function createHttpServer(settings: HttpServerSettings) {
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const probes = settings.probes ?? createServiceProbes(settings.service);
+  const { watchdog } = probes;
+  app.addHook('onReady', async () => watchdog.start());
+  app.addHook('onClose', async () => watchdog.stop());
+  trackHandlers(app, watchdog.tracker('http'));
+
   app.setValidatorCompiler(createValidatorCompiler());
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -71,30 +88,38 @@ export function createHttpServer(settings: HttpServerSettings) {
         ),
       ),
   );
-  registerMetrics(app, settings.service);
+  registerMetrics(app, probes.metrics);
 
+  // Liveness: 503 only when the service cannot make progress (restarting it would help); a
+  // dependency that is down is readiness' business.
   app.get('/health', { logLevel: 'warn' }, async (request, reply) => {
-    if (!settings.health) return ok(request.id, { status: 'ok', service: settings.service });
-    const { healthy, body } = await settings.health();
-    const data = { status: healthy ? 'ok' : 'degraded', service: settings.service, ...body };
-    if (!healthy)
+    const problems = watchdog.problems();
+    if (problems.length > 0) {
+      const reasons = problems.map((problem) => `${problem.field} ${problem.message}`);
+      request.log.error({ problems }, 'liveness failed');
       return reply
         .code(503)
-        .send({ ...failure(request.id, 'SERVICE_UNAVAILABLE', 'Degraded'), data });
-    return ok(request.id, data);
+        .send(
+          failure(request.id, 'SERVICE_UNAVAILABLE', `Not live: ${reasons.join('; ')}`, problems),
+        );
+    }
+    const extra = settings.health ? await settings.health() : {};
+    return ok(request.id, { status: 'ok', service: settings.service, ...extra });
   });
 
+  const readiness = createReadiness(settings.readiness ?? {}, settings.readinessTimeoutMs);
   app.get('/ready', { logLevel: 'warn' }, async (request, reply) => {
-    const checks = settings.readiness ? await settings.readiness() : {};
-    const ready = Object.values(checks).every(Boolean);
-    if (!ready) {
-      const down = Object.keys(checks).filter((name) => !checks[name]);
-      return reply.code(503).send({
-        ...failure(request.id, 'SERVICE_UNAVAILABLE', `Not ready: ${down.join(', ')}`),
-        data: { checks },
-      });
-    }
-    return ok(request.id, { status: 'ready', checks });
+    const { ready, checks } = await readiness.check();
+    if (ready) return ok(request.id, { status: 'ready', checks });
+    const down = Object.entries(checks).filter(([, outcome]) => outcome !== 'ok');
+    return reply.code(503).send(
+      failure(
+        request.id,
+        'SERVICE_UNAVAILABLE',
+        `Not ready: ${down.map(([name, outcome]) => `${name} ${outcome}`).join(', ')}`,
+        down.map(([field, message]) => ({ field, message })),
+      ),
+    );
   });
 
   return app;

@@ -72,7 +72,11 @@ export async function startService(
     let grpcPort: number | undefined;
     if (app.grpc) {
       if (listen.grpcPort === undefined) throw new Error('gRPC routes given but no gRPC port');
-      grpc = createGrpcServer({ routes: app.grpc, log });
+      grpc = createGrpcServer({
+        routes: app.grpc,
+        log,
+        progress: app.probes?.watchdog.tracker('grpc'),
+      });
       grpcPort = await grpc.listen(listen.grpcPort, listen.host);
     }
     return {

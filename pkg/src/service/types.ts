@@ -1,4 +1,5 @@
 import type { ConnectRouter } from '@connectrpc/connect';
+import type { ServiceProbes } from '../health/index.ts';
 import type { AppInstance } from '../http/index.ts';
 
 /** Background work a service runs beside its servers: consumers, relays, sweeps. */
@@ -20,6 +21,8 @@ export interface ServiceApp<S extends object = object> {
   /** Started in order before the servers listen, stopped in reverse after they stop accepting. */
   workers: Worker[];
   services: S;
+  /** The probes `http` was built with; the runner reports gRPC calls into their watchdog. */
+  probes?: ServiceProbes;
 }
 
 /** A connection the service opened (PostgreSQL, Redis, NATS, MongoDB), closed last. */

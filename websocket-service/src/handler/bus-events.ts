@@ -4,6 +4,7 @@ import {
   type EventConsumer,
   type NatsConnection,
 } from '@wa/pkg/bus';
+import type { ServiceProbes } from '@wa/pkg/health';
 import type { Logger } from '@wa/pkg/log';
 import type { FanOutService } from '../service/fan-out-service.ts';
 import { orderKeyOf, type FanOutSubject } from '../service/routing.ts';
@@ -14,6 +15,8 @@ export interface BusEventSettings {
   nc: NatsConnection;
   durable: string;
   inactiveThresholdMs?: number;
+  maxDeliver?: number;
+  probes?: ServiceProbes;
   fanOut: FanOutService;
   log: Logger;
 }
@@ -31,6 +34,8 @@ export function consumeBusEvents(settings: BusEventSettings): Promise<EventConsu
     subjects: CLIENT_SUBJECTS,
     handle: (event) => settings.fanOut.deliver(event),
     log: settings.log,
+    maxDeliver: settings.maxDeliver,
+    probes: settings.probes,
     maxMessages: 256,
     // One event at a time would cap fan-out at one Redis round trip per event.
     concurrency: FAN_OUT_CONCURRENCY,

@@ -1,0 +1,3 @@
+export * from './watchdog.ts';
+export * from './readiness.ts';
+export * from './probes.ts';
