@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import {
   DEAD_LETTER_HEADERS,
@@ -255,4 +256,34 @@ test('an existing durable that redelivered without limit is bounded when its ser
   using(t, await consume({ durable, maxDeliver: 4, handle: async () => {} }));
   const info = await jsm.consumers.info('MESSAGES', durable);
   assert.equal(info.config.max_deliver, serverMaxDeliver(4));
+});
+
+test('an event handled for longer than the ack wait is kept in progress, not delivered again', async (t) => {
+  const chatId = randomUUID();
+  const deliveries: { body: string; deliveries: number }[] = [];
+  let slowDone = false;
+  using(
+    t,
+    await consume({
+      handle: async (event) => {
+        if (event.payload.chat_id !== chatId) return;
+        const body = String(event.payload.payload.body);
+        deliveries.push({ body, deliveries: event.deliveries });
+        if (body !== 'slow') return;
+        // Longer than the consumer's 10 s ack wait: a slow store, a long queue behind one chat.
+        await sleep(12_000);
+        slowDone = true;
+      },
+    }),
+  );
+  await publishEvent(js, 'msg.new', msgNew(chatId, 'slow'));
+  await eventually(() => assert.ok(slowDone), { timeoutMs: 30_000, intervalMs: 100 });
+  // A marker published after it: a redelivery of the slow event (sent by the server once its ack
+  // wait ran out) would be handed over before the marker.
+  await publishEvent(js, 'msg.new', msgNew(chatId, 'marker'));
+  await eventually(() => assert.equal(deliveries.at(-1)?.body, 'marker'));
+  assert.deepEqual(deliveries, [
+    { body: 'slow', deliveries: 1 },
+    { body: 'marker', deliveries: 1 },
+  ]);
 });

@@ -14,20 +14,16 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createPerKeyQueue } from '../db/per-key-queue.ts';
-import { UNTRACKED, counterOf, type ServiceProbes } from '../health/index.ts';
+import { UNTRACKED, type ServiceProbes } from '../health/index.ts';
 import type { Logger } from '../log/index.ts';
-import {
-  DEFAULT_MAX_DELIVER,
-  describeError,
-  publishDeadLetter,
-  type DeadLetter,
-} from './dead-letter.ts';
+import { DEFAULT_MAX_DELIVER, deadLetterer } from './dead-letter.ts';
 import {
   EventValidationError,
   assertEvent,
   type EventPayload,
   type EventSubject,
 } from './events.ts';
+import { markInProgress } from './in-progress.ts';
 import { perStream, type EventConsumer } from './per-stream.ts';
 
 /** One received event, discriminated by subject so a `switch` narrows the payload. */
@@ -241,14 +237,6 @@ async function consumeStream<S extends EventSubject>(
   const concurrency = Math.max(1, settings.concurrency ?? 1);
   const maxDeliver = Math.max(1, settings.maxDeliver ?? DEFAULT_MAX_DELIVER);
   const progress = settings.probes?.watchdog.tracker('bus') ?? UNTRACKED;
-  const deadLetters = settings.probes
-    ? counterOf(
-        settings.probes.metrics,
-        'nats_consumer_dead_letters_total',
-        'Events a consumer gave up on and published to dlq.<subject>',
-        ['stream', 'consumer', 'subject'],
-      )
-    : undefined;
   const wanted = new Set<string>(subjects);
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
@@ -257,40 +245,15 @@ async function consumeStream<S extends EventSubject>(
   const stopped = new AbortController();
   let messages: ConsumerMessages | undefined;
   const inOrder = createPerKeyQueue();
-  /** Messages received and not yet settled, with when they arrived (for the in-progress marks). */
-  const inHand = new Map<JsMsg, number>();
-  const marker = setInterval(() => {
-    const now = Date.now();
-    for (const [message, since] of inHand)
-      if (now - since < IN_PROGRESS_AT_MOST_MS) message.working();
-  }, ACK_WAIT_MS / 2);
-  marker.unref();
-
-  /** Publishes the event to its dead-letter subject, then terminates it; once, at error level. */
-  async function deadLetter(message: JsMsg, error: unknown, eventId?: string): Promise<void> {
-    const letter: DeadLetter = {
-      stream,
-      consumer: durable,
-      subject: message.subject,
-      sequence: message.seq,
-      deliveries: message.info.deliveryCount,
-      error: describeError(error),
-    };
-    try {
-      await publishDeadLetter(js, message, letter);
-    } catch (publishError) {
-      const delay = retryDelayMs(letter.deliveries);
-      log.warn(
-        { err: publishError, ...letter, event_id: eventId, retry_in_ms: delay },
-        'dead letter not stored; redelivering later',
-      );
-      message.nak(delay);
-      return;
-    }
-    message.term();
-    deadLetters?.inc({ stream, consumer: durable, subject: message.subject });
-    log.error({ ...letter, event_id: eventId }, 'event dead-lettered');
-  }
+  const inHand = markInProgress(ACK_WAIT_MS / 2, IN_PROGRESS_AT_MOST_MS, log);
+  const deadLetter = deadLetterer({
+    js,
+    stream,
+    durable,
+    log,
+    retryDelayMs,
+    probes: settings.probes,
+  });
 
   async function handleAndAck(message: JsMsg, event: ReceivedEvent<S>): Promise<void> {
     const { subject, deliveries } = event;
@@ -335,13 +298,13 @@ async function consumeStream<S extends EventSubject>(
       return;
     }
     const key = settings.orderKey?.(event);
-    inHand.set(message, Date.now());
+    inHand.hold(message);
     try {
       await (key === undefined
         ? handleAndAck(message, event)
         : inOrder(key, () => handleAndAck(message, event)));
     } finally {
-      inHand.delete(message);
+      inHand.release(message);
     }
   }
 
@@ -383,7 +346,7 @@ async function consumeStream<S extends EventSubject>(
       stopped.abort();
       messages?.stop();
       await loop;
-      clearInterval(marker);
+      inHand.stop();
     },
   };
 }

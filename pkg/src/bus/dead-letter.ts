@@ -1,5 +1,7 @@
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
+import { counterOf, type ServiceProbes } from '../health/index.ts';
+import type { Logger } from '../log/index.ts';
 
 /**
  * Addenda K: an event that fails processing `MAX_DELIVER` times goes to `dlq.<subject>` with the
@@ -68,4 +70,57 @@ export async function publishDeadLetter(
     msgID: `${letter.stream}:${letter.sequence}:${letter.consumer}`,
     timeout: 5_000,
   });
+}
+
+export interface DeadLettererSettings {
+  js: JetStreamClient;
+  stream: string;
+  durable: string;
+  log: Logger;
+  /** The wait before a delivery that could not be dead-lettered (the DLQ did not answer) is retried. */
+  retryDelayMs: (deliveries: number) => number;
+  /** Dead letters are counted in its registry. */
+  probes?: ServiceProbes;
+}
+
+/**
+ * What a consumer does with an event it gives up on: publish it to its dead-letter subject, then
+ * terminate it, log it once at error level and count it. If the DLQ does not store it, the event
+ * is redelivered later instead, so it is never lost.
+ */
+export function deadLetterer(settings: DeadLettererSettings) {
+  const { js, stream, durable, log, retryDelayMs, probes } = settings;
+  const counted = probes
+    ? counterOf(
+        probes.metrics,
+        'nats_consumer_dead_letters_total',
+        'Events a consumer gave up on and published to dlq.<subject>',
+        ['stream', 'consumer', 'subject'],
+      )
+    : undefined;
+
+  return async (message: JsMsg, error: unknown, eventId?: string): Promise<void> => {
+    const letter: DeadLetter = {
+      stream,
+      consumer: durable,
+      subject: message.subject,
+      sequence: message.seq,
+      deliveries: message.info.deliveryCount,
+      error: describeError(error),
+    };
+    try {
+      await publishDeadLetter(js, message, letter);
+    } catch (publishError) {
+      const delay = retryDelayMs(letter.deliveries);
+      log.warn(
+        { err: publishError, ...letter, event_id: eventId, retry_in_ms: delay },
+        'dead letter not stored; redelivering later',
+      );
+      message.nak(delay);
+      return;
+    }
+    message.term();
+    counted?.inc({ stream, consumer: durable, subject: message.subject });
+    log.error({ ...letter, event_id: eventId }, 'event dead-lettered');
+  };
 }
