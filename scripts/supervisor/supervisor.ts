@@ -76,6 +76,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   function launch(slot: Slot): void {
     slot.restartTimer = undefined;
     const { name } = slot.spec;
+    mkdirSync(options.logDir, { recursive: true }); // a `rm -rf .run` meanwhile must not stop restarts
     marker(
       slot,
       slot.restarts ? `starting ${name} (restart ${slot.restarts})` : `starting ${name}`,
