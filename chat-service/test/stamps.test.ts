@@ -74,8 +74,8 @@ test('with Redis down a removal answers 503; its retry once Redis is back renews
     expectError(await removal(), 503, 'SERVICE_UNAVAILABLE');
   } finally {
     await redis.start();
+    await eventually(() => waitForRedis(h.redis, 1_000), { timeoutMs: 15_000 });
   }
-  await eventually(() => waitForRedis(h.redis, 1_000), { timeoutMs: 15_000 });
   // The removal committed; what the retry answers (404: no longer a member) acknowledges it too.
   const retry = await renews(chatId, removal);
   assert.deepEqual(retry, { status: 404, renewed: true });

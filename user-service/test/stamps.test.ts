@@ -62,8 +62,8 @@ test('with Redis down a block answers 503; its retry once Redis is back renews t
     assertError(await block(), 503, 'SERVICE_UNAVAILABLE');
   } finally {
     await redis.start();
+    await eventually(() => waitForRedis(h.redis, 1_000), { timeoutMs: 15_000 });
   }
   assert.equal(await h.services.blocks.isBlocked(me.id, other.id), true, 'the block committed');
-  await eventually(() => waitForRedis(h.redis, 1_000), { timeoutMs: 15_000 });
   assert.deepEqual(await renews(me.id, block), { status: 200, renewed: true });
 });
