@@ -1,6 +1,6 @@
 import { connectNats } from '@wa/pkg/bus';
 import { createStampWriter } from '@wa/pkg/cache';
-import { connectPostgres, connectRedis } from '@wa/pkg/db';
+import { connectPostgres, createRedis } from '@wa/pkg/db';
 import { UserService, createGrpcClient } from '@wa/pkg/grpc';
 import { createLogger } from '@wa/pkg/log';
 import { runService } from '@wa/pkg/service';
@@ -13,7 +13,8 @@ void runService(SERVICE, async () => {
   const config = loadChatConfig(process.env);
   const log = createLogger({ service: SERVICE, level: config.logLevel });
   const pool = await connectPostgres(config.postgres, log);
-  const redis = await connectRedis(config.redisUrl, log);
+  // Not awaited: only changes need Redis (their stamps), and they answer 503 while it is away.
+  const redis = createRedis({ url: config.redisUrl, log });
   const nc = await connectNats({ url: config.nats.url, name: SERVICE, log });
   const users = createGrpcClient(UserService, config.grpcClients.user);
   return {
@@ -22,7 +23,7 @@ void runService(SERVICE, async () => {
     listen: config.listen,
     clients: [
       { name: 'postgres', close: () => pool.end() },
-      { name: 'redis', close: () => redis.quit() },
+      { name: 'redis', close: () => redis.disconnect() },
       { name: 'nats', close: () => nc.drain() },
     ],
   };
