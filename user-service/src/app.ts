@@ -1,5 +1,5 @@
-import { createStampWriter } from '@wa/pkg/cache';
 import { createOutbox, outboxWorker, type JetStreamClient, type OutboxTuning } from '@wa/pkg/bus';
+import { createStampWriter } from '@wa/pkg/cache';
 import { createHttpServer } from '@wa/pkg/http';
 import { pingPostgres, pingRedis, type PgPool, type Redis } from '@wa/pkg/db';
 import type { Logger } from '@wa/pkg/log';

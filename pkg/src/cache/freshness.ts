@@ -18,7 +18,10 @@ import { createTtlCache } from './ttl-cache.ts';
  * read is tagged with the reader's connection, so nothing cached across a reconnection is trusted.
  */
 
-/** How long a stamp lives untouched; longer than any cache TTL (600 s), so ten times that. */
+/**
+ * How long a stamp lives untouched. Its expiry is safe (the next reader creates a new token, so
+ * what was cached reloads once); long enough that a quiet chat is not reloaded for it every time.
+ */
 export const STAMP_TTL_SECONDS = 6_000;
 
 /** The stamp of a chat: its members, their roles and its posting rules. */
