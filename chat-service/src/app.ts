@@ -7,6 +7,7 @@ import {
   type NatsConnection,
   type OutboxTuning,
 } from '@wa/pkg/bus';
+import type { StampWriter } from '@wa/pkg/cache';
 import { pingPostgres, type PgPool } from '@wa/pkg/db';
 import type { Client, UserService } from '@wa/pkg/grpc';
 import { createServiceProbes } from '@wa/pkg/health';
@@ -34,6 +35,8 @@ export interface ChatAppDeps {
   /** Chat events leave through the outbox; message events come in on the durable consumer. */
   nc: NatsConnection;
   users: Client<typeof UserService>;
+  /** Chat stamps (Redis), renewed before a change of members, roles or posting rule is answered. */
+  stamps: StampWriter;
   log: Logger;
   /** Relay timings (tests make them short) and, for tests, a copy of the outbox table. */
   outbox?: OutboxTuning & { table?: string };
@@ -45,7 +48,7 @@ export interface ChatAppDeps {
  * Builds the chat services, the HTTP app, the gRPC routes and the workers (outbox relay, message
  * event consumer, log pruning) without listening or starting them; tests call it with their own deps.
  */
-export function buildChatApp({ config, pool, nc, users, log, now, ...deps }: ChatAppDeps) {
+export function buildChatApp({ config, pool, nc, users, stamps, log, now, ...deps }: ChatAppDeps) {
   const probes = createServiceProbes('chat-service', config.health?.liveness);
   const outbox = createOutbox({
     pool,
@@ -65,10 +68,17 @@ export function buildChatApp({ config, pool, nc, users, log, now, ...deps }: Cha
     chatList: createChatListRepository(),
     profiles: createProfileLookup(createUserRemote(users), log),
     events: outbox,
+    stamps,
     log,
     now,
   });
-  const membership = createMembershipService({ pool, ...repositories, events: outbox, log });
+  const membership = createMembershipService({
+    pool,
+    ...repositories,
+    events: outbox,
+    stamps,
+    log,
+  });
   const activity = createActivityService({
     pool,
     activity: createMessageActivityRepository(),

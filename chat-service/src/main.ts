@@ -1,5 +1,6 @@
 import { connectNats } from '@wa/pkg/bus';
-import { connectPostgres } from '@wa/pkg/db';
+import { createStampWriter } from '@wa/pkg/cache';
+import { connectPostgres, createRedis } from '@wa/pkg/db';
 import { UserService, createGrpcClient } from '@wa/pkg/grpc';
 import { createLogger } from '@wa/pkg/log';
 import { runService } from '@wa/pkg/service';
@@ -12,14 +13,17 @@ void runService(SERVICE, async () => {
   const config = loadChatConfig(process.env);
   const log = createLogger({ service: SERVICE, level: config.logLevel });
   const pool = await connectPostgres(config.postgres, log);
+  // Not awaited: only changes need Redis (their stamps), and they answer 503 while it is away.
+  const redis = createRedis({ url: config.redisUrl, log });
   const nc = await connectNats({ url: config.nats.url, name: SERVICE, log });
   const users = createGrpcClient(UserService, config.grpcClients.user);
   return {
-    app: buildChatApp({ config, pool, nc, users, log }),
+    app: buildChatApp({ config, pool, nc, users, stamps: createStampWriter(redis), log }),
     log,
     listen: config.listen,
     clients: [
       { name: 'postgres', close: () => pool.end() },
+      { name: 'redis', close: () => redis.disconnect() },
       { name: 'nats', close: () => nc.drain() },
     ],
   };

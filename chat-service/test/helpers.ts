@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connectNats, jetstreamManager, type NatsConnection } from '@wa/pkg/bus';
-import { createPgPool } from '@wa/pkg/db';
+import { createStampWriter } from '@wa/pkg/cache';
+import { connectRedis, createPgPool, type Redis } from '@wa/pkg/db';
 import { UserService, createGrpcClient } from '@wa/pkg/grpc';
 import {
   createUserDirectory,
@@ -37,6 +38,8 @@ export interface StartOptions {
   /** Also run the message-event consumer under a durable of its own. */
   consumeMessages?: boolean;
   natsUrl?: string;
+  /** Where chat stamps are renewed; the test Redis by default. */
+  redisUrl?: string;
 }
 
 /**
@@ -51,6 +54,7 @@ export async function startChatApp(options: StartOptions = {}) {
   // Test files run two at a time next to other services; PostgreSQL allows 100 connections.
   const pool = createPgPool({ url: testStores.databaseUrl, max: 5, log });
   let nc: NatsConnection | undefined;
+  let redis: Redis | undefined;
   // An outbox table of its own: any other process relaying the shared chat_outbox (a stack under
   // test elsewhere, possibly on another NATS server) would otherwise publish this app's events.
   const outboxTable = `outbox_test_${randomUUID().replaceAll('-', '')}`;
@@ -66,6 +70,7 @@ export async function startChatApp(options: StartOptions = {}) {
   const clients = [
     { name: 'postgres', close: () => pool.end() },
     { name: 'nats', close: () => nc?.close() },
+    { name: 'redis', close: () => redis?.disconnect() },
     { name: 'fake user-service', close: () => ownFake?.close() },
     cleanup,
   ];
@@ -76,6 +81,7 @@ export async function startChatApp(options: StartOptions = {}) {
       name: 'chat-service-test',
       log,
     });
+    redis = await connectRedis(options.redisUrl ?? testStores.redisUrl, log);
     await pool.query(`CREATE TABLE ${outboxTable} (LIKE chat_outbox INCLUDING ALL)`);
     const built = buildChatApp({
       config: {
@@ -88,6 +94,7 @@ export async function startChatApp(options: StartOptions = {}) {
         address: userService.server.address,
         timeoutMs: 1_000,
       }),
+      stamps: createStampWriter(redis),
       log,
       outbox: {
         table: outboxTable,
@@ -115,6 +122,7 @@ export async function startChatApp(options: StartOptions = {}) {
       grpcAddress: `127.0.0.1:${running.grpcPort}`,
       pool,
       nc,
+      redis,
       outboxTable,
       userService,
       users,

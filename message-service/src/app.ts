@@ -7,6 +7,7 @@ import {
   type NatsConnection,
   type OutboxTuning,
 } from '@wa/pkg/bus';
+import type { StampReader } from '@wa/pkg/cache';
 import { pingMongo, type Db, type MongoClient } from '@wa/pkg/db';
 import type { ChatService, Client, UserService } from '@wa/pkg/grpc';
 import { createServiceProbes } from '@wa/pkg/health';
@@ -44,6 +45,8 @@ export interface MessageAppDeps {
   nc: NatsConnection;
   chats: Client<typeof ChatService>;
   users: Client<typeof UserService>;
+  /** Chat and user stamps (Redis): whether a cached membership or block answer still holds. */
+  stamps: StampReader;
   log: Logger;
   /** Defaults to the user-service's GetReadReceipts, hiding the read when it cannot answer. */
   readReceipts?: ReadReceiptsLookup;
@@ -94,6 +97,7 @@ export function buildMessageApp(deps: MessageAppDeps) {
   const membership = createMembership({
     chats,
     users,
+    stamps: deps.stamps,
     ttlMs: config.membershipCache?.ttlMs ?? 30_000,
     maxEntries: config.membershipCache?.maxEntries ?? 10_000,
   });

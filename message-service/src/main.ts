@@ -1,5 +1,6 @@
 import { connectNats } from '@wa/pkg/bus';
-import { createMongoClient } from '@wa/pkg/db';
+import { createStampReader } from '@wa/pkg/cache';
+import { createMongoClient, createRedis } from '@wa/pkg/db';
 import { ChatService, UserService, createGrpcClient } from '@wa/pkg/grpc';
 import { createLogger } from '@wa/pkg/log';
 import { runService } from '@wa/pkg/service';
@@ -13,15 +14,26 @@ void runService(SERVICE, async () => {
   const log = createLogger({ service: SERVICE, level: config.logLevel });
   const mongo = await createMongoClient({ url: config.mongoUrl }).connect();
   const nc = await connectNats({ url: config.nats.url, name: SERVICE, log });
+  // Not awaited: without Redis the service still serves, asking the owners of every permission.
+  const redis = createRedis({ url: config.redisUrl, log });
   const chats = createGrpcClient(ChatService, config.grpcClients.chat);
   const users = createGrpcClient(UserService, config.grpcClients.user);
   return {
-    app: buildMessageApp({ config, mongo, nc, chats, users, log }),
+    app: buildMessageApp({
+      config,
+      mongo,
+      nc,
+      chats,
+      users,
+      stamps: createStampReader(redis, log),
+      log,
+    }),
     log,
     listen: config.listen,
     clients: [
       { name: 'mongo', close: () => mongo.close() },
       { name: 'nats', close: () => nc.drain() },
+      { name: 'redis', close: () => redis.disconnect() },
     ],
   };
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { MessageService, createGrpcClient, type Client } from '@wa/pkg/grpc';
-import { eventually } from '@wa/pkg/testing';
+import { eventually, startRedisServer, using } from '@wa/pkg/testing';
 import {
   startMessageApp,
   startNeighbours,
@@ -12,10 +12,11 @@ import {
 } from './helpers.ts';
 
 /*
- * Two message-service instances with warm caches (a 30 s TTL, far longer than these tests wait):
- * a block or a removal must be enforced by both at once, through the events every instance
- * watches. The user- and chat-service are fakes both instances share; a change made there is
- * published on NATS as the real service publishes it (through its outbox, after the commit).
+ * Two message-service instances with warm caches (a 30 s TTL, far longer than these tests wait).
+ * The user- and chat-service are fakes both instances share; a change made there renews its stamp
+ * before it is acknowledged and is published on NATS after the commit, as the real services do.
+ * A change must hold on every instance for the very next request, before any event arrives; the
+ * events still drop entries when a change could not renew its stamp.
  */
 
 let neighbours: Neighbours;
@@ -56,11 +57,15 @@ async function outcome(
   }
 }
 
+/** What every instance answers now, one send each. */
+const atOnce = (chatId: string, senderId: string) =>
+  Promise.all(clients.map((c) => outcome(c, chatId, senderId)));
+
 /** What every instance answers, once all agree on `want` (throws what they answered at the deadline). */
 const everyInstance = (chatId: string, senderId: string, want: 'sent' | Code) =>
   eventually(
     async () => {
-      const answers = await Promise.all(clients.map((c) => outcome(c, chatId, senderId)));
+      const answers = await atOnce(chatId, senderId);
       assert.deepEqual(
         answers,
         clients.map(() => want),
@@ -70,32 +75,62 @@ const everyInstance = (chatId: string, senderId: string, want: 'sent' | Code) =>
     { timeoutMs: 5_000, intervalMs: 50 },
   );
 
-test('a block and an unblock are enforced by every instance at once', async () => {
+const refused = [Code.PermissionDenied, Code.PermissionDenied];
+
+test('a block and an unblock hold on every instance for the very next send, before any event', async () => {
   const [alice, bob] = neighbours.makeUsers(2);
   const chat = neighbours.makeDirectChat(alice.id, bob.id);
-  assert.deepEqual(await everyInstance(chat.id, alice.id, 'sent'), ['sent', 'sent']);
+  assert.deepEqual(await atOnce(chat.id, alice.id), ['sent', 'sent']);
 
-  await instances[0].setBlocked(bob.id, alice.id, true);
-  assert.deepEqual(await everyInstance(chat.id, alice.id, Code.PermissionDenied), [
-    Code.PermissionDenied,
-    Code.PermissionDenied,
-  ]);
+  await instances[0].setBlocked(bob.id, alice.id, true, { announce: false });
+  assert.deepEqual(await atOnce(chat.id, alice.id), refused);
 
-  await instances[0].setBlocked(bob.id, alice.id, false);
-  assert.deepEqual(await everyInstance(chat.id, alice.id, 'sent'), ['sent', 'sent']);
+  await instances[0].setBlocked(bob.id, alice.id, false, { announce: false });
+  assert.deepEqual(await atOnce(chat.id, alice.id), ['sent', 'sent']);
 });
 
-test('a member removed from a group is refused by every instance at once', async () => {
+test('a member removed from a group is refused by every instance on the very next send', async () => {
   const [admin, bob, carol] = neighbours.makeUsers(3);
   const group = neighbours.makeGroupChat({
     createdBy: admin.id,
     memberIds: [bob.id, carol.id],
   });
-  assert.deepEqual(await everyInstance(group.id, carol.id, 'sent'), ['sent', 'sent']);
+  assert.deepEqual(await atOnce(group.id, carol.id), ['sent', 'sent']);
 
-  await instances[0].removeMember(group.id, carol.id, admin.id);
-  assert.deepEqual(await everyInstance(group.id, carol.id, Code.PermissionDenied), [
-    Code.PermissionDenied,
-    Code.PermissionDenied,
-  ]);
+  await instances[0].removeMember(group.id, carol.id, admin.id, { announce: false });
+  assert.deepEqual(await atOnce(group.id, carol.id), refused);
+});
+
+test('without a renewed stamp, the events still drop the cached answers on every instance', async () => {
+  const [alice, bob] = neighbours.makeUsers(2);
+  const chat = neighbours.makeDirectChat(alice.id, bob.id);
+  assert.deepEqual(await atOnce(chat.id, alice.id), ['sent', 'sent']);
+  await instances[0].setBlocked(bob.id, alice.id, true, { renew: false });
+  assert.deepEqual(await everyInstance(chat.id, alice.id, Code.PermissionDenied), refused);
+
+  const [admin, carol] = neighbours.makeUsers(2);
+  const group = neighbours.makeGroupChat({ createdBy: admin.id, memberIds: [bob.id, carol.id] });
+  assert.deepEqual(await atOnce(group.id, carol.id), ['sent', 'sent']);
+  await instances[0].removeMember(group.id, carol.id, admin.id, { renew: false });
+  assert.deepEqual(await everyInstance(group.id, carol.id, Code.PermissionDenied), refused);
+});
+
+test('while Redis cannot answer, every send asks the chat- and user-service', async (t) => {
+  const redis = using(t, await startRedisServer(), (server) => server.stop());
+  const h = using(t, await startMessageApp({ neighbours, redisUrl: redis.url }));
+  const client = createGrpcClient(MessageService, { address: h.grpcAddress, timeoutMs: 5_000 });
+  const [alice, bob, carol] = neighbours.makeUsers(3);
+  const chat = neighbours.makeDirectChat(alice.id, bob.id);
+  const group = neighbours.makeGroupChat({ createdBy: alice.id, memberIds: [bob.id, carol.id] });
+  assert.equal(await outcome(client, chat.id, alice.id), 'sent');
+  assert.equal(await outcome(client, group.id, carol.id), 'sent');
+
+  await redis.stop();
+  // Changes whose renewal this instance cannot see, and whose events have not come.
+  neighbours.users.block(bob.id, alice.id);
+  neighbours.chats.removeParticipant(group.id, carol.id);
+  assert.equal(await outcome(client, chat.id, alice.id), Code.PermissionDenied);
+  assert.equal(await outcome(client, group.id, carol.id), Code.PermissionDenied);
+  neighbours.users.unblock(bob.id, alice.id);
+  assert.equal(await outcome(client, chat.id, alice.id), 'sent');
 });

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { connectNats, eventMeta, jetstream, publishEvent, type NatsConnection } from '@wa/pkg/bus';
-import { createMongoClient, type MongoClient } from '@wa/pkg/db';
+import {
+  chatStamp,
+  createStampReader,
+  createStampWriter,
+  userStamp,
+  type StampWriter,
+} from '@wa/pkg/cache';
+import { connectRedis, createMongoClient, type MongoClient, type Redis } from '@wa/pkg/db';
 import { ChatService, UserService, createGrpcClient } from '@wa/pkg/grpc';
 import { startService } from '@wa/pkg/service';
 import {
@@ -96,6 +103,14 @@ export interface MessageAppOptions {
   mongoUrl?: string;
   readReceipts?: ReadReceiptsLookup;
   membershipTtlMs?: number;
+  /** Where the chat and user stamps live; the test Redis by default. */
+  redisUrl?: string;
+}
+
+/** How a neighbour's change reaches the message-service (see setBlocked). */
+export interface ChangeOptions {
+  announce?: boolean;
+  renew?: boolean;
 }
 
 /**
@@ -108,6 +123,7 @@ export async function startMessageApp(options: MessageAppOptions = {}) {
   // A database of its own: the outbox relay must never publish another test file's events.
   const mongo: MongoClient = createMongoClient({ url: options.mongoUrl ?? freshMongoUrl() });
   let nc: NatsConnection | undefined;
+  let redis: Redis | undefined;
   const clients = [
     { name: 'fakes', close: () => (options.neighbours ? undefined : neighbours.close()) },
     {
@@ -121,11 +137,13 @@ export async function startMessageApp(options: MessageAppOptions = {}) {
       },
     },
     { name: 'nats', close: () => nc?.close() },
+    { name: 'redis', close: () => redis?.disconnect() },
   ];
   let handedOver = false;
   try {
     await mongo.connect();
     await applyMongoIndexes(mongo.db(), log);
+    redis = await connectRedis(options.redisUrl ?? testStores.redisUrl, log);
     nc = await connectNats({
       url: options.natsUrl ?? testStores.natsUrl,
       name: 'message-service-test',
@@ -147,6 +165,7 @@ export async function startMessageApp(options: MessageAppOptions = {}) {
         address: neighbours.userServer.address,
         timeoutMs: 2_000,
       }),
+      stamps: createStampReader(redis, log),
       log,
       readReceipts: options.readReceipts,
     });
@@ -159,22 +178,38 @@ export async function startMessageApp(options: MessageAppOptions = {}) {
       { log, listen: { host: '127.0.0.1', httpPort: 0, grpcPort: 0 }, clients },
     );
     const js = jetstream(nc);
+    const stamps: StampWriter = createStampWriter(redis);
     return {
       ...built.services,
       ...neighbours,
       /**
-       * What the user-service does on a block or unblock: answer CheckBlocked anew and publish the
-       * event every instance drops its cached answer on.
+       * What the user-service does on a block or unblock: answer CheckBlocked anew, renew the
+       * blocker's stamp before answering, and publish the event after the commit. `announce:
+       * false` is an event that has not arrived yet; `renew: false` a renewal Redis refused.
        */
-      async setBlocked(blockerId: string, blockedId: string, blocked: boolean) {
+      async setBlocked(
+        blockerId: string,
+        blockedId: string,
+        blocked: boolean,
+        { announce = true, renew = true }: ChangeOptions = {},
+      ) {
         if (blocked) neighbours.users.block(blockerId, blockedId);
         else neighbours.users.unblock(blockerId, blockedId);
+        if (renew) await stamps.renew([userStamp(blockerId)]);
+        if (!announce) return;
         const payload = { ...eventMeta(), blocker_id: blockerId, blocked_id: blockedId };
         await publishEvent(js, blocked ? 'user.blocked' : 'user.unblocked', payload);
       },
       /** What the chat-service does when `removedBy` removes `userId` from a group. */
-      async removeMember(chatId: string, userId: string, removedBy: string) {
+      async removeMember(
+        chatId: string,
+        userId: string,
+        removedBy: string,
+        { announce = true, renew = true }: ChangeOptions = {},
+      ) {
         neighbours.chats.removeParticipant(chatId, userId);
+        if (renew) await stamps.renew([chatStamp(chatId)]);
+        if (!announce) return;
         await publishEvent(js, 'group.member.removed', {
           ...eventMeta(),
           chat_id: chatId,
@@ -188,6 +223,7 @@ export async function startMessageApp(options: MessageAppOptions = {}) {
       grpcRoutes: built.grpc,
       mongo,
       nc,
+      redis,
       grpcAddress: `127.0.0.1:${running.grpcPort}`,
       close: () => running.stop(),
     };

@@ -1,4 +1,5 @@
 import { createOutbox, outboxWorker, type JetStreamClient, type OutboxTuning } from '@wa/pkg/bus';
+import { createStampWriter } from '@wa/pkg/cache';
 import { createServiceProbes } from '@wa/pkg/health';
 import { createHttpServer } from '@wa/pkg/http';
 import { pingPostgres, pingRedis, type PgPool, type Redis } from '@wa/pkg/db';
@@ -38,10 +39,16 @@ export function buildUserApp({ config, pool, redis, js, log, outbox: timings }: 
   const probes = createServiceProbes('user-service', config.health?.liveness);
   const outbox = createOutbox({ pool, js, log, table: 'user_outbox', ...timings });
   const users = createUserRepository(pool);
+  const stamps = createStampWriter(redis);
   const services = {
-    profiles: createProfileService({ users, privacy: createPrivacyRepository(pool) }),
+    profiles: createProfileService({ users, privacy: createPrivacyRepository(pool), stamps }),
     contacts: createContactService({ users, contacts: createContactRepository(pool) }),
-    blocks: createBlockService({ pool, blocks: createBlockRepository(), events: outbox }),
+    blocks: createBlockService({
+      pool,
+      blocks: createBlockRepository(),
+      events: outbox,
+      stamps,
+    }),
     presence: createPresenceService({
       presence: createPresenceRepository(redis, config.presenceTtlSeconds),
       users,

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createStampWriter } from '@wa/pkg/cache';
 import type { Queryable } from '@wa/pkg/db';
 import { createPrivacyRepository } from '../src/repository/privacy-repository.ts';
 import { createUserRepository } from '../src/repository/user-repository.ts';
@@ -196,6 +197,7 @@ describe('profiles in a batch (what GetUsers answers)', () => {
     const profiles = createProfileService({
       users: createUserRepository(counting),
       privacy: createPrivacyRepository(counting),
+      stamps: createStampWriter(h.redis),
     });
     const ids = [...users.map((u) => u.id)].reverse();
     const found = await profiles.getUsers([...ids, randomUUID()], viewer.id);

@@ -5,6 +5,7 @@ import {
   type ConsumerTuning,
   type NatsConnection,
 } from '@wa/pkg/bus';
+import { createStampReader } from '@wa/pkg/cache';
 import { pingRedis, type Redis } from '@wa/pkg/db';
 import type { AuthService, ChatService, Client, MessageService, UserService } from '@wa/pkg/grpc';
 import { createServiceProbes } from '@wa/pkg/health';
@@ -62,7 +63,7 @@ export function buildWebSocketApp({
 }: WebSocketAppDeps) {
   const probes = createServiceProbes('websocket-service', config.health.liveness);
   const registry = createRegistry();
-  const participants = createParticipants(clients.chats);
+  const participants = createParticipants(clients.chats, createStampReader(redis, log));
   const users = createUserRemote(clients.users);
   const messages = createMessageRemote(clients.messages);
   const store = createRealtimeStore(redis);

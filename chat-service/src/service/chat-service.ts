@@ -1,4 +1,5 @@
 import { eventMeta, type EventSink } from '@wa/pkg/bus';
+import { chatStamp, renewAfter, type StampWriter } from '@wa/pkg/cache';
 import { withTransaction, type PgPool } from '@wa/pkg/db';
 import { notFound } from '@wa/pkg/errors';
 import type { Logger } from '@wa/pkg/log';
@@ -37,12 +38,14 @@ export interface ChatServiceDeps {
   chatList: ChatListRepository;
   profiles: ProfileLookup;
   events: EventSink;
+  /** Each chat's stamp, renewed when its posting rule may have changed (freshness.ts in pkg/cache). */
+  stamps: StampWriter;
   log: Logger;
   now?: () => Date;
 }
 
 export function createChatService(deps: ChatServiceDeps) {
-  const { pool, chats, participants, users, chatList, profiles, events, log } = deps;
+  const { pool, chats, participants, users, chatList, profiles, events, stamps, log } = deps;
   const now = deps.now ?? (() => new Date());
 
   async function detail(chatId: string, callerId: string): Promise<ChatDetail> {
@@ -144,33 +147,38 @@ export function createChatService(deps: ChatServiceDeps) {
       };
     },
 
-    /** Admins change a group's name, description, avatar and who may post. */
+    /**
+     * Admins change a group's name, description, avatar and who may post; the chat's stamp is
+     * renewed before the answer, so admin-only posting holds for the very next send.
+     */
     async update(chatId: string, callerId: string, body: UpdateChatBody): Promise<ChatDetail> {
       const id = chatId;
-      const announced = await withTransaction(pool, async (tx) => {
-        const { chat, member } = await requireMembership(deps, tx, id, callerId, true);
-        requireGroup(chat.type, 'changing the name, description or avatar');
-        requireAdmin(member.role, 'change the group settings');
-        const changes = diffGroupSettings(
-          {
-            name: chat.name ?? '',
-            description: chat.description ?? '',
-            avatar_url: chat.avatar_url ?? '',
-            is_admin_only: chat.is_admin_only,
-          },
-          body,
-        );
-        if (Object.keys(changes).length === 0) return undefined;
-        await chats.updateGroup(tx, id, changes);
-        const members = await participants.list(tx, id);
-        return events.enqueue(tx, 'chat.updated', {
-          ...eventMeta(),
-          chat_id: id,
-          updated_by: callerId,
-          changes,
-          participant_ids: members.map((m) => m.user_id),
-        });
-      });
+      const announced = await renewAfter(stamps, [chatStamp(id)], () =>
+        withTransaction(pool, async (tx) => {
+          const { chat, member } = await requireMembership(deps, tx, id, callerId, true);
+          requireGroup(chat.type, 'changing the name, description or avatar');
+          requireAdmin(member.role, 'change the group settings');
+          const changes = diffGroupSettings(
+            {
+              name: chat.name ?? '',
+              description: chat.description ?? '',
+              avatar_url: chat.avatar_url ?? '',
+              is_admin_only: chat.is_admin_only,
+            },
+            body,
+          );
+          if (Object.keys(changes).length === 0) return undefined;
+          await chats.updateGroup(tx, id, changes);
+          const members = await participants.list(tx, id);
+          return events.enqueue(tx, 'chat.updated', {
+            ...eventMeta(),
+            chat_id: id,
+            updated_by: callerId,
+            changes,
+            participant_ids: members.map((m) => m.user_id),
+          });
+        }),
+      );
       if (announced) events.notify(announced);
       return detail(id, callerId);
     },

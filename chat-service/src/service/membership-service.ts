@@ -1,4 +1,5 @@
 import { eventMeta } from '@wa/pkg/bus';
+import { chatStamp, renewAfter, type StampWriter } from '@wa/pkg/cache';
 import { withTransaction, type PgPool } from '@wa/pkg/db';
 import { notFound } from '@wa/pkg/errors';
 import type { Logger } from '@wa/pkg/log';
@@ -22,6 +23,8 @@ export interface MembershipServiceDeps {
   participants: ParticipantRepository;
   users: UserRepository;
   events: EventSink;
+  /** Each chat's stamp, renewed before any answer (pkg/src/cache/freshness.ts). */
+  stamps: StampWriter;
   log: Logger;
 }
 
@@ -29,12 +32,14 @@ export interface MembershipServiceDeps {
  * Group membership: add, remove (or leave), promote and demote. Each change runs in one
  * transaction holding the chat's row lock, so concurrent changes of one group are decided one
  * after the other (two adds cannot pass 256 together, two admins cannot demote each other to
- * zero admins), and its events enter the outbox in that same transaction.
+ * zero admins), and its events enter the outbox in that same transaction. The chat's stamp is
+ * renewed before the answer, so the very next send or typing frame is judged on the new members and
+ * roles by any instance of the message- or websocket-service.
  */
 export function createMembershipService(deps: MembershipServiceDeps) {
-  const { pool, participants, users, events, log } = deps;
+  const { pool, participants, users, events, stamps, log } = deps;
 
-  return {
+  const service = {
     async add(chatId: string, callerId: string, userIds: readonly string[]): Promise<MembersAdded> {
       const id = chatId;
       const requested = [...new Set(userIds)];
@@ -139,6 +144,16 @@ export function createMembershipService(deps: MembershipServiceDeps) {
       }
       return { chat_id: id, user_id: target, role };
     },
+  };
+  const renewed = <R>(chatId: string, change: () => Promise<R>) =>
+    renewAfter(stamps, [chatStamp(chatId)], change);
+  return {
+    add: (chatId: string, callerId: string, userIds: readonly string[]) =>
+      renewed(chatId, () => service.add(chatId, callerId, userIds)),
+    remove: (chatId: string, callerId: string, targetId: string) =>
+      renewed(chatId, () => service.remove(chatId, callerId, targetId)),
+    setRole: (chatId: string, callerId: string, targetId: string, role: Role) =>
+      renewed(chatId, () => service.setRole(chatId, callerId, targetId, role)),
   };
 }
 

@@ -1,4 +1,4 @@
-import { createTtlCache } from '@wa/pkg/cache';
+import { chatStamp, createStampedCache, userStamp, type StampReader } from '@wa/pkg/cache';
 import { forbidden } from '@wa/pkg/errors';
 import type { ChatRemote } from '../repository/chat-remote.ts';
 import type { UserRemote } from '../repository/user-remote.ts';
@@ -14,6 +14,8 @@ export interface ChatMembers {
 export interface MembershipDeps {
   chats: Pick<ChatRemote, 'participants'>;
   users: Pick<UserRemote, 'isBlocked'>;
+  /** Chat and user stamps: whether a cached answer still holds (pkg/src/cache/freshness.ts). */
+  stamps: StampReader;
   ttlMs: number;
   maxEntries: number;
   now?: () => number;
@@ -22,14 +24,23 @@ export interface MembershipDeps {
 /** The one answer for "no such chat" and "not a member", so non-members learn nothing. */
 export const NOT_A_MEMBER = 'You are not a member of this chat';
 
+/** The other member of a direct chat, as seen by `userId`. */
+const otherOf = (members: ChatMembers, userId: string): string | undefined =>
+  members.type === 'direct' ? [...members.roles.keys()].find((id) => id !== userId) : undefined;
+
 /**
  * Membership and posting rights: chat-service `GetParticipants` and user-service `CheckBlocked`,
- * each behind a TTL cache. Every instance drops an entry when the chat's membership or the pair's
- * block changes (handler/cache-events.ts), so the TTL only bounds staleness if an event is missed.
+ * each cached per instance under the stamp of what it depends on (the chat; the blocking user).
+ * Every request reads those stamps first, in one round trip, and a cached answer is used only when
+ * its stamp is unchanged: the chat- and user-service renew a stamp before acknowledging a change,
+ * so the very next request on any instance sees it (read-your-writes). While Redis cannot answer,
+ * every request asks the owning service. Membership and block events still drop entries early
+ * (handler/cache-events.ts), which frees them but is no longer needed for correctness.
  */
 export function createMembership({
   chats,
   users,
+  stamps,
   ttlMs,
   maxEntries,
   now = Date.now,
@@ -52,12 +63,19 @@ export function createMembership({
   }
 
   const settings = { ttlMs, maxEntries, now };
-  const members = createTtlCache<string, ChatMembers | null>(settings);
-  const blocks = createTtlCache<string, boolean>(settings);
+  const members = createStampedCache<string, ChatMembers | null>(settings);
+  const blocks = createStampedCache<string, boolean>(settings);
   const pairKey = (blockerId: string, blockedId: string) => `${blockerId} ${blockedId}`;
-  const membersOf = (chatId: string) => members.getOrLoad(chatId, fetchMembers);
-  const isBlocked = (blockerId: string, blockedId: string) =>
-    blocks.getOrLoad(pairKey(blockerId, blockedId), fetchBlocked);
+
+  async function membersOf(chatId: string): Promise<ChatMembers | null> {
+    const read = await stamps.read([chatStamp(chatId)]);
+    return members.getOrLoad(chatId, read?.[0], fetchMembers);
+  }
+
+  function requireMemberOf(found: ChatMembers | null, userId: string): ChatMembers {
+    if (!found || !found.roles.has(userId)) throw forbidden(NOT_A_MEMBER);
+    return found;
+  }
 
   return {
     /** The chat's members or posting rules changed. */
@@ -72,19 +90,33 @@ export function createMembership({
 
     /** The chat's members when `userId` is one of them; else 403 whether or not the chat exists. */
     async requireMember(chatId: string, userId: string): Promise<ChatMembers> {
-      const found = await membersOf(chatId);
-      if (!found || !found.roles.has(userId)) throw forbidden(NOT_A_MEMBER);
-      return found;
+      return requireMemberOf(await membersOf(chatId), userId);
     },
 
-    /** Membership plus the posting rules: admin-only groups, blocked direct chats (addenda E). */
+    /**
+     * Membership plus the posting rules: admin-only groups, blocked direct chats (addenda E).
+     * When the chat is cached, its stamp and the other member's are read together.
+     */
     async requireCanPost(chatId: string, userId: string): Promise<ChatMembers> {
-      const found = await this.requireMember(chatId, userId);
+      const cached = members.peek(chatId);
+      const expectedOther = cached ? otherOf(cached, userId) : undefined;
+      const keys = [chatStamp(chatId)];
+      if (expectedOther) keys.push(userStamp(expectedOther));
+      const read = await stamps.read(keys);
+      const found = requireMemberOf(
+        await members.getOrLoad(chatId, read?.[0], fetchMembers),
+        userId,
+      );
       if (found.type === 'group' && found.isAdminOnly && found.roles.get(userId) !== 'admin')
         throw forbidden('Only admins can send messages to this group');
-      if (found.type === 'direct') {
-        const other = [...found.roles.keys()].find((id) => id !== userId);
-        if (other && (await isBlocked(other, userId)))
+      const other = otherOf(found, userId);
+      if (other) {
+        const stamp = !read
+          ? undefined
+          : other === expectedOther
+            ? read[1]
+            : (await stamps.read([userStamp(other)]))?.[0];
+        if (await blocks.getOrLoad(pairKey(other, userId), stamp, fetchBlocked))
           throw forbidden('You cannot send messages to this chat');
       }
       return found;

@@ -39,11 +39,13 @@ export function stackEnv({ options, stores, suffix, grpcAddress, ports }: EnvSet
     'chat-service': {
       DATABASE_URL,
       DATABASE_POOL_MAX: pool,
+      REDIS_URL,
       NATS_URL,
       NATS_CONSUMER_NAME: consumerNameOf('chat', suffix),
     },
     'message-service': {
       MONGO_URL,
+      REDIS_URL,
       NATS_URL,
       NATS_CONSUMER_NAME: consumerNameOf('message', suffix),
     },

@@ -1,4 +1,5 @@
 import { eventMeta, type EventSink } from '@wa/pkg/bus';
+import { renewAfter, userStamp, type StampWriter } from '@wa/pkg/cache';
 import { withTransaction, type PgPool } from '@wa/pkg/db';
 import { validationError } from '@wa/pkg/errors';
 import type { BlockState } from '../model/schemas.ts';
@@ -10,13 +11,16 @@ export interface BlockServiceDeps {
   blocks: BlockRepository;
   /** `user.blocked` / `user.unblocked`, written in the same transaction as the change. */
   events: EventSink;
+  /** The blocker's stamp, renewed before any answer (pkg/src/cache/freshness.ts). */
+  stamps: StampWriter;
 }
 
 /**
- * Blocking (addenda E). Each change that took effect is announced, so every message-service
- * instance drops its cached answer for the pair at once; a repeat changes and announces nothing.
+ * Blocking (addenda E). The blocker's stamp is renewed before the answer, so the very next send
+ * of the blocked user is judged on the new state by any message-service instance; each change that
+ * took effect is also announced (a repeat changes and announces nothing).
  */
-export function createBlockService({ pool, blocks, events }: BlockServiceDeps) {
+export function createBlockService({ pool, blocks, events, stamps }: BlockServiceDeps) {
   async function change(
     blockerId: string,
     blockedId: string,
@@ -44,8 +48,10 @@ export function createBlockService({ pool, blocks, events }: BlockServiceDeps) {
   }
 
   return {
-    block: (blockerId: string, blockedId: string) => change(blockerId, blockedId, true),
-    unblock: (blockerId: string, blockedId: string) => change(blockerId, blockedId, false),
+    block: (blockerId: string, blockedId: string) =>
+      renewAfter(stamps, [userStamp(blockerId)], () => change(blockerId, blockedId, true)),
+    unblock: (blockerId: string, blockedId: string) =>
+      renewAfter(stamps, [userStamp(blockerId)], () => change(blockerId, blockedId, false)),
     isBlocked: (blockerId: string, blockedId: string): Promise<boolean> =>
       blocks.isBlocked(pool, blockerId, blockedId),
   };

@@ -1,3 +1,4 @@
+import { renewAfter, userStamp, type StampWriter } from '@wa/pkg/cache';
 import { DEFAULT_PRIVACY, profileForViewer, type OwnerProfile } from '../model/privacy.ts';
 import type {
   MyProfile,
@@ -13,6 +14,8 @@ import { orUserNotFound, relationOf, settingsOf, userNotFound } from './user-vie
 export interface ProfileServiceDeps {
   users: UserRepository;
   privacy: PrivacyRepository;
+  /** The user's stamp, renewed when their privacy settings change (pkg/src/cache/freshness.ts). */
+  stamps: StampWriter;
 }
 
 const toMyProfile = (row: UserRow): MyProfile => ({
@@ -32,7 +35,7 @@ const profileFields = (user: OwnerProfile): PublicProfile => ({
   status_text: user.status_text,
 });
 
-export function createProfileService({ users, privacy }: ProfileServiceDeps) {
+export function createProfileService({ users, privacy, stamps }: ProfileServiceDeps) {
   /** Profiles in the order asked, each once, unknown ids left out; privacy applied for a viewer. */
   async function getUsers(ids: readonly string[], viewerId?: string): Promise<OwnerProfile[]> {
     const wanted = [...new Set(ids)];
@@ -89,8 +92,11 @@ export function createProfileService({ users, privacy }: ProfileServiceDeps) {
       );
     },
 
+    /** Renews the user's stamp before answering: whoever caches these settings sees them next. */
     updatePrivacy: (userId: string, patch: PrivacyUpdate): Promise<PrivacySettings> =>
-      orUserNotFound(privacy.update(userId, patch, DEFAULT_PRIVACY)),
+      renewAfter(stamps, [userStamp(userId)], () =>
+        orUserNotFound(privacy.update(userId, patch, DEFAULT_PRIVACY)),
+      ),
   };
 }
 
