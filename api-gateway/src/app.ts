@@ -17,6 +17,8 @@ import { createRateLimitRepository } from './repository/rate-limit-repository.ts
 import { createHealthAggregator } from './service/health-aggregator.ts';
 import { createRateLimiter } from './service/rate-limiter.ts';
 import { createTokenVerifier } from './service/token-verifier.ts';
+import { createUpstreamBreaker, type UpstreamBreaker } from './service/upstream-breaker.ts';
+import { SERVICE_NAMES, type ServiceName } from './model/routes.ts';
 
 export interface GatewayAppDeps {
   config: GatewayConfig;
@@ -71,6 +73,12 @@ export async function buildGatewayApp({ config, redis, authClient, log }: Gatewa
     timeoutMs: config.upstreamTimeoutMs,
     maxPayloadBytes: config.websocket.maxPayloadBytes,
     bodyLimits: config.bodyLimits,
+    breakers: Object.fromEntries(
+      SERVICE_NAMES.map((name) => [
+        name,
+        createUpstreamBreaker({ resetMs: config.breakerResetMs }),
+      ]),
+    ) as Record<ServiceName, UpstreamBreaker>,
     log,
   };
   registerApiProxies(app, proxyDeps);

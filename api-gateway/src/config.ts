@@ -32,6 +32,7 @@ const GatewayEnv = Type.Object({
   MEDIA_SERVICE_URL: ServiceUrl('http://127.0.0.1:8086'),
   WEBSOCKET_SERVICE_URL: ServiceUrl('http://127.0.0.1:8087'),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 300_000, default: 15_000 }),
+  UPSTREAM_BREAKER_RESET_MS: Type.Integer({ minimum: 100, maximum: 300_000, default: 5_000 }),
   HEALTH_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 10_000, default: 1_000 }),
   RATE_LIMIT_USER_PER_MINUTE: Type.Integer({ minimum: 1, default: 100 }),
   RATE_LIMIT_IP_PER_MINUTE: Type.Integer({ minimum: 1, default: 300 }),
@@ -111,6 +112,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined>) {
     grpcClients: grpcClientConfig(e, CALLS),
     services: Object.freeze(services),
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    breakerResetMs: e.UPSTREAM_BREAKER_RESET_MS,
     healthTimeoutMs: e.HEALTH_TIMEOUT_MS,
     rateLimit: {
       ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
+import { eventually } from '@wa/pkg/testing';
 import { bearer, refusedUrl, startGateway, startUpstream } from './helpers.ts';
 
 function assertUnavailable(response: LightMyRequestResponse) {
@@ -140,5 +141,63 @@ test('a down service over a real socket also gets an envelope, not a hang', asyn
     );
   } finally {
     await gw.close();
+  }
+});
+
+test('a service that keeps timing out is answered 503 at once until a trial request gets through', async () => {
+  let silent = true;
+  const flaky = await startUpstream('flaky', (_request, response) => {
+    if (silent) return;
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ success: true, data: { ok: true }, error: null, meta: {} }));
+  });
+  const gw = await startGateway({
+    services: { 'chat-service': flaky.url },
+    env: { UPSTREAM_TIMEOUT_MS: '200', UPSTREAM_BREAKER_RESET_MS: '500' },
+  });
+  try {
+    const { token } = gw.auth!.issue();
+    const get = () =>
+      gw.app.inject({ method: 'GET', url: '/api/v1/chats', headers: bearer(token) });
+    for (let i = 0; i < 5; i += 1) assertUnavailable(await get());
+    assert.equal(flaky.requests.length, 5);
+
+    const started = performance.now();
+    const refused = await get();
+    assertUnavailable(refused);
+    assert.ok(performance.now() - started < 150, 'answered without waiting for the upstream');
+    assert.equal(refused.headers['retry-after'], '1');
+    assert.equal(flaky.requests.length, 5, 'the open breaker did not call the upstream');
+
+    silent = false;
+    // Refused at once until the reset time has passed, then a trial request goes through.
+    await eventually(async () => assert.equal((await get()).statusCode, 200));
+    assert.equal((await get()).statusCode, 200, 'and closed the breaker');
+  } finally {
+    await gw.close();
+    await flaky.close();
+  }
+});
+
+test('answers of the upstream, errors included, never open the breaker', async () => {
+  const failing = await startUpstream('failing', (_request, response) => {
+    response.writeHead(500, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ success: false, data: null, error: { code: 'INTERNAL_ERROR' } }));
+  });
+  const gw = await startGateway({ services: { 'user-service': failing.url } });
+  try {
+    const { token } = gw.auth!.issue();
+    for (let i = 0; i < 12; i += 1) {
+      const response = await gw.app.inject({
+        method: 'GET',
+        url: '/api/v1/users/me',
+        headers: bearer(token),
+      });
+      assert.equal(response.statusCode, 500);
+    }
+    assert.equal(failing.requests.length, 12, 'every request reached the upstream');
+  } finally {
+    await gw.close();
+    await failing.close();
   }
 });

@@ -1,5 +1,5 @@
 import proxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
-import { serviceUnavailable, unauthorized, validationError } from '@wa/pkg/errors';
+import { AppError, serviceUnavailable, unauthorized, validationError } from '@wa/pkg/errors';
 import { USER_ID_HEADER, USER_PHONE_HEADER, type AppInstance, type Caller } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
 import {
@@ -12,6 +12,7 @@ import {
 } from '../model/routes.ts';
 import { enforceBodyLimit, payloadTooLarge, wasCutAtLimit } from './body-limit.ts';
 import type { RateLimiter } from '../service/rate-limiter.ts';
+import type { ProxyAttempt, UpstreamBreaker } from '../service/upstream-breaker.ts';
 import type { TokenVerifier } from '../service/token-verifier.ts';
 
 export interface ProxyDeps {
@@ -21,6 +22,7 @@ export interface ProxyDeps {
   timeoutMs: number;
   maxPayloadBytes: number;
   bodyLimits: Readonly<Record<BodyLimit, number>>;
+  breakers: Readonly<Record<ServiceName, UpstreamBreaker>>;
   log: Logger;
 }
 
@@ -50,9 +52,13 @@ function upstreamHeaders(request: ProxiedRequest, headers: Headers): Headers {
   return forwarded;
 }
 
+/** The breaker attempt of each request in flight; settled when the upstream answers or fails. */
+const attempts = new WeakMap<object, ProxyAttempt>();
+
 /** Options shared by every proxied route: bounded waits, no retries, every failure a 503 envelope. */
 export function httpProxyOptions(route: ProxyRoute, deps: ProxyDeps) {
   const bodyLimit = deps.bodyLimits[route.bodyLimit];
+  const breaker = deps.breakers[route.service];
   return {
     upstream: deps.services[route.service],
     prefix: route.prefix,
@@ -61,6 +67,20 @@ export function httpProxyOptions(route: ProxyRoute, deps: ProxyDeps) {
     routes: route.routes,
     disableRequestLogging: true,
     preHandler: enforceBodyLimit(bodyLimit),
+    handler: async (request, reply, dest, options) => {
+      const forwarded = await breaker.run((attempt) => {
+        attempts.set(request, attempt);
+        // Whatever the status, an answer that reached the client means the upstream is serving.
+        reply.raw.once('close', () => attempt.answered());
+        reply.from(dest, options);
+      });
+      if (!forwarded) {
+        throw new AppError('SERVICE_UNAVAILABLE', `${route.service} is unavailable`, {
+          retryAfter: breaker.retryAfterSeconds,
+        });
+      }
+      return reply;
+    },
     destroyAgent: true,
     undici: {
       connectTimeout: Math.min(deps.timeoutMs, 3_000),
@@ -75,7 +95,12 @@ export function httpProxyOptions(route: ProxyRoute, deps: ProxyDeps) {
         request ? { ...headers, 'x-request-id': request.id } : headers,
       // Refused, reset, timed out or garbled: the client learns the service is unavailable, the log learns why.
       onError: (reply, { error }) => {
-        if (wasCutAtLimit(reply.request)) return void reply.send(payloadTooLarge(bodyLimit));
+        const attempt = attempts.get(reply.request);
+        if (wasCutAtLimit(reply.request)) {
+          attempt?.answered();
+          return void reply.send(payloadTooLarge(bodyLimit));
+        }
+        attempt?.failed(error);
         // A body the upstream never read leaves the connection unusable; close it after answering.
         if (!reply.request.raw.complete) reply.header('connection', 'close');
         reply.send(serviceUnavailable(`${route.service} is unavailable`, error));
