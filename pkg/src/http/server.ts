@@ -9,6 +9,7 @@ import {
   type ServiceProbes,
 } from '../health/index.ts';
 import { failure, ok } from './envelope.ts';
+import { answerClientError } from './client-error.ts';
 import { handleHttpError } from './error-handler.ts';
 import { trackHandlers } from './handler-progress.ts';
 import { registerMetrics } from './metrics.ts';
@@ -62,6 +63,11 @@ export function createHttpServer(settings: HttpServerSettings) {
     requestTimeout: 30_000,
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
+    // A URL the router cannot decode, or a path segment over its length limit, gets the envelope too.
+    frameworkErrors: (error, request, reply) => {
+      handleHttpError(error, request, reply);
+    },
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const probes = settings.probes ?? createServiceProbes(settings.service);
