@@ -214,3 +214,23 @@ test('a request line too large for the HTTP parser gets the error envelope', asy
     await app.close();
   }
 });
+
+test('a NUL or a lone surrogate anywhere in the body or query is a 400 naming the field', async () => {
+  const app = buildApp();
+  for (const payload of ['{"name":"a\\u0000b"}', '{"name":"\\ud800"}']) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/items',
+      headers: { 'content-type': 'application/json' },
+      payload,
+    });
+    assert.equal(res.statusCode, 400, payload);
+    assert.equal(res.json().error.code, 'VALIDATION_ERROR');
+    assert.equal(res.json().error.details[0].field, 'body.name');
+  }
+  const query = await app.inject({ method: 'GET', url: '/missing?q=%00' });
+  assert.equal(query.statusCode, 400);
+  assert.equal(query.json().error.details[0].field, 'querystring.q');
+  const fine = await app.inject({ method: 'POST', url: '/items', payload: { name: '😀\u202e' } });
+  assert.equal(fine.statusCode, 200);
+});

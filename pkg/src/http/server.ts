@@ -15,6 +15,7 @@ import { trackHandlers } from './handler-progress.ts';
 import { registerMetrics } from './metrics.ts';
 import { createValidatorCompiler } from './validation.ts';
 import { registerCallerHook } from './identity.ts';
+import { refuseUnacceptableText } from './text-check.ts';
 import { logRequests } from './request-log.ts';
 
 export interface HttpServerSettings {
@@ -82,6 +83,7 @@ export function createHttpServer(settings: HttpServerSettings) {
   });
   logRequests(app);
   if (settings.callerHeaders) registerCallerHook(app);
+  refuseUnacceptableText(app);
   app.setErrorHandler(handleHttpError);
   app.setNotFoundHandler((request, reply) =>
     reply
