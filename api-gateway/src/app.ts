@@ -70,6 +70,7 @@ export async function buildGatewayApp({ config, redis, authClient, log }: Gatewa
     limiter,
     timeoutMs: config.upstreamTimeoutMs,
     maxPayloadBytes: config.websocket.maxPayloadBytes,
+    bodyLimits: config.bodyLimits,
     log,
   };
   registerApiProxies(app, proxyDeps);

@@ -37,6 +37,18 @@ const GatewayEnv = Type.Object({
   RATE_LIMIT_IP_PER_MINUTE: Type.Integer({ minimum: 1, default: 300 }),
   TOKEN_CACHE_MAX: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000 }),
   CORS_ORIGINS: Type.String({ default: '*' }),
+  /** Every API route but media uploads; the services keep the same 1 MiB limit behind it. */
+  BODY_LIMIT_BYTES: Type.Integer({
+    minimum: 1_024,
+    maximum: 64 * 1024 * 1024,
+    default: 1024 * 1024,
+  }),
+  /** `/api/v1/media/*`: a 100 MB file plus its multipart framing (addenda I). */
+  UPLOAD_BODY_LIMIT_BYTES: Type.Integer({
+    minimum: 1_024,
+    maximum: 1024 * 1024 * 1024,
+    default: 101 * 1024 * 1024,
+  }),
   /** Same default as the websocket-service's, so a frame it answers with 4013 is not cut here. */
   WS_MAX_PAYLOAD_BYTES: Type.Integer({
     minimum: 1_024,
@@ -106,6 +118,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined>) {
     },
     tokenCache: { maxEntries: e.TOKEN_CACHE_MAX, ttlMs: 60_000 },
     cors: { origins: corsOrigins },
+    bodyLimits: { json: e.BODY_LIMIT_BYTES, upload: e.UPLOAD_BODY_LIMIT_BYTES },
     websocket: { maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES },
   });
 }

@@ -6,9 +6,11 @@ import {
   API_ROUTES,
   bearerToken,
   isPublicRoute,
+  type BodyLimit,
   type ProxyRoute,
   type ServiceName,
 } from '../model/routes.ts';
+import { enforceBodyLimit, payloadTooLarge, wasCutAtLimit } from './body-limit.ts';
 import type { RateLimiter } from '../service/rate-limiter.ts';
 import type { TokenVerifier } from '../service/token-verifier.ts';
 
@@ -18,6 +20,7 @@ export interface ProxyDeps {
   limiter: RateLimiter;
   timeoutMs: number;
   maxPayloadBytes: number;
+  bodyLimits: Readonly<Record<BodyLimit, number>>;
   log: Logger;
 }
 
@@ -49,6 +52,7 @@ function upstreamHeaders(request: ProxiedRequest, headers: Headers): Headers {
 
 /** Options shared by every proxied route: bounded waits, no retries, every failure a 503 envelope. */
 export function httpProxyOptions(route: ProxyRoute, deps: ProxyDeps) {
+  const bodyLimit = deps.bodyLimits[route.bodyLimit];
   return {
     upstream: deps.services[route.service],
     prefix: route.prefix,
@@ -56,6 +60,7 @@ export function httpProxyOptions(route: ProxyRoute, deps: ProxyDeps) {
     rewritePrefix: route.prefix,
     routes: route.routes,
     disableRequestLogging: true,
+    preHandler: enforceBodyLimit(bodyLimit),
     destroyAgent: true,
     undici: {
       connectTimeout: Math.min(deps.timeoutMs, 3_000),
@@ -70,6 +75,7 @@ export function httpProxyOptions(route: ProxyRoute, deps: ProxyDeps) {
         request ? { ...headers, 'x-request-id': request.id } : headers,
       // Refused, reset, timed out or garbled: the client learns the service is unavailable, the log learns why.
       onError: (reply, { error }) => {
+        if (wasCutAtLimit(reply.request)) return void reply.send(payloadTooLarge(bodyLimit));
         // A body the upstream never read leaves the connection unusable; close it after answering.
         if (!reply.request.raw.complete) reply.header('connection', 'close');
         reply.send(serviceUnavailable(`${route.service} is unavailable`, error));

@@ -13,12 +13,16 @@ export const SERVICE_NAMES = [
 
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
+/** Which body limit a route keeps: small JSON bodies, or media uploads (addenda I). */
+export type BodyLimit = 'json' | 'upload';
+
 export interface ProxyRoute {
   service: ServiceName;
   /** Mount point; it is forwarded unchanged (the upstream sees the same path and query). */
   prefix: string;
   /** Paths under the prefix, in find-my-way syntax. */
   routes: string[];
+  bodyLimit: BodyLimit;
 }
 
 const EVERYTHING = ['/', '/*'];
@@ -29,16 +33,17 @@ const EVERYTHING = ['/', '/*'];
  * the more specific entry wins whatever the registration order.
  */
 export const API_ROUTES: readonly ProxyRoute[] = [
-  { service: 'auth-service', prefix: '/api/v1/auth', routes: EVERYTHING },
-  { service: 'user-service', prefix: '/api/v1/users', routes: EVERYTHING },
+  { service: 'auth-service', prefix: '/api/v1/auth', routes: EVERYTHING, bodyLimit: 'json' },
+  { service: 'user-service', prefix: '/api/v1/users', routes: EVERYTHING, bodyLimit: 'json' },
   {
     service: 'message-service',
     prefix: '/api/v1/chats',
     routes: ['/:chatId/messages', '/:chatId/messages/*'],
+    bodyLimit: 'json',
   },
-  { service: 'chat-service', prefix: '/api/v1/chats', routes: EVERYTHING },
-  { service: 'message-service', prefix: '/api/v1/messages', routes: EVERYTHING },
-  { service: 'media-service', prefix: '/api/v1/media', routes: EVERYTHING },
+  { service: 'chat-service', prefix: '/api/v1/chats', routes: EVERYTHING, bodyLimit: 'json' },
+  { service: 'message-service', prefix: '/api/v1/messages', routes: EVERYTHING, bodyLimit: 'json' },
+  { service: 'media-service', prefix: '/api/v1/media', routes: EVERYTHING, bodyLimit: 'upload' },
 ];
 
 /** The WebSocket entry point; the websocket-service authenticates the upgrade itself (close 4001). */
@@ -46,6 +51,7 @@ export const WEBSOCKET_ROUTE: ProxyRoute = {
   service: 'websocket-service',
   prefix: '/ws',
   routes: ['/'],
+  bodyLimit: 'json',
 };
 
 /** The only API calls allowed without an access token (they are how a client gets one). */
