@@ -139,6 +139,18 @@ export const malformedJson = fc.oneof(
   fc.string({ maxLength: 40, unit: 'binary' }),
 );
 
+/** `valid` spoiled by one to three mutations, or left as it is (a quarter of the time). */
+export const spoiled = (valid: JsonObject): fc.Arbitrary<JsonObject> =>
+  fc.oneof(
+    { arbitrary: fc.constant(valid), weight: 1 },
+    {
+      arbitrary: fc
+        .array(mutation, { minLength: 1, maxLength: 3 })
+        .map((steps) => steps.reduce((body, step) => step(body), valid)),
+      weight: 3,
+    },
+  );
+
 export interface BodyInput {
   /** Text sent as the body, or undefined for none. */
   text: string | undefined;
