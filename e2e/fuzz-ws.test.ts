@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { TestSocket, startStack, type ReceivedFrame, type Stack } from '@wa/pkg/testing';
 import { ANSWER_TIMEOUT_MS, closeAgent, send } from './fuzz/client.ts';
 import { frameProblems } from './fuzz/oracle.ts';
@@ -105,11 +106,37 @@ async function fuzzFirstAuth(frame: FuzzFrame): Promise<void> {
   });
 }
 
+/** Binary frames (only JSON text frames are accepted): each an error 4015, the socket open. */
+async function fuzzBinary(): Promise<void> {
+  const bytes = fc.uint8Array({ maxLength: 4_096 });
+  await checkAll('ws (binary)', bytes, async (data) => {
+    const start = socket.frames.length;
+    const marker = `marker-${++markers}`;
+    socket.ws.send(data, { binary: true });
+    socket.ws.send(JSON.stringify({ event: 'ping', req_id: marker }));
+    await socket.waitFor((frame) => frame.req_id === marker, ANSWER_TIMEOUT_MS);
+    const errors = socket.frames.slice(start).filter((frame) => frame.event === 'error');
+    report.count(
+      '(binary)',
+      errors.length === 1
+        ? `error ${(errors[0].data as { code: number }).code}`
+        : `${errors.length} errors`,
+    );
+    assert.deepEqual(
+      errors.map((frame) => (frame.data as { code: number }).code),
+      [4015],
+    );
+    assert.equal(socket.ws.readyState, socket.ws.OPEN, 'the socket closed');
+  });
+}
+
 describe('fuzzing every WebSocket frame type through the gateway', () => {
   for (const frame of FUZZ_FRAMES) {
     test(`${frame.event}: ${fuzzSettings.runs} frames, each answered or refused with a 4xxx error`, () =>
       fuzzFrame(frame));
   }
+
+  test(`binary frames: ${fuzzSettings.runs} frames, each an error 4015`, () => fuzzBinary());
 
   test(`auth as a first frame: ${fuzzSettings.runs} frames, each an ack or a 4001 close`, () =>
     fuzzFirstAuth(FUZZ_FRAMES.find((frame) => frame.event === 'auth')!));
