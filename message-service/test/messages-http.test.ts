@@ -78,6 +78,30 @@ describe('sending over REST', () => {
     assert.notEqual(a.data.message.message_id, b.data.message.message_id);
   });
 
+  test('a client_msg_id reused by its sender in another chat is a 409, not the other chat’s message', async () => {
+    const [alice, bob, carol] = h.makeUsers(3);
+    const first = h.makeDirectChat(alice.id, bob.id).id;
+    const second = h.makeDirectChat(alice.id, carol.id).id;
+    const id = randomUUID();
+    assert.equal((await call(h, alice.id, 'POST', messagesUrl(first), text('a', id))).status, 201);
+    const reused = await call(h, alice.id, 'POST', messagesUrl(second), text('b', id));
+    assert.equal(reused.status, 409, JSON.stringify(reused.body));
+    assert.equal(reused.body.error?.code, 'CONFLICT');
+    const history = await call(h, alice.id, 'GET', messagesUrl(second));
+    assert.deepEqual(history.data.messages, []);
+  });
+
+  test('a non-member is refused even with a client_msg_id it used in another chat', async () => {
+    const { chat } = await directChat();
+    const [stranger, friend] = h.makeUsers(2);
+    const own = h.makeDirectChat(stranger.id, friend.id).id;
+    const id = randomUUID();
+    assert.equal((await call(h, stranger.id, 'POST', messagesUrl(own), text('x', id))).status, 201);
+    const intruder = await call(h, stranger.id, 'POST', messagesUrl(chat), text('x', id));
+    assert.equal(intruder.status, 403, JSON.stringify(intruder.body));
+    assert.equal(intruder.body.error?.code, 'FORBIDDEN');
+  });
+
   test('refuses a non-member and an unknown chat alike with 403', async () => {
     const { chat } = await directChat();
     const [stranger] = h.makeUsers(1);

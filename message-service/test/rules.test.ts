@@ -113,6 +113,14 @@ describe('cursors and search patterns', () => {
       refuses(() => decodeCursor(bad), 'cursor');
   });
 
+  test('a cursor past the latest Date is refused, the latest itself is kept', () => {
+    const id = randomUUID();
+    const cursor = (ms: number) => Buffer.from(`${ms}:${id}`).toString('base64url');
+    refuses(() => decodeCursor(cursor(8.64e15 + 1)), 'cursor');
+    refuses(() => decodeCursor(cursor(Number.MAX_SAFE_INTEGER)), 'cursor');
+    assert.equal(decodeCursor(cursor(8.64e15)).created_at.getTime(), 8.64e15);
+  });
+
   test('whole-word patterns escape the term and respect non-ASCII letters', () => {
     const match = (term: string, body: string) => new RegExp(wholeWord(term), 'iu').test(body);
     assert.equal(match('café', 'au Café!'), true);

@@ -185,3 +185,52 @@ test('coerces query strings but never JSON bodies', async () => {
   });
   assert.equal(arrayBody.statusCode, 400);
 });
+
+test('an undecodable URL and an overlong path segment get the error envelope', async () => {
+  const app = buildApp();
+  app.get('/items/:id', async (request) => ok(request.id, {}));
+  const badUrl = await app.inject({ method: 'GET', url: '/items/%E0%A4%A' });
+  assert.equal(badUrl.statusCode, 400);
+  assert.equal(badUrl.json().error.code, 'VALIDATION_ERROR');
+  assert.equal(badUrl.json().success, false);
+  assert.doesNotMatch(badUrl.body, /FST_ERR/);
+  const longParam = await app.inject({ method: 'GET', url: `/items/${'a'.repeat(500)}` });
+  assert.equal(longParam.statusCode, 414);
+  assert.equal(longParam.json().error.code, 'VALIDATION_ERROR');
+  assert.doesNotMatch(longParam.body, /FST_ERR|aaaa/);
+});
+
+test('a request line too large for the HTTP parser gets the error envelope', async () => {
+  const app = buildApp();
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const { port } = app.server.address() as { port: number };
+    const response = await fetch(`http://127.0.0.1:${port}/items/${'a'.repeat(40_000)}`);
+    assert.equal(response.status, 431);
+    const body = (await response.json()) as { success: boolean; error: { code: string } };
+    assert.equal(body.success, false);
+    assert.equal(body.error.code, 'VALIDATION_ERROR');
+  } finally {
+    await app.close();
+  }
+});
+
+test('a NUL or a lone surrogate anywhere in the body or query is a 400 naming the field', async () => {
+  const app = buildApp();
+  for (const payload of ['{"name":"a\\u0000b"}', '{"name":"\\ud800"}']) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/items',
+      headers: { 'content-type': 'application/json' },
+      payload,
+    });
+    assert.equal(res.statusCode, 400, payload);
+    assert.equal(res.json().error.code, 'VALIDATION_ERROR');
+    assert.equal(res.json().error.details[0].field, 'body.name');
+  }
+  const query = await app.inject({ method: 'GET', url: '/missing?q=%00' });
+  assert.equal(query.statusCode, 400);
+  assert.equal(query.json().error.details[0].field, 'querystring.q');
+  const fine = await app.inject({ method: 'POST', url: '/items', payload: { name: '😀\u202e' } });
+  assert.equal(fine.statusCode, 200);
+});

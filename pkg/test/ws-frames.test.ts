@@ -20,6 +20,24 @@ describe('parseClientFrame', () => {
     }
   });
 
+  test('a NUL or a lone surrogate in any string is a validation error (4000)', () => {
+    const chat = randomUUID();
+    for (const text of [
+      `{"event":"message.send","data":{"chat_id":"${chat}","client_msg_id":"c","type":"text","payload":{"body":"a\\u0000"}},"req_id":"r"}`,
+      `{"event":"message.send","data":{"chat_id":"${chat}","client_msg_id":"\\ud800","type":"text","payload":{"body":"a"}},"req_id":"r"}`,
+    ]) {
+      const parsed = parse(text);
+      assert.equal(parsed.ok, false, text);
+      if (!parsed.ok) {
+        assert.equal(parsed.code, 'VALIDATION_ERROR');
+        assert.equal(parsed.req_id, 'r');
+      }
+    }
+    const lone = parse('{"event":"ping","req_id":"\\udc00"}');
+    assert.equal(lone.ok, false);
+    if (!lone.ok) assert.equal(lone.req_id, undefined);
+  });
+
   test('ping without data is valid', () => {
     assert.equal(parse({ event: 'ping' }).ok, true);
   });

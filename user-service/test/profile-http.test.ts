@@ -60,6 +60,15 @@ describe('GET /api/v1/users/me', () => {
 });
 
 describe('PATCH /api/v1/users/me', () => {
+  test('refuses a NUL or a lone surrogate with 400 and keeps the profile', async () => {
+    const me = await h.makeUser({ display_name: 'Kept' });
+    for (const display_name of ['a\u0000b', 'a\ud800b']) {
+      const res = await h.call(me, 'PATCH', '/api/v1/users/me', { display_name });
+      assertError(res, 400, 'VALIDATION_ERROR');
+    }
+    assert.equal(assertOk(await h.call(me, 'GET', '/api/v1/users/me')).display_name, 'Kept');
+  });
+
   test('updates only the fields sent', async () => {
     const me = await h.makeUser({ display_name: 'Before' });
     const first = assertOk(

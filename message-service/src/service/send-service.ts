@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OutboxRelay } from '@wa/pkg/bus';
-import { notFound, validationError } from '@wa/pkg/errors';
+import { conflict, notFound, validationError } from '@wa/pkg/errors';
 import type { Logger } from '@wa/pkg/log';
 import {
   LIMITS,
@@ -66,6 +66,16 @@ function checkClientMsgId(clientMsgId: string): void {
     ]);
 }
 
+/**
+ * A `client_msg_id` names one send of its sender: reused for another chat it is a client bug, and
+ * answering with the other chat's message would hide that (and show that chat to this one).
+ */
+function sameChat(stored: MessageDoc, chatId: string): MessageDoc {
+  if (stored.chat_id !== chatId)
+    throw conflict('client_msg_id was already used for a message in another chat');
+  return stored;
+}
+
 /** Sending and forwarding: membership and posting rules, idempotency, the outbox flag. */
 export function createSendService({
   messages,
@@ -92,7 +102,7 @@ export function createSendService({
     }
     const existing = await messages.findByClientId(doc.sender_id, doc.client_msg_id);
     if (!existing) throw new Error('duplicate client_msg_id but no message found');
-    return { message: existing, duplicate: true };
+    return { message: sameChat(existing, doc.chat_id), duplicate: true };
   }
 
   async function checkReply(
@@ -119,8 +129,9 @@ export function createSendService({
       try {
         members = await membership.requireCanPost(input.chatId, input.senderId);
       } catch (error) {
+        // Only a retry into the same chat: another chat's message says nothing about this one.
         const stored = await messages.findByClientId(input.senderId, input.clientMsgId);
-        if (stored) return { message: stored, duplicate: true };
+        if (stored?.chat_id === input.chatId) return { message: stored, duplicate: true };
         throw error;
       }
       const replyTo = await checkReply(input.chatId, input.replyToMessageId);

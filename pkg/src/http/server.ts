@@ -9,11 +9,13 @@ import {
   type ServiceProbes,
 } from '../health/index.ts';
 import { failure, ok } from './envelope.ts';
+import { answerClientError } from './client-error.ts';
 import { handleHttpError } from './error-handler.ts';
 import { trackHandlers } from './handler-progress.ts';
 import { registerMetrics } from './metrics.ts';
 import { createValidatorCompiler } from './validation.ts';
 import { registerCallerHook } from './identity.ts';
+import { refuseUnacceptableText } from './text-check.ts';
 import { logRequests } from './request-log.ts';
 
 export interface HttpServerSettings {
@@ -62,6 +64,11 @@ export function createHttpServer(settings: HttpServerSettings) {
     requestTimeout: 30_000,
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
+    // A URL the router cannot decode, or a path segment over its length limit, gets the envelope too.
+    frameworkErrors: (error, request, reply) => {
+      handleHttpError(error, request, reply);
+    },
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const probes = settings.probes ?? createServiceProbes(settings.service);
@@ -76,6 +83,7 @@ export function createHttpServer(settings: HttpServerSettings) {
   });
   logRequests(app);
   if (settings.callerHeaders) registerCallerHook(app);
+  refuseUnacceptableText(app);
   app.setErrorHandler(handleHttpError);
   app.setNotFoundHandler((request, reply) =>
     reply

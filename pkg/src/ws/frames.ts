@@ -2,6 +2,11 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { ERROR_CODES, type ErrorCode } from '../errors/index.ts';
 import { MessagePayload, MessageType } from '../bus/events.ts';
+import {
+  UNACCEPTABLE_TEXT_MESSAGE,
+  findUnacceptableText,
+  isAcceptableText,
+} from '../text/index.ts';
 import { Uuid as uuidSchema, lowerCaseUuids } from '../uuid/index.ts';
 
 /*
@@ -158,7 +163,12 @@ export type ParsedClientFrame =
 function reqIdOf(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const reqId = (value as { req_id?: unknown }).req_id;
-  return typeof reqId === 'string' && reqId.length > 0 && reqId.length <= 128 ? reqId : undefined;
+  return typeof reqId === 'string' &&
+    reqId.length > 0 &&
+    reqId.length <= 128 &&
+    isAcceptableText(reqId)
+    ? reqId
+    : undefined;
 }
 
 /**
@@ -185,6 +195,14 @@ export function parseClientFrame(text: string, maxBytes: number): ParsedClientFr
     };
   }
   const reqId = reqIdOf(value);
+  const badText = findUnacceptableText(value);
+  if (badText !== undefined)
+    return {
+      ok: false,
+      code: 'VALIDATION_ERROR',
+      message: `Invalid frame: ${badText || 'the frame'} ${UNACCEPTABLE_TEXT_MESSAGE}`,
+      req_id: reqId,
+    };
   if (!envelopeValidator.Check(value))
     return {
       ok: false,
