@@ -66,7 +66,6 @@ await ensureStreams(await jetstreamManager(nc));
 await nc.close();
 
 let stack: Stack | undefined;
-let exitCode = 1;
 try {
   log('starting the services: two websocket-service instances, each behind its own gateway');
   stack = await startStack({
@@ -118,10 +117,11 @@ try {
   process.stdout.write(`\n${report}\n`);
   mkdirSync(join(repoRoot, '.run'), { recursive: true });
   writeFileSync(join(repoRoot, '.run/chaos-report.md'), `${report}\n`);
-  exitCode = passed(result) && result.fatalCloses === 0 ? 0 : 1;
+  process.exitCode = passed(result) && result.fatalCloses === 0 ? 0 : 1;
 } finally {
   await stack?.stop();
   await Promise.allSettled([nats.destroy(), redis.stop(), ferretdb.destroy()]);
   await postgres.destroy();
 }
-process.exit(exitCode);
+// Clients' and pools' timers would keep the process alive.
+process.exit(process.exitCode ?? 1);
