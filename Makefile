@@ -1,4 +1,4 @@
-.PHONY: run dev test bench infra-up infra-down migrate proto lint typecheck
+.PHONY: run dev test chaos bench infra-up infra-down migrate proto lint typecheck
 
 run: ## Install, start infrastructure, migrate, run every service; prints the gateway URL
 	bash scripts/run-stack.sh
@@ -8,6 +8,10 @@ dev: ## The same stack, each service restarted when a file it imports changes (l
 
 test: ## The same set-up, then type-check, lint, format check and every test
 	bash scripts/test.sh
+
+chaos: ## Fault injection under load on private servers (not part of test); table in docs/reliability.md
+	bash scripts/infra/setup.sh
+	node_modules/.bin/node scripts/chaos/run.ts
 
 bench: ## Load benchmarks through the gateway (not part of test); method and figures in docs/benchmarks.md
 	bash scripts/infra/setup.sh

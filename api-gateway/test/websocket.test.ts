@@ -22,6 +22,10 @@ before(async () => {
       socket.close(4001, 'unauthorized');
       return;
     }
+    if (token === 'crash') {
+      // The instance dies: the connection drops without a close frame (1006 at the proxy).
+      socket.once('message', () => socket.terminate());
+    }
     socket.send(JSON.stringify({ event: 'hello', data: { url: request.url } }));
     socket.on('message', (data, binary) =>
       socket.send(binary ? data : `echo:${(data as Buffer).toString('utf8')}`, { binary }),
@@ -73,6 +77,15 @@ test('passes the websocket-service close code (4001 for a bad token) to the clie
   const [code, reason] = (await once(client, 'close')) as [number, Buffer];
   assert.equal(code, 4001);
   assert.equal(reason.toString(), 'unauthorized');
+});
+
+test('a websocket-service instance that dies closes the client with 1013, so it reconnects', async () => {
+  const client = new WebSocket(`${gatewayUrl}/ws?token=crash`);
+  await nextMessage(client);
+  client.send('last frame');
+  const [code, reason] = (await once(client, 'close')) as [number, Buffer];
+  assert.equal(code, 1013);
+  assert.equal(reason.toString(), 'Service unavailable');
 });
 
 test('refuses an upgrade on any other path', async () => {

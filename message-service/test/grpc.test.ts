@@ -246,6 +246,32 @@ test('ListUndelivered replays oldest first in bounded pages until delivery is ac
   );
 });
 
+test('a read up to a message leaves earlier ones still owed until their delivery is acknowledged', async () => {
+  const [alice, bob] = h.makeUsers(2);
+  const group = h.makeGroupChat({ createdBy: alice.id, memberIds: [bob.id] });
+  // Bob's device missed the first (it was on an instance that died) and read the second live.
+  const missed = await sendText(group.id, alice.id, 'missed');
+  const seen = await sendText(group.id, alice.id, 'seen');
+  await client.updateMessageStatus({
+    userId: bob.id,
+    status: 'delivered',
+    messageIds: [seen.messageId],
+  });
+  await client.markRead({ chatId: group.id, userId: bob.id, upToMessageId: seen.messageId });
+  const owed = async () =>
+    (await client.listUndelivered({ userId: bob.id, after: '', limit: 500 })).messages.map(
+      (m) => m.messageId,
+    );
+  assert.deepEqual(await owed(), [missed.messageId], 'the missed one is still replayed');
+  // Replayed, it is acknowledged: already read, it must still stop being owed.
+  await client.updateMessageStatus({
+    userId: bob.id,
+    status: 'delivered',
+    messageIds: [missed.messageId],
+  });
+  assert.deepEqual(await owed(), []);
+});
+
 test('MarkRead with read receipts off clears the reader’s state but hides the read from the sender', async () => {
   const { alice, bob, chat } = await directChat();
   setReadReceipts(bob, false);

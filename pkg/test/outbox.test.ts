@@ -12,7 +12,9 @@ import {
   type EventPayload,
   type NatsConnection,
 } from '@wa/pkg/bus';
+import { PassThrough } from 'node:stream';
 import { createPgPool, withTransaction, type PgPool } from '@wa/pkg/db';
+import { createLogger } from '@wa/pkg/log';
 import {
   captureEvents,
   eventually,
@@ -145,6 +147,58 @@ test('keeps events while NATS is down and publishes them once it is back', async
   } finally {
     await outbox.stop();
     await capture.stop();
+  }
+});
+
+test('while NATS is down, each failed round counts once in the backoff, however many writes queued', async () => {
+  const lines = new PassThrough();
+  const retries: { failures: number; retry_in_ms: number; time: string }[] = [];
+  lines.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      const entry = JSON.parse(line) as {
+        msg: string;
+        failures: number;
+        retry_in_ms: number;
+        time: string;
+      };
+      if (entry.msg === 'outbox relay failed; retrying') retries.push(entry);
+    }
+  });
+  const outbox = createOutbox({
+    pool,
+    js: jetstream(nc),
+    log: createLogger({ service: 'outbox-test', level: 'warn', destination: lines }),
+    table,
+    sweepGraceMs: 60_000,
+    maxBackoffMs: 60_000,
+    publishTimeoutMs: 300,
+  });
+  outbox.start();
+  await server.stop();
+  try {
+    const chatId = randomUUID();
+    const stored = [];
+    for (let i = 0; i < 10; i++)
+      stored.push(await outbox.enqueue(pool, 'group.member.added', memberAdded(chatId)));
+    // Ten writes land while the first round is in flight, as under load.
+    for (const event of stored) outbox.notify(event);
+    await eventually(() => assert.ok(retries.length >= 2, 'two failed rounds'), {
+      timeoutMs: 10_000,
+    });
+    assert.deepEqual(
+      retries.slice(0, 2).map((r) => r.failures),
+      [1, 2],
+      'each round is one failure',
+    );
+    assert.ok(
+      Date.parse(retries[1].time) - Date.parse(retries[0].time) >= retries[0].retry_in_ms,
+      'the second round waits out the first backoff',
+    );
+  } finally {
+    await outbox.stop();
+    await server.start();
+    // Leaves the table empty for the next tests, once the connection is back.
+    await eventually(() => outbox.flush(), { timeoutMs: 15_000, intervalMs: 200 });
   }
 });
 

@@ -13,16 +13,25 @@ type ServerSocketClass = NonNullable<
 
 const GOING_AWAY = 1001;
 const INTERNAL_ERROR = 1011;
+const TRY_AGAIN_LATER = 1013;
+/**
+ * What the proxy sends when the upstream connection ended without a close frame: it lifts 1005
+ * (no code) and 1006 (dropped, e.g. the instance was killed) to 4005 and 4006, which clients
+ * would take for application codes and give up on.
+ */
+const LIFTED_ABNORMAL = new Set([4005, 4006]);
 
 /**
  * The client side of each proxied connection. The proxy closes it with 1011 and the upstream
  * error's message ("connect ECONNREFUSED 10.0.0.7:8087") when the websocket-service cannot be
- * reached, and with no code at all when the gateway shuts down; clients get a plain reason and
- * 1001 instead.
+ * reached, with 4006 when the instance died under the connection, and with no code at all when
+ * the gateway shuts down; clients get a plain reason, 1013 (reconnect) for a dead instance and
+ * 1001 for a gateway going away instead.
  */
 class ClientSocket extends WebSocket {
   override close(code?: number, reason?: string | Buffer): void {
     if (code === undefined) super.close(GOING_AWAY, 'Server shutting down');
+    else if (LIFTED_ABNORMAL.has(code)) super.close(TRY_AGAIN_LATER, 'Service unavailable');
     else super.close(code, code === INTERNAL_ERROR ? 'Service unavailable' : reason);
   }
 }

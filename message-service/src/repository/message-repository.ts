@@ -161,7 +161,9 @@ export function createMessageRepository(
 
     /**
      * Moves one recipient's status forward; the filter names only lower statuses, so concurrent
-     * updates can never move it back. Resolves true when it moved.
+     * updates can never move it back. Resolves true when it moved. Either way the recipient, who
+     * named this message, has it: it is no longer owed (a message already read up to, then
+     * replayed and acknowledged, would otherwise be replayed on every connect).
      */
     async advanceStatus(
       message: MessageRef,
@@ -170,28 +172,37 @@ export function createMessageRepository(
       from: DeliveryStatus[],
       at: Date,
     ): Promise<boolean> {
-      const result = await chatWrites(message.chat_id, () =>
-        messages.updateOne(
+      return chatWrites(message.chat_id, async () => {
+        const result = await messages.updateOne(
           { message_id: message.message_id, [`status.${userId}.status`]: { $in: from } },
           {
             $set: { [`status.${userId}`]: { status: target, updated_at: at } },
             $pull: { undelivered_to: userId },
           },
-        ),
-      );
-      return result.modifiedCount === 1;
+        );
+        if (result.modifiedCount === 1) return true;
+        await messages.updateOne(
+          { message_id: message.message_id, undelivered_to: userId },
+          { $pull: { undelivered_to: userId } },
+        );
+        return false;
+      });
     },
 
-    /** Marks every message of the chat up to `upTo` from others read by `userId`, in one update. */
+    /**
+     * Marks every message of the chat up to `upTo` from others read by `userId`, in one update.
+     * Only `upTo` itself is known to be on the reader's device: an earlier one it never received
+     * (its socket dropped) stays owed, and is replayed until a delivery acknowledges it.
+     */
     async markReadUpTo(
       chatId: string,
       userId: string,
-      upTo: MessageKey,
+      upTo: MessageKey & { message_id: string },
       receiptHidden: boolean,
       at: Date,
     ): Promise<number> {
-      const result = await chatWrites(chatId, () =>
-        messages.updateMany(
+      return chatWrites(chatId, async () => {
+        const result = await messages.updateMany(
           {
             chat_id: chatId,
             created_at: { $lte: upTo.created_at },
@@ -203,11 +214,14 @@ export function createMessageRepository(
                 ? { status: 'read', updated_at: at, receipt_hidden: true }
                 : { status: 'read', updated_at: at },
             },
-            $pull: { undelivered_to: userId },
           },
-        ),
-      );
-      return result.modifiedCount;
+        );
+        await messages.updateOne(
+          { message_id: upTo.message_id, undelivered_to: userId },
+          { $pull: { undelivered_to: userId } },
+        );
+        return result.modifiedCount;
+      });
     },
 
     /** The newest message from someone else at or before `upTo` (a read receipt's anchor). */

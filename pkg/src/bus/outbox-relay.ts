@@ -105,6 +105,8 @@ export function createOutboxRelay(settings: OutboxRelaySettings): OutboxRelay {
   const clearer = createClearer(store, log, tuning);
   let running = false;
   let draining: Promise<number> | undefined;
+  /** Whether a scheduled round's outcome is awaited (it schedules the next one). */
+  let watching = false;
   let retryTimer: NodeJS.Timeout | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
   let failures = 0;
@@ -166,14 +168,23 @@ export function createOutboxRelay(settings: OutboxRelaySettings): OutboxRelay {
     return draining;
   }
 
+  /**
+   * Starts a round unless a scheduled one is running or waiting out its backoff. A write that lands while a
+   * round is in flight only queues its event: that round, or the next, publishes it. (Watching the
+   * running round once per write counted its one failure once per write, so a burst of writes
+   * during an outage jumped straight to the longest backoff, with a retry timer each.)
+   */
   function scheduleDrain(): void {
-    if (!running || retryTimer) return;
+    if (!running || retryTimer || watching) return;
+    watching = true;
     drain().then(
       () => {
+        watching = false;
         failures = 0;
         if (queue.length) scheduleDrain();
       },
       (error: unknown) => {
+        watching = false;
         failures += 1;
         const delay = Math.min(100 * 2 ** failures, tuning.maxBackoffMs);
         log.warn(

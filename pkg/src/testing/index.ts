@@ -3,6 +3,9 @@ export { makeUser, randomPhone, type TestUser } from './users.ts';
 export { freePort } from './ports.ts';
 export { startNatsServer, type TestNatsServer } from './nats-server.ts';
 export { startRedisServer, type TestRedisServer } from './redis-server.ts';
+export { startPostgresServer, type TestPostgresServer } from './postgres-server.ts';
+export { startFerretServer, type TestFerretServer } from './ferretdb-server.ts';
+export type { ServerProcess } from './server-process.ts';
 export { makeDirectChat, makeGroupChat, makeManyDirectChats, type TestChat } from './chats.ts';
 export { captureEvents, type CapturedEvent, type EventCapture } from './events.ts';
 export {

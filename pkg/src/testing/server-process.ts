@@ -5,8 +5,12 @@ import { existsSync } from 'node:fs';
 export interface ServerProcess {
   /** Stops the process (SIGTERM) and waits for it to exit; a no-op when it is not running. */
   stop(): Promise<void>;
+  /** Sends `signal` (SIGKILL: a crash, no shutdown at all) and waits for it to exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again with the same arguments (the same port and data directory). */
   start(): Promise<void>;
+  /** The running process's id, if it runs. */
+  pid(): number | undefined;
 }
 
 export interface ServerProcessOptions {
@@ -17,6 +21,8 @@ export interface ServerProcessOptions {
   args: string[];
   /** A line the server prints on stdout or stderr once it accepts connections. */
   readyWhen: string;
+  /** Runs the binary through this command (e.g. `setpriv` to drop root); it must exec, not fork. */
+  wrapper?: string[];
 }
 
 function serverBinary({ candidates, envVar, name }: ServerProcessOptions): string {
@@ -34,7 +40,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
-    const proc = spawn(serverBinary(options), options.args, {
+    const [command, ...args] = [...(options.wrapper ?? []), serverBinary(options), ...options.args];
+    const proc = spawn(command, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
@@ -67,15 +74,15 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     });
   }
 
-  async function stop(): Promise<void> {
+  async function kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const proc = child;
     child = undefined;
-    if (!proc || proc.exitCode !== null) return;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill('SIGTERM');
+    proc.kill(signal);
     await exited;
   }
 
   await start();
-  return { start, stop };
+  return { start, stop: () => kill('SIGTERM'), kill, pid: () => child?.pid };
 }
