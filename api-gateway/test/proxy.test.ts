@@ -220,6 +220,16 @@ test('rejects a path that climbs out of its prefix', async () => {
   assert.equal(response.json().error.code, 'VALIDATION_ERROR');
 });
 
+test('a segment the proxy refuses while forwarding (a..%2Fb) is a 400 at once, not a hang', async () => {
+  for (let i = 0; i < 6; i += 1) {
+    const response = await get('/api/v1/chats/a..%2Fb/participants/x');
+    assert.equal(response.statusCode, 400);
+    assert.equal(response.json().error.code, 'VALIDATION_ERROR');
+  }
+  // Refused URLs are the client's fault: the chat-service is still reached.
+  assert.equal((await get('/api/v1/chats')).statusCode, 200);
+});
+
 test('writes one log line per request, without the query string', async () => {
   const before = logs.lines.length;
   const response = await get('/api/v1/users/me?token=super-secret-token&x=1');

@@ -68,12 +68,20 @@ export function httpProxyOptions(route: ProxyRoute, deps: ProxyDeps) {
     disableRequestLogging: true,
     preHandler: enforceBodyLimit(bodyLimit),
     handler: async (request, reply, dest, options) => {
+      let refused: Error | undefined;
       const forwarded = await breaker.run((attempt) => {
         attempts.set(request, attempt);
         // Whatever the status, an answer that reached the client means the upstream is serving.
         reply.raw.once('close', () => attempt.answered());
-        reply.from(dest, options);
+        try {
+          reply.from(dest, options);
+        } catch (error) {
+          // reply-from refuses some URLs (a segment decoding to `../`): the client's fault, answered below.
+          refused = error as Error;
+          attempt.answered();
+        }
       });
+      if (refused) throw refused;
       if (!forwarded) {
         throw new AppError('SERVICE_UNAVAILABLE', `${route.service} is unavailable`, {
           retryAfter: breaker.retryAfterSeconds,
