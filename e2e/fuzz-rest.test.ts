@@ -26,6 +26,8 @@ before(async () => {
   stack = await startStack({
     services: ['user-service', 'chat-service', 'message-service'],
     logLevel: 'fatal',
+    // A deep pass outlasts the default 15 min access token.
+    env: { 'auth-service': { ACCESS_TOKEN_TTL_SECONDS: '86400' } },
   });
   world = await createWorld(stack);
 });

@@ -26,7 +26,11 @@ before(async () => {
     services: ['user-service', 'chat-service', 'message-service', 'websocket-service'],
     logLevel: 'fatal',
     // Fuzzed sends must reach the message-service, not stop at the per-user send limit.
-    env: { 'websocket-service': { WS_SEND_RATE_LIMIT: '1000000' } },
+    // A deep pass outlasts the default 15 min access token.
+    env: {
+      'websocket-service': { WS_SEND_RATE_LIMIT: '1000000' },
+      'auth-service': { ACCESS_TOKEN_TTL_SECONDS: '86400' },
+    },
   });
   world = await createWorld(stack);
   socket = await TestSocket.open(wsUrl(world.caller.token));

@@ -189,7 +189,7 @@ export const FUZZ_ROUTES: readonly FuzzRoute[] = [
   { name: 'GET /api/v1/messages/starred', changes: 'none', query: ['cursor', 'limit'] },
   {
     name: 'DELETE /api/v1/messages/:messageId',
-    params: message,
+    params: (w) => ({ messageId: w.deletableIds }),
     changes: 'messages',
     query: ['for'],
   },

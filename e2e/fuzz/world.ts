@@ -14,8 +14,10 @@ export interface FuzzWorld {
   stranger: StackSession;
   directChatId: string;
   groupChatId: string;
-  /** Messages in the direct chat: the caller's and the friend's. */
+  /** The caller's and the friend's in the direct chat, the caller's in the group. */
   messageIds: string[];
+  /** More of the caller's, for the routes that delete: the others keep messageIds to work on. */
+  deletableIds: string[];
 }
 
 interface ChatData {
@@ -42,19 +44,23 @@ export async function createWorld(stack: Stack): Promise<FuzzWorld> {
     name: 'Fuzz',
     participant_ids: [friend.id, member.id],
   })) as ChatData;
-  const messageIds: string[] = [];
-  for (const [session, chatId] of [
-    [caller, direct.chat_id],
-    [friend, direct.chat_id],
-    [caller, group.chat_id],
-  ] as const) {
+  const sendSeed = async (session: StackSession, chatId: string) => {
     const sent = (await callJson(g, 'POST', `/api/v1/chats/${chatId}/messages`, session.token, {
       client_msg_id: randomUUID(),
       type: 'text',
       payload: { body: 'seed' },
     })) as SentData;
-    messageIds.push(sent.message.message_id);
-  }
+    return sent.message.message_id;
+  };
+  const messageIds = [
+    await sendSeed(caller, direct.chat_id),
+    await sendSeed(friend, direct.chat_id),
+    await sendSeed(caller, group.chat_id),
+  ];
+  const deletableIds = [
+    await sendSeed(caller, direct.chat_id),
+    await sendSeed(caller, group.chat_id),
+  ];
   return {
     caller,
     friend,
@@ -63,6 +69,7 @@ export async function createWorld(stack: Stack): Promise<FuzzWorld> {
     directChatId: direct.chat_id,
     groupChatId: group.chat_id,
     messageIds,
+    deletableIds,
   };
 }
 

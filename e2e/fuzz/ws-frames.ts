@@ -40,7 +40,7 @@ export const FUZZ_FRAMES: readonly FuzzFrame[] = [
   },
   {
     event: 'message.delete',
-    data: (w) => ({ message_id: w.messageIds[0], for: 'me' }),
+    data: (w) => ({ message_id: w.deletableIds[0], for: 'everyone' }),
     changes: 'messages',
   },
   { event: 'typing.start', data: (w) => ({ chat_id: w.groupChatId }), changes: 'none' },
