@@ -68,9 +68,9 @@ export async function runScenario(options: ScenarioOptions): Promise<FaultRun[]>
     const baselineSends = load
       .sends()
       .filter((s) => s.firstAt >= windowStart && s.firstAt < performance.now() - 1_000);
-    const latencies = baselineSends
-      .map((s) => (completedAt(s, load) ?? Number.NaN) - s.firstAt)
-      .filter((ms) => Number.isFinite(ms));
+    // A send not complete yet counts with the time it has waited so far.
+    const measuredAt = performance.now();
+    const latencies = baselineSends.map((s) => (completedAt(s, load) ?? measuredAt) - s.firstAt);
     const baselineP95Ms = percentile(latencies, 95);
     const thresholdMs = Math.max(2 * baselineP95Ms, baselineP95Ms + 250);
     const memoryBefore = sampleMemory(options.pids);
