@@ -78,6 +78,8 @@ try {
     },
     websocketInstances: 2,
     databasePoolMax: 10,
+    // A warning per failed frame during an outage is a storm of lines at this load.
+    logLevel: 'error',
     env: { 'auth-service': { ACCESS_TOKEN_TTL_SECONDS: '7200' } },
   });
   const result = await runChaos({
