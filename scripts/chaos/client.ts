@@ -47,6 +47,7 @@ export interface ClientEvents {
 const fatal = (code: number) => code >= 4000 && code < 5000;
 
 const RESEND_AFTER_MS = 5_000;
+const RESEND_MAX_MS = 30_000;
 const BACKOFF_FIRST_MS = 200;
 const BACKOFF_MAX_MS = 5_000;
 
@@ -179,11 +180,16 @@ export class ChaosClient {
     }
   }
 
-  /** Resends what is still unacknowledged a while after its last attempt (socket open only). */
+  /**
+   * Resends what is still unacknowledged a while after its last attempt (socket open only), the
+   * wait doubling with each attempt (5 s, 10 s, 20 s, then every 30 s): a client that resent
+   * everything every few seconds would bury a slow backend under its own retries.
+   */
   private resendStale(): void {
     const now = performance.now();
     for (const send of this.sends.values()) {
-      if (send.messageId || now - send.lastAttemptAt < RESEND_AFTER_MS) continue;
+      const wait = Math.min(RESEND_AFTER_MS * 2 ** (send.attempts - 1), RESEND_MAX_MS);
+      if (send.messageId || now - send.lastAttemptAt < wait) continue;
       if (send.via === 'ws' && !this.open) continue;
       this.attempt(send);
     }

@@ -1,9 +1,9 @@
 import type { SpawnedService, Stack } from '@wa/pkg/testing';
 import { check, type Verdict } from './checker.ts';
 import { faultFor, type ChaosServers, type Fault, type FaultName } from './faults.ts';
-import { startLoad, type LoadOptions } from './load.ts';
+import { startLoad, type Load, type LoadOptions } from './load.ts';
 import { sampleMemory, type PidSource } from './memory.ts';
-import { runScenario } from './scenario.ts';
+import { completedAt, runScenario } from './scenario.ts';
 
 /*
  * A whole chaos run on a stack already started: the load, the faults one at a time, the verdict.
@@ -50,6 +50,18 @@ function processNames(stack: Stack): Map<SpawnedService, string> {
   return names;
 }
 
+/** Sent, acknowledged and complete (delivered to every recipient) so far, and the last 10 s. */
+function progressLine(load: Load): string {
+  const sends = load.sends();
+  const since = performance.now() - 10_000;
+  const recent = load.samples.filter((s) => s.at >= since).map((s) => s.latencyMs);
+  recent.sort((a, b) => a - b);
+  const p95 = recent.length ? recent[Math.floor(recent.length * 0.95)].toFixed(0) : '-';
+  const complete = sends.filter((send) => completedAt(send, load) !== undefined).length;
+  const acked = sends.filter((send) => send.messageId).length;
+  return `progress: ${sends.length} sent, ${acked} acknowledged, ${complete} delivered to all; last 10 s: ${recent.length} acks, p95 ${p95} ms`;
+}
+
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const { stack, servers, log } = options;
   const names = processNames(stack);
@@ -77,9 +89,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     }
   }
 
+  let progress: NodeJS.Timeout | undefined;
   const load = await startLoad({ ...options.load, gateways: stack.gateways, log });
   try {
     load.startSending();
+    progress = setInterval(() => log(progressLine(load)), 10_000);
     await new Promise((resolve) => setTimeout(resolve, options.warmupMs));
     const memoryStart = sampleMemory(pids);
     const runs = await runScenario({
@@ -101,6 +115,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       memoryEnd: sampleMemory(pids),
     };
   } finally {
+    clearInterval(progress);
     load.stop();
   }
 }

@@ -27,7 +27,7 @@ import { markdownTable, passed } from './report.ts';
 const log = (line: string) =>
   process.stdout.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const number = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const faults = (process.env.CHAOS_FAULTS?.split(',') ?? ALL_FAULTS) as FaultName[];
+const faults = (process.env.CHAOS_FAULTS?.split(',').filter(Boolean) ?? ALL_FAULTS) as FaultName[];
 const users = number('CHAOS_USERS', 200);
 const rate = number('CHAOS_RATE', 50);
 
@@ -78,6 +78,8 @@ try {
     },
     websocketInstances: 2,
     databasePoolMax: 10,
+    // A warning per failed frame during an outage is a storm of lines at this load.
+    logLevel: 'error',
     env: { 'auth-service': { ACCESS_TOKEN_TTL_SECONDS: '7200' } },
   });
   const result = await runChaos({
@@ -92,11 +94,11 @@ try {
       groupSize: 8,
       restShare: 0.2,
     },
-    warmupMs: 10_000,
+    warmupMs: 30_000,
     baselineMs: 10_000,
     downMs: 3_000,
     normalMs: 5_000,
-    maxRecoveryMs: 120_000,
+    maxRecoveryMs: 90_000,
     drainMs: 120_000,
     log,
   });
@@ -119,6 +121,11 @@ try {
   writeFileSync(join(repoRoot, '.run/chaos-report.md'), `${report}\n`);
   process.exitCode = passed(result) && result.fatalCloses === 0 ? 0 : 1;
 } finally {
+  // What each service printed (warnings and errors), for the one who reads the table.
+  mkdirSync(join(repoRoot, '.run/chaos'), { recursive: true });
+  stack?.services.forEach((service, i) =>
+    writeFileSync(join(repoRoot, `.run/chaos/${i}-${service.name}.log`), service.output()),
+  );
   await stack?.stop();
   await Promise.allSettled([nats.destroy(), redis.stop(), ferretdb.destroy()]);
   await postgres.destroy();

@@ -68,9 +68,9 @@ export async function runScenario(options: ScenarioOptions): Promise<FaultRun[]>
     const baselineSends = load
       .sends()
       .filter((s) => s.firstAt >= windowStart && s.firstAt < performance.now() - 1_000);
-    const latencies = baselineSends
-      .map((s) => (completedAt(s, load) ?? Number.NaN) - s.firstAt)
-      .filter((ms) => Number.isFinite(ms));
+    // A send not complete yet counts with the time it has waited so far.
+    const measuredAt = performance.now();
+    const latencies = baselineSends.map((s) => (completedAt(s, load) ?? measuredAt) - s.firstAt);
     const baselineP95Ms = percentile(latencies, 95);
     const thresholdMs = Math.max(2 * baselineP95Ms, baselineP95Ms + 250);
     const memoryBefore = sampleMemory(options.pids);
@@ -79,7 +79,7 @@ export async function runScenario(options: ScenarioOptions): Promise<FaultRun[]>
     log(`${fault.name}: baseline p95 ${baselineP95Ms.toFixed(0)} ms; injecting`);
     await fault.inject();
     await sleep(options.downMs);
-    await fault.recover();
+    await recoverWithRetries(fault, log);
     const restartedAt = performance.now();
     log(`${fault.name}: restarted after ${((restartedAt - injectedAt) / 1000).toFixed(1)} s`);
 
@@ -104,6 +104,21 @@ export async function runScenario(options: ScenarioOptions): Promise<FaultRun[]>
     });
   }
   return runs;
+}
+
+/** Restarts what the fault killed; a start that fails (not healthy in time on a busy machine) is tried again. */
+async function recoverWithRetries(fault: Fault, log: (line: string) => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await fault.recover();
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      log(
+        `${fault.name}: restart attempt ${attempt} failed (${String(error).slice(0, 80)}); again`,
+      );
+    }
+  }
 }
 
 /**

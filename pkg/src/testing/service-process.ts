@@ -9,7 +9,7 @@ export interface SpawnedService {
   name: string;
   /** The running process (a new one after `restart()`). */
   readonly process: ChildProcess;
-  /** Everything it printed, across restarts. */
+  /** What it printed, across restarts (the latest megabyte or so). */
   output: () => string;
   /** SIGTERM, then SIGKILL after 5 s; a no-op once it exited. */
   stop: () => Promise<void>;
@@ -36,6 +36,9 @@ async function signal(child: ChildProcess, name: 'SIGTERM' | 'SIGKILL'): Promise
   clearTimeout(killer);
 }
 
+/** Characters of a service's output kept (its latest lines). */
+const OUTPUT_KEPT = 1_000_000;
+
 /** Starts `<name>/src/main.ts` as a real process and waits until its /health answers. */
 export async function spawnService(
   name: string,
@@ -58,8 +61,14 @@ export async function spawnService(
     });
     alive.add(child);
     child.once('exit', () => alive.delete(child));
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    // Only the latest output is kept: a service logging a line per failed request during an outage
+    // would otherwise outgrow the longest string V8 allows.
+    const keep = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.length > OUTPUT_KEPT * 2) output = output.slice(-OUTPUT_KEPT);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     return child;
   };
 
