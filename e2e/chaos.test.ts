@@ -41,29 +41,33 @@ after(async () => {
   await Promise.allSettled([nats?.destroy(), redis?.stop()]);
 });
 
-test('under load, killing the message-service, a websocket-service and NATS loses and duplicates nothing', async (t) => {
-  const lines: string[] = [];
-  const result = await runChaos({
-    stack: stack!,
-    servers: { nats },
-    faults: ['message-service', 'websocket-service', 'nats'],
-    load: { users: 24, rate: 10, directChats: 8, groups: 2, groupSize: 5, restShare: 0.2 },
-    warmupMs: 3_000,
-    baselineMs: 3_000,
-    downMs: 1_000,
-    normalMs: 2_000,
-    maxRecoveryMs: 45_000,
-    drainMs: 30_000,
-    log: (line) => lines.push(line),
-  });
-  const report = `${markdownTable(result.rows)}\n${result.problems.slice(0, 20).join('\n')}\n${lines.join('\n')}`;
-  t.diagnostic(report);
-  assert.equal(result.rows.length, 3, report);
-  for (const row of result.rows) {
-    assert.ok(row.acknowledged > 0, report);
-    assert.equal(row.lost, 0, report);
-    assert.equal(row.duplicates, 0, report);
-    assert.notEqual(row.recoveryMs, undefined, report);
-  }
-  assert.equal(result.fatalCloses, 0, report);
-});
+test(
+  'under load, killing the message-service, a websocket-service and NATS loses and duplicates nothing',
+  { timeout: 420_000 },
+  async (t) => {
+    const lines: string[] = [];
+    const result = await runChaos({
+      stack: stack!,
+      servers: { nats },
+      faults: ['message-service', 'websocket-service', 'nats'],
+      load: { users: 24, rate: 10, directChats: 8, groups: 2, groupSize: 5, restShare: 0.2 },
+      warmupMs: 3_000,
+      baselineMs: 3_000,
+      downMs: 1_000,
+      normalMs: 2_000,
+      maxRecoveryMs: 45_000,
+      drainMs: 30_000,
+      log: (line) => lines.push(line),
+    });
+    const report = `${markdownTable(result.rows)}\n${result.problems.slice(0, 20).join('\n')}\n${lines.join('\n')}`;
+    t.diagnostic(report);
+    assert.equal(result.rows.length, 3, report);
+    for (const row of result.rows) {
+      assert.ok(row.acknowledged > 0, report);
+      assert.equal(row.lost, 0, report);
+      assert.equal(row.duplicates, 0, report);
+      assert.notEqual(row.recoveryMs, undefined, report);
+    }
+    assert.equal(result.fatalCloses, 0, report);
+  },
+);
