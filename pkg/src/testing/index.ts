@@ -1,6 +1,7 @@
 export { privateMongoUrl, testLogger, testStores } from './stores.ts';
 export { makeUser, randomPhone, type TestUser } from './users.ts';
 export { freePort } from './ports.ts';
+export { loginThrough } from './stack-env.ts';
 export { startNatsServer, type TestNatsServer } from './nats-server.ts';
 export { startRedisServer, type TestRedisServer } from './redis-server.ts';
 export { startPostgresServer, type TestPostgresServer } from './postgres-server.ts';
