@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { DeliveryStatus, MessageDoc } from '../src/model/message.ts';
 import { newMessageDoc } from '../src/model/message.ts';
+import { changeApplied } from '../src/model/event-rules.ts';
 import {
-  changeApplied,
   msgDeletedEvent,
   msgNewEvent,
   msgStatusEvent,

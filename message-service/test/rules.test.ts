@@ -6,7 +6,7 @@ import type { DeliveryStatus, RecipientStatus } from '../src/model/message.ts';
 import { wholeWord } from '../src/repository/message-repository.ts';
 import { decodeCursor, encodeCursor } from '../src/service/cursor.ts';
 import { validatePayload } from '../src/service/payload-rules.ts';
-import { movesForward, statusForViewer, statusesBelow } from '../src/service/status-rules.ts';
+import { movesForward, statusForViewer, statusesBelow } from '../src/model/status-rules.ts';
 
 const STATUSES: DeliveryStatus[] = ['sent', 'delivered', 'read'];
 const at = new Date(0);

@@ -1,5 +1,5 @@
 import type { MessageDoc } from '../model/message.ts';
-import { statusForViewer } from './status-rules.ts';
+import { statusForViewer } from '../model/status-rules.ts';
 
 /** A message as REST clients see it (PRD §6.4): status relative to the viewer (addenda E). */
 export function toApiMessage(doc: MessageDoc, viewerId: string) {

@@ -3,14 +3,13 @@ import {
   createMongoOutboxStore,
   eventMeta,
   type ConfirmEvents,
-  type EventPayload,
   type MongoOutboxStore,
   type OutboxEvent,
   type OutboxRelay,
 } from '@wa/pkg/bus';
-import type { DeliveryStatus, MessageDoc } from '../model/message.ts';
+import type { MessageDoc } from '../model/message.ts';
 import type { MessageRepository } from '../repository/message-repository.ts';
-import { movesForward } from './status-rules.ts';
+import { changeApplied, messageIdOf } from '../model/event-rules.ts';
 
 /*
  * The message-service's events and how they are recorded. FerretDB has no multi-document
@@ -93,25 +92,6 @@ export function msgDeletedEvent(
       recipient_ids: Object.keys(message.status),
     },
   };
-}
-
-/** The message an event is about (every message event names one). */
-const messageIdOf = (event: OutboxEvent): string | undefined =>
-  (event.payload as Partial<EventPayload<'msg.new'>>).message_id;
-
-/**
- * Whether the change `event` announces is in `message`: it exists (msg.new), the recipient's
- * status reached at least the event's (a later receipt may have moved it further), it is deleted.
- * A recipient without an entry joined after the message and counts as having read it.
- */
-export function changeApplied(event: OutboxEvent, message: MessageDoc | null): boolean {
-  if (!message) return false;
-  if (event.subject === 'msg.new') return true;
-  if (event.subject === 'msg.deleted') return message.is_deleted;
-  if (event.subject !== 'msg.status.updated') return false; // not a message event: never ours
-  const { user_id: userId, status } = event.payload as EventPayload<'msg.status.updated'>;
-  const reached: DeliveryStatus = message.status[userId]?.status ?? 'read';
-  return !movesForward(reached, status);
 }
 
 /** The relay's check of events a stopped instance left behind. */

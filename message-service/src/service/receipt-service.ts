@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { Membership } from './membership.ts';
 import type { MessageRefs } from './message-refs.ts';
 import { msgStatusEvent, recordChange, type EventRecorder } from './outbox-events.ts';
-import { statusesBelow } from './status-rules.ts';
+import { statusesBelow } from '../model/status-rules.ts';
 
 /** Whether a user sends read receipts (privacy setting `read_receipts`, addenda E). */
 export type ReadReceiptsLookup = (userId: string) => Promise<boolean>;

@@ -1,4 +1,4 @@
-import type { DeliveryStatus, MessageDoc, RecipientStatus } from '../model/message.ts';
+import type { DeliveryStatus, MessageDoc, RecipientStatus } from './message.ts';
 
 /*
  * Pure rules of per-recipient delivery state (PRD §3.5, addenda E): sent → delivered → read,
