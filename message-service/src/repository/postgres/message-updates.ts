@@ -1,0 +1,231 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { OutboxEvent } from '@wa/pkg/bus';
+import { pgErrorCode, type PgClient, type PgPool, type Queryable } from '@wa/pkg/db';
+import type { MessageStore, StatusChange } from '../message-store.ts';
+
+/*
+ * The store's updates. Each change and its event are written by one statement (a data-modifying
+ * CTE whose event row exists only if the change's RETURNING has a row), so the event exists
+ * exactly when the change committed; where a second statement is needed, both share a transaction.
+ */
+
+/*
+ * Moves each change whose recipient is at one of its `from` statuses and records its event; every
+ * named recipient not moved is acknowledged too (no longer owed). The acknowledging UPDATE skips
+ * the moved rows by their RETURNING (two updates of one row in one statement are not allowed) and,
+ * needing all of `moved` to decide, runs after it; a row a concurrent transaction changed is
+ * re-checked on its newest version by each UPDATE, so none is left owed.
+ */
+const ADVANCE = `WITH change AS (
+  SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
+    $6::timestamptz[], $7::uuid[], $8::text[], $9::jsonb[])
+  AS c(ord, message_id, user_id, target, from_statuses, at, event_id, event_subject, event_payload)
+), moved AS (
+  UPDATE message_recipients r
+  SET status = c.target, updated_at = c.at, receipt_hidden = FALSE, owed = FALSE
+  FROM change c
+  WHERE r.message_id = c.message_id AND r.user_id = c.user_id
+    AND r.status = ANY (string_to_array(c.from_statuses, ','))
+  RETURNING c.ord
+), events AS (
+  INSERT INTO message_outbox (event_id, subject, payload)
+  SELECT c.event_id, c.event_subject, c.event_payload
+  FROM change c JOIN moved USING (ord) ORDER BY c.ord
+), acknowledged AS (
+  UPDATE message_recipients r SET owed = FALSE
+  FROM change c
+  WHERE r.message_id = c.message_id AND r.user_id = c.user_id AND r.owed
+    AND NOT EXISTS (SELECT 1 FROM moved WHERE moved.ord = c.ord)
+)
+SELECT ord FROM moved`;
+
+/*
+ * $1 chat, $2 reader, $3 up to (created_at), $4 at, $5 receipt hidden, $6 up to (message_id),
+ * $7.. the event. Only the message read up to is acknowledged: an earlier one may never have
+ * reached the reader's device. Same two-update pattern as ADVANCE.
+ */
+const MARK_READ = `WITH moved AS (
+  UPDATE message_recipients
+  SET status = 'read', updated_at = $4, receipt_hidden = $5,
+    owed = owed AND message_id <> $6
+  WHERE user_id = $2 AND chat_id = $1 AND created_at <= $3 AND status <> 'read'
+  RETURNING message_id
+), events AS (
+  INSERT INTO message_outbox (event_id, subject, payload)
+  SELECT $7::uuid, $8::text, $9::jsonb WHERE EXISTS (SELECT 1 FROM moved)
+), acknowledged AS (
+  UPDATE message_recipients SET owed = FALSE
+  WHERE message_id = $6 AND user_id = $2 AND owed
+    AND NOT EXISTS (SELECT 1 FROM moved WHERE moved.message_id = $6)
+)
+SELECT count(*)::int AS moved FROM moved`;
+
+const DELETE_FOR_EVERYONE = `WITH deleted AS (
+  UPDATE messages SET is_deleted = TRUE, payload = $2, updated_at = $3
+  WHERE message_id = $1 AND NOT is_deleted
+  RETURNING 1
+), events AS (
+  INSERT INTO message_outbox (event_id, subject, payload)
+  SELECT $4::uuid, $5::text, $6::jsonb WHERE EXISTS (SELECT 1 FROM deleted)
+)
+SELECT count(*)::int AS deleted FROM deleted`;
+
+const HIDE = `INSERT INTO message_hidden (message_id, user_id)
+  SELECT message_id, $2::uuid FROM messages WHERE message_id = $1
+  ON CONFLICT DO NOTHING`;
+
+const STAR = `INSERT INTO message_stars (message_id, user_id, created_at)
+  SELECT message_id, $2::uuid, created_at FROM messages WHERE message_id = $1
+  ON CONFLICT DO NOTHING`;
+
+const UNSTAR = 'DELETE FROM message_stars WHERE message_id = $1 AND user_id = $2';
+
+const PG_DEADLOCK = '40P01';
+const PG_SERIALIZATION_FAILURE = '40001';
+const ATTEMPTS = 3;
+
+/**
+ * Runs `work` again when PostgreSQL chose it as a deadlock victim: row locks are taken in
+ * different orders by different updates (a batch of receipts, a read up to a point), and a victim
+ * has written nothing.
+ */
+async function retrying<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = pgErrorCode(error);
+      if ((code !== PG_DEADLOCK && code !== PG_SERIALIZATION_FAILURE) || attempt >= ATTEMPTS)
+        throw error;
+    }
+    await sleep(10 * attempt);
+  }
+}
+
+const eventValues = (event: OutboxEvent) => [
+  event.event_id,
+  event.subject,
+  JSON.stringify(event.payload),
+];
+
+/**
+ * One UPDATE applies a change to a row at most once, so a batch naming one recipient of one
+ * message twice is applied in rounds, in its order: the n-th mention of each pair goes in round n.
+ * Within a round, changes go by message then recipient: the same lock order in every batch.
+ */
+function rounds(changes: StatusChange[]): number[][] {
+  const pair = (i: number) => `${changes[i].message.message_id}/${changes[i].userId}`;
+  const seen = new Map<string, number>();
+  const result: number[][] = [];
+  changes.forEach((_, i) => {
+    const round = seen.get(pair(i)) ?? 0;
+    seen.set(pair(i), round + 1);
+    (result[round] ??= []).push(i);
+  });
+  for (const round of result) round.sort((a, b) => (pair(a) < pair(b) ? -1 : 1));
+  return result;
+}
+
+/** Applies one round of changes (positions in `changes`); resolves the positions that moved. */
+async function advanceRound(db: Queryable, changes: StatusChange[], round: number[]) {
+  const picked = round.map((i) => changes[i]);
+  const { rows } = await db.query<{ ord: number }>({
+    name: 'msgstore_advance',
+    text: ADVANCE,
+    values: [
+      round,
+      picked.map((c) => c.message.message_id),
+      picked.map((c) => c.userId),
+      picked.map((c) => c.target),
+      picked.map((c) => c.from.join(',')),
+      picked.map((c) => c.at.toISOString()),
+      picked.map((c) => c.event.event_id),
+      picked.map((c) => c.event.subject),
+      picked.map((c) => JSON.stringify(c.event.payload)),
+    ],
+  });
+  return rows.map((row) => row.ord);
+}
+
+async function inTransaction<T>(pool: PgPool, work: (client: PgClient) => Promise<T>) {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export function createMessageUpdates(
+  pool: PgPool,
+): Pick<
+  MessageStore,
+  'advanceStatus' | 'markReadUpTo' | 'hideFor' | 'deleteForEveryone' | 'setStar'
+> {
+  return {
+    async advanceStatus(changes) {
+      if (!changes.length) return [];
+      const plan = rounds(changes);
+      const apply = async (db: Queryable) => {
+        const moved = new Set<number>();
+        for (const round of plan)
+          for (const i of await advanceRound(db, changes, round)) moved.add(i);
+        return changes.map((_, i) => moved.has(i));
+      };
+      // The usual batch names each pair once: one statement, its own transaction.
+      return retrying(() =>
+        plan.length === 1 ? apply(pool) : inTransaction(pool, (client) => apply(client)),
+      );
+    },
+
+    markReadUpTo: (chatId, userId, upTo, receiptHidden, at, event) =>
+      retrying(async () => {
+        const { rows } = await pool.query<{ moved: number }>({
+          name: 'msgstore_mark_read',
+          text: MARK_READ,
+          values: [
+            chatId,
+            userId,
+            upTo.created_at.toISOString(),
+            at.toISOString(),
+            receiptHidden,
+            upTo.message_id,
+            ...eventValues(event),
+          ],
+        });
+        return rows[0].moved;
+      }),
+
+    async hideFor(message, userId) {
+      await pool.query({ name: 'msgstore_hide', text: HIDE, values: [message.message_id, userId] });
+    },
+
+    async deleteForEveryone(message, payload, at, event) {
+      const { rows } = await pool.query<{ deleted: number }>({
+        name: 'msgstore_delete_for_everyone',
+        text: DELETE_FOR_EVERYONE,
+        values: [
+          message.message_id,
+          JSON.stringify(payload),
+          at.toISOString(),
+          ...eventValues(event),
+        ],
+      });
+      return rows[0].deleted === 1;
+    },
+
+    async setStar(message, userId, starred) {
+      await pool.query(
+        starred
+          ? { name: 'msgstore_star', text: STAR, values: [message.message_id, userId] }
+          : { name: 'msgstore_unstar', text: UNSTAR, values: [message.message_id, userId] },
+      );
+    },
+  };
+}

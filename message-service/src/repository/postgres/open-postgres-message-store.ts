@@ -1,0 +1,35 @@
+import { createPostgresOutboxStore } from '@wa/pkg/bus';
+import { createPgPool, pingPostgres } from '@wa/pkg/db';
+import type { MessageStore, OpenMessageStore } from '../message-store.ts';
+import { createMessageInserts } from './message-inserts.ts';
+import { createMessageReads } from './message-reads.ts';
+import { createMessageUpdates } from './message-updates.ts';
+
+/*
+ * Addenda K: the message store on native PostgreSQL tables (migrations/postgres/0005). Every event
+ * is written in the transaction of its change, into `message_outbox`, so the relay needs no
+ * `confirm`: an event exists exactly when its change committed.
+ */
+
+export const MESSAGE_OUTBOX_TABLE = 'message_outbox';
+
+/** Opens the store at `url` (`postgres://` or `postgresql://`) once PostgreSQL has answered. */
+export const openPostgresMessageStore: OpenMessageStore = async (url, context) => {
+  const pool = createPgPool({ url, max: context.poolMax ?? 10, log: context.log });
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+  const store: MessageStore = {
+    kind: 'postgres',
+    outbox: createPostgresOutboxStore(pool, MESSAGE_OUTBOX_TABLE),
+    insert: createMessageInserts(pool, context.progress),
+    ...createMessageReads(pool),
+    ...createMessageUpdates(pool),
+    ping: () => pingPostgres(pool),
+    close: () => pool.end(),
+  };
+  return store;
+};

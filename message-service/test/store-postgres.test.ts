@@ -1,0 +1,179 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createTestDatabase, testLogger } from '@wa/pkg/testing';
+import { newMessageDoc, type MessageDoc, type MessageType } from '../src/model/message.ts';
+import { statusesBelow } from '../src/model/status-rules.ts';
+import type { MessageStore, StatusChange } from '../src/repository/message-store.ts';
+import { openPostgresMessageStore } from '../src/repository/postgres/open-postgres-message-store.ts';
+import { msgNewEvent, msgStatusEvent } from '../src/service/outbox-events.ts';
+import { messageStoreContract, type StoreUnderTest } from './store-contract.ts';
+
+/*
+ * Addenda K: the native PostgreSQL message store, on a database of its own copied from the
+ * migrated template: the shared contract, then what only this adapter can get wrong (its batched
+ * statements, its row-per-recipient layout).
+ */
+
+async function openStore(): Promise<StoreUnderTest> {
+  const database = await createTestDatabase('msgstore');
+  try {
+    const store = await openPostgresMessageStore(database.url, { log: testLogger('msgstore') });
+    return {
+      store,
+      dispose: async () => {
+        await store.close();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+}
+
+messageStoreContract('postgres', openStore);
+
+describe('postgres message store', () => {
+  let subject: StoreUnderTest;
+  let store: MessageStore;
+  before(async () => {
+    subject = await openStore();
+    store = subject.store;
+  });
+  after(() => subject?.dispose());
+
+  const message = (chatId: string, sender: string, recipients: string[], at = new Date()) =>
+    newMessageDoc(
+      chatId,
+      recipients,
+      { sender_id: sender, client_msg_id: randomUUID(), type: 'text', payload: { body: 'hi' } },
+      at,
+    );
+  const change = (doc: MessageDoc, userId: string, target: 'delivered' | 'read'): StatusChange => {
+    const at = new Date();
+    return {
+      message: doc,
+      userId,
+      target,
+      from: statusesBelow(target),
+      at,
+      event: msgStatusEvent(doc, userId, target, at, false),
+    };
+  };
+  const pendingIds = async () =>
+    new Set((await store.outbox.pending(0, 100_000)).map((event) => event.event_id));
+
+  test('a 256-member group: 255 recipient rows stored in one batch, advanced in one call, each owed until acknowledged', async () => {
+    const chatId = randomUUID();
+    const [sender, ...recipients] = Array.from({ length: 256 }, () => randomUUID());
+    const docs = Array.from({ length: 20 }, (_, i) =>
+      message(chatId, sender, recipients, new Date(Date.UTC(2026, 1, 1, 0, 0, i))),
+    );
+    const outcomes = await Promise.all(docs.map((doc) => store.insert(doc, msgNewEvent(doc))));
+    assert.deepEqual(outcomes, Array<string>(20).fill('inserted'));
+    for (const id of [recipients[0], recipients[254]])
+      assert.equal((await store.undelivered(id, undefined, 100)).length, 20);
+
+    const changes = recipients.map((id) => change(docs[0], id, 'delivered'));
+    assert.deepEqual(
+      await store.advanceStatus(changes),
+      recipients.map(() => true),
+    );
+    const pending = await pendingIds();
+    assert.ok(changes.every((c) => pending.has(c.event.event_id)));
+    const back = await store.findById(docs[0].message_id);
+    assert.deepEqual(back?.undelivered_to, []);
+    assert.ok(Object.values(back?.status ?? {}).every((entry) => entry.status === 'delivered'));
+    const backlog = await store.undelivered(recipients[100], undefined, 100);
+    assert.deepEqual(
+      backlog.map((doc) => doc.message_id),
+      docs.slice(1).map((doc) => doc.message_id),
+    );
+    assert.equal(backlog[0].undelivered_to.length, 255);
+  });
+
+  test('a document PostgreSQL refuses fails only its own insert; the batch around it is stored with its events', async () => {
+    const chatId = randomUUID();
+    const [sender, reader] = [randomUUID(), randomUUID()];
+    const earlier = message(chatId, sender, [reader]);
+    await store.insert(earlier, msgNewEvent(earlier));
+    const docs = Array.from({ length: 5 }, () => message(chatId, sender, [reader]));
+    const poison = { ...docs[2], type: 'sticker' as MessageType };
+    const resend = { ...docs[3], client_msg_id: earlier.client_msg_id };
+    const batch = [docs[0], docs[1], poison, resend, docs[4]];
+    const outcomes = await Promise.allSettled(
+      batch.map((doc) => store.insert(doc, msgNewEvent(doc))),
+    );
+    assert.deepEqual(
+      outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : 'rejected')),
+      ['inserted', 'inserted', 'rejected', 'duplicate', 'inserted'],
+    );
+    const pending = await pendingIds();
+    for (const doc of [docs[0], docs[1], docs[4]]) {
+      assert.ok(await store.findById(doc.message_id));
+      assert.ok(pending.has(doc.event_id));
+    }
+    for (const doc of [poison, resend]) {
+      assert.equal(await store.findById(doc.message_id), null);
+      assert.equal(pending.has(doc.event_id), false);
+    }
+  });
+
+  test('messages at one instant page in message_id order, none skipped or repeated', async () => {
+    const chatId = randomUUID();
+    const [sender, reader] = [randomUUID(), randomUUID()];
+    const at = new Date(Date.UTC(2026, 2, 1, 12, 0, 0, 123));
+    const docs = Array.from({ length: 25 }, () => message(chatId, sender, [reader], at));
+    await Promise.all(docs.map((doc) => store.insert(doc, msgNewEvent(doc))));
+    const newestFirst = docs
+      .map((doc) => doc.message_id)
+      .sort()
+      .reverse();
+    const seen: string[] = [];
+    let key: MessageDoc | undefined;
+    for (let page = await store.history(chatId, reader, undefined, 4); page.length;) {
+      seen.push(...page.map((doc) => doc.message_id));
+      key = page.at(-1);
+      page = await store.history(chatId, reader, key, 4);
+    }
+    assert.deepEqual(seen, newestFirst);
+    const owed: string[] = [];
+    for (let page = await store.undelivered(reader, undefined, 3); page.length;) {
+      owed.push(...page.map((doc) => doc.message_id));
+      page = await store.undelivered(reader, page.at(-1), 3);
+    }
+    assert.deepEqual(owed, [...newestFirst].reverse());
+    assert.deepEqual((await store.findById(docs[0].message_id))?.created_at, at);
+  });
+
+  test('one batch naming a recipient twice applies both changes in order', async () => {
+    const [sender, reader] = [randomUUID(), randomUUID()];
+    const doc = message(randomUUID(), sender, [reader]);
+    await store.insert(doc, msgNewEvent(doc));
+    const batch = [
+      change(doc, reader, 'delivered'),
+      change(doc, reader, 'read'),
+      change(doc, reader, 'delivered'),
+    ];
+    assert.deepEqual(await store.advanceStatus(batch), [true, true, false]);
+    assert.equal((await store.findById(doc.message_id))?.status[reader].status, 'read');
+    const pending = await pendingIds();
+    assert.deepEqual(
+      batch.map((c) => pending.has(c.event.event_id)),
+      [true, true, false],
+    );
+  });
+
+  test('reading up to a message already read still acknowledges it', async () => {
+    const chatId = randomUUID();
+    const [sender, reader] = [randomUUID(), randomUUID()];
+    const doc = message(chatId, sender, [reader]);
+    await store.insert(doc, msgNewEvent(doc));
+    const at = new Date();
+    const event = msgStatusEvent(doc, reader, 'read', at, false);
+    assert.equal(await store.markReadUpTo(chatId, reader, doc, false, at, event), 1);
+    assert.deepEqual(await store.undelivered(reader, undefined, 10), []);
+    assert.equal(await store.markReadUpTo(chatId, reader, doc, false, at, event), 0);
+  });
+});
