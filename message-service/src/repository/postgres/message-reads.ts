@@ -89,6 +89,8 @@ const latestFromOthers = documentsQuery(
 
 const HISTORY = historyPage(false);
 const HISTORY_BEFORE = historyPage(true);
+/** The history statements' text, for EXPLAIN in bench/message-store-postgres.bench.ts. */
+export const HISTORY_STATEMENTS = { first: HISTORY, before: HISTORY_BEFORE } as const;
 const STARRED = starredPage(false);
 const STARRED_BEFORE = starredPage(true);
 const UNDELIVERED = undeliveredPage(false);
