@@ -32,7 +32,12 @@ CREATE TABLE messages (
 );
 -- History pages: a keyset range scan, as deep as the chat goes.
 CREATE INDEX idx_messages_chat_history ON messages (chat_id, created_at DESC, message_id DESC);
-CREATE INDEX idx_messages_words ON messages USING GIN (words);
+
+-- Search is always within one chat: one GIN index over (chat_id, words), so a rare word in a
+-- big chat, or a word common elsewhere, is found from the index alone. btree_gin (a trusted
+-- extension: the database owner may create it) gives GIN its uuid equality.
+CREATE EXTENSION IF NOT EXISTS btree_gin;
+CREATE INDEX idx_messages_chat_words ON messages USING GIN (chat_id, words);
 
 -- Delivery state, one row per recipient (every participant but the sender at send time).
 -- chat_id and created_at are the message's (never change), copied so the backlog and
@@ -77,4 +82,5 @@ CREATE INDEX idx_message_stars_user ON message_stars (user_id, created_at DESC, 
 CREATE TABLE message_outbox (LIKE user_outbox INCLUDING ALL);
 
 -- Down Migration
+-- btree_gin stays: other objects may have come to use it.
 DROP TABLE IF EXISTS message_outbox, message_stars, message_hidden, message_recipients, messages;
