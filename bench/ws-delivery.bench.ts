@@ -10,10 +10,12 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectNats, eventMeta, jetstream, publishEvent, type JetStreamClient } from '@wa/pkg/bus';
-import { createPgPool } from '@wa/pkg/db';
+import { createPgPool, type PgPool } from '@wa/pkg/db';
 import { testLogger, testStores } from '@wa/pkg/testing';
 import { TestSocket } from '@wa/pkg/testing';
 import { measureCpu, stackGroups, type ProcessGroups } from './support/cpu.ts';
+import { monotonicUs, recordProfileWindow } from './support/cpu-profile.ts';
+import { benchBackendPids, measurePgWork, pgWorkLine, type PgWork } from './support/pg-stats.ts';
 import { machineNote, summarise, type LatencySummary } from './support/report.ts';
 import { seedDirectChats } from './support/seed.ts';
 import { benchStores, startBenchStack } from './support/stack.ts';
@@ -111,9 +113,26 @@ interface RunResult extends LatencySummary {
   errorCodes: Record<string, number>;
   ackLatency: LatencySummary;
   cpu: Record<string, number>;
+  pg: PgWork;
 }
 
 let js: JetStreamClient | undefined;
+
+/**
+ * CPU time per delivered message by process, from the % of one core over the send window and the
+ * delivered rate; `others` (the rest of the machine) is left out of `all`.
+ */
+function cpuPerMessage(cpu: Record<string, number>, deliveredPerSecond: number): string {
+  const perMessage = (percent: number) => (percent * 10) / deliveredPerSecond;
+  const processes = Object.entries(cpu).filter(([name]) => name !== 'machine');
+  const all = processes
+    .filter(([name]) => !['others', 'load generator', 'postgres'].includes(name))
+    .reduce((sum, [, value]) => sum + value, 0);
+  return [
+    ...processes.map(([name, value]) => `${name} ${perMessage(value).toFixed(2)}`),
+    `all services and stores ${perMessage(all).toFixed(2)}`,
+  ].join(', ');
+}
 
 async function run(
   peers: Peer[],
@@ -121,6 +140,7 @@ async function run(
   seconds: number,
   groups: ProcessGroups,
   tag: string,
+  pool: PgPool,
 ): Promise<RunResult> {
   const scheduled = new Map<string, number>();
   const latencies: number[] = [];
@@ -154,8 +174,14 @@ async function run(
   const detach = () => peers.forEach((peer, index) => peer.socket.offFrame(listeners[index]));
 
   const total = Math.round(rate * seconds);
-  const cpu = measureCpu(groups);
+  const pgWork = await measurePgWork(pool);
+  // PostgreSQL is shared with other databases' users: its bench connections are counted apart.
+  const cpu = measureCpu({
+    ...groups,
+    'postgres (bench db)': { pids: await benchBackendPids(pool), partOf: 'postgres' },
+  });
   const start = performance.now();
+  const startUs = monotonicUs();
   let sent = 0;
   while (sent < total) {
     const now = performance.now();
@@ -188,6 +214,11 @@ async function run(
     await sleep(2);
   }
   const cpuReport = cpu();
+  recordProfileWindow(process.env.BENCH_CPU_PROFILE_DIR, {
+    name: tag,
+    startUs,
+    endUs: monotonicUs(),
+  });
   await sleep(DRAIN_SECONDS * 1_000);
   detach();
   for (const peer of peers) peer.socket.frames.length = 0;
@@ -204,6 +235,7 @@ async function run(
     ...summarise(latencies),
     ackLatency: summarise(ackLatencies),
     cpu: cpuReport,
+    pg: await pgWork(),
   };
 }
 
@@ -220,6 +252,7 @@ async function main() {
     log: testLogger('bench'),
   });
   js = jetstream(nc);
+  const pool = createPgPool({ url: benchStores.DATABASE_URL, max: 1, log: testLogger('bench') });
   try {
     const users = await seed(USERS);
     const { peers, burst, steady, steadyCpu } = await connectAll(stack.gateway, users, groups);
@@ -233,10 +266,10 @@ async function main() {
           .map(([name, value]) => `${name} ${value}`)
           .join(', ')}`,
     );
-    await run(peers, Math.min(...RATES), WARMUP_SECONDS, groups, 'warmup');
+    await run(peers, Math.min(...RATES), WARMUP_SECONDS, groups, 'warmup', pool);
     await sleep(11_000); // a fresh rate-limit window for every user
     for (const rate of RATES) {
-      const result = await run(peers, rate, DURATION, groups, `r${rate}`);
+      const result = await run(peers, rate, DURATION, groups, `r${rate}`, pool);
       console.log(
         `\n${rate} messages/s for ${DURATION} s among ${peers.length} users (source ${SOURCE}, acks ${ACK ? 'on' : 'off'}): ` +
           `delivered ${result.delivered}/${result.sent}, not delivered ${result.notDelivered} (of them acknowledged with message.sent: ${result.ackedNotDelivered}), errors ${JSON.stringify(result.errorCodes)}\n` +
@@ -245,12 +278,18 @@ async function main() {
           `  send → sender message.sent: p50 ${result.ackLatency.p50.toFixed(1)} ms, p99 ${result.ackLatency.p99.toFixed(1)} ms\n` +
           `  cpu (% of one core): ${Object.entries(result.cpu)
             .map(([name, value]) => `${name} ${value}`)
-            .join(', ')}`,
+            .join(', ')}\n` +
+          `  cpu per delivered message (ms): ${cpuPerMessage(result.cpu, result.delivered / DURATION)}\n` +
+          `  ${pgWorkLine(result.pg, result.delivered)}`,
       );
       await sleep(11_000);
     }
     for (const peer of peers) peer.socket.ws.terminate();
+    // Its sessions close (1,000 offline reports) before SIGTERM, which would otherwise outlast the
+    // stop's 5 s and end in SIGKILL, before a CPU profile is written.
+    await sleep(10_000);
   } finally {
+    await pool.end();
     await stack.stop();
     await nc.drain();
   }

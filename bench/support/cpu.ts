@@ -4,8 +4,11 @@ import { cpus } from 'node:os';
 /** Clock ticks per second for /proc times (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
 
-/** Processes to account for, by name: fixed pids or, for a server that forks, a command name. */
-export type ProcessGroups = Record<string, { pids?: number[]; command?: string }>;
+/**
+ * Processes to account for, by name: fixed pids or, for a server that forks, a command name.
+ * `partOf` names the group this one is a subset of (left out of the machine's sum).
+ */
+export type ProcessGroups = Record<string, { pids?: number[]; command?: string; partOf?: string }>;
 
 /** The servers a stack runs on, by the command name their processes have. */
 const STORE_COMMANDS = {
@@ -95,7 +98,9 @@ export function measureCpu(groups: ProcessGroups): () => CpuReport {
     const busy = end.machine.busy - start.machine.busy;
     const total = end.machine.total - start.machine.total;
     const machine = busy / Math.max(total, 1);
-    const ours = Object.values(report).reduce((sum, value) => sum + value, 0);
+    const ours = Object.entries(report)
+      .filter(([name]) => !groups[name]?.partOf)
+      .reduce((sum, [, value]) => sum + value, 0);
     // Anything else running (another build, a test run) shows here and makes the figures suspect.
     const others = Math.max(0, Math.round(machine * cpus().length * 100 - ours));
     return { ...report, others, machine: Math.round(machine * 100) };

@@ -1,0 +1,96 @@
+import type { PgPool } from '@wa/pkg/db';
+
+/** Counters of one database's work, from pg_stat_database and pg_stat_user_tables. */
+export interface PgWork {
+  /** Committed transactions (each autocommitted statement is one). */
+  commits: number;
+  inserted: number;
+  updated: number;
+  /** Updates that touched no index (heap-only tuples). */
+  hotUpdated: number;
+  /** Per table: rows inserted and updated (HOT in brackets). */
+  tables: Record<string, { inserted: number; updated: number; hot: number }>;
+}
+
+async function snapshot(pool: PgPool): Promise<PgWork> {
+  const { rows: db } = await pool.query<{ commits: string }>(
+    'SELECT xact_commit AS commits FROM pg_stat_database WHERE datname = current_database()',
+  );
+  const { rows } = await pool.query<{
+    relname: string;
+    inserted: string;
+    updated: string;
+    hot: string;
+  }>(
+    `SELECT relname, n_tup_ins AS inserted, n_tup_upd AS updated, n_tup_hot_upd AS hot
+     FROM pg_stat_user_tables`,
+  );
+  const tables = Object.fromEntries(
+    rows.map((r) => [
+      r.relname,
+      { inserted: Number(r.inserted), updated: Number(r.updated), hot: Number(r.hot) },
+    ]),
+  );
+  const sum = (field: 'inserted' | 'updated' | 'hot') =>
+    Object.values(tables).reduce((total, t) => total + t[field], 0);
+  return {
+    commits: Number(db[0]?.commits ?? 0),
+    inserted: sum('inserted'),
+    updated: sum('updated'),
+    hotUpdated: sum('hot'),
+    tables,
+  };
+}
+
+/**
+ * Starts counting the bench database's work; the returned function gives what was done since,
+ * once the server has flushed its backends' counters (they report when idle, within about 1 s,
+ * so call it after the run has drained). The bench's own monitoring queries count too (a few).
+ */
+export async function measurePgWork(pool: PgPool): Promise<() => Promise<PgWork>> {
+  const start = await snapshot(pool);
+  return async () => {
+    const end = await snapshot(pool);
+    const tables: PgWork['tables'] = {};
+    for (const [name, t] of Object.entries(end.tables)) {
+      const before = start.tables[name] ?? { inserted: 0, updated: 0, hot: 0 };
+      const delta = {
+        inserted: t.inserted - before.inserted,
+        updated: t.updated - before.updated,
+        hot: t.hot - before.hot,
+      };
+      if (delta.inserted || delta.updated) tables[name] = delta;
+    }
+    return {
+      commits: end.commits - start.commits,
+      inserted: end.inserted - start.inserted,
+      updated: end.updated - start.updated,
+      hotUpdated: end.hotUpdated - start.hotUpdated,
+      tables,
+    };
+  };
+}
+
+/** One line: per delivered message, transactions and row writes, with the tables written. */
+export function pgWorkLine(work: PgWork, delivered: number): string {
+  const per = (value: number) => (value / Math.max(delivered, 1)).toFixed(2);
+  const tables = Object.entries(work.tables)
+    .map(([name, t]) => `${name} +${t.inserted} ins, ${t.updated} upd (${t.hot} HOT)`)
+    .join('; ');
+  return (
+    `postgres per delivered message: ${per(work.commits)} transactions, ${per(work.inserted)} rows inserted, ` +
+    `${per(work.updated)} updated (${per(work.hotUpdated)} HOT); ${tables}`
+  );
+}
+
+/**
+ * The server processes serving the bench database (its services' pooled connections), so their
+ * CPU can be told apart from other databases' on a shared PostgreSQL; the pool's own left out.
+ */
+export async function benchBackendPids(pool: PgPool): Promise<number[]> {
+  const { rows } = await pool.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity
+     WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+  );
+  return rows.map((row) => row.pid);
+}
