@@ -14,7 +14,7 @@ import { createServiceProbes } from '@wa/pkg/health';
 import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
 import { intervalWorker, type ServiceApp } from '@wa/pkg/service';
-import type { ChatConfig } from './config.ts';
+import { DEFAULT_ACTIVITY_BATCH_WAIT_MS, type ChatConfig } from './config.ts';
 import { chatGrpcRoutes } from './handler/grpc-routes.ts';
 import { registerChatRoutes } from './handler/http-routes.ts';
 import { consumeMessageEvents } from './handler/message-events.ts';
@@ -30,7 +30,8 @@ import { createUserRemote } from './repository/user-remote.ts';
 import { createProfileLookup } from './service/profiles.ts';
 
 export interface ChatAppDeps {
-  config: Pick<ChatConfig, 'nats' | 'logPruneIntervalMs'> & Partial<Pick<ChatConfig, 'health'>>;
+  config: Pick<ChatConfig, 'nats' | 'logPruneIntervalMs'> &
+    Partial<Pick<ChatConfig, 'health' | 'activityBatchWaitMs'>>;
   pool: PgPool;
   /** Chat events leave through the outbox; message events come in on the durable consumer. */
   nc: NatsConnection;
@@ -84,6 +85,7 @@ export function buildChatApp({ config, pool, nc, users, stamps, log, now, ...dep
     activity: createMessageActivityRepository(),
     log,
     progress: probes.watchdog.tracker('store'),
+    batchWaitMs: config.activityBatchWaitMs ?? DEFAULT_ACTIVITY_BATCH_WAIT_MS,
   });
 
   // NATS is not needed to serve requests (the outbox holds events), so it is not a readiness check.

@@ -18,6 +18,8 @@ import {
 
 const CALLS = ['USER'] as const;
 
+export const DEFAULT_ACTIVITY_BATCH_WAIT_MS = 50;
+
 const ChatEnv = Type.Object({
   ...CommonEnv,
   ...ListenEnv(8083),
@@ -29,6 +31,15 @@ const ChatEnv = Type.Object({
   ...GrpcClientEnv(CALLS, 1_000),
   /** How often read rows of chat_message_log are deleted; 0 = never. */
   LOG_PRUNE_INTERVAL_MS: Type.Integer({ minimum: 0, default: 600_000 }),
+  /**
+   * How long a msg.new waits for others to share its chat list statement (0: written at once).
+   * The statement's fixed cost is most of a small batch's (docs/benchmarks.md, issue 12).
+   */
+  ACTIVITY_BATCH_WAIT_MS: Type.Integer({
+    minimum: 0,
+    maximum: 1_000,
+    default: DEFAULT_ACTIVITY_BATCH_WAIT_MS,
+  }),
 });
 
 export function loadChatConfig(env: Record<string, string | undefined>) {
@@ -41,6 +52,7 @@ export function loadChatConfig(env: Record<string, string | undefined>) {
     nats: natsConfig(e),
     grpcClients: grpcClientConfig(e, CALLS),
     logPruneIntervalMs: e.LOG_PRUNE_INTERVAL_MS,
+    activityBatchWaitMs: e.ACTIVITY_BATCH_WAIT_MS,
   });
 }
 

@@ -12,6 +12,13 @@ export const MESSAGE_EVENT_SUBJECTS = ['msg.new', 'msg.status.updated', 'msg.del
 type MessageSubject = (typeof MESSAGE_EVENT_SUBJECTS)[number];
 type MessageEvent = ReceivedEvent<MessageSubject>;
 
+/**
+ * What must stay in stream order: one message's own events (a deletion after its msg.new, a read
+ * of it after it). Every statement tolerates any other order (activity-service.ts), so events of
+ * one chat share statements instead of waiting for each other.
+ */
+export const messageEventOrderKey = (event: MessageEvent): string => event.payload.message_id;
+
 /** Maps each message event to the activity service; thrown errors make JetStream redeliver. */
 export function handleMessageEvent(activity: ActivityService) {
   return async (event: MessageEvent): Promise<void> => {
@@ -50,9 +57,9 @@ export function consumeMessageEvents(settings: MessageEventSettings): Promise<Ev
     inactiveThresholdMs: settings.inactiveThresholdMs,
     maxDeliver: settings.maxDeliver,
     probes: settings.probes,
-    // Chats side by side (concurrent msg.new events share one statement), each chat's in order.
-    concurrency: 64,
+    // Concurrent msg.new events share one statement (activity-service.ts).
+    concurrency: 256,
     maxMessages: 256,
-    orderKey: (event) => event.payload.chat_id,
+    orderKey: messageEventOrderKey,
   });
 }

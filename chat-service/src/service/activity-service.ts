@@ -14,6 +14,8 @@ export interface ActivityServiceDeps {
   log: Logger;
   /** The message log's writes are reported into the service's watchdog (liveness). */
   progress?: WorkTracker;
+  /** How long a msg.new waits for others to share its statement (default 0: at once). */
+  batchWaitMs?: number;
 }
 
 export type ActivityOutcome = 'applied' | 'ignored';
@@ -24,15 +26,39 @@ export type ActivityOutcome = 'applied' | 'ignored';
  * recognised by its message id in `chat_message_log`, the last message only moves forward in
  * time, and a read is a watermark that only moves forward too.
  */
-export function createActivityService({ pool, activity, log, progress }: ActivityServiceDeps) {
+/**
+ * Runs the functions it is given one after another. A read recounts the unread messages its
+ * statement's snapshot sees; a msg.new committed while that statement runs would be missed by the
+ * recount and not counted by its own statement either (the read had not moved yet), so reads and
+ * msg.new statements of this instance never overlap. Events arrive in any order; only overlap hurts.
+ */
+function createSerialGate() {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(work: () => Promise<T>): Promise<T> => {
+    const run = tail.then(work, work);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+export function createActivityService({
+  pool,
+  activity,
+  log,
+  progress,
+  batchWaitMs = 0,
+}: ActivityServiceDeps) {
+  const oneAtATime = createSerialGate();
   // Concurrent msg.new events (the consumer hands several at once) share one statement, which is
-  // all or nothing: after a failure each is recorded again on its own.
+  // all or nothing: after a failure each is recorded again on its own. A statement costs about a
+  // millisecond of PostgreSQL's CPU however few rows it writes, so a lone event waits a little
+  // for others (a chat list a few ms late is not seen; the client has the message.new frame).
   const record = createWriteBatch(
     async (batch: NewMessage[]) => {
-      const logged = await activity.record(pool, batch);
+      const logged = await oneAtATime(() => activity.record(pool, batch));
       return batch.map((message) => logged.has(message.messageId));
     },
-    { progress },
+    { progress, lingerMs: batchWaitMs },
   );
 
   return {
@@ -54,11 +80,8 @@ export function createActivityService({ pool, activity, log, progress }: Activit
     /** Only `read` matters here: everything up to that message is read (PRD §7.3). */
     async statusUpdated(event: EventPayload<'msg.status.updated'>): Promise<ActivityOutcome> {
       if (event.status !== 'read' || event.user_id === event.sender_id) return 'ignored';
-      const moved = await activity.markRead(
-        pool,
-        event.chat_id,
-        event.user_id,
-        new Date(event.message_timestamp),
+      const moved = await oneAtATime(() =>
+        activity.markRead(pool, event.chat_id, event.user_id, new Date(event.message_timestamp)),
       );
       return moved ? 'applied' : 'ignored';
     },

@@ -8,8 +8,15 @@ const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 /** Collapses whitespace and cuts at a grapheme boundary, so an emoji is never split. */
 export function truncate(text: string, max = PREVIEW_MAX_CHARS): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  const graphemes = Array.from(segmenter.segment(flat), (s) => s.segment);
-  return graphemes.length <= max ? flat : `${graphemes.slice(0, max - 1).join('')}…`;
+  // A grapheme is at least one UTF-16 unit, so a short text needs no segmenting (most messages).
+  if (flat.length <= max) return flat;
+  // Segments only as far as the cut: a 64 KiB body costs no more than a 101-grapheme one.
+  const graphemes: string[] = [];
+  for (const { segment } of segmenter.segment(flat)) {
+    if (graphemes.length === max) return `${graphemes.slice(0, max - 1).join('')}…`;
+    graphemes.push(segment);
+  }
+  return flat;
 }
 
 const MEDIA = {

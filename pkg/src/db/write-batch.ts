@@ -5,6 +5,11 @@ export interface WriteBatchOptions {
   maxBatch?: number;
   /** Each write is reported into the service's progress watchdog (liveness). */
   progress?: WorkTracker;
+  /**
+   * When idle, how long the first item waits for others before the write (default 0: at once).
+   * A statement's fixed cost (planning, commit) is then shared by more items, for that much delay.
+   */
+  lingerMs?: number;
 }
 
 interface Entry<T, R> {
@@ -17,8 +22,8 @@ interface Entry<T, R> {
  * Group commit. Writes that arrive while one is in flight are written together in the next one:
  * FerretDB writes 20 documents in one insertMany for about the cost of four insertOne calls, and a
  * PostgreSQL statement over 20 rows costs one commit instead of 20. A lone write still goes at
- * once, so batching adds no wait when the service is quiet. `write` answers one result per item,
- * in order.
+ * once, so batching adds no wait when the service is quiet, unless `lingerMs` asks it to wait for
+ * company. `write` answers one result per item, in order.
  *
  * When a write of several items throws, each item is written again on its own, so one bad item
  * (a document the store refuses) fails only its own caller, never the others batched with it.
@@ -28,9 +33,10 @@ export function createWriteBatch<T, R>(
   write: (items: T[]) => Promise<R[]>,
   options: WriteBatchOptions = {},
 ): (item: T) => Promise<R> {
-  const { maxBatch = 500, progress = UNTRACKED } = options;
+  const { maxBatch = 500, progress = UNTRACKED, lingerMs = 0 } = options;
   const queue: Entry<T, R>[] = [];
   let running = false;
+  let lingering: NodeJS.Timeout | undefined;
 
   async function tracked(items: T[]): Promise<R[]> {
     const done = progress.begin();
@@ -51,6 +57,8 @@ export function createWriteBatch<T, R>(
   }
 
   async function run(): Promise<void> {
+    clearTimeout(lingering);
+    lingering = undefined;
     running = true;
     while (queue.length) {
       const batch = queue.splice(0, maxBatch);
@@ -68,6 +76,8 @@ export function createWriteBatch<T, R>(
   return (item) =>
     new Promise<R>((resolve, reject) => {
       queue.push({ item, resolve, reject });
-      if (!running) void run();
+      if (running) return;
+      if (lingerMs <= 0 || queue.length >= maxBatch) void run();
+      else lingering ??= setTimeout(() => void run(), lingerMs);
     });
 }
