@@ -165,6 +165,48 @@ describe('postgres message store', () => {
     );
   });
 
+  test('concurrent receipts for the same messages: each status moves once, whatever the lock order', async () => {
+    const chatId = randomUUID();
+    const [sender, bob, carol] = [randomUUID(), randomUUID(), randomUUID()];
+    const docs = Array.from({ length: 30 }, (_, i) =>
+      message(chatId, sender, [bob, carol], new Date(Date.UTC(2026, 3, 1, 0, 0, i))),
+    );
+    await Promise.all(docs.map((doc) => store.insert(doc, msgNewEvent(doc))));
+    const batch = (order: MessageDoc[]) =>
+      order.flatMap((doc) => [change(doc, bob, 'delivered'), change(doc, carol, 'delivered')]);
+    const reversed = [...docs].reverse();
+    const last = docs.at(-1)!;
+    const at = new Date();
+    const results = await Promise.all([
+      store.advanceStatus(batch(docs)),
+      store.advanceStatus(batch(reversed)),
+      store.advanceStatus(batch(docs)),
+      store.markReadUpTo(
+        chatId,
+        bob,
+        last,
+        false,
+        at,
+        msgStatusEvent(last, bob, 'read', at, false),
+      ),
+      store.advanceStatus(batch(reversed)),
+    ]);
+    const delivered = results
+      .filter((result): result is boolean[] => Array.isArray(result))
+      .flat()
+      .filter(Boolean).length;
+    const readByBob = results[3];
+    // carol's 30 each moved once; bob's 30 either delivered first (and then read) or read directly.
+    assert.ok(delivered >= 30 && delivered <= 60, `delivered ${delivered}`);
+    assert.equal(readByBob, 30);
+    for (const doc of docs) {
+      const back = await store.findById(doc.message_id);
+      assert.equal(back?.status[bob].status, 'read');
+      assert.equal(back?.status[carol].status, 'delivered');
+      assert.deepEqual(back?.undelivered_to, []);
+    }
+  });
+
   test('reading up to a message already read still acknowledges it', async () => {
     const chatId = randomUUID();
     const [sender, reader] = [randomUUID(), randomUUID()];

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OutboxEvent } from '@wa/pkg/bus';
-import { pgErrorCode, type PgClient, type PgPool, type Queryable } from '@wa/pkg/db';
+import { pgErrorCode, withTransaction, type PgPool, type Queryable } from '@wa/pkg/db';
 import type { MessageStore, StatusChange } from '../message-store.ts';
 
 /*
@@ -147,21 +147,6 @@ async function advanceRound(db: Queryable, changes: StatusChange[], round: numbe
   return rows.map((row) => row.ord);
 }
 
-async function inTransaction<T>(pool: PgPool, work: (client: PgClient) => Promise<T>) {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
 export function createMessageUpdates(
   pool: PgPool,
 ): Pick<
@@ -180,7 +165,7 @@ export function createMessageUpdates(
       };
       // The usual batch names each pair once: one statement, its own transaction.
       return retrying(() =>
-        plan.length === 1 ? apply(pool) : inTransaction(pool, (client) => apply(client)),
+        plan.length === 1 ? apply(pool) : withTransaction(pool, (client) => apply(client)),
       );
     },
 
