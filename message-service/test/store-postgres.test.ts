@@ -120,6 +120,26 @@ describe('postgres message store', () => {
     }
   });
 
+  test('two sends of one client_msg_id in one batch: the first is stored, the second is its duplicate', async () => {
+    const [sender, reader] = [randomUUID(), randomUUID()];
+    const opener = message(randomUUID(), sender, [reader]);
+    const first = message(opener.chat_id, sender, [reader]);
+    const again = {
+      ...message(opener.chat_id, sender, [reader]),
+      client_msg_id: first.client_msg_id,
+    };
+    // The opener is written alone; the two behind it go together in the next statement.
+    const outcomes = await Promise.all(
+      [opener, first, again].map((doc) => store.insert(doc, msgNewEvent(doc))),
+    );
+    assert.deepEqual(outcomes, ['inserted', 'inserted', 'duplicate']);
+    assert.equal(
+      (await store.findByClientId(sender, first.client_msg_id))?.message_id,
+      first.message_id,
+    );
+    assert.equal((await pendingIds()).has(again.event_id), false);
+  });
+
   test('messages at one instant page in message_id order, none skipped or repeated', async () => {
     const chatId = randomUUID();
     const [sender, reader] = [randomUUID(), randomUUID()];
