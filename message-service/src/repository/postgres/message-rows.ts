@@ -42,7 +42,7 @@ export function documentsQuery(page: string, order: string, viewer?: string): st
 export const NEWEST_FIRST = 'm.created_at DESC, m.message_id DESC';
 export const OLDEST_FIRST = 'm.created_at, m.message_id';
 
-/** A row of `documentsQuery`; the recipient arrays are null when the message has none. */
+/** A row of `documentsQuery`; `recipients` is null when the message has none. */
 export interface DocumentRow {
   message_id: string;
   chat_id: string;
