@@ -14,6 +14,13 @@ const CHAT_SIZE = 100_000;
 const OTHER_MESSAGES = 200_000;
 const PAGE = 50;
 const RUNS = 300;
+/** Bodies also hold six words of a 20,000-word vocabulary, rank r drawn with odds 1/r (Zipf). */
+const VOCABULARY = 20_000;
+const words = (count: number) =>
+  Array.from(
+    { length: count },
+    () => `w${Math.floor(Math.exp(Math.random() * Math.log(VOCABULARY)))}`,
+  ).join(' ');
 
 const database = await createTestDatabase('msgstore_bench');
 const log = testLogger('bench');
@@ -40,7 +47,7 @@ try {
             sender_id: from,
             client_msg_id: randomUUID(),
             type: 'text',
-            payload: { body: `m ${n}` },
+            payload: { body: `m ${n} ${words(6)}` },
           },
           at(n),
         );
@@ -58,7 +65,9 @@ try {
       INSERT INTO messages (message_id, chat_id, sender_id, client_msg_id, type, payload,
         created_at, updated_at, event_id)
       SELECT gen_random_uuid(), chat, gen_random_uuid(), g::text, 'text',
-        jsonb_build_object('body', 'other ' || g), ts, ts, gen_random_uuid()
+        jsonb_build_object('body', 'other ' || g || ' ' || (
+          SELECT string_agg('w' || floor(exp(random() * ln(${VOCABULARY}))), ' ')
+          FROM generate_series(1, 6 + 0 * g))), ts, ts, gen_random_uuid()
       FROM generate_series(1, $1::int) g,
         LATERAL (SELECT ('00000000-0000-4000-8000-' || lpad((g % 1000)::text, 12, '0'))::uuid AS chat,
           to_timestamp(${start / 1_000} + g) AS ts) x
@@ -93,6 +102,8 @@ try {
     20,
   );
   await timed('search, a word in one message', () => store.search(chatId, bob, ['12345'], 20), 1);
+  await timed('search, a rare vocabulary word', () => store.search(chatId, bob, ['w19999'], 20), 0);
+  await timed('search, a common vocabulary word', () => store.search(chatId, bob, ['w3'], 20), 20);
   await timed(
     'search, two words, one message',
     () => store.search(chatId, bob, ['M', '777'], 20),
@@ -143,7 +154,7 @@ try {
     }
     await client.query('RESET plan_cache_mode');
     // Search is an unnamed statement: planned for its terms each time.
-    for (const terms of ['12345', 'm', 'M 777']) {
+    for (const terms of ['12345', 'm', 'M 777', 'w19999', 'w3']) {
       const { rows } = await client.query<{ 'QUERY PLAN': string }>(
         `EXPLAIN (ANALYZE, BUFFERS) ${READ_STATEMENTS.search}`,
         [chatId, bob, terms, 20],
@@ -159,14 +170,15 @@ try {
   await database.drop();
 }
 
-/** Warms up, then times `read` RUNS times; prints p50, p95 and max. */
+/** Warms up, then times `read` RUNS times; prints p50, p95 and max. `expected` 0: any number but none. */
 async function timed(
   label: string,
   read: () => Promise<unknown[]>,
   expected = PAGE,
 ): Promise<void> {
   const page = await read();
-  if (page.length !== expected) throw new Error(`${label}: ${page.length} messages`);
+  if (expected ? page.length !== expected : !page.length)
+    throw new Error(`${label}: ${page.length} messages`);
   for (let i = 0; i < 20; i++) await read();
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
