@@ -29,6 +29,54 @@ async function inChunks(channels: string[], command: (chunk: string[]) => Promis
     await command(channels.slice(start, start + RESUBSCRIBE_CHUNK));
 }
 
+interface QueuedPublish {
+  channels: string[];
+  frame: string;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * PUBLISHes gathered until the event loop's next check phase and sent as one pipeline: a write
+ * system call per PUBLISH cost the websocket-service more than anything else it did per event
+ * (docs/benchmarks.md, issue 12). Each `add` settles with its own commands' replies.
+ */
+function createPublishQueue(redis: Redis) {
+  let queued: QueuedPublish[] = [];
+
+  function settle(batch: QueuedPublish[], results: [Error | null, unknown][]): void {
+    let next = 0;
+    for (const entry of batch) {
+      const replies = results.slice(next, (next += entry.channels.length));
+      const failed = replies.find(([error]) => error)?.[0];
+      if (failed) entry.reject(failed);
+      else if (replies.length < entry.channels.length) entry.reject(new Error('redis: no reply'));
+      else entry.resolve();
+    }
+  }
+
+  function flush(): void {
+    const batch = queued;
+    queued = [];
+    const pipeline = redis.pipeline();
+    for (const entry of batch)
+      for (const channel of entry.channels) pipeline.publish(channel, entry.frame);
+    pipeline.exec().then(
+      (results) => settle(batch, results ?? []),
+      (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+    );
+  }
+
+  return {
+    add(channels: string[], frame: string): Promise<void> {
+      return new Promise((resolve, reject) => {
+        if (queued.length === 0) setImmediate(flush);
+        queued.push({ channels, frame, resolve, reject });
+      });
+    },
+  };
+}
+
 /**
  * Cross-instance fan-out over Redis pub/sub: an instance SUBSCRIBEs to the channel of each user it
  * holds (so it receives only its users' frames), and any instance PUBLISHes to a user's channel.
@@ -42,6 +90,7 @@ export function createUserChannels({
   heldUserIds,
   onResubscribed,
 }: UserChannelsDeps) {
+  const publishes = createPublishQueue(redis);
   const leftWhileAway = new Set<string>();
   subscriber.on('message', (channel: string, message: string) => {
     if (channel.startsWith(CHANNEL_PREFIX)) onFrame(channel.slice(CHANNEL_PREFIX.length), message);
@@ -96,18 +145,13 @@ export function createUserChannels({
       });
     },
 
-    /** One frame to many users in a single round trip; rejects when Redis did not take them all. */
-    async publish(userIds: readonly string[], frame: string): Promise<void> {
-      if (userIds.length === 0) return;
-      if (userIds.length === 1) {
-        await redis.publish(userChannel(userIds[0]), frame);
-        return;
-      }
-      const pipeline = redis.pipeline();
-      for (const userId of userIds) pipeline.publish(userChannel(userId), frame);
-      const results = (await pipeline.exec()) ?? [];
-      const failed = results.find(([error]) => error);
-      if (failed?.[0]) throw failed[0];
+    /**
+     * One frame to many users; rejects when Redis did not take them all. Publishes asked for in
+     * one turn of the event loop (the events of one NATS read) go to Redis in one write.
+     */
+    publish(userIds: readonly string[], frame: string): Promise<void> {
+      if (userIds.length === 0) return Promise.resolve();
+      return publishes.add(userIds.map(userChannel), frame);
     },
 
     async invalidateChat(chatId: string): Promise<void> {
