@@ -3,6 +3,7 @@ import type { Logger } from '@wa/pkg/log';
 import type { ClientEventData, ServerEventData } from '@wa/pkg/ws';
 import type { MessageRemote } from '../repository/message-remote.ts';
 import type { RealtimeStore } from '../repository/realtime-store.ts';
+import { createDeliveryAcks } from './delivery-acks.ts';
 import { rateDecision } from './rules.ts';
 
 export interface MessagingDeps {
@@ -12,8 +13,10 @@ export interface MessagingDeps {
   log: Logger;
 }
 
-/** The message frames of PRD §7.3, each one message-service RPC (PRD §2.2). */
+/** The message frames of PRD §7.3, each one message-service RPC (PRD §2.2); acks may share one. */
 export function createMessagingService({ messages, store, sendLimit, log }: MessagingDeps) {
+  const acks = createDeliveryAcks({ messages });
+
   /** Fails open like the gateway's limiter: losing Redis must not stop people sending. */
   async function checkSendLimit(userId: string): Promise<void> {
     let counted;
@@ -53,8 +56,9 @@ export function createMessagingService({ messages, store, sendLimit, log }: Mess
       };
     },
 
+    /** Shares an UpdateMessageStatus call with the user's other acks in flight (delivery-acks.ts). */
     async delivered(userId: string, messageIds: readonly string[]): Promise<void> {
-      await messages.delivered(userId, messageIds);
+      await acks.delivered(userId, messageIds);
     },
 
     async read(userId: string, data: ClientEventData<'message.read'>): Promise<void> {
