@@ -3,6 +3,7 @@ import type { Logger } from '@wa/pkg/log';
 import type { ServerEventData } from '@wa/pkg/ws';
 import type { RealtimeStore } from '../repository/realtime-store.ts';
 import type { UserRemote } from '../repository/user-remote.ts';
+import { createPresenceVisibility } from './presence-visibility.ts';
 import { presenceAnnouncement, type PresenceTransition } from './rules.ts';
 
 export interface PresenceDeps {
@@ -14,8 +15,6 @@ export interface PresenceDeps {
 }
 
 const REFRESH_BATCH = 10_000;
-/** Concurrent GetPresences calls when filtering the watchers of one presence change. */
-const AUDIENCE_BATCH = 50;
 const SWEEP_BATCH = 500;
 
 /**
@@ -26,6 +25,7 @@ const SWEEP_BATCH = 500;
 export function createPresenceService({ users, js, store, instanceId, log }: PresenceDeps) {
   const presencesFor = (viewerId: string, userIds: readonly string[]) =>
     users.presences(viewerId, userIds);
+  const visibility = createPresenceVisibility(users);
 
   async function announce(userId: string, transition: PresenceTransition): Promise<void> {
     if (transition === 'none') return;
@@ -96,18 +96,14 @@ export function createPresenceService({ users, js, store, instanceId, log }: Pre
 
     /**
      * The watchers of `userId` who may still see their presence: the owner's setting or a block
-     * may have changed since they subscribed. One `GetPresences` per watcher, a batch at a time.
+     * may have changed since they subscribed. One `GetPresences` per watcher, shared with the
+     * other presence changes of the same turn (presence-visibility.ts).
      */
     async audience(userId: string, watcherIds: readonly string[]): Promise<string[]> {
-      const allowed: string[] = [];
-      for (let start = 0; start < watcherIds.length; start += AUDIENCE_BATCH) {
-        const batch = watcherIds.slice(start, start + AUDIENCE_BATCH);
-        const seen = await Promise.all(
-          batch.map(async (watcherId) => (await presencesFor(watcherId, [userId]))[0]?.visible),
-        );
-        allowed.push(...batch.filter((_, index) => seen[index] === true));
-      }
-      return allowed;
+      const seen = await Promise.all(
+        watcherIds.map((watcherId) => visibility.visible(watcherId, userId)),
+      );
+      return watcherIds.filter((_, index) => seen[index]);
     },
   };
 }
