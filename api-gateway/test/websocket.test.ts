@@ -170,3 +170,12 @@ test('rate limits upgrades per IP like any other request', async () => {
     await local.close();
   }
 });
+
+test('relays frames uncompressed: permessage-deflate is neither offered upstream nor accepted from clients', async () => {
+  const client = new WebSocket(`${gatewayUrl}/ws?token=deflate`, { perMessageDeflate: true });
+  await nextMessage(client);
+  assert.equal(client.extensions, '', 'the client was not granted compression');
+  assert.equal(upgrades.at(-1)!.headers['sec-websocket-extensions'], undefined);
+  client.close(1000);
+  await once(client, 'close');
+});

@@ -60,6 +60,11 @@ export function registerWebSocketProxy(app: AppInstance, deps: ProxyDeps): void 
     maxPayload: deps.maxPayloadBytes,
     handshakeTimeout: deps.timeoutMs,
     rewriteRequestHeaders: upgradeHeaders,
+    // Frames are relayed as they come, never parsed: no compression to undo and redo on a
+    // loopback hop, and the websocket-service's frames (JSON.stringify output) are not checked
+    // for UTF-8 again. Clients' frames still are, here and by the websocket-service.
+    perMessageDeflate: false,
+    skipUTF8Validation: true,
   };
   void app.register(proxy, {
     ...httpProxyOptions(WEBSOCKET_ROUTE, deps),
@@ -67,6 +72,7 @@ export function registerWebSocketProxy(app: AppInstance, deps: ProxyDeps): void 
     websocket: true,
     wsServerOptions: {
       maxPayload: deps.maxPayloadBytes,
+      perMessageDeflate: false,
       WebSocket: ClientSocket as unknown as ServerSocketClass,
     },
     wsClientOptions,
