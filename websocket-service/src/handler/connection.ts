@@ -29,19 +29,15 @@ export class Connection {
     return !this.closing && this.socket.readyState === this.socket.OPEN;
   }
 
-  push(frame: string): void {
+  push(frame: string | Buffer): void {
     if (!this.open) return;
-    if (
-      exceedsSendBuffer(
-        this.socket.bufferedAmount,
-        Buffer.byteLength(frame),
-        this.settings.maxBufferedBytes,
-      )
-    ) {
+    const bytes = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+    if (exceedsSendBuffer(this.socket.bufferedAmount, bytes, this.settings.maxBufferedBytes)) {
       this.drop(WS_CLOSE.TRY_AGAIN_LATER, 'send buffer full');
       return;
     }
-    this.socket.send(frame);
+    // Bytes are sent as a text frame too: every frame of the protocol is JSON text.
+    this.socket.send(frame, { binary: false });
   }
 
   /** Resolves true once everything queued has been written to the kernel, false if the socket closed. */

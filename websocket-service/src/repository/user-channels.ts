@@ -13,7 +13,8 @@ export interface UserChannelsDeps {
   /** A separate connection in subscriber mode. */
   subscriber: Redis;
   log: Logger;
-  onFrame: (userId: string, frame: string) => void;
+  /** A frame as Redis delivered it: UTF-8 JSON bytes, written to sockets without decoding. */
+  onFrame: (userId: string, frame: Buffer) => void;
   onChatInvalidated: (chatId: string) => void;
   /** The users held here, whose channels must be subscribed whenever the subscriber reconnects. */
   heldUserIds: () => string[];
@@ -92,9 +93,11 @@ export function createUserChannels({
 }: UserChannelsDeps) {
   const publishes = createPublishQueue(redis);
   const leftWhileAway = new Set<string>();
-  subscriber.on('message', (channel: string, message: string) => {
+  // Frames stay bytes from Redis to the socket: no UTF-8 decoding here and encoding again in ws.
+  subscriber.on('messageBuffer', (channelBytes: Buffer, message: Buffer) => {
+    const channel = channelBytes.toString();
     if (channel.startsWith(CHANNEL_PREFIX)) onFrame(channel.slice(CHANNEL_PREFIX.length), message);
-    else if (channel === CHAT_INVALIDATION_CHANNEL) onChatInvalidated(message);
+    else if (channel === CHAT_INVALIDATION_CHANNEL) onChatInvalidated(message.toString());
   });
 
   /*

@@ -2,8 +2,11 @@
 export interface LocalConnection {
   readonly id: string;
   readonly userId: string;
-  /** Queues an already-encoded frame; a slow socket past its buffer cap is dropped instead. */
-  push(frame: string): void;
+  /**
+   * Queues an already-encoded text frame (a string, or its UTF-8 bytes as Redis delivers them);
+   * a slow socket past its buffer cap is dropped instead.
+   */
+  push(frame: string | Buffer): void;
   /** Resolves when the socket's queue has drained (false if it closed meanwhile). */
   drained(): Promise<boolean>;
 }
