@@ -13,7 +13,7 @@ import { connectNats, eventMeta, jetstream, publishEvent, type JetStreamClient }
 import { createPgPool, type PgPool } from '@wa/pkg/db';
 import { testLogger, testStores } from '@wa/pkg/testing';
 import { TestSocket } from '@wa/pkg/testing';
-import { measureCpu, stackGroups, type ProcessGroups } from './support/cpu.ts';
+import { measureCpu, portOf, stackGroups, type ProcessGroups } from './support/cpu.ts';
 import { monotonicUs, recordProfileWindow } from './support/cpu-profile.ts';
 import { benchBackendPids, measurePgWork, pgWorkLine, type PgWork } from './support/pg-stats.ts';
 import { machineNote, summarise, type LatencySummary } from './support/report.ts';
@@ -245,7 +245,10 @@ async function main() {
     ['user-service', 'chat-service', 'message-service', 'websocket-service'],
     { 'message-service': { GRPC_CLIENT_TIMEOUT_MS: '5000' } },
   );
-  const groups = stackGroups(stack.pids, ['nats', 'redis', 'ferretdb', 'postgres']);
+  const groups = stackGroups(stack.pids, ['nats', 'redis', 'ferretdb', 'postgres'], {
+    nats: portOf(testStores.natsUrl),
+    redis: portOf(benchStores.REDIS_URL),
+  });
   const nc = await connectNats({
     url: testStores.natsUrl,
     name: 'ws-bench',

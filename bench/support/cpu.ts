@@ -8,7 +8,10 @@ const TICKS_PER_SECOND = 100;
  * Processes to account for, by name: fixed pids or, for a server that forks, a command name.
  * `partOf` names the group this one is a subset of (left out of the machine's sum).
  */
-export type ProcessGroups = Record<string, { pids?: number[]; command?: string; partOf?: string }>;
+export type ProcessGroups = Record<
+  string,
+  { pids?: number[]; command?: string; port?: number; partOf?: string }
+>;
 
 /** The servers a stack runs on, by the command name their processes have. */
 const STORE_COMMANDS = {
@@ -18,18 +21,37 @@ const STORE_COMMANDS = {
   postgres: 'postgres',
 } as const;
 
-/** Every process of a bench stack (its services by pid), the load generator and the named stores. */
+/**
+ * Every process of a bench stack (its services by pid), the load generator and the named stores;
+ * a store given a port counts only the server listening there (others' private test servers run
+ * beside it).
+ */
 export function stackGroups(
   servicePids: Record<string, number>,
   stores: (keyof typeof STORE_COMMANDS)[],
+  ports: Partial<Record<keyof typeof STORE_COMMANDS, number>> = {},
 ): ProcessGroups {
   return {
     ...Object.fromEntries(
       Object.entries(servicePids).map(([name, pid]) => [name, { pids: [pid] }]),
     ),
     'load generator': { pids: [process.pid] },
-    ...Object.fromEntries(stores.map((store) => [store, { command: STORE_COMMANDS[store] }])),
+    ...Object.fromEntries(
+      stores.map((store) => [store, { command: STORE_COMMANDS[store], port: ports[store] }]),
+    ),
   };
+}
+
+/** The port of a `scheme://host:port/…` URL, when it names one. */
+export const portOf = (url: string): number | undefined => {
+  const port = new URL(url).port;
+  return port ? Number(port) : undefined;
+};
+
+/** Whether a process's command line names the port (`-p 4222`, `127.0.0.1:6379`). */
+function listensOn(pid: string, port: number): boolean {
+  const tokens = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
+  return tokens.some((token) => token === String(port) || token.endsWith(`:${port}`));
 }
 
 /** Percent of one core per group; `others` is what the rest of the machine used; `machine` in % of all cores. */
@@ -46,12 +68,13 @@ function processTicks(pid: number): number | undefined {
   }
 }
 
-function pidsOf(command: string): number[] {
+function pidsOf(command: string, port?: number): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === command;
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== command) return false;
+        return port === undefined || listensOn(pid, port);
       } catch {
         return false;
       }
@@ -71,7 +94,10 @@ function snapshot(groups: ProcessGroups) {
   const perPid = new Map<number, number>();
   const members: Record<string, number[]> = {};
   for (const [name, group] of Object.entries(groups)) {
-    members[name] = [...(group.pids ?? []), ...(group.command ? pidsOf(group.command) : [])];
+    members[name] = [
+      ...(group.pids ?? []),
+      ...(group.command ? pidsOf(group.command, group.port) : []),
+    ];
     for (const pid of members[name]) perPid.set(pid, processTicks(pid) ?? 0);
   }
   return { perPid, members, machine: machineTicks(), at: performance.now() };
