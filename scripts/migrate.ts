@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 import { applyMongoIndexes } from '../migrations/mongo/indexes.ts';
+import { migrateMessageLayout } from '../migrations/mongo/message-layout.ts';
 import { createMongoClient } from '@wa/pkg/db';
 import { createLogger } from '@wa/pkg/log';
 
@@ -48,6 +49,7 @@ async function migrateMongo(): Promise<void> {
   try {
     await client.connect();
     await applyMongoIndexes(client.db(), log);
+    await migrateMessageLayout(client.db(), log);
     log.info({ url: safeUrl(MONGO_URL) }, 'mongo migrations done');
   } finally {
     await client.close();

@@ -1,6 +1,6 @@
 import { MongoServerError, type Db, type IndexDescription } from 'mongodb';
 
-interface IndexLog {
+export interface IndexLog {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
 }
@@ -31,19 +31,47 @@ export const MONGO_INDEXES: CollectionIndexes[] = [
         unique: true,
       },
       { name: 'message_id_unique', key: { message_id: 1 }, unique: true },
-      // ListUndelivered: multikey on the recipients no device of whom acknowledged delivery yet.
+    ],
+    // FerretDB v1 has no text indexes; MongoDB 7 builds this one. No language: whole words, no
+    // stemming nor stop words (the store still checks each term as a whole word).
+    optional: [
       {
-        name: 'undelivered_to',
-        key: { undelivered_to: 1, created_at: 1, message_id: 1 },
-      },
-      {
-        name: 'starred_by',
-        key: { is_starred_by: 1, created_at: -1, message_id: -1 },
+        name: 'chat_text',
+        key: { chat_id: 1, 'payload.body': 'text', 'payload.caption': 'text' },
+        default_language: 'none',
       },
     ],
-    // FerretDB v1 has no text indexes; MongoDB 7 builds this one.
-    optional: [{ name: 'chat_id_body_text', key: { chat_id: 1, 'payload.body': 'text' } }],
-    obsolete: ['chat_id_created_at', 'client_msg_id_unique', 'unpublished'],
+    // The recipients, owed and starred arrays moved to their own collections (message-layout.ts):
+    // FerretDB v1 indexes an array as one btree value, too large past ~200 members.
+    obsolete: [
+      'chat_id_created_at',
+      'client_msg_id_unique',
+      'unpublished',
+      'undelivered_to',
+      'starred_by',
+      'chat_id_body_text',
+    ],
+  },
+  {
+    // One document per recipient of a message: its delivery status and whether it is still owed.
+    collection: 'message_deliveries',
+    indexes: [
+      { name: 'delivery_unique', key: { message_id: 1, user_id: 1 }, unique: true },
+      // ListUndelivered: a recipient's owed messages, oldest first with a keyset cursor.
+      { name: 'delivery_backlog', key: { user_id: 1, owed: 1, created_at: 1, message_id: 1 } },
+      // A read receipt: the reader's messages of one chat not read yet, up to a point.
+      { name: 'delivery_unread', key: { user_id: 1, chat_id: 1, status: 1, created_at: 1 } },
+      // Which statuses a batch of receipts moved (at most two markers per document).
+      { name: 'delivery_moved_in', key: { moved_in: 1 }, sparse: true },
+    ],
+  },
+  {
+    collection: 'message_stars',
+    indexes: [
+      { name: 'star_unique', key: { message_id: 1, user_id: 1 }, unique: true },
+      // A user's starred messages not deleted for them, newest first with a keyset cursor.
+      { name: 'star_list', key: { user_id: 1, hidden: 1, created_at: -1, message_id: -1 } },
+    ],
   },
   {
     collection: 'message_event_outbox',
