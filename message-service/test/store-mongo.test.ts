@@ -153,10 +153,34 @@ describe('mongodb message store', () => {
     const history = await counted(() => store.history(chatId, sender, undefined, 20));
     assert.equal(history.result.length, 20);
     assert.ok(history.result.every((doc) => Object.keys(doc.status).length === 255));
+    const lone = message(chatId, sender, recipients, new Date(Date.UTC(2026, 1, 1, 0, 1)));
+    const alone = await counted(() => store.insert(lone, msgNewEvent(lone)));
+    assert.deepEqual(alone.commands, ['insert', 'insert', 'insert']);
     t.diagnostic(
-      `255 recipients: 20 sends ${send.ms} ms (${send.commands.length} commands); ` +
-        `255 receipts ${receipts.ms} ms (${receipts.commands.length}); one receipt ${one.ms} ms; ` +
-        `history of 20 ${history.ms} ms (${history.commands.length} commands)`,
+      `255 recipients: 20 sends ${send.ms} ms (${send.commands.length} commands), one alone ` +
+        `${alone.ms} ms; 255 receipts ${receipts.ms} ms (${receipts.commands.length}); one ` +
+        `receipt ${one.ms} ms; history of 20 ${history.ms} ms (${history.commands.length} commands)`,
+    );
+  });
+
+  test('a direct message costs three commands to store, two per receipt, three for a read up to it', async (t) => {
+    const chatId = randomUUID();
+    const [alice, bob] = [randomUUID(), randomUUID()];
+    const doc = message(chatId, alice, [bob]);
+    const send = await counted(() => store.insert(doc, msgNewEvent(doc)));
+    assert.deepEqual(send.commands, ['insert', 'insert', 'insert']);
+    const delivered = await counted(() => store.advanceStatus([change(doc, bob, 'delivered')]));
+    assert.deepEqual(delivered.commands, ['insert', 'update']);
+    const at = new Date();
+    const read = await counted(() =>
+      store.markReadUpTo(chatId, bob, doc, false, at, msgStatusEvent(doc, bob, 'read', at, false)),
+    );
+    assert.equal(read.result, 1);
+    assert.deepEqual(read.commands, ['insert', 'update', 'update']);
+    const page = await counted(() => store.history(chatId, bob, undefined, 50));
+    t.diagnostic(
+      `direct: send ${send.ms} ms, delivered ${delivered.ms} ms, read ${read.ms} ms, ` +
+        `history ${page.ms} ms (${page.commands.length} commands)`,
     );
   });
 

@@ -45,6 +45,10 @@ export type DeliveryState = Pick<
 >;
 
 export const MESSAGE_FIELDS = { projection: { _id: 0 } } as const;
+/**
+ * What reads take of a delivery document. One batch holds a whole group's recipients: FerretDB
+ * keeps a PostgreSQL connection for a cursor left open between batches.
+ */
 export const DELIVERY_FIELDS = {
   projection: {
     _id: 0,
@@ -55,6 +59,7 @@ export const DELIVERY_FIELDS = {
     receipt_hidden: 1,
     owed: 1,
   },
+  batchSize: 5_000,
 } as const;
 
 export function storedMessage(doc: MessageDoc): StoredMessage {

@@ -44,13 +44,13 @@ export function createMessageLookups(db: Db, capabilities: Capabilities) {
   async function byMessageIds<T extends { message_id: string }, R>(
     collection: Collection<T>,
     ids: string[],
-    options: { projection: Record<string, 0 | 1> },
+    options: { projection: Record<string, 0 | 1>; batchSize?: number },
   ): Promise<R[]> {
     const unique = [...new Set(ids)];
     if (!unique.length) return [];
     const find = (filter: Filter<T>) => collection.find(filter, options).toArray() as Promise<R[]>;
-    if (capabilities.indexedIn || unique.length === 1)
-      return find({ message_id: { $in: unique } } as Filter<T>);
+    if (unique.length === 1) return find({ message_id: unique[0] } as Filter<T>);
+    if (capabilities.indexedIn) return find({ message_id: { $in: unique } } as Filter<T>);
     const parts = await inParallel(unique, LOOKUPS_IN_FLIGHT, (id) =>
       find({ message_id: id } as Filter<T>),
     );
