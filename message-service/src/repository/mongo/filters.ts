@@ -52,10 +52,9 @@ export function everyTermFilter(terms: string[]): Filter<Record<string, unknown>
 }
 
 /**
- * `$text` search for every term: each is a quoted phrase, and phrases must all be present. The
- * text index has no language (no stemming, no stop words), so it narrows the search to candidates
- * through the index; the regexes above still decide, since neither tokenising nor phrase matching
- * promises the contract's whole words.
+ * `$text` over the text index (no language: no stemming, no stop words), each term a quoted
+ * phrase. It only narrows the search to what the index finds; the regexes above still decide,
+ * since neither its tokenising nor its phrase matching is the contract's whole words.
  */
 export const textSearch = (terms: string[]) => ({
   $search: terms.map((term) => `"${term}"`).join(' '),
