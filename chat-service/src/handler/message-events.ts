@@ -61,5 +61,7 @@ export function consumeMessageEvents(settings: MessageEventSettings): Promise<Ev
     concurrency: 256,
     maxMessages: 256,
     orderKey: messageEventOrderKey,
+    // Acks go to NATS together (one write for many events); every handler is idempotent.
+    ackDelayMs: 20,
   });
 }

@@ -23,6 +23,7 @@ import {
   type EventPayload,
   type EventSubject,
 } from './events.ts';
+import { batchAcks } from './ack-batch.ts';
 import { markInProgress } from './in-progress.ts';
 import { perStream, type EventConsumer } from './per-stream.ts';
 
@@ -65,6 +66,11 @@ export interface ConsumeEventsSettings<S extends EventSubject> {
    */
   concurrency?: number;
   orderKey?: (event: ReceivedEvent<S>) => string;
+  /**
+   * Acks are sent together every this many ms (default 0: each at once), one write for many
+   * events; for a consumer whose events each cost a write of their own otherwise (ack-batch.ts).
+   */
+  ackDelayMs?: number;
 }
 
 /** The settings of one stream's consumer: the wanted subjects that this stream stores. */
@@ -246,6 +252,7 @@ async function consumeStream<S extends EventSubject>(
   let messages: ConsumerMessages | undefined;
   const inOrder = createPerKeyQueue();
   const inHand = markInProgress(ACK_WAIT_MS / 2, IN_PROGRESS_AT_MOST_MS, log);
+  const acks = batchAcks(settings.ackDelayMs ?? 0);
   const deadLetter = deadLetterer({
     js,
     stream,
@@ -260,7 +267,7 @@ async function consumeStream<S extends EventSubject>(
     const done = progress.begin();
     try {
       await handle(event);
-      message.ack();
+      acks.ack(message);
     } catch (error) {
       if (deliveries >= maxDeliver) {
         await deadLetter(message, error, event.payload.event_id);
@@ -346,6 +353,7 @@ async function consumeStream<S extends EventSubject>(
       stopped.abort();
       messages?.stop();
       await loop;
+      acks.flush();
       inHand.stop();
     },
   };

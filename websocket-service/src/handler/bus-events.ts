@@ -10,6 +10,8 @@ import type { FanOutService } from '../service/fan-out-service.ts';
 import { orderKeyOf, type FanOutSubject } from '../service/routing.ts';
 
 const FAN_OUT_CONCURRENCY = 64;
+/** Acks of fanned-out events go to NATS together, this often (issue 12). */
+export const ACK_DELAY_MS = 20;
 
 export interface BusEventSettings {
   nc: NatsConnection;
@@ -40,6 +42,9 @@ export function consumeBusEvents(settings: BusEventSettings): Promise<EventConsu
     // One event at a time would cap fan-out at one Redis round trip per event.
     concurrency: FAN_OUT_CONCURRENCY,
     orderKey: orderKeyOf,
+    // An ack per event was a NATS write per event; a redelivery after a crash repeats frames
+    // with their message_id, which clients drop.
+    ackDelayMs: ACK_DELAY_MS,
     retryDelayMs: (deliveries) => Math.min(250 * 2 ** Math.max(0, deliveries - 1), 10_000),
     ...(settings.inactiveThresholdMs ? { inactiveThresholdMs: settings.inactiveThresholdMs } : {}),
   });
