@@ -34,6 +34,7 @@ const CONNECT_RATE = Number(process.env.BENCH_CONNECT_RATE ?? 50);
  */
 const SOURCE = process.env.BENCH_SOURCE === 'bus' ? 'bus' : 'send';
 const WARMUP_SECONDS = 5;
+const IDLE_SECONDS = 10;
 const DRAIN_SECONDS = 15;
 
 interface SeedUser {
@@ -117,6 +118,16 @@ interface RunResult extends LatencySummary {
 }
 
 let js: JetStreamClient | undefined;
+
+/** Each process's CPU above what it used idle (never below 0); `others` and `machine` as measured. */
+function aboveIdle(cpu: Record<string, number>, idle: Record<string, number>) {
+  return Object.fromEntries(
+    Object.entries(cpu).map(([name, value]) => [
+      name,
+      name === 'others' || name === 'machine' ? value : Math.max(0, value - (idle[name] ?? 0)),
+    ]),
+  );
+}
 
 /**
  * CPU time per delivered message by process, from the % of one core over the send window and the
@@ -271,6 +282,21 @@ async function main() {
     );
     await run(peers, Math.min(...RATES), WARMUP_SECONDS, groups, 'warmup', pool);
     await sleep(11_000); // a fresh rate-limit window for every user
+    // What the processes spend with everyone connected and no message, to tell it apart from
+    // the cost of the messages (heartbeats, outbox polling, presence refreshes).
+    const idle = measureCpu({
+      ...groups,
+      'postgres (bench db)': { pids: await benchBackendPids(pool), partOf: 'postgres' },
+    });
+    await sleep(IDLE_SECONDS * 1_000);
+    const idleCpu = idle();
+    console.log(
+      `\nidle for ${IDLE_SECONDS} s with ${peers.length} users connected (% of one core): ${Object.entries(
+        idleCpu,
+      )
+        .map(([name, value]) => `${name} ${value}`)
+        .join(', ')}`,
+    );
     for (const rate of RATES) {
       const result = await run(peers, rate, DURATION, groups, `r${rate}`, pool);
       console.log(
@@ -283,6 +309,7 @@ async function main() {
             .map(([name, value]) => `${name} ${value}`)
             .join(', ')}\n` +
           `  cpu per delivered message (ms): ${cpuPerMessage(result.cpu, result.delivered / DURATION)}\n` +
+          `  of it above idle (ms): ${cpuPerMessage(aboveIdle(result.cpu, idleCpu), result.delivered / DURATION)}\n` +
           `  ${pgWorkLine(result.pg, result.delivered)}`,
       );
       await sleep(11_000);
