@@ -8,9 +8,8 @@ import {
   type OutboxTuning,
 } from '@wa/pkg/bus';
 import type { StampReader } from '@wa/pkg/cache';
-import { pingMongo, type Db, type MongoClient } from '@wa/pkg/db';
 import type { ChatService, Client, UserService } from '@wa/pkg/grpc';
-import { createServiceProbes } from '@wa/pkg/health';
+import { createServiceProbes, type ServiceProbes } from '@wa/pkg/health';
 import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
 import type { ServiceApp, Worker } from '@wa/pkg/service';
@@ -20,7 +19,7 @@ import { consumeChatEvents } from './handler/chat-events.ts';
 import { messageGrpcRoutes } from './handler/grpc-routes.ts';
 import { registerMessageRoutes } from './handler/http-routes.ts';
 import { createChatRemote } from './repository/chat-remote.ts';
-import { MESSAGES, createMessageRepository } from './repository/message-repository.ts';
+import type { MessageStore } from './repository/message-store.ts';
 import { createUserRemote } from './repository/user-remote.ts';
 import { createHistoryService } from './service/history-service.ts';
 import { createMembership } from './service/membership.ts';
@@ -30,7 +29,6 @@ import {
   type ReadReceiptsLookup,
 } from './service/receipt-service.ts';
 import { createMessageRefs } from './service/message-refs.ts';
-import { confirmStoredEvents, createMessageOutbox } from './service/outbox-events.ts';
 import { createSendService } from './service/send-service.ts';
 import { createSystemMessages } from './service/system-messages.ts';
 
@@ -41,7 +39,10 @@ export interface MessageAppDeps {
     health?: MessageConfig['health'];
   };
   consumer?: ConsumerTuning;
-  mongo: MongoClient;
+  /** The messages (open-message-store.ts); its readiness is the service's. */
+  store: MessageStore;
+  /** The probes the store reports its progress into; the app's own when not given. */
+  probes?: ServiceProbes;
   nc: NatsConnection;
   chats: Client<typeof ChatService>;
   users: Client<typeof UserService>;
@@ -53,46 +54,23 @@ export interface MessageAppDeps {
   now?: () => Date;
 }
 
-/** True once the `messages` collection has a text index (MongoDB); FerretDB v1 has none. */
-function textIndexProbe(db: Db, log: Logger): () => Promise<boolean> {
-  let known: Promise<boolean> | undefined;
-  return () =>
-    (known ??= db
-      .collection(MESSAGES)
-      .listIndexes()
-      .toArray()
-      .then((indexes) => indexes as { key: Record<string, unknown> }[])
-      .then((indexes) => {
-        const found = indexes.some((index) => Object.values(index.key).includes('text'));
-        log.info({ text_index: found }, 'message search mode chosen');
-        return found;
-      })
-      .catch((error: unknown) => {
-        known = undefined;
-        throw error;
-      }));
-}
-
 /**
  * Builds the services, the HTTP app, the gRPC routes and the workers (event relay, cache
  * invalidation watcher, chat event consumer) without listening or starting them; tests call this
  * with their own deps.
  */
 export function buildMessageApp(deps: MessageAppDeps) {
-  const { config, mongo, nc, log, now } = deps;
-  const probes = createServiceProbes('message-service', config.health?.liveness);
+  const { config, store: messages, nc, log, now } = deps;
+  const probes = deps.probes ?? createServiceProbes('message-service', config.health?.liveness);
   const js = jetstream(nc);
   const chats = createChatRemote(deps.chats);
   const users = createUserRemote(deps.users);
-  const db = mongo.db();
-  const outbox = createMessageOutbox(db);
-  const messages = createMessageRepository(db, outbox, probes.watchdog.tracker('store'));
   const relay = createOutboxRelay({
     ...config.outbox,
-    store: outbox,
+    store: messages.outbox,
     js,
     log,
-    confirm: confirmStoredEvents(messages),
+    confirm: messages.confirm,
   });
   const membership = createMembership({
     chats,
@@ -103,31 +81,23 @@ export function buildMessageApp(deps: MessageAppDeps) {
   });
   const refs = createMessageRefs(messages);
   const send = createSendService({ messages, refs, membership, relay, log, now });
-  const history = createHistoryService({
-    messages,
-    outbox,
-    membership,
-    relay,
-    textSearch: textIndexProbe(db, log),
-    now,
-  });
+  const history = createHistoryService({ messages, membership, relay, now });
   const receipts = createReceiptService({
     messages,
     refs,
-    outbox,
     membership,
     relay,
     readReceipts: deps.readReceipts ?? readReceiptsFromUserService(users, log),
     now,
   });
 
-  // NATS is not needed to serve requests (unpublished events wait in MongoDB): not a readiness check.
+  // NATS is not needed to serve requests (unpublished events wait in the store): not a readiness check.
   const app = createHttpServer({
     service: 'message-service',
     callerHeaders: true,
     log,
     probes,
-    readiness: { mongo: () => pingMongo(mongo) },
+    readiness: { [messages.kind]: () => messages.ping() },
     readinessTimeoutMs: config.health?.readinessTimeoutMs,
   });
   registerMessageRoutes(app, { send, history, receipts });

@@ -7,7 +7,6 @@ import {
   NatsEnv,
   RedisEnv,
   Type,
-  UrlString,
   commonConfig,
   grpcClientConfig,
   listenConfig,
@@ -21,7 +20,12 @@ const MessageEnv = Type.Object({
   ...CommonEnv,
   ...ListenEnv(8084),
   ...GrpcListenEnv(9084),
-  MONGO_URL: UrlString('mongodb://127.0.0.1:27017/whatsapp'),
+  /** Addenda K: `postgres://` (native tables) or `mongodb://` (MongoDB 7; FerretDB in tests). */
+  MESSAGE_STORE_URL: Type.String({
+    pattern: '^(postgres|postgresql|mongodb|mongodb\\+srv)://',
+    default: 'postgres://postgres@127.0.0.1:5432/whatsapp',
+  }),
+  MESSAGE_STORE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   ...RedisEnv,
   ...NatsEnv,
   ...NatsConsumerEnv('message-service'),
@@ -38,7 +42,7 @@ export function loadMessageConfig(env: Record<string, string | undefined>) {
   return Object.freeze({
     ...commonConfig(e),
     listen: listenConfig(e),
-    mongoUrl: e.MONGO_URL,
+    messageStore: { url: e.MESSAGE_STORE_URL, poolMax: e.MESSAGE_STORE_POOL_MAX },
     redisUrl: e.REDIS_URL,
     nats: natsConfig(e),
     grpcClients: grpcClientConfig(e, CALLS),

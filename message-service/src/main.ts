@@ -1,18 +1,25 @@
 import { connectNats } from '@wa/pkg/bus';
 import { createStampReader } from '@wa/pkg/cache';
-import { createMongoClient, createRedis } from '@wa/pkg/db';
+import { createRedis } from '@wa/pkg/db';
+import { createServiceProbes } from '@wa/pkg/health';
 import { ChatService, UserService, createGrpcClient } from '@wa/pkg/grpc';
 import { createLogger } from '@wa/pkg/log';
 import { runService } from '@wa/pkg/service';
 import { buildMessageApp } from './app.ts';
 import { loadMessageConfig } from './config.ts';
+import { openMessageStore } from './repository/open-message-store.ts';
 
 const SERVICE = 'message-service';
 
 void runService(SERVICE, async () => {
   const config = loadMessageConfig(process.env);
   const log = createLogger({ service: SERVICE, level: config.logLevel });
-  const mongo = await createMongoClient({ url: config.mongoUrl }).connect();
+  const probes = createServiceProbes(SERVICE, config.health.liveness);
+  const store = await openMessageStore(config.messageStore.url, {
+    log,
+    progress: probes.watchdog.tracker('store'),
+    poolMax: config.messageStore.poolMax,
+  });
   const nc = await connectNats({ url: config.nats.url, name: SERVICE, log });
   // Not awaited: without Redis the service still serves, asking the owners of every permission.
   const redis = createRedis({ url: config.redisUrl, log });
@@ -21,7 +28,8 @@ void runService(SERVICE, async () => {
   return {
     app: buildMessageApp({
       config,
-      mongo,
+      store,
+      probes,
       nc,
       chats,
       users,
@@ -31,7 +39,7 @@ void runService(SERVICE, async () => {
     log,
     listen: config.listen,
     clients: [
-      { name: 'mongo', close: () => mongo.close() },
+      { name: 'message store', close: () => store.close() },
       { name: 'nats', close: () => nc.drain() },
       { name: 'redis', close: () => redis.disconnect() },
     ],

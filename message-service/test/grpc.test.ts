@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { MessageService, createGrpcClient, type Client } from '@wa/pkg/grpc';
 import { captureEvents, eventually, type EventCapture } from '@wa/pkg/testing';
-import { MESSAGES } from '../src/repository/message-repository.ts';
 import { call, startMessageApp, type Data, type MessageHarness } from './helpers.ts';
 
 let h: MessageHarness;
@@ -72,11 +71,10 @@ test('20 concurrent SendMessage retries with one client_msg_id make one message'
   assert.equal(ids.size, 1);
   assert.equal(stamps.size, 1);
   assert.equal(answers.filter((a) => !a.duplicate).length, 1);
-  const stored = await h.mongo
-    .db()
-    .collection(MESSAGES)
-    .countDocuments({ sender_id: alice, client_msg_id: clientMsgId });
-  assert.equal(stored, 1);
+  const stored = await h.store.findByClientId(alice, clientMsgId);
+  assert.equal(stored?.message_id, answers[0].messageId);
+  const history = await h.store.history(chat, alice, undefined, 100);
+  assert.equal(history.filter((m) => m.client_msg_id === clientMsgId).length, 1);
   await h.relay.flush();
   await marker(chat, alice);
   const published = events.events.filter(
@@ -200,7 +198,7 @@ test('every member of a group acknowledging at once is recorded for each of them
     results.map((r) => r.updated),
     members.map(() => 1),
   );
-  const stored = await h.mongo.db().collection(MESSAGES).findOne({ message_id: sent.messageId });
+  const stored = await h.store.findById(sent.messageId);
   for (const m of members) assert.equal(stored?.status[m.id]?.status, 'delivered', m.id);
   assert.deepEqual(stored?.undelivered_to, []);
 });

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { connectNats, eventMeta, jetstream, publishEvent, type NatsConnection } from '@wa/pkg/bus';
+import {
+  connectNats,
+  eventMeta,
+  jetstream,
+  publishEvent,
+  type NatsConnection,
+  type OutboxTuning,
+} from '@wa/pkg/bus';
 import {
   chatStamp,
   createStampReader,
@@ -7,14 +14,14 @@ import {
   userStamp,
   type StampWriter,
 } from '@wa/pkg/cache';
-import { connectRedis, createMongoClient, type MongoClient, type Redis } from '@wa/pkg/db';
+import { connectRedis, type Redis } from '@wa/pkg/db';
 import { ChatService, UserService, createGrpcClient } from '@wa/pkg/grpc';
+import { createServiceProbes } from '@wa/pkg/health';
 import { startService } from '@wa/pkg/service';
 import {
   createChatDirectory,
   createUserDirectory,
   inject,
-  privateMongoUrl,
   randomPhone,
   startGrpcFake,
   testLogger,
@@ -26,9 +33,9 @@ import {
   type TestUser,
   type UserDirectory,
 } from '@wa/pkg/testing';
-import { applyMongoIndexes } from '../../migrations/mongo/indexes.ts';
 import { buildMessageApp } from '../src/app.ts';
 import type { ReadReceiptsLookup } from '../src/service/receipt-service.ts';
+import { openTestStore, type StoreKind, type TestMessageStore } from './test-stores.ts';
 
 /**
  * The user- and chat-service as fakes in the test process: membership, roles, blocks, names and
@@ -99,10 +106,12 @@ export interface MessageAppOptions {
   /** Shared by several instances in one file; by default the app has fakes of its own. */
   neighbours?: Neighbours;
   natsUrl?: string;
-  /** Where the messages go; a fresh database by default. Either way it is dropped on close. */
-  mongoUrl?: string;
+  /** Which adapter stores the messages (TEST_MESSAGE_STORE, postgres by default); a fresh database, dropped on close. */
+  store?: StoreKind;
   readReceipts?: ReadReceiptsLookup;
   membershipTtlMs?: number;
+  /** The relay's tuning over the tests' own (a 50 ms sweep). */
+  outbox?: OutboxTuning;
   /** Where the chat and user stamps live; the test Redis by default. */
   redisUrl?: string;
 }
@@ -114,35 +123,26 @@ export interface ChangeOptions {
 }
 
 /**
- * A message app over FerretDB and NATS, run by `startService` (gRPC on a free port) with its
+ * A message app over its store (test-stores.ts) and NATS, run by `startService` (gRPC on a free port) with its
  * relay and cache watcher; chat events are consumed only where a test asks. `close()` frees all.
  */
 export async function startMessageApp(options: MessageAppOptions = {}) {
   const log = testLogger('message-service');
   const neighbours = options.neighbours ?? (await startNeighbours());
+  const probes = createServiceProbes('message-service');
   // A database of its own: the outbox relay must never publish another test file's events.
-  const mongo: MongoClient = createMongoClient({ url: options.mongoUrl ?? freshMongoUrl() });
+  let store: TestMessageStore | undefined;
   let nc: NatsConnection | undefined;
   let redis: Redis | undefined;
   const clients = [
     { name: 'fakes', close: () => (options.neighbours ? undefined : neighbours.close()) },
-    {
-      name: 'mongo',
-      close: async () => {
-        await mongo
-          .db()
-          .dropDatabase()
-          .catch(() => {});
-        await mongo.close();
-      },
-    },
+    { name: 'message store', close: () => store?.dispose() },
     { name: 'nats', close: () => nc?.close() },
     { name: 'redis', close: () => redis?.disconnect() },
   ];
   let handedOver = false;
   try {
-    await mongo.connect();
-    await applyMongoIndexes(mongo.db(), log);
+    store = await openTestStore(options.store, { progress: probes.watchdog.tracker('store') });
     redis = await connectRedis(options.redisUrl ?? testStores.redisUrl, log);
     nc = await connectNats({
       url: options.natsUrl ?? testStores.natsUrl,
@@ -153,9 +153,15 @@ export async function startMessageApp(options: MessageAppOptions = {}) {
       config: {
         nats: { url: '', consumerName: 'unused', maxDeliver: 10 },
         membershipCache: { ttlMs: options.membershipTtlMs ?? 30_000, maxEntries: 1_000 },
-        outbox: { sweepIntervalMs: 50, maxBackoffMs: 300, publishTimeoutMs: 1_000 },
+        outbox: {
+          sweepIntervalMs: 50,
+          maxBackoffMs: 300,
+          publishTimeoutMs: 1_000,
+          ...options.outbox,
+        },
       },
-      mongo,
+      store: store.store,
+      probes,
       nc,
       chats: createGrpcClient(ChatService, {
         address: neighbours.chatServer.address,
@@ -221,7 +227,8 @@ export async function startMessageApp(options: MessageAppOptions = {}) {
       neighbours,
       app: built.http,
       grpcRoutes: built.grpc,
-      mongo,
+      store: store.store,
+      storeUrl: store.url,
       nc,
       redis,
       grpcAddress: `127.0.0.1:${running.grpcPort}`,
@@ -234,10 +241,6 @@ export async function startMessageApp(options: MessageAppOptions = {}) {
 }
 
 export type MessageHarness = Awaited<ReturnType<typeof startMessageApp>>;
-
-/** A fresh database on the test FerretDB/MongoDB server. */
-export const freshMongoUrl = (): string =>
-  privateMongoUrl(testStores.mongoUrl, `msg_test_${randomUUID().slice(0, 8)}`);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each route's data differs
 export type Data = Record<string, any>;

@@ -1,30 +1,25 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createMongoClient, type MongoClient } from '@wa/pkg/db';
 import { newMessageDoc, type MessageDoc } from '../src/model/message.ts';
-import { MESSAGES, createMessageRepository } from '../src/repository/message-repository.ts';
 import { createMessageRefs } from '../src/service/message-refs.ts';
-import { createMessageOutbox } from '../src/service/outbox-events.ts';
-import { freshMongoUrl } from './helpers.ts';
+import { msgNewEvent } from '../src/service/outbox-events.ts';
+import { openTestStore, type TestMessageStore } from './test-stores.ts';
 
-// The real repository on the test server; the driver's command events count the reads.
-let mongo: MongoClient;
+// The real store of the tests; every read the refs make goes through `findById`, counted here.
+let subject: TestMessageStore;
 let finds = 0;
+const counted = {
+  findById: (messageId: string) => {
+    finds += 1;
+    return subject.store.findById(messageId);
+  },
+};
 
 before(async () => {
-  const url = new URL(freshMongoUrl());
-  url.searchParams.set('monitorCommands', 'true');
-  mongo = createMongoClient({ url: url.toString() });
-  await mongo.connect();
-  mongo.on('commandStarted', (event: { commandName: string }) => {
-    if (event.commandName === 'find') finds += 1;
-  });
+  subject = await openTestStore();
 });
-after(async () => {
-  await mongo.db().dropDatabase();
-  await mongo.close();
-});
+after(() => subject?.dispose());
 
 const message = (recipients: string[]): MessageDoc =>
   newMessageDoc(
@@ -35,10 +30,7 @@ const message = (recipients: string[]): MessageDoc =>
   );
 
 test('a message just stored answers from memory; others are read once, oldest dropped first', async () => {
-  const refs = createMessageRefs(
-    createMessageRepository(mongo.db(), createMessageOutbox(mongo.db())),
-    2,
-  );
+  const refs = createMessageRefs(counted, 2);
   const recipient = randomUUID();
   const sent = message([recipient]);
   refs.remember(sent);
@@ -51,10 +43,7 @@ test('a message just stored answers from memory; others are read once, oldest dr
   );
 
   const stored = message([randomUUID()]);
-  await mongo
-    .db()
-    .collection(MESSAGES)
-    .insertOne({ ...stored });
+  await subject.store.insert(stored, msgNewEvent(stored));
   assert.equal((await refs.get(stored.message_id))?.chat_id, stored.chat_id);
   assert.equal((await refs.get(stored.message_id))?.chat_id, stored.chat_id);
   assert.equal(finds, start + 1, 'a stored message is read once');

@@ -4,11 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { DeliveryStatus, MessageDoc } from '../src/model/message.ts';
 import { newMessageDoc } from '../src/model/message.ts';
 import { changeApplied } from '../src/model/event-rules.ts';
-import {
-  msgDeletedEvent,
-  msgNewEvent,
-  msgStatusEvent,
-} from '../src/service/outbox-events.ts';
+import { msgDeletedEvent, msgNewEvent, msgStatusEvent } from '../src/service/outbox-events.ts';
 
 const at = new Date(0);
 const [sender, bob, carol] = [randomUUID(), randomUUID(), randomUUID()];

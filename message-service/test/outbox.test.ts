@@ -4,28 +4,35 @@ import { randomUUID } from 'node:crypto';
 import { AckPolicy } from '@nats-io/jetstream';
 import { ensureStreams, jetstream, jetstreamManager } from '@wa/pkg/bus';
 import { eventually, startNatsServer, type TestNatsServer } from '@wa/pkg/testing';
-import { call, freshMongoUrl, startMessageApp, text, type MessageHarness } from './helpers.ts';
+import type { OutboxStore } from '@wa/pkg/bus';
+import { newMessageDoc } from '../src/model/message.ts';
+import { msgNewEvent } from '../src/service/outbox-events.ts';
+import { call, startMessageApp, text, type MessageHarness } from './helpers.ts';
 
 let nats: TestNatsServer;
 let h: MessageHarness;
-// Command monitoring lets a test count the deletes the relay sends (the real driver's events).
-const mongoUrl = (() => {
-  const url = new URL(freshMongoUrl());
-  url.searchParams.set('monitorCommands', 'true');
-  return url.toString();
-})();
+
+/** Counts the calls the relay makes to one method of the store's outbox (the same object it holds). */
+function countCalls(method: 'remove' | 'recordFailure') {
+  const outbox: OutboxStore = h.store.outbox;
+  const original = outbox[method].bind(outbox) as (...args: unknown[]) => Promise<void>;
+  const counter = { calls: 0, restore: () => void (outbox[method] = original) };
+  outbox[method] = ((...args: unknown[]) => {
+    counter.calls += 1;
+    return original(...args);
+  }) as never;
+  return counter;
+}
 
 before(async () => {
   nats = await startNatsServer();
   // Its own database: no other test's relay may publish (or miss) these messages.
-  h = await startMessageApp({ natsUrl: nats.url, mongoUrl });
+  // A sweep that takes what another instance left after 1 s (not the default 30 s; still well
+  // past the relay's 200 ms wait before it deletes what it published).
+  h = await startMessageApp({ natsUrl: nats.url, outbox: { sweepGraceMs: 1_000 } });
   await ensureStreams(await jetstreamManager(h.nc));
 });
 after(async () => {
-  await h?.mongo
-    .db()
-    .dropDatabase()
-    .catch(() => {});
   await h?.close();
   await nats?.destroy();
 });
@@ -68,6 +75,7 @@ test('messages acknowledged while NATS is down are published, in order, once it 
   const [alice, bob] = h.makeUsers(2);
   const chat = h.makeDirectChat(alice.id, bob.id);
   await watchMsgNew();
+  const failures = countCalls('recordFailure');
   await nats.stop();
   const ids: string[] = [];
   for (let i = 0; i < 10; i++) {
@@ -82,10 +90,11 @@ test('messages acknowledged while NATS is down are published, in order, once it 
     ids.push(res.data.message.message_id as string);
   }
   // The relay fails and backs off meanwhile: it records the failed publish on the stored event.
-  await eventually(
-    async () => assert.ok((await outbox().countDocuments({ attempts: { $gte: 1 } })) >= 1),
-    { timeoutMs: 15_000, intervalMs: 100 },
-  );
+  await eventually(async () => assert.ok(failures.calls >= 1), {
+    timeoutMs: 15_000,
+    intervalMs: 100,
+  });
+  failures.restore();
   await nats.start();
   const published = await readMsgNew(ids.length);
   assert.deepEqual(
@@ -105,55 +114,21 @@ test('a message another instance stored but never published is published by the 
     (await readMsgNew(1)).map((e) => e.message_id),
     [sent.data.message.message_id],
   );
-  // What an instance that stopped after storing a message, before publishing it, leaves behind;
-  // and an entry whose message never got stored (stopped between the two inserts).
-  const collection = h.mongo.db().collection('messages');
-  const original = await collection.findOne(
-    { message_id: sent.data.message.message_id },
-    { projection: { _id: 0 } },
+  // What an instance that stopped after storing a message, before publishing it, leaves behind.
+  const orphan = newMessageDoc(
+    chat.id,
+    [bob.id],
+    { sender_id: alice.id, client_msg_id: randomUUID(), type: 'text', payload: { body: 'left' } },
+    new Date(),
   );
-  const at = new Date(Date.now() - 60_000);
-  const orphan = {
-    ...original,
-    message_id: randomUUID(),
-    client_msg_id: randomUUID(),
-    event_id: randomUUID(),
-    created_at: at,
-  };
-  const neverStored = { ...orphan, message_id: randomUUID(), event_id: randomUUID() };
-  const entry = (doc: typeof orphan) => ({
-    event_id: doc.event_id,
-    subject: 'msg.new',
-    created_at: at,
-    payload: {
-      event_id: doc.event_id,
-      timestamp: at.toISOString(),
-      message_id: doc.message_id,
-      chat_id: chat.id,
-      sender_id: alice.id,
-      type: 'text',
-      payload: { body: 'live' },
-      recipient_ids: [bob.id],
-    },
-  });
-  // And an entry its schema refuses: dropped, never holding up the others.
-  const malformed = {
-    event_id: randomUUID(),
-    subject: 'msg.deleted',
-    created_at: at,
-    payload: { unexpected: true },
-  };
-  // The message first: backdated past the grace period, an entry whose message is not stored yet
-  // is an orphan to the next sweep (every 50 ms here), which would drop it.
-  await collection.insertOne(orphan);
-  await outbox().insertMany([entry(neverStored), malformed, entry(orphan)]);
+  assert.equal(await h.store.insert(orphan, msgNewEvent(orphan)), 'inserted');
   assert.deepEqual(
     (await readMsgNew(1)).map((e) => e.message_id),
     [orphan.message_id],
   );
   await outboxEmptied();
-  // A marker through the same path: had the entry without a stored message been published, it
-  // would be in the stream before the marker, and read first.
+  // A marker through the same path: had the orphan been published twice, its copy would be in
+  // the stream before the marker, and read first.
   const marker = await call(
     h,
     alice.id,
@@ -165,7 +140,7 @@ test('a message another instance stored but never published is published by the 
   assert.deepEqual(
     (await readMsgNew(1)).map((e) => e.message_id),
     [marker.data.message.message_id],
-    'the entry without a stored message is dropped, not published',
+    'the orphan is published once',
   );
 });
 
@@ -174,11 +149,7 @@ test('stored copies of published events are deleted many at a time, not one per 
   const [alice, bob] = h.makeUsers(2);
   const chat = h.makeDirectChat(alice.id, bob.id);
   await h.relay.flush();
-  let deletes = 0;
-  const countDeletes = (event: { commandName: string }) => {
-    if (event.commandName === 'delete') deletes += 1;
-  };
-  h.mongo.on('commandStarted', countDeletes);
+  const deletes = countCalls('remove');
   try {
     const sends = 40;
     for (let i = 0; i < sends; i++) {
@@ -192,18 +163,16 @@ test('stored copies of published events are deleted many at a time, not one per 
       assert.equal(res.status, 201);
     }
     await outboxEmptied();
-    assert.ok(deletes >= 1, 'the stored copies were deleted');
-    assert.ok(deletes <= sends / 4, `${deletes} deletes for ${sends} sends`);
+    assert.ok(deletes.calls >= 1, 'the stored copies were deleted');
+    assert.ok(deletes.calls <= sends / 4, `${deletes.calls} deletes for ${sends} sends`);
   } finally {
-    h.mongo.off('commandStarted', countDeletes);
+    deletes.restore();
   }
 });
 
-const outbox = () => h.mongo.db().collection('message_event_outbox');
-
 /** Waits until the relay has deleted every outbox entry it published. */
 async function outboxEmptied(): Promise<void> {
-  await eventually(async () => assert.equal(await outbox().countDocuments({}), 0), {
+  await eventually(async () => assert.deepEqual(await h.store.outbox.pending(0, 1_000), []), {
     timeoutMs: 5_000,
     intervalMs: 100,
   });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@wa/pkg/errors';
 import type { DeliveryStatus, RecipientStatus } from '../src/model/message.ts';
-import { wholeWord } from '../src/repository/message-repository.ts';
+import { wholeWordPattern as wholeWord } from '../src/repository/mongo/filters.ts';
 import { decodeCursor, encodeCursor } from '../src/service/cursor.ts';
 import { validatePayload } from '../src/service/payload-rules.ts';
 import { movesForward, statusForViewer, statusesBelow } from '../src/model/status-rules.ts';

@@ -421,7 +421,7 @@ export function messageStoreContract(adapter: string, open: () => Promise<StoreU
           (await store.latestFromOthers(chatId, alice, own))?.message_id,
           fromBob.message_id,
         );
-        assert.equal(await store.latestFromOthers(chatId, bob, own), null);
+        assert.equal(await store.latestFromOthers(chatId, bob, fromBob), null);
       });
     });
 

@@ -2,8 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createMongoClient, type Db } from '@wa/pkg/db';
-import { privateMongoUrl, testLogger, testStores } from '@wa/pkg/testing';
-import { applyMongoIndexes } from '../../migrations/mongo/indexes.ts';
+import { testLogger } from '@wa/pkg/testing';
 import { migrateMessageLayout } from '../../migrations/mongo/message-layout.ts';
 import { newMessageDoc, type MessageDoc } from '../src/model/message.ts';
 import { statusesBelow } from '../src/model/status-rules.ts';
@@ -13,7 +12,8 @@ import {
   openMongoMessageStore,
 } from '../src/repository/mongo/open-mongo-message-store.ts';
 import { msgNewEvent, msgStatusEvent } from '../src/service/outbox-events.ts';
-import { messageStoreContract, type StoreUnderTest } from './store-contract.ts';
+import { openTestStore, privateMongoDatabase } from './test-stores.ts';
+import { messageStoreContract } from './store-contract.ts';
 
 /*
  * Addenda K: the MongoDB message store, on FerretDB here (or on the MongoDB that TEST_MONGO_URL
@@ -24,42 +24,9 @@ import { messageStoreContract, type StoreUnderTest } from './store-contract.ts';
 
 const log = testLogger('msgstore-mongo');
 
-async function privateDatabase() {
-  const url = privateMongoUrl(testStores.mongoUrl, `msgstore_${randomUUID().slice(0, 8)}`);
-  const admin = createMongoClient({ url });
-  await admin.connect();
-  try {
-    await applyMongoIndexes(admin.db(), log);
-  } catch (error) {
-    await admin.close();
-    throw error;
-  }
-  return {
-    url,
-    db: admin.db(),
-    drop: async () => {
-      await admin.db().dropDatabase();
-      await admin.close();
-    },
-  };
-}
+const privateDatabase = () => privateMongoDatabase();
 
-async function openStore(): Promise<StoreUnderTest> {
-  const database = await privateDatabase();
-  try {
-    const store = await openMongoMessageStore(database.url, { log });
-    return {
-      store,
-      dispose: async () => {
-        await store.close();
-        await database.drop();
-      },
-    };
-  } catch (error) {
-    await database.drop();
-    throw error;
-  }
-}
+const openStore = () => openTestStore('mongodb');
 
 messageStoreContract('mongodb', openStore);
 

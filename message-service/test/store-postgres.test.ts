@@ -1,13 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, testLogger } from '@wa/pkg/testing';
 import { newMessageDoc, type MessageDoc, type MessageType } from '../src/model/message.ts';
 import { statusesBelow } from '../src/model/status-rules.ts';
 import type { MessageStore, StatusChange } from '../src/repository/message-store.ts';
-import { openPostgresMessageStore } from '../src/repository/postgres/open-postgres-message-store.ts';
 import { msgNewEvent, msgStatusEvent } from '../src/service/outbox-events.ts';
 import { messageStoreContract, type StoreUnderTest } from './store-contract.ts';
+import { openTestStore } from './test-stores.ts';
 
 /*
  * Addenda K: the native PostgreSQL message store, on a database of its own copied from the
@@ -15,22 +14,7 @@ import { messageStoreContract, type StoreUnderTest } from './store-contract.ts';
  * statements, its row-per-recipient layout).
  */
 
-async function openStore(): Promise<StoreUnderTest> {
-  const database = await createTestDatabase('msgstore');
-  try {
-    const store = await openPostgresMessageStore(database.url, { log: testLogger('msgstore') });
-    return {
-      store,
-      dispose: async () => {
-        await store.close();
-        await database.drop();
-      },
-    };
-  } catch (error) {
-    await database.drop();
-    throw error;
-  }
-}
+const openStore = () => openTestStore('postgres');
 
 messageStoreContract('postgres', openStore);
 

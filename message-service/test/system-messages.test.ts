@@ -20,7 +20,6 @@ import {
   type TestUser,
 } from '@wa/pkg/testing';
 import { consumeChatEvents, handleChatEvent } from '../src/handler/chat-events.ts';
-import { MESSAGES } from '../src/repository/message-repository.ts';
 import { createUserRemote } from '../src/repository/user-remote.ts';
 import {
   createSystemMessages,
@@ -215,8 +214,8 @@ test('a redelivered event makes one system message and one msg.new', async () =>
   await handle({ ...change, redelivered: true, deliveries: 2 });
   await Promise.all([2, 3].map((n) => handle({ ...change, redelivered: true, deliveries: n })));
 
-  const stored = await h.mongo.db().collection(MESSAGES).countDocuments({ chat_id: chat.id });
-  assert.equal(stored, 1);
+  const stored = await h.store.history(chat.id, alice.id, undefined, 100);
+  assert.equal(stored.length, 1);
   const found = await notices(chat.id, bob.id);
   assert.deepEqual(
     found.map((m) => m.payload.body),
@@ -243,10 +242,10 @@ test('names fall back to the phone number, then to "Someone"', async () => {
     participant_ids: [nameless.id],
   });
   assert.equal(await systemMessages.record(change), 1);
-  const stored = await h.mongo
-    .db()
-    .collection(MESSAGES)
-    .findOne({ client_msg_id: systemClientMsgId(change.payload.event_id, 'added') });
+  const stored = await h.store.findByClientId(
+    nameless.id,
+    systemClientMsgId(change.payload.event_id, 'added'),
+  );
   assert.equal(stored?.payload.body, `${nameless.phone} added Someone`);
   assert.equal(stored?.sender_id, nameless.id);
   assert.deepEqual(stored?.status, {}, 'nobody else is in the chat');
@@ -271,13 +270,10 @@ test('an unreachable user-service fails the first deliveries, then the notice sa
   await assert.rejects(offline.record(change, 1), { code: 'SERVICE_UNAVAILABLE' });
   await assert.rejects(offline.record(change, 2));
   assert.equal(await offline.record(change, 3), 1);
-  const stored = await h.mongo
-    .db()
-    .collection(MESSAGES)
-    .findOne({
-      sender_id: alice.id,
-      client_msg_id: systemClientMsgId(change.payload.event_id, 'added'),
-    });
+  const stored = await h.store.findByClientId(
+    alice.id,
+    systemClientMsgId(change.payload.event_id, 'added'),
+  );
   assert.equal(stored?.payload.body, 'Someone added Someone');
 });
 

@@ -1,16 +1,17 @@
 import { forbidden, notFound, validationError } from '@wa/pkg/errors';
 import { DELETED_BODY, LIMITS, type MessageDoc } from '../model/message.ts';
-import type { MessageRepository } from '../repository/message-repository.ts';
+import type { OutboxRelay } from '@wa/pkg/bus';
+import type { MessageStore } from '../repository/message-store.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { Membership } from './membership.ts';
 import { toApiMessage } from './message-views.ts';
-import { msgDeletedEvent, recordChange, type EventRecorder } from './outbox-events.ts';
+import { msgDeletedEvent } from './outbox-events.ts';
 
-export interface HistoryServiceDeps extends EventRecorder {
-  messages: MessageRepository;
+export interface HistoryServiceDeps {
+  messages: MessageStore;
   membership: Membership;
-  /** Whether the database has the text index (MongoDB); else the regex fallback (FerretDB). */
-  textSearch: () => Promise<boolean>;
+  /** Given the event of a deletion that applied (the store recorded it with the change). */
+  relay: Pick<OutboxRelay, 'notify'>;
   now?: () => Date;
 }
 
@@ -35,7 +36,7 @@ function page(docs: MessageDoc[], limit: number, viewerId: string) {
 
 /** Reading a chat (history, search, starred) and per-message actions (delete, star). */
 export function createHistoryService(deps: HistoryServiceDeps) {
-  const { messages, membership, textSearch, now = () => new Date() } = deps;
+  const { messages, membership, relay, now = () => new Date() } = deps;
 
   /** The message when the user may see it; 404 otherwise, so non-members learn nothing. */
   async function visible(messageId: string, userId: string): Promise<MessageDoc> {
@@ -64,7 +65,7 @@ export function createHistoryService(deps: HistoryServiceDeps) {
         throw validationError('q must contain at least one word', [
           { field: 'q', message: 'no words' },
         ]);
-      const found = await messages.search(chatId, userId, terms, await textSearch(), limit);
+      const found = await messages.search(chatId, userId, terms, limit);
       return { messages: found.map((doc) => toApiMessage(doc, userId)) };
     },
 
@@ -86,13 +87,9 @@ export function createHistoryService(deps: HistoryServiceDeps) {
       if (message.type === 'system')
         throw forbidden('A group notice cannot be deleted for everyone');
       const at = now();
-      // The event is stored first: once the message is deleted, a crash cannot lose it.
-      await recordChange(
-        deps,
-        msgDeletedEvent(message, at),
-        () => messages.deleteForEveryone(message, { body: DELETED_BODY }, at),
-        (deleted) => deleted,
-      );
+      const event = msgDeletedEvent(message, at);
+      if (await messages.deleteForEveryone(message, { body: DELETED_BODY }, at, event))
+        relay.notify(event);
       return { message_id: message.message_id, deleted_for: 'everyone' as const };
     },
 

@@ -1,6 +1,6 @@
 import { createTtlCache } from '@wa/pkg/cache';
 import type { MessageDoc } from '../model/message.ts';
-import type { MessageRepository } from '../repository/message-repository.ts';
+import type { MessageStore } from '../repository/message-store.ts';
 
 /** What never changes about a stored message: enough to apply and announce a receipt. */
 export type KnownMessage = Pick<
@@ -24,10 +24,7 @@ const known = (doc: MessageDoc): KnownMessage => ({
  * (no TTL: nothing to go stale) answers most receipts without reading the message back; a miss
  * reads it.
  */
-export function createMessageRefs(
-  messages: Pick<MessageRepository, 'findById'>,
-  maxEntries = 50_000,
-) {
+export function createMessageRefs(messages: Pick<MessageStore, 'findById'>, maxEntries = 50_000) {
   const refs = createTtlCache<string, KnownMessage>({ maxEntries, ttlMs: Infinity });
 
   function remember(doc: MessageDoc): KnownMessage {

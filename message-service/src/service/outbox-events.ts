@@ -1,34 +1,7 @@
-import type { Db } from '@wa/pkg/db';
-import {
-  createMongoOutboxStore,
-  eventMeta,
-  type ConfirmEvents,
-  type MongoOutboxStore,
-  type OutboxEvent,
-  type OutboxRelay,
-} from '@wa/pkg/bus';
+import { eventMeta, type OutboxEvent } from '@wa/pkg/bus';
 import type { MessageDoc } from '../model/message.ts';
-import type { MessageRepository } from '../repository/message-repository.ts';
-import { changeApplied, messageIdOf } from '../model/event-rules.ts';
 
-/*
- * The message-service's events and how they are recorded. FerretDB has no multi-document
- * transactions, so each event is stored before its change is applied (outbox-first): a crash
- * after the change leaves the event for the relay's sweep, which asks `confirmStoredEvents`
- * whether the change really happened before publishing it.
- */
-
-export const OUTBOX_COLLECTION = 'message_event_outbox';
-
-/** The service's outbox store: its collection, and one lease every instance competes for. */
-export const createMessageOutbox = (db: Db): MongoOutboxStore =>
-  createMongoOutboxStore({
-    db,
-    collection: OUTBOX_COLLECTION,
-    leaseCollection: 'message_relay_lease',
-    leaseName: 'message-service-relay',
-  });
-
+/** The message-service's events; an adapter records each with its change (message-store.ts). */
 export type MessageEvent = OutboxEvent<'msg.new' | 'msg.status.updated' | 'msg.deleted'>;
 
 /** The `msg.new` of a stored message; `recipient_ids` are the keys of its status map. */
@@ -92,38 +65,4 @@ export function msgDeletedEvent(
       recipient_ids: Object.keys(message.status),
     },
   };
-}
-
-/** The relay's check of events a stopped instance left behind. */
-export function confirmStoredEvents(messages: Pick<MessageRepository, 'findById'>): ConfirmEvents {
-  return (events) =>
-    Promise.all(
-      events.map(async (event) => {
-        const messageId = messageIdOf(event);
-        return messageId ? changeApplied(event, await messages.findById(messageId)) : false;
-      }),
-    );
-}
-
-export interface EventRecorder {
-  outbox: Pick<MongoOutboxStore, 'enqueue'>;
-  relay: Pick<OutboxRelay, 'notify' | 'discard'>;
-}
-
-/**
- * Stores `event`, then applies its change; the event goes to the relay's queue when the change
- * took effect and is discarded when it did not (e.g. a retried receipt). Should `apply` fail, the
- * stored event is left to the sweep, which publishes it only if the change happened after all.
- */
-export async function recordChange<T>(
-  { outbox, relay }: EventRecorder,
-  event: MessageEvent,
-  apply: () => Promise<T>,
-  applied: (result: T) => boolean,
-): Promise<T> {
-  await outbox.enqueue(event);
-  const result = await apply();
-  if (applied(result)) relay.notify(event);
-  else relay.discard(event);
-  return result;
 }

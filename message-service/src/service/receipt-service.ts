@@ -2,12 +2,13 @@ import { notFound, validationError } from '@wa/pkg/errors';
 import type { Logger } from '@wa/pkg/log';
 import type { MessageKey } from '../model/message.ts';
 import { LIMITS } from '../model/message.ts';
-import type { MessageRepository } from '../repository/message-repository.ts';
+import type { OutboxRelay } from '@wa/pkg/bus';
+import type { MessageStore, StatusChange } from '../repository/message-store.ts';
 import type { UserRemote } from '../repository/user-remote.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { Membership } from './membership.ts';
 import type { MessageRefs } from './message-refs.ts';
-import { msgStatusEvent, recordChange, type EventRecorder } from './outbox-events.ts';
+import { msgStatusEvent } from './outbox-events.ts';
 import { statusesBelow } from '../model/status-rules.ts';
 
 /** Whether a user sends read receipts (privacy setting `read_receipts`, addenda E). */
@@ -33,8 +34,10 @@ export function readReceiptsFromUserService(
   };
 }
 
-export interface ReceiptServiceDeps extends EventRecorder {
-  messages: MessageRepository;
+export interface ReceiptServiceDeps {
+  messages: MessageStore;
+  /** Given each event whose change applied (the store recorded it with the change). */
+  relay: Pick<OutboxRelay, 'notify'>;
   refs: Pick<MessageRefs, 'get'>;
   membership: Membership;
   readReceipts: ReadReceiptsLookup;
@@ -43,8 +46,7 @@ export interface ReceiptServiceDeps extends EventRecorder {
 
 /** Delivery and read receipts, and the replay list of undelivered messages. */
 export function createReceiptService(deps: ReceiptServiceDeps) {
-  const { messages, refs, membership, readReceipts, now = () => new Date() } = deps;
-  const moved = (count: number | boolean) => Number(count) > 0;
+  const { messages, refs, membership, relay, readReceipts, now = () => new Date() } = deps;
 
   return {
     /**
@@ -55,20 +57,22 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
       const ids = [...new Set(messageIds)];
       const hidden = status === 'read' && !(await readReceipts(userId));
       const at = now();
-      const updated = await Promise.all(
-        ids.map(async (id) => {
-          const message = await refs.get(id);
-          if (!message?.recipients.has(userId)) return false;
-          // The event is stored first: once the status moved, a crash cannot lose it.
-          return recordChange(
-            deps,
-            msgStatusEvent(message, userId, status, at, hidden),
-            () => messages.advanceStatus(message, userId, status, statusesBelow(status), at),
-            moved,
-          );
-        }),
-      );
-      return { updated: updated.filter(Boolean).length };
+      const known = await Promise.all(ids.map((id) => refs.get(id)));
+      const changes: StatusChange[] = known
+        .filter((message) => message?.recipients.has(userId))
+        .map((message) => ({
+          message: message!,
+          userId,
+          target: status,
+          from: statusesBelow(status),
+          at,
+          event: msgStatusEvent(message!, userId, status, at, hidden),
+        }));
+      // One call for every message of the receipt: the store records each event with its change.
+      const moved = await messages.advanceStatus(changes);
+      const events = changes.filter((_, i) => moved[i]).map((change) => change.event);
+      if (events.length) relay.notify(...events);
+      return { updated: events.length };
     },
 
     /** Everything in the chat up to and including `upToMessageId` is read by `userId` (PRD §6.4). */
@@ -79,17 +83,14 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
       const hidden = !(await readReceipts(userId));
       const at = now();
       // One cumulative event: "read up to here" (the chat-service recounts unread from it), about
-      // the newest message from someone else, stored before the update like every event.
+      // the newest message from someone else, recorded with the update.
       const anchor =
         upTo.sender_id === userId
           ? ((await messages.latestFromOthers(chatId, userId, upTo)) ?? upTo)
           : upTo;
-      const updated = await recordChange(
-        deps,
-        msgStatusEvent(anchor, userId, 'read', at, hidden),
-        () => messages.markReadUpTo(chatId, userId, upTo, hidden, at),
-        moved,
-      );
+      const event = msgStatusEvent(anchor, userId, 'read', at, hidden);
+      const updated = await messages.markReadUpTo(chatId, userId, upTo, hidden, at, event);
+      if (updated > 0) relay.notify(event);
       return { updated };
     },
 

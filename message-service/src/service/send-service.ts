@@ -10,14 +10,14 @@ import {
   type MessagePayload,
   type MessageType,
 } from '../model/message.ts';
-import type { MessageRepository } from '../repository/message-repository.ts';
+import type { MessageStore } from '../repository/message-store.ts';
 import { recipientsOf, type ChatMembers, type Membership } from './membership.ts';
 import type { MessageRefs } from './message-refs.ts';
 import { msgNewEvent } from './outbox-events.ts';
 import { isMessageType, validatePayload } from './payload-rules.ts';
 
 export interface SendServiceDeps {
-  messages: MessageRepository;
+  messages: MessageStore;
   /** Told of each message stored, for the receipts that follow (message-refs.ts). */
   refs: Pick<MessageRefs, 'remember'>;
   membership: Membership;

@@ -26,7 +26,7 @@ export function stackEnv({ options, stores, suffix, grpcAddress, ports }: EnvSet
     CHAT_GRPC_ADDR: grpcAddress('chat-service'),
     MESSAGE_GRPC_ADDR: grpcAddress('message-service'),
   };
-  const { DATABASE_URL, REDIS_URL, NATS_URL, MONGO_URL } = stores;
+  const { DATABASE_URL, REDIS_URL, NATS_URL, MESSAGE_STORE_URL } = stores;
   const own: Record<StackService, Record<string, string>> = {
     'auth-service': {
       DATABASE_URL,
@@ -44,7 +44,8 @@ export function stackEnv({ options, stores, suffix, grpcAddress, ports }: EnvSet
       NATS_CONSUMER_NAME: consumerNameOf('chat', suffix),
     },
     'message-service': {
-      MONGO_URL,
+      MESSAGE_STORE_URL,
+      MESSAGE_STORE_POOL_MAX: pool,
       REDIS_URL,
       NATS_URL,
       NATS_CONSUMER_NAME: consumerNameOf('message', suffix),

@@ -39,6 +39,8 @@ export interface StackStores {
   NATS_URL: string;
   /** This stack's own MongoDB database. */
   MONGO_URL: string;
+  /** The message-service's store: this stack's PostgreSQL database, or its MongoDB one (TEST_MESSAGE_STORE). */
+  MESSAGE_STORE_URL: string;
 }
 
 export interface StackOptions {
@@ -146,6 +148,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     DATABASE_URL: databaseUrl,
     REDIS_URL: redis?.url ?? base.REDIS_URL,
     MONGO_URL: mongoUrl,
+    MESSAGE_STORE_URL:
+      options.stores?.MESSAGE_STORE_URL ??
+      (testStores.messageStore === 'mongodb' ? mongoUrl : databaseUrl),
   };
   const envOf = stackEnv({ options, stores, suffix, grpcAddress, ports });
   const mongo = createMongoClient({ url: mongoUrl });
@@ -213,7 +218,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     })());
 
   try {
-    if (wanted.has('message-service')) {
+    if (wanted.has('message-service') && stores.MESSAGE_STORE_URL.startsWith('mongodb')) {
       await mongo.connect();
       await applyMongoIndexes(mongo.db(), log);
     }

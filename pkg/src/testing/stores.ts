@@ -11,6 +11,9 @@ export const testStores = {
   redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
   natsUrl: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
   mongoUrl: process.env.TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017/whatsapp_test',
+  /** The message store adapter the tests run on (addenda K): `postgres` (default) or `mongodb`. */
+  messageStore: (process.env.TEST_MESSAGE_STORE === 'mongodb' ? 'mongodb' : 'postgres') as
+    'mongodb' | 'postgres',
 };
 
 /** `serverUrl` (any MongoDB URL) pointed at the database `name`, options kept. */

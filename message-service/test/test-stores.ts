@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { createMongoClient } from '@wa/pkg/db';
+import { createTestDatabase, privateMongoUrl, testLogger, testStores } from '@wa/pkg/testing';
+import { applyMongoIndexes } from '../../migrations/mongo/indexes.ts';
+import type { MessageStore, MessageStoreContext } from '../src/repository/message-store.ts';
+import { openMessageStore } from '../src/repository/open-message-store.ts';
+
+/*
+ * Message stores for tests, each on a database of its own (dropped by `dispose`): the service tests
+ * run on the adapter TEST_MESSAGE_STORE names (postgres by default, as `make run`), the adapter
+ * tests on theirs.
+ */
+
+export type StoreKind = MessageStore['kind'];
+
+export const testStoreKind = (): StoreKind => testStores.messageStore;
+
+/** A FerretDB/MongoDB database of its own, indexed as the migration leaves it. */
+export async function privateMongoDatabase(prefix = 'msgstore') {
+  const url = privateMongoUrl(testStores.mongoUrl, `${prefix}_${randomUUID().slice(0, 8)}`);
+  const admin = createMongoClient({ url });
+  await admin.connect();
+  try {
+    await applyMongoIndexes(admin.db(), testLogger('mongo-indexes'));
+  } catch (error) {
+    await admin.close();
+    throw error;
+  }
+  return {
+    url,
+    db: admin.db(),
+    drop: async () => {
+      await admin.db().dropDatabase();
+      await admin.close();
+    },
+  };
+}
+
+export interface TestMessageStore {
+  store: MessageStore;
+  url: string;
+  /** Closes the store and drops its database. */
+  dispose: () => Promise<void>;
+}
+
+/** A store of `kind` on a fresh database (PostgreSQL: a copy of the migrated template). */
+export async function openTestStore(
+  kind: StoreKind = testStoreKind(),
+  context: Partial<MessageStoreContext> = {},
+): Promise<TestMessageStore> {
+  const database =
+    kind === 'postgres' ? await createTestDatabase('msgstore') : await privateMongoDatabase();
+  try {
+    const store = await openMessageStore(database.url, {
+      log: testLogger('message-store'),
+      ...context,
+    });
+    return {
+      store,
+      url: database.url,
+      dispose: async () => {
+        await store.close();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+}
