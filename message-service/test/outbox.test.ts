@@ -20,7 +20,7 @@ function countCalls(method: 'remove' | 'recordFailure') {
   outbox[method] = ((...args: unknown[]) => {
     counter.calls += 1;
     return original(...args);
-  }) as never;
+  });
   return counter;
 }
 

@@ -222,7 +222,7 @@ export function createOutboxRelay(settings: OutboxRelaySettings): OutboxRelay {
       const live = await confirmed(left);
       const outcome = await publishBatch(live);
       // Deleted at once, under the lease: the next sweep must not find them again.
-      await store.remove(outcome.done);
+      if (outcome.done.length) await store.remove(outcome.done);
       if (outcome.error) throw outcome.error;
       published += outcome.published;
       if (left.length < tuning.batchSize) break;
