@@ -58,7 +58,9 @@ export function createMongoOutboxStore(settings: MongoOutboxSettings): MongoOutb
   async function acquireLease(holder: string, ttlMs: number): Promise<boolean> {
     const now = new Date();
     try {
-      await leases.updateOne(
+      // updateMany, though one document matches: FerretDB v1 holds a PostgreSQL connection through
+      // an updateOne while it waits for a second one, which deadlocks its pool under load.
+      await leases.updateMany(
         { _id: leaseName, $or: [{ holder }, { expires_at: { $lt: now } }] },
         { $set: { holder, expires_at: new Date(now.getTime() + ttlMs) } },
         { upsert: true },
@@ -90,8 +92,8 @@ export function createMongoOutboxStore(settings: MongoOutboxSettings): MongoOutb
     },
 
     async recordFailure(eventId, error) {
-      await events.updateOne(
-        { event_id: eventId },
+      await events.updateMany(
+        { event_id: eventId }, // unique: updateMany only for FerretDB's pool (see acquireLease)
         { $inc: { attempts: 1 }, $set: { last_error: error } },
       );
     },

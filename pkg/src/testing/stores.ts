@@ -1,5 +1,9 @@
 import { createLogger, type Logger } from '../log/index.ts';
 
+function messageStoreOf(value: string | undefined): 'postgres' | 'mongodb' {
+  return value === 'mongodb' ? 'mongodb' : 'postgres';
+}
+
 /** Store URLs for tests: the same local servers as the stack, but their own databases. */
 export const testStores = {
   databaseUrl: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/whatsapp_test',
@@ -12,8 +16,7 @@ export const testStores = {
   natsUrl: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
   mongoUrl: process.env.TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017/whatsapp_test',
   /** The message store adapter the tests run on (addenda K): `postgres` (default) or `mongodb`. */
-  messageStore: (process.env.TEST_MESSAGE_STORE === 'mongodb' ? 'mongodb' : 'postgres') as
-    'mongodb' | 'postgres',
+  messageStore: messageStoreOf(process.env.TEST_MESSAGE_STORE),
 };
 
 /** `serverUrl` (any MongoDB URL) pointed at the database `name`, options kept. */
