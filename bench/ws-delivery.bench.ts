@@ -15,7 +15,7 @@ import { testLogger, testStores } from '@wa/pkg/testing';
 import { TestSocket } from '@wa/pkg/testing';
 import { measureCpu, portOf, stackGroups, type ProcessGroups } from './support/cpu.ts';
 import { monotonicUs, recordProfileWindow } from './support/cpu-profile.ts';
-import { benchBackendPids, measurePgWork, pgWorkLine, type PgWork } from './support/pg-stats.ts';
+import { measurePgWork, pgWorkLine, type PgWork } from './support/pg-stats.ts';
 import { machineNote, summarise, type LatencySummary } from './support/report.ts';
 import { seedDirectChats } from './support/seed.ts';
 import { benchStores, startBenchStack } from './support/stack.ts';
@@ -186,11 +186,7 @@ async function run(
 
   const total = Math.round(rate * seconds);
   const pgWork = await measurePgWork(pool);
-  // PostgreSQL is shared with other databases' users: its bench connections are counted apart.
-  const cpu = measureCpu({
-    ...groups,
-    'postgres (bench db)': { pids: await benchBackendPids(pool), partOf: 'postgres' },
-  });
+  const cpu = measureCpu(groups);
   const start = performance.now();
   const startUs = monotonicUs();
   let sent = 0;
@@ -256,10 +252,19 @@ async function main() {
     ['user-service', 'chat-service', 'message-service', 'websocket-service'],
     { 'message-service': { GRPC_CLIENT_TIMEOUT_MS: '5000' } },
   );
-  const groups = stackGroups(stack.pids, ['nats', 'redis', 'ferretdb', 'postgres'], {
-    nats: portOf(testStores.natsUrl),
-    redis: portOf(benchStores.REDIS_URL),
-  });
+  const groups: ProcessGroups = {
+    ...stackGroups(stack.pids, ['nats', 'redis', 'ferretdb', 'postgres'], {
+      nats: portOf(testStores.natsUrl),
+      redis: portOf(benchStores.REDIS_URL),
+    }),
+    // PostgreSQL is shared with other databases' users: the bench database's backends apart,
+    // found again at the end of each window (pools open connections as they need them).
+    'postgres (bench db)': {
+      command: 'postgres',
+      argument: new URL(benchStores.DATABASE_URL).pathname.slice(1),
+      partOf: 'postgres',
+    },
+  };
   const nc = await connectNats({
     url: testStores.natsUrl,
     name: 'ws-bench',
@@ -284,10 +289,7 @@ async function main() {
     await sleep(11_000); // a fresh rate-limit window for every user
     // What the processes spend with everyone connected and no message, to tell it apart from
     // the cost of the messages (heartbeats, outbox polling, presence refreshes).
-    const idle = measureCpu({
-      ...groups,
-      'postgres (bench db)': { pids: await benchBackendPids(pool), partOf: 'postgres' },
-    });
+    const idle = measureCpu(groups);
     await sleep(IDLE_SECONDS * 1_000);
     const idleCpu = idle();
     console.log(

@@ -10,7 +10,7 @@ const TICKS_PER_SECOND = 100;
  */
 export type ProcessGroups = Record<
   string,
-  { pids?: number[]; command?: string; port?: number; partOf?: string }
+  { pids?: number[]; command?: string; port?: number; argument?: string; partOf?: string }
 >;
 
 /** The servers a stack runs on, by the command name their processes have. */
@@ -48,10 +48,17 @@ export const portOf = (url: string): number | undefined => {
   return port ? Number(port) : undefined;
 };
 
-/** Whether a process's command line names the port (`-p 4222`, `127.0.0.1:6379`). */
-function listensOn(pid: string, port: number): boolean {
+/**
+ * Whether a process's command line names the port (`-p 4222`, `127.0.0.1:6379`) and has the
+ * argument (a PostgreSQL backend shows its database: `postgres: 15/main: postgres <db> …`).
+ */
+function matches(pid: string, port: number | undefined, argument: string | undefined): boolean {
   const tokens = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
-  return tokens.some((token) => token === String(port) || token.endsWith(`:${port}`));
+  return (
+    (port === undefined ||
+      tokens.some((token) => token === String(port) || token.endsWith(`:${port}`))) &&
+    (argument === undefined || tokens.includes(argument))
+  );
 }
 
 /** Percent of one core per group; `others` is what the rest of the machine used; `machine` in % of all cores. */
@@ -68,13 +75,13 @@ function processTicks(pid: number): number | undefined {
   }
 }
 
-function pidsOf(command: string, port?: number): number[] {
+function pidsOf(command: string, port?: number, argument?: string): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .filter((pid) => {
       try {
         if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== command) return false;
-        return port === undefined || listensOn(pid, port);
+        return matches(pid, port, argument);
       } catch {
         return false;
       }
@@ -96,7 +103,7 @@ function snapshot(groups: ProcessGroups) {
   for (const [name, group] of Object.entries(groups)) {
     members[name] = [
       ...(group.pids ?? []),
-      ...(group.command ? pidsOf(group.command, group.port) : []),
+      ...(group.command ? pidsOf(group.command, group.port, group.argument) : []),
     ];
     for (const pid of members[name]) perPid.set(pid, processTicks(pid) ?? 0);
   }

@@ -82,15 +82,3 @@ export function pgWorkLine(work: PgWork, delivered: number): string {
     `${per(work.updated)} updated (${per(work.hotUpdated)} HOT); ${tables}`
   );
 }
-
-/**
- * The server processes serving the bench database (its services' pooled connections), so their
- * CPU can be told apart from other databases' on a shared PostgreSQL; the pool's own left out.
- */
-export async function benchBackendPids(pool: PgPool): Promise<number[]> {
-  const { rows } = await pool.query<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity
-     WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
-  );
-  return rows.map((row) => row.pid);
-}
