@@ -17,10 +17,10 @@ function countCalls(method: 'remove' | 'recordFailure') {
   const outbox: OutboxStore = h.store.outbox;
   const original = outbox[method].bind(outbox) as (...args: unknown[]) => Promise<void>;
   const counter = { calls: 0, restore: () => void (outbox[method] = original) };
-  outbox[method] = ((...args: unknown[]) => {
+  outbox[method] = (...args: unknown[]) => {
     counter.calls += 1;
     return original(...args);
-  });
+  };
   return counter;
 }
 
