@@ -140,8 +140,8 @@ function cpuPerMessage(cpu: Record<string, number>, deliveredPerSecond: number):
     .filter(([name]) => !['others', 'load generator', 'postgres'].includes(name))
     .reduce((sum, [, value]) => sum + value, 0);
   return [
-    ...processes.map(([name, value]) => `${name} ${perMessage(value).toFixed(2)}`),
-    `all services and stores ${perMessage(all).toFixed(2)}`,
+    ...processes.map(([name, value]) => `${name} ${perMessage(value).toFixed(3)}`),
+    `all services and stores ${perMessage(all).toFixed(3)}`,
   ].join(', ');
 }
 

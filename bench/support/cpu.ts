@@ -126,7 +126,7 @@ export function measureCpu(groups: ProcessGroups): () => CpuReport {
         (sum, pid) => sum + (end.perPid.get(pid) ?? 0) - (start.perPid.get(pid) ?? 0),
         0,
       );
-      report[name] = Math.round((ticks / TICKS_PER_SECOND / seconds) * 100);
+      report[name] = Math.round((ticks / TICKS_PER_SECOND / seconds) * 1_000) / 10;
     }
     const busy = end.machine.busy - start.machine.busy;
     const total = end.machine.total - start.machine.total;
