@@ -1,100 +1,150 @@
 // Load benchmark of message history through the gateway: GET /api/v1/chats/:id/messages on one
 // chat of 100,000 messages (first page, pages deep in the chat by cursor, pages of 100).
-// `make bench` runs it; figures and method are in docs/benchmarks.md (## message-service).
+// `make bench` runs it; figures and method are in docs/benchmarks.md (## message-service, and
+// ## Message stores: history and a 256-member group (issue 12)).
+// The chat is seeded through the message store (addenda K), so the run measures whichever adapter
+// the stack gives the message-service: PostgreSQL (default; seeded before the services start) or
+// MongoDB with TEST_MESSAGE_STORE=mongodb (the run's own FerretDB database, seeded once it runs).
 // Knobs: BENCH_DURATION_SECONDS (20), BENCH_RATE (200), BENCH_MESSAGES (100000), BENCH_LOG_LEVEL,
-// TEST_MONGO_URL (the MongoDB/FerretDB server; the run gets a database of its own on it).
+// TEST_MESSAGE_STORE, TEST_MONGO_URL (the MongoDB/FerretDB server).
 // FerretDB v1 cannot push the sort/limit down, so 100,000 messages overload it: use a MongoDB 7, or
 // BENCH_MESSAGES=2000 BENCH_RATE=5 on FerretDB (see docs/benchmarks.md).
 import { randomUUID } from 'node:crypto';
-import { createMongoClient } from '@wa/pkg/db';
-import { newMessageDoc } from '../message-service/src/model/message.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createPgPool } from '@wa/pkg/db';
+import { testLogger, testStores } from '@wa/pkg/testing';
+import { newMessageDoc, type MessageKey } from '../message-service/src/model/message.ts';
+import { openMessageStore } from '../message-service/src/repository/open-message-store.ts';
+import { encodeCursor } from '../message-service/src/service/cursor.ts';
+import { msgNewEvent, msgStatusEvent } from '../message-service/src/service/outbox-events.ts';
 import type { ProcessGroups } from './support/cpu.ts';
 import type { BenchRequest } from './support/fixed-rate.ts';
 import { cpuLines, machineNote, markdownTable, saveRun } from './support/report.ts';
 import { createScenarioRunner } from './support/scenarios.ts';
-import { loginUsers, startBenchStack, type BenchSession } from './support/stack.ts';
+import { seedDirectChats } from './support/seed.ts';
+import { benchStores, startBenchStack, type BenchSession } from './support/stack.ts';
+import { signAccessToken } from './support/ws-load.ts';
 
 const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 20);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
+const ON_MONGO = testStores.messageStore === 'mongodb';
 const WARMUP_SECONDS = 5;
-const BATCH = 5_000;
+/** Inserts in flight at once: the store batches concurrent inserts. */
+const CONCURRENCY = 500;
 
-/** The same cursor format the service hands out: base64url of `<created_at ms>:<message_id>`. */
-const cursorOf = (at: Date, id: string) =>
-  Buffer.from(`${at.getTime()}:${id}`).toString('base64url');
+interface Seeded {
+  chatId: string;
+  a: string;
+  b: string;
+  /** Cursors spread evenly through the chat, for the deep-page scenarios. */
+  cursors: string[];
+}
 
 /**
- * 100,000 text messages in one direct chat, alternating senders, one second apart, written
- * straight to MongoDB in batches (the shape the service writes). Returns cursors spread evenly
- * through the chat for the deep-page scenario.
+ * MESSAGES text messages in one direct chat, alternating senders, one second apart, stored with
+ * `store.insert` (their `msg.new` with them, as a send does), then read by both users up to the
+ * last one (`markReadUpTo`): old history.
  */
-async function seedMessages(
-  mongoUrl: string,
-  chatId: string,
-  a: string,
-  b: string,
-): Promise<string[]> {
-  const mongo = createMongoClient({ url: mongoUrl });
-  await mongo.connect();
+async function seedMessages(storeUrl: string, chatId: string, a: string, b: string) {
+  const log = testLogger('bench');
+  const store = await openMessageStore(storeUrl, { log, poolMax: 10 });
   try {
-    const messages = mongo.db().collection('messages');
-    await messages.deleteMany({});
     const start = Date.now() - MESSAGES * 1_000;
     const cursors: string[] = [];
-    for (let offset = 0; offset < MESSAGES; offset += BATCH) {
-      const docs = Array.from({ length: Math.min(BATCH, MESSAGES - offset) }, (_, i) => {
-        const n = offset + i;
-        const sender = n % 2 ? a : b;
-        const recipient = n % 2 ? b : a;
-        const at = new Date(start + n * 1_000);
-        const doc = newMessageDoc(
-          chatId,
-          [recipient],
-          {
-            sender_id: sender,
-            client_msg_id: randomUUID(),
-            type: 'text',
-            payload: { body: `Bench message number ${n} with a few more words in it` },
-          },
-          at,
-        );
-        if (n % 997 === 0) cursors.push(cursorOf(at, doc.message_id));
-        // Old history: read by its recipient long ago.
-        return {
-          ...doc,
-          status: { [recipient]: { status: 'read' as const, updated_at: at } },
-          undelivered_to: [],
-        };
-      });
-      await messages.insertMany(docs, { ordered: false });
+    const last: Record<string, MessageKey> = {};
+    for (let offset = 0; offset < MESSAGES; offset += CONCURRENCY) {
+      await Promise.all(
+        Array.from({ length: Math.min(CONCURRENCY, MESSAGES - offset) }, (_, i) => {
+          const n = offset + i;
+          const [sender, recipient] = n % 2 ? [a, b] : [b, a];
+          const at = new Date(start + n * 1_000);
+          const doc = newMessageDoc(
+            chatId,
+            [recipient],
+            {
+              sender_id: sender,
+              client_msg_id: randomUUID(),
+              type: 'text',
+              payload: { body: `Bench message number ${n} with a few more words in it` },
+            },
+            at,
+          );
+          if (n % 997 === 0) cursors.push(encodeCursor(doc));
+          if (!last[recipient] || last[recipient].created_at < at) last[recipient] = doc;
+          return store.insert(doc, msgNewEvent(doc));
+        }),
+      );
+    }
+    for (const [reader, upTo] of Object.entries(last)) {
+      const message = { ...upTo, chat_id: chatId, sender_id: reader === a ? b : a };
+      const now = new Date();
+      await store.markReadUpTo(
+        chatId,
+        reader,
+        upTo,
+        false,
+        now,
+        msgStatusEvent(message, reader, 'read', now, false),
+      );
     }
     return cursors;
   } finally {
-    await mongo.close();
+    await store.close();
   }
 }
 
-async function createChat(gateway: string, a: BenchSession, b: BenchSession): Promise<string> {
-  const response = await fetch(`${gateway}/api/v1/chats`, {
-    method: 'POST',
-    headers: { authorization: a.authorization, 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 'direct', participant_id: b.userId }),
-  });
-  const envelope = (await response.json()) as { data: { chat_id: string } };
-  if (!response.ok) throw new Error(`create chat answered ${response.status}`);
-  return envelope.data.chat_id;
+/**
+ * Two users and their direct chat in PostgreSQL, then the chat's messages. On PostgreSQL this runs
+ * before the services start: leftovers of earlier runs go, and the seed's events are deleted from
+ * `message_outbox` (nobody is online to receive them) so no relay publishes 100,000 of them while
+ * the run measures.
+ */
+async function seed(storeUrl: string, beforeServices: boolean): Promise<Seeded> {
+  const pool = createPgPool({ url: benchStores.DATABASE_URL, max: 2, log: testLogger('bench') });
+  try {
+    if (beforeServices) await pool.query('TRUNCATE messages, message_outbox CASCADE');
+    const [pair] = await seedDirectChats(pool, 1, '+49154');
+    const began = Date.now();
+    const cursors = await seedMessages(storeUrl, pair.chatId, pair.first, pair.second);
+    console.log(
+      `seeded ${MESSAGES} messages through store.insert in ${((Date.now() - began) / 1_000).toFixed(1)} s`,
+    );
+    if (beforeServices) {
+      await pool.query('DELETE FROM message_outbox');
+      await pool.query('VACUUM ANALYZE messages, message_recipients');
+    }
+    return { chatId: pair.chatId, a: pair.first, b: pair.second, cursors };
+  } finally {
+    await pool.end();
+  }
+}
+
+async function sessionOf(userId: string): Promise<BenchSession> {
+  return { userId, phone: '', authorization: `Bearer ${await signAccessToken(userId)}` };
 }
 
 async function main() {
   console.log(`machine: ${process.env.BENCH_MACHINE ?? ''}${machineNote()}`);
-  const stack = await startBenchStack(['user-service', 'chat-service', 'message-service']);
+  console.log(`message store: ${ON_MONGO ? 'mongodb' : 'postgres'}`);
+  let seeded: Seeded | undefined;
+  const stack = await startBenchStack(
+    ['user-service', 'chat-service', 'message-service'],
+    {},
+    {
+      beforeStart: async () => {
+        if (!ON_MONGO) seeded = await seed(benchStores.DATABASE_URL, true);
+      },
+    },
+  );
   try {
-    const [alice, bob] = await loginUsers(stack.gateway, 2);
-    const chatId = await createChat(stack.gateway, alice, bob);
-    const seeded = Date.now();
-    const cursors = await seedMessages(stack.mongoUrl, chatId, alice.userId, bob.userId);
-    console.log(`seeded ${MESSAGES} messages in ${((Date.now() - seeded) / 1_000).toFixed(1)} s`);
+    if (!seeded) {
+      seeded = await seed(stack.stores.MESSAGE_STORE_URL, false);
+      await sleep(5_000); // the relay publishes the seed's events
+    }
+    const { chatId, cursors } = seeded;
+    const alice = await sessionOf(seeded.a);
+    const bob = await sessionOf(seeded.b);
 
     const path = `/api/v1/chats/${chatId}/messages`;
     const get = (session: BenchSession, query: string): BenchRequest => ({
@@ -114,7 +164,7 @@ async function main() {
       gateway: { pids: [stack.pids['api-gateway']] },
       'message-service': { pids: [stack.pids['message-service']] },
       'auth-service': { pids: [stack.pids['auth-service']] },
-      ferretdb: { command: 'ferretdb' },
+      ...(ON_MONGO ? { ferretdb: { command: 'ferretdb' } } : {}),
       postgres: { command: 'postgres' },
       'load generator': { pids: [process.pid] },
     };
@@ -125,7 +175,7 @@ async function main() {
       durationSeconds: DURATION,
     });
 
-    const chat = `${MESSAGES.toLocaleString('en')} messages`;
+    const chat = `${MESSAGES.toLocaleString('en')} messages, ${ON_MONGO ? 'mongodb' : 'postgres'} store`;
     await fixed(`GET history (${chat}, first page of 50)`, RATE, scenarios.first);
     await fixed(`GET history (${chat}, page of 50 at a random depth)`, RATE, scenarios.deep);
     await fixed(`GET history?limit=100 (${chat}, random depth)`, RATE / 2, scenarios.hundred);

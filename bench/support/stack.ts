@@ -8,6 +8,7 @@ import {
   type Stack,
   type StackOptions,
   type StackService,
+  type StackStores,
 } from '@wa/pkg/testing';
 
 export interface BenchStack {
@@ -20,6 +21,8 @@ export interface BenchStack {
   mongoUrl: string;
   /** Process id of each service, the gateway included. */
   pids: Record<string, number>;
+  /** What the services use (`MESSAGE_STORE_URL`: the bench database, or the run's MongoDB one). */
+  stores: StackStores;
   stop: () => Promise<void>;
 }
 
@@ -128,10 +131,15 @@ function withProfiling(upstreams: StackService[], env: StackOptions['env']): Sta
 export async function startBenchStack(
   upstreams: StackService[],
   env: StackOptions['env'] = {},
+  hooks: {
+    /** Runs under the lock once the bench database is ready, before any service starts (seeding). */
+    beforeStart?: () => Promise<void>;
+  } = {},
 ): Promise<BenchStack> {
   const releaseLock = await acquireBenchLock();
   try {
     await prepareBenchDatabase();
+    await hooks.beforeStart?.();
     const stack = await startStack({
       services: upstreams,
       stores: benchStores,
@@ -144,6 +152,7 @@ export async function startBenchStack(
       grpcAddress: stack.grpc,
       websocketUrl: (token) => stack.websockets[0].url(token),
       mongoUrl: stack.mongoUrl,
+      stores: stack.stores,
       pids: Object.fromEntries(
         stack.services.map((service) => [service.name, service.process.pid!]),
       ),
