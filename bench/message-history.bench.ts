@@ -10,16 +10,18 @@
 // FerretDB v1 cannot push the sort/limit down, so 100,000 messages overload it: use a MongoDB 7, or
 // BENCH_MESSAGES=2000 BENCH_RATE=5 on FerretDB (see docs/benchmarks.md).
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPgPool } from '@wa/pkg/db';
 import { testLogger, testStores } from '@wa/pkg/testing';
 import { newMessageDoc, type MessageKey } from '../message-service/src/model/message.ts';
+import type { MessageStore } from '../message-service/src/repository/message-store.ts';
 import { openMessageStore } from '../message-service/src/repository/open-message-store.ts';
-import { encodeCursor } from '../message-service/src/service/cursor.ts';
+import { decodeCursor, encodeCursor } from '../message-service/src/service/cursor.ts';
 import { msgNewEvent, msgStatusEvent } from '../message-service/src/service/outbox-events.ts';
-import type { ProcessGroups } from './support/cpu.ts';
+import { waitForQuietMachine, type ProcessGroups } from './support/cpu.ts';
 import type { BenchRequest } from './support/fixed-rate.ts';
-import { cpuLines, machineNote, markdownTable, saveRun } from './support/report.ts';
+import { cpuLines, machineNote, markdownTable, saveRun, summarise } from './support/report.ts';
 import { createScenarioRunner } from './support/scenarios.ts';
 import { seedDirectChats } from './support/seed.ts';
 import { benchStores, startBenchStack, type BenchSession } from './support/stack.ts';
@@ -88,9 +90,40 @@ async function seedMessages(storeUrl: string, chatId: string, a: string, b: stri
         msgStatusEvent(message, reader, 'read', now, false),
       );
     }
+    await timeStoreHistory(store, chatId, a, cursors);
     return cursors;
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * The store alone, one read at a time (no gateway, no service, no concurrency): what a page costs
+ * the adapter, the floor under the figures through the gateway.
+ */
+async function timeStoreHistory(
+  store: MessageStore,
+  chatId: string,
+  viewer: string,
+  cursors: string[],
+) {
+  const keys = cursors.map((cursor) => decodeCursor(cursor));
+  for (const [label, keyOf] of [
+    ['first page', () => undefined],
+    ['random depth', (i: number) => keys[(i * 7919) % keys.length]],
+  ] as const) {
+    const times: number[] = [];
+    for (let i = 0; i < 220; i++) {
+      const t0 = performance.now();
+      const page = await store.history(chatId, viewer, keyOf(i), 50);
+      if (i >= 20) times.push(performance.now() - t0);
+      if (page.length === 0) throw new Error(`store.history returned no messages (${label})`);
+    }
+    const s = summarise(times);
+    console.log(
+      `store.history alone (${store.kind}, ${label}, page of 50, 200 reads one at a time): ` +
+        `p50 ${s.p50.toFixed(2)} ms, p95 ${s.p95.toFixed(2)} ms, max ${s.max.toFixed(2)} ms`,
+    );
   }
 }
 
@@ -173,6 +206,11 @@ async function main() {
       groups,
       warmupSeconds: WARMUP_SECONDS,
       durationSeconds: DURATION,
+      // Other work on this machine skews every figure: wait up to 2 minutes for it to calm down.
+      before: async (name) => {
+        if (!(await waitForQuietMachine(40, 120)))
+          console.warn(`${name}: the machine stayed above 40 % busy; see "others" below`);
+      },
     });
 
     const chat = `${MESSAGES.toLocaleString('en')} messages, ${ON_MONGO ? 'mongodb' : 'postgres'} store`;
