@@ -6,10 +6,18 @@ import type { Redis } from '@wa/pkg/db';
 import { testLogger } from '@wa/pkg/testing';
 import { createUserChannels, userChannel } from '../src/repository/user-channels.ts';
 
-/** A Redis that records each pipeline it executes; a channel named in `refused` fails. */
+/**
+ * A Redis that records each write: a pipeline's commands, or a lone PUBLISH as a pipeline of one;
+ * a channel named in `refused` fails.
+ */
 function fakeRedis(refused = new Set<string>()) {
   const pipelines: [string, string][][] = [];
   const redis = {
+    async publish(channel: string, message: string) {
+      pipelines.push([[channel, message]]);
+      if (refused.has(channel)) throw new Error('refused');
+      return 1;
+    },
     pipeline() {
       const commands: [string, string][] = [];
       const pipeline = {
@@ -60,7 +68,7 @@ test('publishes asked for in one turn of the event loop go to Redis as one pipel
     ],
   ]);
   await channels.publish(['e'], 'later');
-  assert.equal(pipelines.length, 2, 'a later turn gets a pipeline of its own');
+  assert.deepEqual(pipelines[1], [[userChannel('e'), 'later']], 'a later turn writes on its own');
 });
 
 test('a publish fails only when one of its own channels was refused', async () => {
@@ -79,6 +87,9 @@ test('a publish fails only when one of its own channels was refused', async () =
 
 test('a pipeline Redis did not take fails every publish in it', async () => {
   const redis = {
+    publish: async () => {
+      throw new Error('Connection is closed.');
+    },
     pipeline: () => ({
       publish() {},
       exec: async () => {
@@ -96,4 +107,11 @@ test('a pipeline Redis did not take fails every publish in it', async () => {
     results.map((r) => r.status),
     ['rejected', 'rejected'],
   );
+});
+
+test('a publish alone in its turn settles with its PUBLISH', async () => {
+  const { redis } = fakeRedis(new Set([userChannel('b')]));
+  const channels = channelsOver(redis);
+  await channels.publish(['a'], 'one');
+  await assert.rejects(channels.publish(['b'], 'two'), /refused/);
 });

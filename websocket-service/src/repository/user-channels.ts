@@ -59,6 +59,12 @@ function createPublishQueue(redis: Redis) {
   function flush(): void {
     const batch = queued;
     queued = [];
+    const [only] = batch;
+    if (batch.length === 1 && only.channels.length === 1) {
+      // Alone in its turn (most events at moderate rates): a pipeline would only add its cost.
+      redis.publish(only.channels[0], only.frame).then(() => only.resolve(), only.reject);
+      return;
+    }
     const pipeline = redis.pipeline();
     for (const entry of batch)
       for (const channel of entry.channels) pipeline.publish(channel, entry.frame);
