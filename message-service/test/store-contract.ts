@@ -8,9 +8,9 @@ import {
   type MessageDoc,
   type NewMessageFields,
 } from '../src/model/message.ts';
-import { statusesBelow } from '../src/model/status-rules.ts';
-import type { MessageStore, StatusChange } from '../src/repository/message-store.ts';
+import type { MessageStore } from '../src/repository/message-store.ts';
 import { msgDeletedEvent, msgNewEvent, msgStatusEvent } from '../src/service/outbox-events.ts';
+import { idsOf, receiptChange } from './test-stores.ts';
 
 /*
  * Addenda K: the contract every message store adapter keeps, run against each of them
@@ -80,21 +80,9 @@ export function messageStoreContract(adapter: string, open: () => Promise<StoreU
       return { chatId, sender, recipients, reader: recipients[0], docs };
     }
 
-    const change = (
-      doc: MessageDoc,
-      userId: string,
-      target: 'delivered' | 'read',
-      at = tick(),
-    ): StatusChange => ({
-      message: doc,
-      userId,
-      target,
-      from: statusesBelow(target),
-      at,
-      event: msgStatusEvent(doc, userId, target, at, false),
-    });
-
-    const ids = (docs: MessageDoc[]) => docs.map((doc) => doc.message_id);
+    const change = (doc: MessageDoc, userId: string, target: 'delivered' | 'read') =>
+      receiptChange(doc, userId, target, tick());
+    const ids = idsOf;
 
     /** Whether the relay would publish `event`: stored and, where the adapter asks, confirmed. */
     async function wouldPublish(event: OutboxEvent): Promise<boolean> {

@@ -4,15 +4,20 @@ import { randomUUID } from 'node:crypto';
 import { createMongoClient, type Db } from '@wa/pkg/db';
 import { testLogger } from '@wa/pkg/testing';
 import { migrateMessageLayout } from '../../migrations/mongo/message-layout.ts';
-import { newMessageDoc, type MessageDoc } from '../src/model/message.ts';
-import { statusesBelow } from '../src/model/status-rules.ts';
-import type { MessageStore, StatusChange } from '../src/repository/message-store.ts';
+import type { MessageDoc } from '../src/model/message.ts';
+import type { MessageStore } from '../src/repository/message-store.ts';
 import {
   createMongoMessageStore,
   openMongoMessageStore,
 } from '../src/repository/mongo/open-mongo-message-store.ts';
 import { msgNewEvent, msgStatusEvent } from '../src/service/outbox-events.ts';
-import { openTestStore, privateMongoDatabase } from './test-stores.ts';
+import {
+  idsOf,
+  openTestStore,
+  privateMongoDatabase,
+  receiptChange,
+  textMessage,
+} from './test-stores.ts';
 import { messageStoreContract } from './store-contract.ts';
 
 /*
@@ -30,27 +35,9 @@ const openStore = () => openTestStore('mongodb');
 
 messageStoreContract('mongodb', openStore);
 
-const message = (chatId: string, sender: string, recipients: string[], at = new Date()) =>
-  newMessageDoc(
-    chatId,
-    recipients,
-    { sender_id: sender, client_msg_id: randomUUID(), type: 'text', payload: { body: 'hi' } },
-    at,
-  );
-
-const change = (doc: MessageDoc, userId: string, target: 'delivered' | 'read'): StatusChange => {
-  const at = new Date();
-  return {
-    message: doc,
-    userId,
-    target,
-    from: statusesBelow(target),
-    at,
-    event: msgStatusEvent(doc, userId, target, at, false),
-  };
-};
-
-const ids = (docs: MessageDoc[]) => docs.map((doc) => doc.message_id);
+const message = textMessage;
+const change = receiptChange;
+const ids = idsOf;
 
 describe('mongodb message store', () => {
   let database: Awaited<ReturnType<typeof privateDatabase>>;

@@ -1,12 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { newMessageDoc, type MessageDoc, type MessageType } from '../src/model/message.ts';
-import { statusesBelow } from '../src/model/status-rules.ts';
-import type { MessageStore, StatusChange } from '../src/repository/message-store.ts';
+import type { MessageDoc, MessageType } from '../src/model/message.ts';
+import type { MessageStore } from '../src/repository/message-store.ts';
 import { msgNewEvent, msgStatusEvent } from '../src/service/outbox-events.ts';
 import { messageStoreContract, type StoreUnderTest } from './store-contract.ts';
-import { openTestStore } from './test-stores.ts';
+import { openTestStore, receiptChange, textMessage } from './test-stores.ts';
 
 /*
  * Addenda K: the native PostgreSQL message store, on a database of its own copied from the
@@ -27,24 +26,8 @@ describe('postgres message store', () => {
   });
   after(() => subject?.dispose());
 
-  const message = (chatId: string, sender: string, recipients: string[], at = new Date()) =>
-    newMessageDoc(
-      chatId,
-      recipients,
-      { sender_id: sender, client_msg_id: randomUUID(), type: 'text', payload: { body: 'hi' } },
-      at,
-    );
-  const change = (doc: MessageDoc, userId: string, target: 'delivered' | 'read'): StatusChange => {
-    const at = new Date();
-    return {
-      message: doc,
-      userId,
-      target,
-      from: statusesBelow(target),
-      at,
-      event: msgStatusEvent(doc, userId, target, at, false),
-    };
-  };
+  const message = textMessage;
+  const change = receiptChange;
   const pendingIds = async () =>
     new Set((await store.outbox.pending(0, 100_000)).map((event) => event.event_id));
 

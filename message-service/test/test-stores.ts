@@ -2,8 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { createMongoClient } from '@wa/pkg/db';
 import { createTestDatabase, privateMongoUrl, testLogger, testStores } from '@wa/pkg/testing';
 import { applyMongoIndexes } from '../../migrations/mongo/indexes.ts';
-import type { MessageStore, MessageStoreContext } from '../src/repository/message-store.ts';
+import { newMessageDoc, type MessageDoc } from '../src/model/message.ts';
+import type {
+  MessageStore,
+  MessageStoreContext,
+  StatusChange,
+} from '../src/repository/message-store.ts';
 import { openMessageStore } from '../src/repository/open-message-store.ts';
+import { statusChange } from '../src/service/outbox-events.ts';
 
 /*
  * Message stores for tests, each on a database of its own (dropped by `dispose`): the service tests
@@ -68,3 +74,27 @@ export async function openTestStore(
     throw error;
   }
 }
+
+/** A text message from `sender` to `recipients`, every recipient at `sent`. */
+export const textMessage = (
+  chatId: string,
+  sender: string,
+  recipients: readonly string[],
+  at = new Date(),
+): MessageDoc =>
+  newMessageDoc(
+    chatId,
+    recipients,
+    { sender_id: sender, client_msg_id: randomUUID(), type: 'text', payload: { body: 'hi' } },
+    at,
+  );
+
+/** A receipt's change of `userId`'s status on `doc`, shown to the sender. */
+export const receiptChange = (
+  doc: MessageDoc,
+  userId: string,
+  target: 'delivered' | 'read',
+  at = new Date(),
+): StatusChange => statusChange(doc, userId, target, at);
+
+export const idsOf = (docs: MessageDoc[]) => docs.map((doc) => doc.message_id);

@@ -142,10 +142,32 @@ spawn() { # name cmd...
   echo $! >"$RUN_DIR/$name.pid"
 }
 
+# FerretDB v1 can deadlock its PostgreSQL pool under load and then accept connections while never
+# answering; an open port is not enough. Without node_modules yet there is no client to ask.
+ferretdb_answers() {
+  local node="$ROOT/node_modules/.bin/node"
+  [[ -x "$node" && -d "$ROOT/node_modules/mongodb" ]] || return 0
+  timeout 10 "$node" -e "
+    const { MongoClient } = require('mongodb');
+    new MongoClient('mongodb://$HOST:$FERRETDB_PORT', { serverSelectionTimeoutMS: 5000 })
+      .connect().then((c) => c.db('admin').command({ ping: 1 }).finally(() => c.close()))
+      .then(() => process.exit(0), () => process.exit(1));" >/dev/null 2>&1
+}
+
 start_ferretdb() {
   if port_open "$FERRETDB_PORT"; then
-    log "ferretdb: up on $HOST:$FERRETDB_PORT"
-    return
+    if ferretdb_answers; then
+      log "ferretdb: up on $HOST:$FERRETDB_PORT"
+      return
+    fi
+    local pid=""
+    [[ -f "$RUN_DIR/ferretdb.pid" ]] && pid="$(<"$RUN_DIR/ferretdb.pid")"
+    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null ||
+      die "ferretdb: $HOST:$FERRETDB_PORT accepts connections but does not answer, and is not ours to restart"
+    log "ferretdb: $HOST:$FERRETDB_PORT does not answer; restarting it (pid $pid)"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
   fi
   [[ -x "$TOOLS_BIN/ferretdb" ]] || build_ferretdb
   log "ferretdb: starting on $HOST:$FERRETDB_PORT (log $RUN_DIR/ferretdb.log)"

@@ -119,6 +119,18 @@ export interface MessageStore {
   close(): Promise<void>;
 }
 
+/** The reads of a store (each adapter builds them in a file of their own). */
+export type MessageReads = Pick<
+  MessageStore,
+  | 'findById'
+  | 'findByClientId'
+  | 'history'
+  | 'search'
+  | 'starred'
+  | 'undelivered'
+  | 'latestFromOthers'
+>;
+
 /** What an adapter may use to report its progress and problems. */
 export interface MessageStoreContext {
   log: Logger;

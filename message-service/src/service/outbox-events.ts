@@ -1,5 +1,7 @@
 import { eventMeta, type OutboxEvent } from '@wa/pkg/bus';
 import type { MessageDoc } from '../model/message.ts';
+import { statusesBelow } from '../model/status-rules.ts';
+import type { MessageRef, StatusChange } from '../repository/message-store.ts';
 
 /** The message-service's events; an adapter records each with its change (message-store.ts). */
 export type MessageEvent = OutboxEvent<'msg.new' | 'msg.status.updated' | 'msg.deleted'>;
@@ -64,5 +66,23 @@ export function msgDeletedEvent(
       chat_id: message.chat_id,
       recipient_ids: Object.keys(message.status),
     },
+  };
+}
+
+/** `userId`'s status on `message` moving forward to `target`, with the event that announces it. */
+export function statusChange(
+  message: MessageRef & Pick<MessageDoc, 'sender_id' | 'created_at'>,
+  userId: string,
+  target: 'delivered' | 'read',
+  at: Date,
+  receiptHidden = false,
+): StatusChange {
+  return {
+    message,
+    userId,
+    target,
+    from: statusesBelow(target),
+    at,
+    event: msgStatusEvent(message, userId, target, at, receiptHidden),
   };
 }

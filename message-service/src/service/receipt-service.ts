@@ -7,9 +7,8 @@ import type { MessageStore, StatusChange } from '../repository/message-store.ts'
 import type { UserRemote } from '../repository/user-remote.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { Membership } from './membership.ts';
-import type { MessageRefs } from './message-refs.ts';
-import { msgStatusEvent } from './outbox-events.ts';
-import { statusesBelow } from '../model/status-rules.ts';
+import type { KnownMessage, MessageRefs } from './message-refs.ts';
+import { msgStatusEvent, statusChange } from './outbox-events.ts';
 
 /** Whether a user sends read receipts (privacy setting `read_receipts`, addenda E). */
 export type ReadReceiptsLookup = (userId: string) => Promise<boolean>;
@@ -59,15 +58,8 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
       const at = now();
       const known = await Promise.all(ids.map((id) => refs.get(id)));
       const changes: StatusChange[] = known
-        .filter((message) => message?.recipients.has(userId))
-        .map((message) => ({
-          message: message!,
-          userId,
-          target: status,
-          from: statusesBelow(status),
-          at,
-          event: msgStatusEvent(message!, userId, status, at, hidden),
-        }));
+        .filter((message): message is KnownMessage => !!message?.recipients.has(userId))
+        .map((message) => statusChange(message, userId, status, at, hidden));
       // One call for every message of the receipt: the store records each event with its change.
       const moved = await messages.advanceStatus(changes);
       const events = changes.filter((_, i) => moved[i]).map((change) => change.event);

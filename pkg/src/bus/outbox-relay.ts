@@ -81,8 +81,6 @@ export interface OutboxRelay {
   start(): void;
   /** Queues the stored events of changes this process just applied (committed). */
   notify(...events: OutboxEvent[]): void;
-  /** Deletes (soon, in bulk) the stored copy of an event whose change was not applied after all. */
-  discard(event: OutboxEvent): void;
   /** Publishes everything queued and stored; rejects if NATS refused an event. Resolves with the count. */
   flush(): Promise<number>;
   /** Finishes the batch in hand and stops; what is left waits for the next sweep. */
@@ -264,9 +262,6 @@ export function createOutboxRelay(settings: OutboxRelaySettings): OutboxRelay {
       // Held in memory only up to a bound; the stored copies of what is let go wait for the sweep.
       if (queue.length > tuning.maxQueued) queue.splice(0, queue.length - tuning.maxQueued);
       scheduleDrain();
-    },
-    discard(event) {
-      clearer.later([event.event_id]);
     },
     async flush() {
       const drained = await drain();

@@ -1,6 +1,6 @@
 import type { Collection, Db, Filter } from '@wa/pkg/db';
 import type { MessageDoc, MessageKey } from '../../model/message.ts';
-import type { MessageStore } from '../message-store.ts';
+import type { MessageReads } from '../message-store.ts';
 import type { Capabilities } from './capabilities.ts';
 import {
   DELIVERIES,
@@ -34,16 +34,7 @@ export function createMessageReads(
   db: Db,
   lookups: MessageLookups,
   capabilities: Capabilities,
-): Pick<
-  MessageStore,
-  | 'findById'
-  | 'findByClientId'
-  | 'history'
-  | 'search'
-  | 'starred'
-  | 'undelivered'
-  | 'latestFromOthers'
-> {
+): MessageReads {
   const messages: Collection<StoredMessage> = db.collection<StoredMessage>(MESSAGES);
   const deliveries: Collection<DeliveryDoc> = db.collection<DeliveryDoc>(DELIVERIES);
   const stars: Collection<StarDoc> = db.collection<StarDoc>(STARS);

@@ -1,7 +1,7 @@
 import type { PgPool } from '@wa/pkg/db';
 import { isUuid } from '@wa/pkg/uuid';
 import type { MessageDoc, MessageKey } from '../../model/message.ts';
-import type { MessageStore } from '../message-store.ts';
+import type { MessageReads } from '../message-store.ts';
 import {
   documentsQuery,
   MESSAGE_COLUMNS,
@@ -101,18 +101,7 @@ export const READ_STATEMENTS = { history: HISTORY, historyBefore: HISTORY_BEFORE
 const keyValues = (key: MessageKey | undefined) =>
   key ? [key.created_at.toISOString(), key.message_id] : [];
 
-export function createMessageReads(
-  pool: PgPool,
-): Pick<
-  MessageStore,
-  | 'findById'
-  | 'findByClientId'
-  | 'history'
-  | 'search'
-  | 'starred'
-  | 'undelivered'
-  | 'latestFromOthers'
-> {
+export function createMessageReads(pool: PgPool): MessageReads {
   async function documents(name: string | undefined, text: string, values: unknown[]) {
     const { rows } = await pool.query<DocumentRow>(
       name ? { name, text, values } : { text, values },

@@ -1,10 +1,4 @@
-import type {
-  DeliveryStatus,
-  MessageDoc,
-  MessagePayload,
-  MessageType,
-  RecipientStatus,
-} from '../../model/message.ts';
+import type { DeliveryStatus, MessageDoc, RecipientStatus } from '../../model/message.ts';
 
 /*
  * How a MessageDoc is read back from its four tables (migrations/postgres/0005) in one query: a
@@ -43,20 +37,7 @@ export const NEWEST_FIRST = 'm.created_at DESC, m.message_id DESC';
 export const OLDEST_FIRST = 'm.created_at, m.message_id';
 
 /** A row of `documentsQuery`; `recipients` is null when the message has none. */
-export interface DocumentRow {
-  message_id: string;
-  chat_id: string;
-  sender_id: string;
-  client_msg_id: string;
-  type: MessageType;
-  payload: MessagePayload;
-  reply_to_message_id: string | null;
-  forwarded: boolean;
-  forwarded_from: MessageDoc['forwarded_from'];
-  is_deleted: boolean;
-  created_at: Date;
-  updated_at: Date;
-  event_id: string;
+export interface DocumentRow extends Omit<MessageDoc, 'status' | 'undelivered_to'> {
   /** [user_id, status, updated_at in epoch ms, receipt_hidden, owed] per recipient. */
   recipients: [string, DeliveryStatus, number, boolean, boolean][] | null;
   deleted_for: string[];
