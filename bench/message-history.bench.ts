@@ -136,7 +136,6 @@ async function timeStoreHistory(
 async function seed(storeUrl: string, beforeServices: boolean): Promise<Seeded> {
   const pool = createPgPool({ url: benchStores.DATABASE_URL, max: 2, log: testLogger('bench') });
   try {
-    if (beforeServices) await pool.query('TRUNCATE messages, message_outbox CASCADE');
     const [pair] = await seedDirectChats(pool, 1, '+49154');
     const began = Date.now();
     const cursors = await seedMessages(storeUrl, pair.chatId, pair.first, pair.second);
