@@ -203,6 +203,53 @@ test('every member of a group acknowledging at once is recorded for each of them
   assert.deepEqual(stored?.undelivered_to, []);
 });
 
+test('UpdateMessageStatuses records many users in one call and refuses a bad receipt alone', async () => {
+  const [alice, ...members] = h.makeUsers(5);
+  const group = h.makeGroupChat({ createdBy: alice.id, memberIds: members.map((m) => m.id) });
+  const first = await sendText(group.id, alice.id, 'one');
+  const second = await sendText(group.id, alice.id, 'two');
+  const [bob, carol, dave, erin] = members;
+  const answer = await client.updateMessageStatuses({
+    receipts: [
+      { userId: bob.id, status: 'delivered', messageIds: [first.messageId, second.messageId] },
+      { userId: carol.id, status: 'delivered', messageIds: [first.messageId, 'not-a-uuid'] },
+      { userId: dave.id, status: 'read', messageIds: [first.messageId] },
+      { userId: erin.id, status: 'sent', messageIds: [first.messageId] },
+      { userId: alice.id, status: 'delivered', messageIds: [first.messageId] },
+      { userId: bob.id, status: 'delivered', messageIds: [first.messageId] },
+    ],
+  });
+  assert.deepEqual(
+    answer.results.map((r) => [r.updated, r.error !== '']),
+    [
+      [2, false],
+      [0, true],
+      [1, false],
+      [0, true],
+      [0, false],
+      [0, false],
+    ],
+    'bob both, carol refused (bad id), dave read, erin refused (bad status), the sender and a repeat nothing',
+  );
+  const stored = await h.store.findById(first.messageId);
+  assert.equal(stored?.status[bob.id]?.status, 'delivered');
+  assert.equal(stored?.status[carol.id]?.status, 'sent', 'a refused receipt applies nothing');
+  assert.equal(stored?.status[dave.id]?.status, 'read');
+  assert.equal(stored?.status[erin.id]?.status, 'sent');
+  await events.waitFor(
+    'msg.status.updated',
+    (e) => e.message_id === first.messageId && e.user_id === dave.id && e.status === 'read',
+  );
+  await assert.rejects(
+    client.updateMessageStatuses({
+      receipts: [
+        { userId: bob.id, status: 'delivered', messageIds: Array(2_001).fill(first.messageId) },
+      ],
+    }),
+    (error) => ConnectError.from(error).code === Code.InvalidArgument,
+  );
+});
+
 test('ListUndelivered replays oldest first in bounded pages until delivery is acknowledged', async () => {
   const [alice, bob, carol] = h.makeUsers(3);
   const group = h.makeGroupChat({ createdBy: alice.id, memberIds: [bob.id, carol.id] });

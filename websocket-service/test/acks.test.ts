@@ -27,8 +27,15 @@ async function connect(): Promise<{ userId: string; socket: TestSocket }> {
   return { userId: session.id, socket };
 }
 
-const callsFor = (userId: string) =>
-  stack.fakes.message.calls.updateMessageStatus.filter((call) => call.userId === userId);
+/** The receipts of `userId` in the UpdateMessageStatuses calls so far, one per call. */
+const receiptsOf = (userId: string) =>
+  stack.fakes.message.calls.updateMessageStatuses.flatMap((call) =>
+    call.receipts.filter((receipt) => receipt.userId === userId),
+  );
+
+const acceptAll = (request: { receipts: unknown[] }) => ({
+  results: request.receipts.map(() => ({ updated: 1, error: '' })),
+});
 
 /** Sends one message.delivered frame per id, back to back, with req_ids d0, d1, … */
 function ackEach(socket: TestSocket, ids: string[]): void {
@@ -44,9 +51,9 @@ const answersTo = (socket: TestSocket, count: number) =>
 
 test('message.delivered frames sent while a call is in flight share the next call, each answered ack', async () => {
   stack.fakes.message.implement({
-    updateMessageStatus: async (request) => {
+    updateMessageStatuses: async (request) => {
       await sleep(100);
-      return { success: true, updated: request.messageIds.length };
+      return acceptAll(request);
     },
   });
   const { userId, socket } = await connect();
@@ -57,14 +64,59 @@ test('message.delivered frames sent while a call is in flight share the next cal
     answers.map((frame) => frame.event),
     Array(ids.length).fill('ack'),
   );
-  const calls = callsFor(userId);
-  assert.ok(calls.length < ids.length, `${calls.length} calls for ${ids.length} frames`);
-  assert.deepEqual(calls.flatMap((call) => call.messageIds).sort(), [...ids].sort());
+  const receipts = receiptsOf(userId);
+  assert.ok(receipts.length < ids.length, `${receipts.length} calls for ${ids.length} frames`);
+  assert.deepEqual(receipts.flatMap((receipt) => receipt.messageIds).sort(), [...ids].sort());
+});
+
+test("different users' acks arriving while a call is in flight share one call", async () => {
+  stack.fakes.message.implement({
+    updateMessageStatuses: async (request) => {
+      await sleep(100);
+      return acceptAll(request);
+    },
+  });
+  const first = await connect();
+  const others = [await connect(), await connect()];
+  const callsBefore = stack.fakes.message.calls.updateMessageStatuses.length;
+  first.socket.send('message.delivered', { message_ids: [randomUUID()] }, 'd0');
+  await sleep(20); // the first call is in flight (its answer takes 100 ms)
+  for (const other of others)
+    other.socket.send('message.delivered', { message_ids: [randomUUID()] }, 'd0');
+  await answersTo(first.socket, 1);
+  for (const other of others) assert.equal((await answersTo(other.socket, 1))[0].event, 'ack');
+  const calls = stack.fakes.message.calls.updateMessageStatuses.slice(callsBefore);
+  assert.equal(calls.length, 2, 'one call for the first ack, one for the two that waited');
+  assert.deepEqual(
+    calls[1].receipts.map((receipt) => receipt.userId).sort(),
+    others.map((other) => other.userId).sort(),
+  );
+});
+
+test('a receipt the message-service refuses is answered with its error; the others ack', async () => {
+  const refusedId = randomUUID();
+  stack.fakes.message.implement({
+    updateMessageStatuses: (request) => ({
+      results: request.receipts.map((receipt) =>
+        receipt.messageIds.includes(refusedId)
+          ? { updated: 0, error: 'message_ids takes 1-500 ids' }
+          : { updated: 1, error: '' },
+      ),
+    }),
+  });
+  const refused = await connect();
+  const accepted = await connect();
+  refused.socket.send('message.delivered', { message_ids: [refusedId] }, 'd0');
+  accepted.socket.send('message.delivered', { message_ids: [randomUUID()] }, 'd0');
+  const [refusal] = await answersTo(refused.socket, 1);
+  assert.equal(refusal.event, 'error');
+  assert.equal((refusal.data as { code: number }).code, ERROR_CODES.VALIDATION_ERROR.ws);
+  assert.equal((await answersTo(accepted.socket, 1))[0].event, 'ack');
 });
 
 test('when the shared call fails, every frame it carried is answered with the error', async () => {
   stack.fakes.message.implement({
-    updateMessageStatus: async () => {
+    updateMessageStatuses: async () => {
       await sleep(50);
       throw serviceUnavailable('message store unavailable');
     },

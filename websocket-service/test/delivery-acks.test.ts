@@ -1,65 +1,103 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serviceUnavailable } from '@wa/pkg/errors';
+import { AppError, serviceUnavailable } from '@wa/pkg/errors';
+import type { DeliveryReceipt } from '../src/repository/message-remote.ts';
 import { createDeliveryAcks, nextCall } from '../src/service/delivery-acks.ts';
 
-const frame = (...ids: string[]) => ({ ids });
+const frame = (userId: string, ...ids: string[]) => ({ userId, ids });
 
-test('a call takes whole frames, oldest first, while their distinct ids fit', () => {
-  const waiting = [frame('a', 'b'), frame('b', 'c'), frame('d', 'e'), frame('f')];
-  assert.deepEqual(nextCall(waiting, 4), {
-    frames: waiting.slice(0, 2),
-    ids: ['a', 'b', 'c'],
-  });
-  assert.deepEqual(nextCall(waiting, 5).ids, ['a', 'b', 'c', 'd', 'e']);
+test('a call takes whole frames, oldest first, one receipt per user with its distinct ids', () => {
+  const waiting = [
+    frame('u1', 'a', 'b'),
+    frame('u2', 'a'),
+    frame('u1', 'b', 'c'),
+    frame('u2', 'd'),
+  ];
+  assert.deepEqual(nextCall(waiting).receipts, [
+    { userId: 'u1', messageIds: ['a', 'b', 'c'] },
+    { userId: 'u2', messageIds: ['a', 'd'] },
+  ]);
+  assert.equal(nextCall(waiting).frames.length, 4);
+  assert.deepEqual(nextCall([]), { frames: [], receipts: [] });
+});
+
+test('a call stops at the first frame that would overfill its receipt or the call', () => {
+  const waiting = [frame('u1', 'a', 'b'), frame('u2', 'c'), frame('u1', 'd'), frame('u2', 'e')];
+  const perReceipt = nextCall(waiting, { perReceipt: 2, perCall: 10 });
   assert.deepEqual(
-    nextCall([frame('a', 'b', 'c')], 2).ids,
-    ['a', 'b', 'c'],
+    perReceipt.frames,
+    waiting.slice(0, 2),
+    "u1's third id would overfill its receipt",
+  );
+  const perCall = nextCall(waiting, { perReceipt: 10, perCall: 4 });
+  assert.deepEqual(perCall.frames, waiting.slice(0, 3));
+  assert.deepEqual(
+    nextCall([frame('u1', 'a', 'b', 'c')], { perReceipt: 2, perCall: 2 }).receipts,
+    [{ userId: 'u1', messageIds: ['a', 'b', 'c'] }],
     'a first frame always goes',
   );
-  assert.deepEqual(nextCall([]), { frames: [], ids: [] });
 });
 
 /** A message remote whose calls are answered by the test, one at a time. */
 function heldRemote() {
-  const calls: { userId: string; ids: readonly string[] }[] = [];
-  const answers: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  const calls: DeliveryReceipt[][] = [];
+  const answers: {
+    resolve: (refused: Map<string, string>) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
   const messages = {
-    delivered: (userId: string, ids: readonly string[]) =>
-      new Promise<void>((resolve, reject) => {
-        calls.push({ userId, ids });
+    deliveredMany: (receipts: readonly DeliveryReceipt[]) =>
+      new Promise<Map<string, string>>((resolve, reject) => {
+        calls.push([...receipts]);
         answers.push({ resolve, reject });
       }),
   };
   return { calls, answers, messages };
 }
 
-test('a lone ack is called at once; acks arriving meanwhile share the next call', async () => {
+test('a lone ack is called at once; acks of any user arriving meanwhile share the next call', async () => {
   const remote = heldRemote();
   const acks = createDeliveryAcks(remote);
   const first = acks.delivered('u1', ['m1']);
-  assert.deepEqual(remote.calls, [{ userId: 'u1', ids: ['m1'] }], 'no wait for the first');
-  const rest = [acks.delivered('u1', ['m2']), acks.delivered('u1', ['m3', 'm2'])];
+  assert.deepEqual(remote.calls, [[{ userId: 'u1', messageIds: ['m1'] }]], 'no wait for the first');
+  const rest = [
+    acks.delivered('u2', ['m1']),
+    acks.delivered('u1', ['m2']),
+    acks.delivered('u3', ['m2', 'm3']),
+  ];
   await sleep(5);
   assert.equal(remote.calls.length, 1, 'the others wait for the call in flight');
-  remote.answers[0].resolve();
+  remote.answers[0].resolve(new Map());
   await first;
   await sleep(1);
-  assert.deepEqual(remote.calls[1], { userId: 'u1', ids: ['m2', 'm3'] });
-  remote.answers[1].resolve();
+  assert.deepEqual(remote.calls[1], [
+    { userId: 'u2', messageIds: ['m1'] },
+    { userId: 'u1', messageIds: ['m2'] },
+    { userId: 'u3', messageIds: ['m2', 'm3'] },
+  ]);
+  remote.answers[1].resolve(new Map());
   await Promise.all(rest);
   assert.equal(remote.calls.length, 2);
 });
 
-test('users do not wait for each other', () => {
+test("a refused receipt fails only its user's frames, with a validation error", async () => {
   const remote = heldRemote();
   const acks = createDeliveryAcks(remote);
-  void acks.delivered('u1', ['m1']);
-  void acks.delivered('u2', ['m2']);
-  assert.deepEqual(
-    remote.calls.map((call) => call.userId),
-    ['u1', 'u2'],
+  const first = acks.delivered('u0', ['m0']);
+  const good = acks.delivered('u1', ['m1']);
+  const bad = acks.delivered('u2', ['not-a-uuid']);
+  remote.answers[0].resolve(new Map());
+  await first;
+  await sleep(1);
+  remote.answers[1].resolve(new Map([['u2', 'message_id must be a UUID']]));
+  await good;
+  await assert.rejects(
+    bad,
+    (error) =>
+      error instanceof AppError &&
+      error.code === 'VALIDATION_ERROR' &&
+      error.message === 'message_id must be a UUID',
   );
 });
 
@@ -68,16 +106,16 @@ test('a failed call fails every frame it carried with its error; later frames go
   const acks = createDeliveryAcks(remote);
   const first = acks.delivered('u1', ['m1']);
   const second = acks.delivered('u1', ['m2']);
-  const third = acks.delivered('u1', ['m3']);
+  const third = acks.delivered('u2', ['m3']);
   const outage = serviceUnavailable('message-service unavailable');
-  remote.answers[0].resolve();
+  remote.answers[0].resolve(new Map());
   await first;
   await sleep(1);
   remote.answers[1].reject(outage);
   await assert.rejects(second, (error) => error === outage);
   await assert.rejects(third, (error) => error === outage);
   const fourth = acks.delivered('u1', ['m4']);
-  assert.deepEqual(remote.calls.at(-1), { userId: 'u1', ids: ['m4'] });
-  remote.answers.at(-1)!.resolve();
+  assert.deepEqual(remote.calls.at(-1), [{ userId: 'u1', messageIds: ['m4'] }]);
+  remote.answers.at(-1)!.resolve(new Map());
   await fourth;
 });

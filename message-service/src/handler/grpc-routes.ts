@@ -4,7 +4,7 @@ import { requireUuid } from '@wa/pkg/http';
 import type { MessageDoc } from '../model/message.ts';
 import type { HistoryService } from '../service/history-service.ts';
 import { parsePayloadJson } from '../service/payload-rules.ts';
-import type { ReceiptService } from '../service/receipt-service.ts';
+import type { ReceiptService, ReceiptStatus, StatusReceipt } from '../service/receipt-service.ts';
 import type { SendService } from '../service/send-service.ts';
 
 export interface MessageGrpcDeps {
@@ -14,12 +14,28 @@ export interface MessageGrpcDeps {
 }
 
 const MAX_STATUS_BATCH = 500;
+/** Ids in all the receipts of one `UpdateMessageStatuses` call. */
+const MAX_STATUSES_CALL = 2_000;
 
-function receiptStatus(value: string): 'delivered' | 'read' {
+function receiptStatus(value: string): ReceiptStatus {
   if (value === 'delivered' || value === 'read') return value;
   throw validationError('status must be delivered or read', [
     { field: 'status', message: 'must be delivered or read' },
   ]);
+}
+
+function statusReceipt(receipt: {
+  userId: string;
+  status: string;
+  messageIds: string[];
+}): StatusReceipt {
+  if (receipt.messageIds.length === 0 || receipt.messageIds.length > MAX_STATUS_BATCH)
+    throw validationError(`message_ids takes 1-${MAX_STATUS_BATCH} ids`);
+  return {
+    userId: requireUuid(receipt.userId, 'user_id'),
+    status: receiptStatus(receipt.status),
+    messageIds: receipt.messageIds.map((id) => requireUuid(id, 'message_id')),
+  };
 }
 
 const encoder = new TextEncoder();
@@ -69,6 +85,28 @@ export function messageGrpcRoutes({ send, history, receipts }: MessageGrpcDeps) 
           receiptStatus(request.status),
         );
         return { success: true, updated };
+      },
+
+      async updateMessageStatuses(request) {
+        const total = request.receipts.reduce((sum, r) => sum + r.messageIds.length, 0);
+        if (total > MAX_STATUSES_CALL)
+          throw validationError(`receipts take at most ${MAX_STATUSES_CALL} ids in all`);
+        // Each receipt is validated alone: a bad one is refused without failing its neighbours.
+        const checked = request.receipts.map((receipt) => {
+          try {
+            return { receipt: statusReceipt(receipt) };
+          } catch (error) {
+            return { error: error instanceof Error ? error.message : 'invalid receipt' };
+          }
+        });
+        const valid = checked.flatMap((c) => (c.receipt ? [c.receipt] : []));
+        const updated = await receipts.updateStatuses(valid);
+        let next = 0;
+        return {
+          results: checked.map((c) =>
+            c.receipt ? { updated: updated[next++], error: '' } : { updated: 0, error: c.error },
+          ),
+        };
       },
 
       async markRead(request) {

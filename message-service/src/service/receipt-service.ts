@@ -10,6 +10,15 @@ import type { Membership } from './membership.ts';
 import type { KnownMessage, MessageRefs } from './message-refs.ts';
 import { msgStatusEvent, statusChange } from './outbox-events.ts';
 
+export type ReceiptStatus = 'delivered' | 'read';
+
+/** One user's receipt for some messages. */
+export interface StatusReceipt {
+  userId: string;
+  status: ReceiptStatus;
+  messageIds: readonly string[];
+}
+
 /** Whether a user sends read receipts (privacy setting `read_receipts`, addenda E). */
 export type ReadReceiptsLookup = (userId: string) => Promise<boolean>;
 
@@ -47,24 +56,46 @@ export interface ReceiptServiceDeps {
 export function createReceiptService(deps: ReceiptServiceDeps) {
   const { messages, refs, membership, relay, readReceipts, now = () => new Date() } = deps;
 
+  /**
+   * Moves each receipt's user's status on its messages forward; one `msg.status.updated` per
+   * status that actually moved, and how many moved per receipt. Messages a user is not a
+   * recipient of are ignored. All the receipts go to the store in one call (one statement in the
+   * usual case), so an instance's acks of many users cost one write.
+   */
+  async function updateStatuses(receipts: readonly StatusReceipt[]): Promise<number[]> {
+    const at = now();
+    const perReceipt = await Promise.all(
+      receipts.map(async ({ userId, status, messageIds }) => {
+        const hidden = status === 'read' && !(await readReceipts(userId));
+        const known = await Promise.all([...new Set(messageIds)].map((id) => refs.get(id)));
+        return known
+          .filter((message): message is KnownMessage => !!message?.recipients.has(userId))
+          .map((message) => statusChange(message, userId, status, at, hidden));
+      }),
+    );
+    const moved = await messages.advanceStatus(perReceipt.flat());
+    const events: StatusChange['event'][] = [];
+    let next = 0;
+    const updated = perReceipt.map((changes) => {
+      let count = 0;
+      for (const change of changes)
+        if (moved[next++]) {
+          events.push(change.event);
+          count += 1;
+        }
+      return count;
+    });
+    if (events.length) relay.notify(...events);
+    return updated;
+  }
+
   return {
-    /**
-     * Moves `userId`'s status on each message forward to `status`; one `msg.status.updated` per
-     * message that actually moved. Messages the user is not a recipient of are ignored.
-     */
-    async updateStatus(messageIds: string[], userId: string, status: 'delivered' | 'read') {
-      const ids = [...new Set(messageIds)];
-      const hidden = status === 'read' && !(await readReceipts(userId));
-      const at = now();
-      const known = await Promise.all(ids.map((id) => refs.get(id)));
-      const changes: StatusChange[] = known
-        .filter((message): message is KnownMessage => !!message?.recipients.has(userId))
-        .map((message) => statusChange(message, userId, status, at, hidden));
-      // One call for every message of the receipt: the store records each event with its change.
-      const moved = await messages.advanceStatus(changes);
-      const events = changes.filter((_, i) => moved[i]).map((change) => change.event);
-      if (events.length) relay.notify(...events);
-      return { updated: events.length };
+    updateStatuses,
+
+    /** One user's receipt for several messages (REST and `UpdateMessageStatus`). */
+    async updateStatus(messageIds: string[], userId: string, status: ReceiptStatus) {
+      const [updated] = await updateStatuses([{ userId, status, messageIds }]);
+      return { updated };
     },
 
     /** Everything in the chat up to and including `upToMessageId` is read by `userId` (PRD §6.4). */

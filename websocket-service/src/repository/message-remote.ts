@@ -27,6 +27,12 @@ export interface UndeliveredMessage {
   forwarded: boolean;
 }
 
+/** One user's acknowledgement of messages delivered to them. */
+export interface DeliveryReceipt {
+  userId: string;
+  messageIds: readonly string[];
+}
+
 /** One page of a user's backlog; `next` is absent on the last page. */
 export interface UndeliveredPage {
   messages: UndeliveredMessage[];
@@ -67,15 +73,25 @@ export function createMessageRemote(client: Client<typeof MessageService>) {
       };
     },
 
-    async delivered(userId: string, messageIds: readonly string[]): Promise<void> {
-      await remote.call((rpc) =>
-        rpc.updateMessageStatus({
-          userId,
-          status: 'delivered',
-          messageIds: [...messageIds],
-          messageId: '',
+    /**
+     * Several users' delivery receipts in one call; resolves with the receipts the message-service
+     * refused (by user, with its reason), the others having been applied.
+     */
+    async deliveredMany(receipts: readonly DeliveryReceipt[]): Promise<Map<string, string>> {
+      const answer = await remote.call((rpc) =>
+        rpc.updateMessageStatuses({
+          receipts: receipts.map(({ userId, messageIds }) => ({
+            userId,
+            status: 'delivered',
+            messageIds: [...messageIds],
+          })),
         }),
       );
+      const refused = new Map<string, string>();
+      answer.results.forEach((result, i) => {
+        if (result.error !== '') refused.set(receipts[i].userId, result.error);
+      });
+      return refused;
     },
 
     async markRead(userId: string, chatId: string, upToMessageId: string): Promise<void> {

@@ -7,7 +7,7 @@ import { createDeliveryAcks } from './delivery-acks.ts';
 import { rateDecision } from './rules.ts';
 
 export interface MessagingDeps {
-  messages: Pick<MessageRemote, 'send' | 'delivered' | 'markRead' | 'remove'>;
+  messages: Pick<MessageRemote, 'send' | 'deliveredMany' | 'markRead' | 'remove'>;
   store: Pick<RealtimeStore, 'countSend'>;
   sendLimit: { limit: number; windowSeconds: number };
   log: Logger;
@@ -56,7 +56,7 @@ export function createMessagingService({ messages, store, sendLimit, log }: Mess
       };
     },
 
-    /** Shares an UpdateMessageStatus call with the user's other acks in flight (delivery-acks.ts). */
+    /** Shares an UpdateMessageStatuses call with the acks arriving meanwhile (delivery-acks.ts). */
     async delivered(userId: string, messageIds: readonly string[]): Promise<void> {
       await acks.delivered(userId, messageIds);
     },

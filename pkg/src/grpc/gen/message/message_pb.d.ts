@@ -148,6 +148,97 @@ export declare type UpdateStatusResponse = Message<"message.UpdateStatusResponse
 export declare const UpdateStatusResponseSchema: GenMessage<UpdateStatusResponse>;
 
 /**
+ * @generated from message message.StatusReceipt
+ */
+export declare type StatusReceipt = Message<"message.StatusReceipt"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * delivered, read
+   *
+   * @generated from field: string status = 2;
+   */
+  status: string;
+
+  /**
+   * 1..500
+   *
+   * @generated from field: repeated string message_ids = 3;
+   */
+  messageIds: string[];
+};
+
+/**
+ * Describes the message message.StatusReceipt.
+ * Use `create(StatusReceiptSchema)` to create a new message.
+ */
+export declare const StatusReceiptSchema: GenMessage<StatusReceipt>;
+
+/**
+ * @generated from message message.UpdateStatusesRequest
+ */
+export declare type UpdateStatusesRequest = Message<"message.UpdateStatusesRequest"> & {
+  /**
+   * 1..2000 ids in all
+   *
+   * @generated from field: repeated message.StatusReceipt receipts = 1;
+   */
+  receipts: StatusReceipt[];
+};
+
+/**
+ * Describes the message message.UpdateStatusesRequest.
+ * Use `create(UpdateStatusesRequestSchema)` to create a new message.
+ */
+export declare const UpdateStatusesRequestSchema: GenMessage<UpdateStatusesRequest>;
+
+/**
+ * @generated from message message.StatusReceiptResult
+ */
+export declare type StatusReceiptResult = Message<"message.StatusReceiptResult"> & {
+  /**
+   * how many of its statuses moved forward
+   *
+   * @generated from field: int32 updated = 1;
+   */
+  updated: number;
+
+  /**
+   * empty when accepted; else why it was refused (nothing of it was applied)
+   *
+   * @generated from field: string error = 2;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message message.StatusReceiptResult.
+ * Use `create(StatusReceiptResultSchema)` to create a new message.
+ */
+export declare const StatusReceiptResultSchema: GenMessage<StatusReceiptResult>;
+
+/**
+ * @generated from message message.UpdateStatusesResponse
+ */
+export declare type UpdateStatusesResponse = Message<"message.UpdateStatusesResponse"> & {
+  /**
+   * one per receipt, in order
+   *
+   * @generated from field: repeated message.StatusReceiptResult results = 1;
+   */
+  results: StatusReceiptResult[];
+};
+
+/**
+ * Describes the message message.UpdateStatusesResponse.
+ * Use `create(UpdateStatusesResponseSchema)` to create a new message.
+ */
+export declare const UpdateStatusesResponseSchema: GenMessage<UpdateStatusesResponse>;
+
+/**
  * @generated from message message.MarkReadRequest
  */
 export declare type MarkReadRequest = Message<"message.MarkReadRequest"> & {
@@ -372,6 +463,18 @@ export declare const MessageService: GenService<{
     methodKind: "unary";
     input: typeof UpdateStatusRequestSchema;
     output: typeof UpdateStatusResponseSchema;
+  },
+  /**
+   * The receipts of many users in one call and one store write (a websocket-service instance
+   * gathers the `message.delivered` frames of all its sockets while a call is in flight). Each
+   * receipt is answered on its own: one that fails validation does not fail the others.
+   *
+   * @generated from rpc message.MessageService.UpdateMessageStatuses
+   */
+  updateMessageStatuses: {
+    methodKind: "unary";
+    input: typeof UpdateStatusesRequestSchema;
+    output: typeof UpdateStatusesResponseSchema;
   },
   /**
    * Marks every message of the chat up to and including `up_to_message_id` as read by `user_id`.

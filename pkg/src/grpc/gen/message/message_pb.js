@@ -8,7 +8,7 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
  * Describes the file message/message.proto.
  */
 export const file_message_message = /*@__PURE__*/
-  fileDesc("ChVtZXNzYWdlL21lc3NhZ2UucHJvdG8SB21lc3NhZ2UiiwEKElNlbmRNZXNzYWdlUmVxdWVzdBIPCgdjaGF0X2lkGAEgASgJEhEKCXNlbmRlcl9pZBgCIAEoCRIMCgR0eXBlGAMgASgJEg8KB3BheWxvYWQYBCABKAwSFQoNY2xpZW50X21zZ19pZBgFIAEoCRIbChNyZXBseV90b19tZXNzYWdlX2lkGAYgASgJIk8KE1NlbmRNZXNzYWdlUmVzcG9uc2USEgoKbWVzc2FnZV9pZBgBIAEoCRIRCgl0aW1lc3RhbXAYAiABKAMSEQoJZHVwbGljYXRlGAMgASgIIl8KE1VwZGF0ZVN0YXR1c1JlcXVlc3QSEgoKbWVzc2FnZV9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnN0YXR1cxgDIAEoCRITCgttZXNzYWdlX2lkcxgEIAMoCSI4ChRVcGRhdGVTdGF0dXNSZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEg8KB3VwZGF0ZWQYAiABKAUiTQoPTWFya1JlYWRSZXF1ZXN0Eg8KB2NoYXRfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIYChB1cF90b19tZXNzYWdlX2lkGAMgASgJIiMKEE1hcmtSZWFkUmVzcG9uc2USDwoHdXBkYXRlZBgBIAEoBSJRChREZWxldGVNZXNzYWdlUmVxdWVzdBISCgptZXNzYWdlX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSFAoMZm9yX2V2ZXJ5b25lGAMgASgIIigKFURlbGV0ZU1lc3NhZ2VSZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIIkcKFkxpc3RVbmRlbGl2ZXJlZFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRINCgVhZnRlchgCIAEoCRINCgVsaW1pdBgDIAEoBSLAAQoNU3RvcmVkTWVzc2FnZRISCgptZXNzYWdlX2lkGAEgASgJEg8KB2NoYXRfaWQYAiABKAkSEQoJc2VuZGVyX2lkGAMgASgJEgwKBHR5cGUYBCABKAkSDwoHcGF5bG9hZBgFIAEoDBIRCgl0aW1lc3RhbXAYBiABKAMSGwoTcmVwbHlfdG9fbWVzc2FnZV9pZBgHIAEoCRIRCglmb3J3YXJkZWQYCCABKAgSFQoNY2xpZW50X21zZ19pZBgJIAEoCSJRChdMaXN0VW5kZWxpdmVyZWRSZXNwb25zZRIoCghtZXNzYWdlcxgBIAMoCzIWLm1lc3NhZ2UuU3RvcmVkTWVzc2FnZRIMCgRuZXh0GAIgASgJMpUDCg5NZXNzYWdlU2VydmljZRJICgtTZW5kTWVzc2FnZRIbLm1lc3NhZ2UuU2VuZE1lc3NhZ2VSZXF1ZXN0GhwubWVzc2FnZS5TZW5kTWVzc2FnZVJlc3BvbnNlElIKE1VwZGF0ZU1lc3NhZ2VTdGF0dXMSHC5tZXNzYWdlLlVwZGF0ZVN0YXR1c1JlcXVlc3QaHS5tZXNzYWdlLlVwZGF0ZVN0YXR1c1Jlc3BvbnNlEj8KCE1hcmtSZWFkEhgubWVzc2FnZS5NYXJrUmVhZFJlcXVlc3QaGS5tZXNzYWdlLk1hcmtSZWFkUmVzcG9uc2USTgoNRGVsZXRlTWVzc2FnZRIdLm1lc3NhZ2UuRGVsZXRlTWVzc2FnZVJlcXVlc3QaHi5tZXNzYWdlLkRlbGV0ZU1lc3NhZ2VSZXNwb25zZRJUCg9MaXN0VW5kZWxpdmVyZWQSHy5tZXNzYWdlLkxpc3RVbmRlbGl2ZXJlZFJlcXVlc3QaIC5tZXNzYWdlLkxpc3RVbmRlbGl2ZXJlZFJlc3BvbnNlYgZwcm90bzM");
+  fileDesc("ChVtZXNzYWdlL21lc3NhZ2UucHJvdG8SB21lc3NhZ2UiiwEKElNlbmRNZXNzYWdlUmVxdWVzdBIPCgdjaGF0X2lkGAEgASgJEhEKCXNlbmRlcl9pZBgCIAEoCRIMCgR0eXBlGAMgASgJEg8KB3BheWxvYWQYBCABKAwSFQoNY2xpZW50X21zZ19pZBgFIAEoCRIbChNyZXBseV90b19tZXNzYWdlX2lkGAYgASgJIk8KE1NlbmRNZXNzYWdlUmVzcG9uc2USEgoKbWVzc2FnZV9pZBgBIAEoCRIRCgl0aW1lc3RhbXAYAiABKAMSEQoJZHVwbGljYXRlGAMgASgIIl8KE1VwZGF0ZVN0YXR1c1JlcXVlc3QSEgoKbWVzc2FnZV9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnN0YXR1cxgDIAEoCRITCgttZXNzYWdlX2lkcxgEIAMoCSI4ChRVcGRhdGVTdGF0dXNSZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEg8KB3VwZGF0ZWQYAiABKAUiRQoNU3RhdHVzUmVjZWlwdBIPCgd1c2VyX2lkGAEgASgJEg4KBnN0YXR1cxgCIAEoCRITCgttZXNzYWdlX2lkcxgDIAMoCSJBChVVcGRhdGVTdGF0dXNlc1JlcXVlc3QSKAoIcmVjZWlwdHMYASADKAsyFi5tZXNzYWdlLlN0YXR1c1JlY2VpcHQiNQoTU3RhdHVzUmVjZWlwdFJlc3VsdBIPCgd1cGRhdGVkGAEgASgFEg0KBWVycm9yGAIgASgJIkcKFlVwZGF0ZVN0YXR1c2VzUmVzcG9uc2USLQoHcmVzdWx0cxgBIAMoCzIcLm1lc3NhZ2UuU3RhdHVzUmVjZWlwdFJlc3VsdCJNCg9NYXJrUmVhZFJlcXVlc3QSDwoHY2hhdF9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhgKEHVwX3RvX21lc3NhZ2VfaWQYAyABKAkiIwoQTWFya1JlYWRSZXNwb25zZRIPCgd1cGRhdGVkGAEgASgFIlEKFERlbGV0ZU1lc3NhZ2VSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIUCgxmb3JfZXZlcnlvbmUYAyABKAgiKAoVRGVsZXRlTWVzc2FnZVJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgiRwoWTGlzdFVuZGVsaXZlcmVkUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEg0KBWFmdGVyGAIgASgJEg0KBWxpbWl0GAMgASgFIsABCg1TdG9yZWRNZXNzYWdlEhIKCm1lc3NhZ2VfaWQYASABKAkSDwoHY2hhdF9pZBgCIAEoCRIRCglzZW5kZXJfaWQYAyABKAkSDAoEdHlwZRgEIAEoCRIPCgdwYXlsb2FkGAUgASgMEhEKCXRpbWVzdGFtcBgGIAEoAxIbChNyZXBseV90b19tZXNzYWdlX2lkGAcgASgJEhEKCWZvcndhcmRlZBgIIAEoCBIVCg1jbGllbnRfbXNnX2lkGAkgASgJIlEKF0xpc3RVbmRlbGl2ZXJlZFJlc3BvbnNlEigKCG1lc3NhZ2VzGAEgAygLMhYubWVzc2FnZS5TdG9yZWRNZXNzYWdlEgwKBG5leHQYAiABKAky7wMKDk1lc3NhZ2VTZXJ2aWNlEkgKC1NlbmRNZXNzYWdlEhsubWVzc2FnZS5TZW5kTWVzc2FnZVJlcXVlc3QaHC5tZXNzYWdlLlNlbmRNZXNzYWdlUmVzcG9uc2USUgoTVXBkYXRlTWVzc2FnZVN0YXR1cxIcLm1lc3NhZ2UuVXBkYXRlU3RhdHVzUmVxdWVzdBodLm1lc3NhZ2UuVXBkYXRlU3RhdHVzUmVzcG9uc2USWAoVVXBkYXRlTWVzc2FnZVN0YXR1c2VzEh4ubWVzc2FnZS5VcGRhdGVTdGF0dXNlc1JlcXVlc3QaHy5tZXNzYWdlLlVwZGF0ZVN0YXR1c2VzUmVzcG9uc2USPwoITWFya1JlYWQSGC5tZXNzYWdlLk1hcmtSZWFkUmVxdWVzdBoZLm1lc3NhZ2UuTWFya1JlYWRSZXNwb25zZRJOCg1EZWxldGVNZXNzYWdlEh0ubWVzc2FnZS5EZWxldGVNZXNzYWdlUmVxdWVzdBoeLm1lc3NhZ2UuRGVsZXRlTWVzc2FnZVJlc3BvbnNlElQKD0xpc3RVbmRlbGl2ZXJlZBIfLm1lc3NhZ2UuTGlzdFVuZGVsaXZlcmVkUmVxdWVzdBogLm1lc3NhZ2UuTGlzdFVuZGVsaXZlcmVkUmVzcG9uc2ViBnByb3RvMw");
 
 /**
  * Describes the message message.SendMessageRequest.
@@ -39,53 +39,81 @@ export const UpdateStatusResponseSchema = /*@__PURE__*/
   messageDesc(file_message_message, 3);
 
 /**
+ * Describes the message message.StatusReceipt.
+ * Use `create(StatusReceiptSchema)` to create a new message.
+ */
+export const StatusReceiptSchema = /*@__PURE__*/
+  messageDesc(file_message_message, 4);
+
+/**
+ * Describes the message message.UpdateStatusesRequest.
+ * Use `create(UpdateStatusesRequestSchema)` to create a new message.
+ */
+export const UpdateStatusesRequestSchema = /*@__PURE__*/
+  messageDesc(file_message_message, 5);
+
+/**
+ * Describes the message message.StatusReceiptResult.
+ * Use `create(StatusReceiptResultSchema)` to create a new message.
+ */
+export const StatusReceiptResultSchema = /*@__PURE__*/
+  messageDesc(file_message_message, 6);
+
+/**
+ * Describes the message message.UpdateStatusesResponse.
+ * Use `create(UpdateStatusesResponseSchema)` to create a new message.
+ */
+export const UpdateStatusesResponseSchema = /*@__PURE__*/
+  messageDesc(file_message_message, 7);
+
+/**
  * Describes the message message.MarkReadRequest.
  * Use `create(MarkReadRequestSchema)` to create a new message.
  */
 export const MarkReadRequestSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 4);
+  messageDesc(file_message_message, 8);
 
 /**
  * Describes the message message.MarkReadResponse.
  * Use `create(MarkReadResponseSchema)` to create a new message.
  */
 export const MarkReadResponseSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 5);
+  messageDesc(file_message_message, 9);
 
 /**
  * Describes the message message.DeleteMessageRequest.
  * Use `create(DeleteMessageRequestSchema)` to create a new message.
  */
 export const DeleteMessageRequestSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 6);
+  messageDesc(file_message_message, 10);
 
 /**
  * Describes the message message.DeleteMessageResponse.
  * Use `create(DeleteMessageResponseSchema)` to create a new message.
  */
 export const DeleteMessageResponseSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 7);
+  messageDesc(file_message_message, 11);
 
 /**
  * Describes the message message.ListUndeliveredRequest.
  * Use `create(ListUndeliveredRequestSchema)` to create a new message.
  */
 export const ListUndeliveredRequestSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 8);
+  messageDesc(file_message_message, 12);
 
 /**
  * Describes the message message.StoredMessage.
  * Use `create(StoredMessageSchema)` to create a new message.
  */
 export const StoredMessageSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 9);
+  messageDesc(file_message_message, 13);
 
 /**
  * Describes the message message.ListUndeliveredResponse.
  * Use `create(ListUndeliveredResponseSchema)` to create a new message.
  */
 export const ListUndeliveredResponseSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 10);
+  messageDesc(file_message_message, 14);
 
 /**
  * The message-service's internal API. The websocket-service calls it for every client frame that
