@@ -8,7 +8,7 @@ import {
   createGrpcServer,
   createRemote,
   fromGrpcError,
-  type ConnectRouter,
+  type GrpcRouter,
 } from '@wa/pkg/grpc';
 import { freePort, testLogger } from '@wa/pkg/testing';
 
@@ -16,7 +16,7 @@ let server: ReturnType<typeof createGrpcServer>;
 let address = '';
 
 // The token names the AppError code the server throws; `RATE_LIMITED` carries a retry-after.
-const routes = (router: ConnectRouter) =>
+const routes = (router: GrpcRouter) =>
   router.service(AuthService, {
     validateToken(request) {
       // What a server outside this project sends: a bare status, none of our trailers.

@@ -7,7 +7,7 @@ import {
   createGrpcClient,
   createGrpcServer,
   fromGrpcError,
-  type ConnectRouter,
+  type GrpcRouter,
 } from '@wa/pkg/grpc';
 import { freePort, testLogger } from '@wa/pkg/testing';
 
@@ -15,7 +15,7 @@ let server: ReturnType<typeof createGrpcServer>;
 let address = '';
 
 /** A server whose answer depends on the token, to drive each error path. */
-const routes = (router: ConnectRouter) =>
+const routes = (router: GrpcRouter) =>
   router.service(AuthService, {
     validateToken(request) {
       if (request.token === 'missing') throw new AppError('NOT_FOUND', 'No such token');

@@ -1,10 +1,10 @@
-import { ChatService as ChatRpc, type ConnectRouter } from '@wa/pkg/grpc';
+import { ChatService as ChatRpc, type GrpcRouter } from '@wa/pkg/grpc';
 import { requireUuid } from '@wa/pkg/http';
 import type { ChatService } from '../service/chat-service.ts';
 
 /** gRPC `GetParticipants` (addenda D): members with role and current mute state. */
 export function chatGrpcRoutes(chats: ChatService) {
-  return (router: ConnectRouter) => {
+  return (router: GrpcRouter) => {
     router.service(ChatRpc, {
       async getParticipants(request) {
         const chatId = requireUuid(request.chatId, 'chat_id');

@@ -1,5 +1,5 @@
 import { validationError } from '@wa/pkg/errors';
-import { MessageService as MessageRpc, type ConnectRouter } from '@wa/pkg/grpc';
+import { MessageService as MessageRpc, type GrpcRouter } from '@wa/pkg/grpc';
 import { requireUuid } from '@wa/pkg/http';
 import type { MessageDoc } from '../model/message.ts';
 import type { HistoryService } from '../service/history-service.ts';
@@ -54,7 +54,7 @@ const toStoredMessage = (doc: MessageDoc) => ({
 
 /** proto/message/message.proto: thin translations to the services; errors use the shared table. */
 export function messageGrpcRoutes({ send, history, receipts }: MessageGrpcDeps) {
-  return (router: ConnectRouter) => {
+  return (router: GrpcRouter) => {
     router.service(MessageRpc, {
       async sendMessage(request) {
         const { message, duplicate } = await send.send({

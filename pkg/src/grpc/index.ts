@@ -8,4 +8,5 @@ export { ChatService } from './gen/chat/chat_pb.js';
 export { MessageService } from './gen/message/message_pb.js';
 export { MediaService } from './gen/media/media_pb.js';
 export { create } from '@bufbuild/protobuf';
-export type { ConnectRouter, Client } from '@connectrpc/connect';
+export type { Client } from '@connectrpc/connect';
+export type { GrpcRouter } from './router.ts';

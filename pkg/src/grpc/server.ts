@@ -1,13 +1,13 @@
-import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
-import { Code, type ConnectRouter, type Interceptor } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
+import * as grpc from '@grpc/grpc-js';
+import { Code } from '@connectrpc/connect';
+import type { DescService } from '@bufbuild/protobuf';
 import { UNTRACKED, type WorkTracker } from '../health/index.ts';
 import type { Logger } from '../log/index.ts';
 import { toConnectError } from './errors.ts';
+import { decoderOf, encoderOf, methodPath, type GrpcRouter } from './router.ts';
 
 export interface GrpcServerSettings {
-  routes: (router: ConnectRouter) => void;
+  routes: (router: GrpcRouter) => void;
   log: Logger;
   /** Every call is reported into the service's progress watchdog (liveness). */
   progress?: WorkTracker;
@@ -19,32 +19,70 @@ export interface GrpcServer {
 }
 
 const SERVER_FAULTS = new Set([Code.Internal, Code.Unknown, Code.Unavailable, Code.DataLoss]);
+/** How long `close()` lets calls in flight finish before it cuts them off. */
+const CLOSE_GRACE_MS = 5_000;
 
-/** Logs failures and turns every thrown error into a proper gRPC status, as the HTTP error handler does. */
-function errorInterceptor(log: Logger): Interceptor {
-  return (next) => async (request) => {
-    try {
-      return await next(request);
-    } catch (error) {
-      const connectError = toConnectError(error);
-      const context = { method: request.method.name, code: connectError.code };
-      if (SERVER_FAULTS.has(connectError.code)) log.error({ err: error, ...context }, 'rpc failed');
-      else log.info(context, 'rpc rejected');
-      throw connectError;
-    }
+type UnaryHandler = (request: unknown) => unknown;
+
+/**
+ * A thrown error as the status the caller gets: the code, the message and our trailers (the exact
+ * AppError code, the retry-after). Server faults are logged here with their cause; unknown errors
+ * never leak their message.
+ */
+function toServiceError(error: unknown, method: string, log: Logger): Partial<grpc.ServiceError> {
+  const connectError = toConnectError(error);
+  const context = { method, code: connectError.code };
+  if (SERVER_FAULTS.has(connectError.code)) log.error({ err: error, ...context }, 'rpc failed');
+  else log.info(context, 'rpc rejected');
+  const metadata = new grpc.Metadata();
+  connectError.metadata.forEach((value, key) => metadata.set(key, value));
+  return {
+    code: connectError.code as number,
+    details: connectError.rawMessage,
+    metadata,
   };
 }
 
-/** Counts a call in flight from its start until its answer (or error) is ready. */
-function progressInterceptor(progress: WorkTracker): Interceptor {
-  return (next) => async (request) => {
-    const done = progress.begin();
-    try {
-      return await next(request);
-    } finally {
-      done();
-    }
-  };
+/** One service's unary methods as a grpc-js definition and its handlers. */
+function serviceOf(
+  service: DescService,
+  implementation: Record<string, UnaryHandler | undefined>,
+  log: Logger,
+  progress: WorkTracker,
+) {
+  const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  const handlers: grpc.UntypedServiceImplementation = {};
+  for (const method of service.methods) {
+    const handle = implementation[method.localName];
+    if (method.methodKind !== 'unary' || !handle) continue;
+    definition[method.name] = {
+      path: methodPath(method),
+      requestStream: false,
+      responseStream: false,
+      requestDeserialize: decoderOf(method.input),
+      requestSerialize: encoderOf(method.input),
+      responseSerialize: encoderOf(method.output),
+      responseDeserialize: decoderOf(method.output),
+    };
+    handlers[method.name] = ((
+      call: grpc.ServerUnaryCall<unknown, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) => {
+      const done = progress.begin();
+      // An async function, so a handler that throws before its first await rejects like any other.
+      (async () => handle.call(implementation, call.request))().then(
+        (response) => {
+          done();
+          callback(null, response);
+        },
+        (error: unknown) => {
+          done();
+          callback(toServiceError(error, method.name, log));
+        },
+      );
+    }) as grpc.handleUnaryCall<unknown, unknown>;
+  }
+  return { definition, handlers };
 }
 
 /** A plain-HTTP/2 gRPC server (any gRPC client, grpcurl included, can call it). */
@@ -53,25 +91,37 @@ export function createGrpcServer({
   log,
   progress = UNTRACKED,
 }: GrpcServerSettings): GrpcServer {
-  const handler = connectNodeAdapter({
-    routes,
-    grpc: true,
-    grpcWeb: false,
-    connect: false,
-    interceptors: [progressInterceptor(progress), errorInterceptor(log)],
-  });
-  const server = http2.createServer(handler);
+  const server = new grpc.Server();
+  const router: GrpcRouter = {
+    service(service, implementation) {
+      const { definition, handlers } = serviceOf(
+        service,
+        implementation as Record<string, UnaryHandler | undefined>,
+        log,
+        progress,
+      );
+      server.addService(definition, handlers);
+      return router;
+    },
+  };
+  routes(router);
   return {
     listen: (port, host) =>
       new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+        server.bindAsync(
+          `${host.includes(':') ? `[${host}]` : host}:${port}`,
+          grpc.ServerCredentials.createInsecure(),
+          (error, bound) => (error ? reject(error) : resolve(bound)),
+        );
       }),
     close: () =>
       new Promise((resolve) => {
-        server.close(() => resolve());
-        // Open HTTP/2 sessions would keep close() waiting forever; ask them to finish.
-        server.emit('close-sessions');
+        const cutOff = setTimeout(() => server.forceShutdown(), CLOSE_GRACE_MS);
+        cutOff.unref();
+        server.tryShutdown(() => {
+          clearTimeout(cutOff);
+          resolve();
+        });
       }),
   };
 }

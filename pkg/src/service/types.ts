@@ -1,4 +1,4 @@
-import type { ConnectRouter } from '@connectrpc/connect';
+import type { GrpcRouter } from '../grpc/index.ts';
 import type { ServiceProbes } from '../health/index.ts';
 import type { AppInstance } from '../http/index.ts';
 
@@ -17,7 +17,7 @@ export interface Worker {
 export interface ServiceApp<S extends object = object> {
   http: AppInstance;
   /** gRPC routes, for services that serve gRPC. */
-  grpc?: (router: ConnectRouter) => void;
+  grpc?: (router: GrpcRouter) => void;
   /** Started in order before the servers listen, stopped in reverse after they stop accepting. */
   workers: Worker[];
   services: S;

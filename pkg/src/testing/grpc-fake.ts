@@ -1,6 +1,6 @@
 import type { DescMessage, DescMethodUnary, DescService, MessageShape } from '@bufbuild/protobuf';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
-import { createGrpcServer, type ConnectRouter, type GrpcServer } from '../grpc/index.ts';
+import { createGrpcServer, type GrpcRouter, type GrpcServer } from '../grpc/index.ts';
 import { createLogger } from '../log/index.ts';
 
 type RequestOf<M> =
@@ -52,7 +52,7 @@ export async function startGrpcFake<S extends DescService>(
       return impl(request, context);
     };
   }
-  const routes = (router: ConnectRouter) =>
+  const routes = (router: GrpcRouter) =>
     router.service(service, recorded as unknown as FakeImpl<S>);
   // Rejections and failures are the test's business; logged only when TEST_LOG_LEVEL asks.
   const log = createLogger({

@@ -1,4 +1,4 @@
-import type { ConnectRouter } from '@wa/pkg/grpc';
+import type { GrpcRouter } from '@wa/pkg/grpc';
 import { UserService as UserRpc } from '@wa/pkg/grpc';
 import { validationError } from '@wa/pkg/errors';
 import { requireUuid } from '@wa/pkg/http';
@@ -44,7 +44,7 @@ const unixMs = (date: Date | null) => BigInt(date ? date.getTime() : 0);
 
 /** proto/user/user.proto: thin translations to the services; errors go through the shared table. */
 export function userGrpcRoutes({ profiles, blocks, presence }: UserGrpcDeps) {
-  return (router: ConnectRouter) => {
+  return (router: GrpcRouter) => {
     router.service(UserRpc, {
       async getUser(request) {
         const user = await profiles.getUser(

@@ -1,0 +1,33 @@
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+} from '@bufbuild/protobuf';
+import type { ServiceImpl } from '@connectrpc/connect';
+
+/**
+ * Where a service's `grpc-routes.ts` registers its implementation. The implementation keeps
+ * connect's shape (`ServiceImpl`, typed from the generated descriptors); grpc-js serves it, since
+ * a unary call costs a third of connect-node's CPU on each side (docs/benchmarks.md).
+ */
+export interface GrpcRouter {
+  service<S extends DescService>(service: S, implementation: Partial<ServiceImpl<S>>): this;
+}
+
+/** The wire path of a method, as every gRPC implementation names it. */
+export const methodPath = (method: DescMethod): string =>
+  `/${method.parent.typeName}/${method.name}`;
+
+/** Encodes a message, or the init shape of one (what handlers and callers write), to bytes. */
+export const encoderOf =
+  <M extends DescMessage>(schema: M) =>
+  (value: unknown): Buffer =>
+    Buffer.from(toBinary(schema, create(schema, value as never)));
+
+export const decoderOf =
+  <M extends DescMessage>(schema: M) =>
+  (bytes: Buffer) =>
+    fromBinary(schema, bytes);
