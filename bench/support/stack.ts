@@ -117,7 +117,7 @@ function withProfiling(upstreams: StackService[], env: StackOptions['env']): Sta
   const profiled: StackOptions['env'] = { ...env };
   for (const name of [...upstreams, 'auth-service', 'api-gateway'] as const) {
     profiled[name] = {
-      NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(dir, name)}`,
+      NODE_OPTIONS: `--cpu-prof --cpu-prof-interval=${process.env.BENCH_CPU_PROFILE_INTERVAL_US ?? 1000} --cpu-prof-dir=${resolve(dir, name)}`,
       ...env?.[name],
     };
   }

@@ -16,6 +16,9 @@ export async function connectNats({ url, name, log }: NatsSettings): Promise<Nat
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
+    // Otherwise every request (each JetStream publish) captures a stack trace for its error, used
+    // or not: 2–3 % of the message-service's CPU at 300 messages/s.
+    noAsyncTraces: true,
   });
   void (async () => {
     for await (const status of nc.status()) {
