@@ -20,6 +20,8 @@ const routes = (router: GrpcRouter) =>
     validateToken(request) {
       if (request.token === 'missing') throw new AppError('NOT_FOUND', 'No such token');
       if (request.token === 'crash') throw new Error('secret internal detail');
+      if (request.token.length > 1_000_000)
+        return { valid: true, userId: 'u', phone: request.token, expiresAt: 1n };
       return { valid: true, userId: 'u', phone: '+1', expiresAt: 1n };
     },
   });
@@ -37,6 +39,13 @@ test('a unary call round-trips over gRPC', async () => {
   const answer = await client.validateToken({ token: 'ok' });
   assert.equal(answer.valid, true);
   assert.equal(answer.expiresAt, 1n);
+});
+
+test('messages over grpc-js default 4 MiB go both ways (a full replay page can be that large)', async () => {
+  const client = createGrpcClient(AuthService, { address });
+  const large = 'x'.repeat(5 * 1024 * 1024);
+  const answer = await client.validateToken({ token: large });
+  assert.equal(answer.phone.length, large.length);
 });
 
 test('an AppError reaches the caller as its gRPC status and back as the same AppError code', async () => {

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ConnectError, Code, type CallOptions, type Client } from '@connectrpc/connect';
 import type { DescService } from '@bufbuild/protobuf';
 import CircuitBreaker from 'opossum';
-import { decoderOf, encoderOf, methodPath } from './router.ts';
+import { decoderOf, encoderOf, MAX_MESSAGE_BYTES, methodPath } from './router.ts';
 
 type Encode = (value: unknown) => Buffer;
 type Decode = (bytes: Buffer) => unknown;
@@ -52,6 +52,7 @@ export function createGrpcClient<S extends DescService>(
     // Its own connection: grpc-js otherwise shares one per address across clients, so a client
     // made after a neighbour came back would inherit another's backoff and fail at once.
     'grpc.use_local_subchannel_pool': 1,
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
   });
   const defaultTimeoutMs = settings.timeoutMs ?? 3_000;
   const breaker = new CircuitBreaker(

@@ -17,6 +17,13 @@ export interface GrpcRouter {
   service<S extends DescService>(service: S, implementation: Partial<ServiceImpl<S>>): this;
 }
 
+/**
+ * The largest message either end accepts. grpc-js refuses more than 4 MiB by default; a page of 500
+ * replayed messages of 4,096 characters each can exceed that once JSON-escaped, and every caller
+ * is one of our services.
+ */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
 /** The wire path of a method, as every gRPC implementation names it. */
 export const methodPath = (method: DescMethod): string =>
   `/${method.parent.typeName}/${method.name}`;

@@ -4,7 +4,7 @@ import type { DescService } from '@bufbuild/protobuf';
 import { UNTRACKED, type WorkTracker } from '../health/index.ts';
 import type { Logger } from '../log/index.ts';
 import { toConnectError } from './errors.ts';
-import { decoderOf, encoderOf, methodPath, type GrpcRouter } from './router.ts';
+import { decoderOf, encoderOf, MAX_MESSAGE_BYTES, methodPath, type GrpcRouter } from './router.ts';
 
 export interface GrpcServerSettings {
   routes: (router: GrpcRouter) => void;
@@ -91,7 +91,7 @@ export function createGrpcServer({
   log,
   progress = UNTRACKED,
 }: GrpcServerSettings): GrpcServer {
-  const server = new grpc.Server();
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
   const router: GrpcRouter = {
     service(service, implementation) {
       const { definition, handlers } = serviceOf(
