@@ -307,8 +307,10 @@ async function main() {
         .map(([name, value]) => `${name} ${value}`)
         .join(', ')}`,
     );
-    for (const rate of RATES) {
-      const result = await run(peers, rate, DURATION, groups, `r${rate}`, pool);
+    for (const [index, rate] of RATES.entries()) {
+      // The tag starts every client_msg_id: a rate run twice must not resend the first run's ids
+      // (the message-service would answer them as duplicates, and nothing would be delivered).
+      const result = await run(peers, rate, DURATION, groups, `r${index}-${rate}`, pool);
       console.log(
         `\n${rate} messages/s for ${DURATION} s among ${peers.length} users (source ${SOURCE}, acks ${ACK ? 'on' : 'off'}): ` +
           `delivered ${result.delivered}/${result.sent}, not delivered ${result.notDelivered} (of them acknowledged with message.sent: ${result.ackedNotDelivered}), errors ${JSON.stringify(result.errorCodes)}\n` +

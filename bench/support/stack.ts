@@ -113,11 +113,16 @@ export async function acquireBenchLock(): Promise<() => Promise<void>> {
  */
 function withProfiling(upstreams: StackService[], env: StackOptions['env']): StackOptions['env'] {
   const dir = process.env.BENCH_CPU_PROFILE_DIR;
-  if (!dir) return env;
+  const extra = process.env.BENCH_NODE_OPTIONS;
+  if (!dir && !extra) return env;
   const profiled: StackOptions['env'] = { ...env };
   for (const name of [...upstreams, 'auth-service', 'api-gateway'] as const) {
+    const interval = process.env.BENCH_CPU_PROFILE_INTERVAL_US ?? 1000;
+    const profiling = dir
+      ? `--cpu-prof --cpu-prof-interval=${interval} --cpu-prof-dir=${resolve(dir, name)}`
+      : '';
     profiled[name] = {
-      NODE_OPTIONS: `--cpu-prof --cpu-prof-interval=${process.env.BENCH_CPU_PROFILE_INTERVAL_US ?? 1000} --cpu-prof-dir=${resolve(dir, name)}`,
+      NODE_OPTIONS: [profiling, extra ?? ''].join(' ').trim(),
       ...env?.[name],
     };
   }
