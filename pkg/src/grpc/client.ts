@@ -27,7 +27,7 @@ const FAILURE_CODES = new Set([
 ]);
 
 /** A grpc-js failure as the ConnectError callers and `fromGrpcError` read: code, message, trailers. */
-function toConnectError(error: grpc.ServiceError): ConnectError {
+function fromServiceError(error: grpc.ServiceError): ConnectError {
   const metadata = new Headers();
   for (const [key, value] of Object.entries(error.metadata?.getMap() ?? {}))
     if (typeof value === 'string') metadata.set(key, value);
@@ -65,7 +65,7 @@ export function createGrpcClient<S extends DescService>(
           decode,
           request,
           timeoutMs > 0 ? { deadline: Date.now() + timeoutMs } : {},
-          (error, response) => (error ? reject(toConnectError(error)) : resolve(response)),
+          (error, response) => (error ? reject(fromServiceError(error)) : resolve(response)),
         );
         options?.signal?.addEventListener('abort', () => call.cancel(), { once: true });
       }),
