@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createMongoClient } from '@wa/pkg/db';
-import { createTestDatabase, privateMongoUrl, testLogger, testStores } from '@wa/pkg/testing';
-import { applyMongoIndexes } from '../../migrations/mongo/indexes.ts';
+import {
+  createTestDatabase,
+  privateMongoDatabase as privateTestMongo,
+  testLogger,
+  testStores,
+} from '@wa/pkg/testing';
 import { newMessageDoc, type MessageDoc } from '../src/model/message.ts';
 import type {
   MessageStore,
@@ -21,26 +24,8 @@ export type StoreKind = MessageStore['kind'];
 
 export const testStoreKind = (): StoreKind => testStores.messageStore;
 
-/** A FerretDB/MongoDB database of its own, indexed as the migration leaves it. */
-export async function privateMongoDatabase(prefix = 'msgstore') {
-  const url = privateMongoUrl(testStores.mongoUrl, `${prefix}_${randomUUID().slice(0, 8)}`);
-  const admin = createMongoClient({ url });
-  await admin.connect();
-  try {
-    await applyMongoIndexes(admin.db(), testLogger('mongo-indexes'));
-  } catch (error) {
-    await admin.close();
-    throw error;
-  }
-  return {
-    url,
-    db: admin.db(),
-    drop: async () => {
-      await admin.db().dropDatabase();
-      await admin.close();
-    },
-  };
-}
+/** A FerretDB/MongoDB database of its own for the message store. */
+export const privateMongoDatabase = (prefix = 'msgstore') => privateTestMongo(prefix);
 
 export interface TestMessageStore {
   store: MessageStore;

@@ -81,11 +81,19 @@ export const MONGO_INDEXES: CollectionIndexes[] = [
     ],
   },
   {
+    // PRD §5.2 `media` (the media-service's store, addenda K).
     collection: 'media',
     indexes: [
       { name: 'media_id_unique', key: { media_id: 1 }, unique: true },
       { name: 'uploader_id', key: { uploader_id: 1 } },
+      // The orphan sweep: uploads no message references, oldest first.
+      { name: 'orphans', key: { referenced: 1, created_at: 1 } },
     ],
+  },
+  {
+    // Which chats hold a message referencing an upload (access to it, addenda I).
+    collection: 'media_references',
+    indexes: [{ name: 'reference_unique', key: { media_id: 1, chat_id: 1 }, unique: true }],
   },
 ];
 

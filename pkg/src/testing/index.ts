@@ -34,7 +34,12 @@ export {
   type StackStores,
   type WebsocketInstance,
 } from './stack.ts';
-export { createTestDatabase, type TestDatabase } from './stack-stores.ts';
+export {
+  createTestDatabase,
+  privateMongoDatabase,
+  type TestDatabase,
+  type TestMongoDatabase,
+} from './stack-stores.ts';
 export { TestSocket, type ReceivedFrame } from './ws-client.ts';
 export { startGrpcFake, type FakeCalls, type FakeImpl, type GrpcFake } from './grpc-fake.ts';
 export {

@@ -3,8 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { STREAMS } from '../bus/index.ts';
-import { createPgPool, pgErrorCode } from '../db/index.ts';
-import { testLogger, testStores } from './stores.ts';
+import { applyMongoIndexes } from '../../../migrations/mongo/indexes.ts';
+import { createMongoClient, createPgPool, pgErrorCode, type Db } from '../db/index.ts';
+import { privateMongoUrl, testLogger, testStores } from './stores.ts';
 
 const PG_OBJECT_IN_USE = '55006';
 
@@ -93,4 +94,29 @@ export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase>
   const name = `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   const url = await createStackDatabase(testStores.databaseUrl, name);
   return { url, drop: () => dropStackDatabase(testStores.databaseUrl, name) };
+}
+
+export interface TestMongoDatabase extends TestDatabase {
+  db: Db;
+}
+
+/** A FerretDB/MongoDB database of its own, indexed as the migration leaves it. */
+export async function privateMongoDatabase(prefix = 'test'): Promise<TestMongoDatabase> {
+  const url = privateMongoUrl(testStores.mongoUrl, `${prefix}_${randomUUID().slice(0, 8)}`);
+  const admin = createMongoClient({ url });
+  await admin.connect();
+  try {
+    await applyMongoIndexes(admin.db(), testLogger('mongo-indexes'));
+  } catch (error) {
+    await admin.close();
+    throw error;
+  }
+  return {
+    url,
+    db: admin.db(),
+    drop: async () => {
+      await admin.db().dropDatabase();
+      await admin.close();
+    },
+  };
 }
