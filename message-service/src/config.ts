@@ -1,3 +1,4 @@
+import { STORE_URL_PATTERN } from '@wa/pkg/db';
 import {
   CommonEnv,
   GrpcClientEnv,
@@ -22,7 +23,7 @@ const MessageEnv = Type.Object({
   ...GrpcListenEnv(9084),
   /** Addenda K: `postgres://` (native tables) or `mongodb://` (MongoDB 7; FerretDB in tests). */
   MESSAGE_STORE_URL: Type.String({
-    pattern: '^(postgres|postgresql|mongodb|mongodb\\+srv)://',
+    pattern: STORE_URL_PATTERN,
     default: 'postgres://postgres@127.0.0.1:5432/whatsapp',
   }),
   MESSAGE_STORE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),

@@ -1,4 +1,5 @@
 import type { Logger } from '@wa/pkg/log';
+import type { StoreKind } from '@wa/pkg/db';
 import type { MediaDoc } from '../model/media.ts';
 
 /**
@@ -7,7 +8,7 @@ import type { MediaDoc } from '../model/media.ts';
  * message referencing it (access, addenda I) and whether any does (orphan cleanup).
  */
 export interface MediaStore {
-  readonly kind: 'postgres' | 'mongodb';
+  readonly kind: StoreKind;
   /** Records an upload once its bytes are stored; not yet referenced by any message. */
   insert(doc: MediaDoc): Promise<void>;
   findById(mediaId: string): Promise<MediaDoc | null>;

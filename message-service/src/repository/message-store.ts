@@ -1,4 +1,5 @@
 import type { ConfirmEvents, OutboxEvent, OutboxStore } from '@wa/pkg/bus';
+import type { StoreKind } from '@wa/pkg/db';
 import type { WorkTracker } from '@wa/pkg/health';
 import type { Logger } from '@wa/pkg/log';
 import type { DeliveryStatus, MessageDoc, MessageKey, MessagePayload } from '../model/message.ts';
@@ -32,7 +33,7 @@ export interface StatusChange {
 
 export interface MessageStore {
   /** Which adapter this is (logs, benchmarks). */
-  readonly kind: 'postgres' | 'mongodb';
+  readonly kind: StoreKind;
   /** The relay's view of the outbox the events are recorded in. */
   readonly outbox: OutboxStore;
   /**

@@ -1,22 +1,13 @@
+import { storeKindOf, type StoreKind } from '@wa/pkg/db';
 import type { OpenMessageStore } from './message-store.ts';
 import { openMongoMessageStore } from './mongo/open-mongo-message-store.ts';
 import { openPostgresMessageStore } from './postgres/open-postgres-message-store.ts';
 
+const ADAPTERS: Record<StoreKind, OpenMessageStore> = {
+  postgres: openPostgresMessageStore,
+  mongodb: openMongoMessageStore,
+};
+
 /** Addenda K: the URL scheme of MESSAGE_STORE_URL picks the adapter. */
-const ADAPTERS: Record<string, OpenMessageStore> = {
-  'postgres:': openPostgresMessageStore,
-  'postgresql:': openPostgresMessageStore,
-  'mongodb:': openMongoMessageStore,
-  'mongodb+srv:': openMongoMessageStore,
-};
-
-export const MESSAGE_STORE_SCHEMES = Object.keys(ADAPTERS).map((scheme) => scheme.slice(0, -1));
-
-export const openMessageStore: OpenMessageStore = (url, context) => {
-  const open = ADAPTERS[new URL(url).protocol];
-  if (!open)
-    throw new Error(
-      `MESSAGE_STORE_URL must start with one of ${MESSAGE_STORE_SCHEMES.map((s) => `${s}://`).join(', ')}`,
-    );
-  return open(url, context);
-};
+export const openMessageStore: OpenMessageStore = (url, context) =>
+  ADAPTERS[storeKindOf(url, 'MESSAGE_STORE_URL')](url, context);

@@ -3,3 +3,4 @@ export * from './redis.ts';
 export * from './mongo.ts';
 export * from './write-batch.ts';
 export * from './per-key-queue.ts';
+export * from './store-adapters.ts';
