@@ -1,28 +1,31 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bufferAccess, oleFormat, zipFormat } from '../src/model/containers.ts';
-import { acceptedAs, FORMATS, type FormatName } from '../src/model/media-formats.ts';
-import { HEAD_BYTES, sniffHead, type HeadVerdict } from '../src/model/sniff-head.ts';
+import { AppError } from '@wa/pkg/errors';
+import { bufferAccess } from '../src/model/containers.ts';
+import { acceptedAs, FORMATS, MEDIA_TYPES, type FormatName } from '../src/model/media-formats.ts';
+import { HEAD_BYTES } from '../src/model/sniff-head.ts';
 import { createTextCheck } from '../src/model/text-check.ts';
+import { fileTypeOf } from '../src/service/file-type.ts';
 import * as sample from './samples.ts';
 
-/** What a whole file is, as the upload will decide it: head, then container or text check. */
+/** Every declared type a format may be uploaded as, tried in turn: the format, or why not. */
 async function formatOf(file: Uint8Array): Promise<string> {
-  const verdict: HeadVerdict = sniffHead(file.subarray(0, HEAD_BYTES));
-  switch (verdict.kind) {
-    case 'format':
-      return verdict.format;
-    case 'refused':
-      return `refused: ${verdict.reason}`;
-    case 'container': {
-      const found = await (verdict.container === 'zip' ? zipFormat : oleFormat)(bufferAccess(file));
-      return found ?? `refused: unreadable ${verdict.container}`;
-    }
-    case 'text': {
-      const check = createTextCheck();
-      return check.push(file) && check.end() ? 'txt' : 'refused: not plain text';
+  const check = createTextCheck();
+  const upload = {
+    head: file.subarray(0, HEAD_BYTES),
+    plainText: check.push(file) && check.end(),
+    file: bufferAccess(file),
+  };
+  let refusal = '';
+  for (const type of MEDIA_TYPES) {
+    try {
+      return (await fileTypeOf(type, upload)).format;
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'UNSUPPORTED_MEDIA_TYPE') throw error;
+      refusal ||= `refused: ${error.message.replace(/^Unsupported file: /, '')}`;
     }
   }
+  return refusal;
 }
 
 test('every format of the PRD is recognised from its bytes', async () => {
@@ -92,11 +95,28 @@ test('SVG, HTML and XML are never accepted, even as text', async () => {
     assert.equal(await formatOf(Buffer.from(text)), 'txt', text);
 });
 
-test('a disguised file is what its bytes say, not what it claims', async () => {
+test('a disguised file is refused with 415 for the type it claims', async () => {
+  const upload = (file: Uint8Array) => {
+    const check = createTextCheck();
+    return { head: file, plainText: check.push(file) && check.end(), file: bufferAccess(file) };
+  };
+  const refused = (error: unknown) =>
+    error instanceof AppError && error.code === 'UNSUPPORTED_MEDIA_TYPE';
   // A text file named photo.png with Content-Type image/png: the name and type are never read.
-  const format = (await formatOf(Buffer.from('definitely a PNG'))) as FormatName;
-  assert.equal(format, 'txt');
-  assert.equal(acceptedAs(format, 'image'), false);
+  await assert.rejects(fileTypeOf('image', upload(Buffer.from('definitely a PNG'))), refused);
+  await assert.rejects(fileTypeOf('document', upload(sample.elf())), refused, 'an executable');
+  await assert.rejects(fileTypeOf('document', upload(sample.windowsExe())), refused);
+  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>');
+  await assert.rejects(fileTypeOf('image', upload(svg)), refused, 'an SVG as image');
+  await assert.rejects(fileTypeOf('video', upload(sample.jpeg())), refused);
+  assert.deepEqual(await fileTypeOf('document', upload(sample.docx())), {
+    format: 'docx',
+    mime: FORMATS.docx.mime,
+  });
+  assert.deepEqual(await fileTypeOf('audio', upload(sample.opus())), {
+    format: 'opus',
+    mime: 'audio/opus',
+  });
   assert.equal(acceptedAs('pdf', 'image'), false);
   assert.equal(acceptedAs('mp4', 'audio'), true, 'an .m4a under an isom brand');
   assert.equal(acceptedAs('jpeg', 'document'), false);
