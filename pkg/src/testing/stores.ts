@@ -15,6 +15,13 @@ export const testStores = {
   redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
   natsUrl: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
   mongoUrl: process.env.TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017/whatsapp_test',
+  /** The S3-compatible server (versitygw here, MinIO in compose) and its bucket (scripts/infra/up.sh). */
+  s3: {
+    url: process.env.TEST_S3_URL ?? 'http://127.0.0.1:9000',
+    bucket: process.env.TEST_S3_BUCKET ?? 'whatsapp-media',
+    accessKey: process.env.TEST_S3_ACCESS_KEY ?? 'minioadmin',
+    secretKey: process.env.TEST_S3_SECRET_KEY ?? 'minioadmin',
+  },
   /** The message store adapter the tests run on (addenda K): `postgres` (default) or `mongodb`. */
   messageStore: messageStoreOf(process.env.TEST_MESSAGE_STORE),
 };

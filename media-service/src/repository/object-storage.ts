@@ -1,0 +1,140 @@
+import type { Readable } from 'node:stream';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { AppError, serviceUnavailable } from '@wa/pkg/errors';
+import type { RandomAccess } from '../model/containers.ts';
+
+export interface ObjectStorageSettings {
+  /** Where this service reaches the S3 server. */
+  endpoint: string;
+  /** Where clients reach it: presigned URLs name this host (addenda I, `S3_PUBLIC_URL`). */
+  publicEndpoint: string;
+  region: string;
+  accessKey: string;
+  secretKey: string;
+  bucket: string;
+}
+
+export interface PresignOptions {
+  ttlSeconds: number;
+  /** Served as an attachment under this name (documents are never rendered inline). */
+  attachmentName?: string;
+}
+
+/** Multipart parts: S3's smallest, so an upload holds at most two of them in memory. */
+const PART_BYTES = 5 * 1024 * 1024;
+
+/** A failure to reach S3 is 503 (the client retries); S3's own answers keep their meaning. */
+function unavailable(error: unknown): never {
+  if (error instanceof AppError) throw error;
+  throw serviceUnavailable('Media storage is unavailable', error);
+}
+
+/**
+ * The media bucket, through any S3-compatible server (MinIO, versitygw, AWS): path-style
+ * addressing and nothing server-specific.
+ */
+export function createObjectStorage(settings: ObjectStorageSettings) {
+  const common = {
+    region: settings.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: settings.accessKey, secretAccessKey: settings.secretKey },
+  };
+  const client = new S3Client({ ...common, endpoint: settings.endpoint, maxAttempts: 2 });
+  // Signing needs no connection: a second client only so the URLs name the public host.
+  const signer = new S3Client({ ...common, endpoint: settings.publicEndpoint });
+  const Bucket = settings.bucket;
+
+  return {
+    /**
+     * Streams `body` into `key`. When the body fails (the intake's 413) or S3 does, the multipart
+     * upload is aborted and nothing is left under `key`; the body's own error is rethrown.
+     */
+    async put(key: string, body: Readable, contentType: string): Promise<void> {
+      const upload = new Upload({
+        client,
+        params: { Bucket, Key: key, Body: body, ContentType: contentType },
+        partSize: PART_BYTES,
+        queueSize: 1,
+        leavePartsOnError: false,
+      });
+      let bodyError: Error | undefined;
+      body.once('error', (error: Error) => (bodyError = error));
+      try {
+        await upload.done();
+      } catch (error) {
+        if (bodyError) throw bodyError;
+        unavailable(error);
+      }
+    },
+
+    /** A small object at once (a thumbnail). */
+    async putBytes(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
+      await client
+        .send(new PutObjectCommand({ Bucket, Key: key, Body: bytes, ContentType: contentType }))
+        .catch(unavailable);
+    },
+
+    /** The stored object read by ranges (a ZIP's or compound file's directory). */
+    reader(key: string, size: number): RandomAccess {
+      return {
+        size,
+        async read(offset, length) {
+          if (length <= 0) return new Uint8Array();
+          const end = Math.min(size, offset + length) - 1;
+          const answer = await client
+            .send(new GetObjectCommand({ Bucket, Key: key, Range: `bytes=${offset}-${end}` }))
+            .catch(unavailable);
+          return answer.Body ? answer.Body.transformToByteArray() : new Uint8Array();
+        },
+      };
+    },
+
+    /** A GET URL valid for `ttlSeconds` on the public endpoint. */
+    presignedGet(key: string, options: PresignOptions): Promise<string> {
+      const disposition = options.attachmentName
+        ? `attachment; filename*=UTF-8''${encodeURIComponent(options.attachmentName)}`
+        : undefined;
+      return getSignedUrl(
+        signer,
+        new GetObjectCommand({ Bucket, Key: key, ResponseContentDisposition: disposition }),
+        { expiresIn: options.ttlSeconds },
+      );
+    },
+
+    async remove(keys: readonly string[]): Promise<void> {
+      if (!keys.length) return;
+      await client
+        .send(
+          new DeleteObjectsCommand({
+            Bucket,
+            Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+          }),
+        )
+        .catch(unavailable);
+    },
+
+    async ping(): Promise<boolean> {
+      try {
+        await client.send(new HeadBucketCommand({ Bucket }));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+
+    close: () => {
+      client.destroy();
+      signer.destroy();
+    },
+  };
+}
+
+export type ObjectStorage = ReturnType<typeof createObjectStorage>;
