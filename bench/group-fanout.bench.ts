@@ -11,15 +11,9 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPgPool } from '@wa/pkg/db';
 import { makeGroupChat, testLogger, testStores, TestSocket } from '@wa/pkg/testing';
-import {
-  measureCpu,
-  portOf,
-  waitForQuietMachine,
-  stackGroups,
-  type ProcessGroups,
-} from './support/cpu.ts';
+import { measureCpu, waitForQuietMachine, type ProcessGroups } from './support/cpu.ts';
 import { machineNote, summarise, type LatencySummary } from './support/report.ts';
-import { benchStores, startBenchStack } from './support/stack.ts';
+import { benchStackGroups, benchStores, startBenchStack } from './support/stack.ts';
 import { signAccessToken } from './support/ws-load.ts';
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 256);
@@ -169,21 +163,13 @@ async function main() {
     ['user-service', 'chat-service', 'message-service', 'websocket-service'],
     { 'message-service': { GRPC_CLIENT_TIMEOUT_MS: '5000' } },
   );
-  const groups: ProcessGroups = {
-    ...stackGroups(
-      stack.pids,
-      ['nats', 'redis', ...(STORE === 'mongodb' ? ['ferretdb' as const] : []), 'postgres'],
-      {
-        nats: portOf(testStores.natsUrl),
-        redis: portOf(benchStores.REDIS_URL),
-      },
-    ),
-    'postgres (bench db)': {
-      command: 'postgres',
-      argument: new URL(benchStores.DATABASE_URL).pathname.slice(1),
-      partOf: 'postgres',
-    },
-  };
+  const groups = benchStackGroups(stack.pids, [
+    'nats',
+    'redis',
+    ...(STORE === 'mongodb' ? ['ferretdb' as const] : []),
+    'postgres',
+  ]);
+
   try {
     const { chatId, userIds } = await seedGroup();
     const connectStart = performance.now();

@@ -13,12 +13,12 @@ import { connectNats, eventMeta, jetstream, publishEvent, type JetStreamClient }
 import { createPgPool, type PgPool } from '@wa/pkg/db';
 import { testLogger, testStores } from '@wa/pkg/testing';
 import { TestSocket } from '@wa/pkg/testing';
-import { measureCpu, portOf, stackGroups, type ProcessGroups } from './support/cpu.ts';
+import { measureCpu, type ProcessGroups } from './support/cpu.ts';
 import { monotonicUs, recordProfileWindow } from './support/cpu-profile.ts';
 import { measurePgWork, pgWorkLine, type PgWork } from './support/pg-stats.ts';
 import { machineNote, summarise, type LatencySummary } from './support/report.ts';
 import { seedDirectChats } from './support/seed.ts';
-import { benchStores, startBenchStack } from './support/stack.ts';
+import { benchStackGroups, benchStores, startBenchStack } from './support/stack.ts';
 import { signAccessToken } from './support/ws-load.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 1_000);
@@ -260,19 +260,8 @@ async function main() {
     ['user-service', 'chat-service', 'message-service', 'websocket-service'],
     { 'message-service': { GRPC_CLIENT_TIMEOUT_MS: '5000' } },
   );
-  const groups: ProcessGroups = {
-    ...stackGroups(stack.pids, ['nats', 'redis', 'ferretdb', 'postgres'], {
-      nats: portOf(testStores.natsUrl),
-      redis: portOf(benchStores.REDIS_URL),
-    }),
-    // PostgreSQL is shared with other databases' users: the bench database's backends apart,
-    // found again at the end of each window (pools open connections as they need them).
-    'postgres (bench db)': {
-      command: 'postgres',
-      argument: new URL(benchStores.DATABASE_URL).pathname.slice(1),
-      partOf: 'postgres',
-    },
-  };
+  const groups = benchStackGroups(stack.pids, ['nats', 'redis', 'ferretdb', 'postgres']);
+
   const nc = await connectNats({
     url: testStores.natsUrl,
     name: 'ws-bench',

@@ -1,4 +1,5 @@
 import { runner } from 'node-pg-migrate';
+import { portOf, stackGroups, type ProcessGroups } from './cpu.ts';
 import { resolve } from 'node:path';
 import { createPgPool, pgErrorCode } from '@wa/pkg/db';
 import { randomPhone, testLogger, testStores } from '@wa/pkg/testing';
@@ -211,4 +212,27 @@ export async function loginUsers(gateway: string, count: number): Promise<BenchS
     });
   }
   return sessions;
+}
+
+/**
+ * The CPU groups of a bench stack: its services, the load generator, the named stores (NATS and
+ * Redis by the bench's ports), and the bench database's own PostgreSQL backends apart, since the
+ * server is shared with other databases' users (found again at the end of each window, as pools
+ * open connections when they need them).
+ */
+export function benchStackGroups(
+  pids: Record<string, number>,
+  stores: Parameters<typeof stackGroups>[1],
+): ProcessGroups {
+  return {
+    ...stackGroups(pids, stores, {
+      nats: portOf(testStores.natsUrl),
+      redis: portOf(benchStores.REDIS_URL),
+    }),
+    'postgres (bench db)': {
+      command: 'postgres',
+      argument: new URL(benchStores.DATABASE_URL).pathname.slice(1),
+      partOf: 'postgres',
+    },
+  };
 }

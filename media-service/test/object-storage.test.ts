@@ -5,20 +5,13 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { AppError } from '@wa/pkg/errors';
-import { freePort, testStores } from '@wa/pkg/testing';
-import { createObjectStorage } from '../src/repository/object-storage.ts';
+import { freePort } from '@wa/pkg/testing';
 import { createUploadIntake } from '../src/service/upload-intake.ts';
+import { createTestStorage, testStorageSettings } from './test-storage.ts';
 
 // Against the real S3 server of the tests (versitygw here; MinIO or AWS behave the same).
-const settings = {
-  endpoint: testStores.s3.url,
-  publicEndpoint: testStores.s3.url,
-  region: 'us-east-1',
-  accessKey: testStores.s3.accessKey,
-  secretKey: testStores.s3.secretKey,
-  bucket: testStores.s3.bucket,
-};
-const storage = createObjectStorage(settings);
+const settings = testStorageSettings;
+const storage = createTestStorage();
 const prefix = `test/${randomUUID()}`;
 after(async () => {
   storage.close();
@@ -41,6 +34,11 @@ test('a streamed object reads back by range and through an attachment URL; remov
     Buffer.from(await reader.read(content.length - 100, 500)),
     content.subarray(content.length - 100),
     'a read past the end stops at the end',
+  );
+  assert.equal(
+    (await reader.read(content.length + 10, 5)).length,
+    0,
+    'a read starting past the end (a corrupt container pointer) is empty, not an S3 416',
   );
   const url = await storage.presignedGet(key, {
     ttlSeconds: 60,
@@ -99,8 +97,7 @@ test('a presigned URL stops working when its time is up', async () => {
 });
 
 test('an unreachable S3 server is 503, and the bucket check says so', async () => {
-  const down = createObjectStorage({
-    ...settings,
+  const down = createTestStorage({
     endpoint: `http://127.0.0.1:${await freePort()}`,
   });
   try {

@@ -1,33 +1,23 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, testLogger, testStores, type TestDatabase } from '@wa/pkg/testing';
+import { testLogger } from '@wa/pkg/testing';
 import type { MediaStore } from '../src/repository/media-store.ts';
-import { createObjectStorage } from '../src/repository/object-storage.ts';
-import { openMediaStore } from '../src/repository/open-media-store.ts';
 import { createOrphanSweep } from '../src/service/orphan-sweep.ts';
-import { upload } from './store-contract.ts';
+import { openTestMediaStore, upload } from './store-contract.ts';
+import { createTestStorage } from './test-storage.ts';
 
 // The real store (PostgreSQL) and the real S3 server: what the sweep deletes is really gone.
 const HOUR = 3_600_000;
-let database: TestDatabase;
 let store: MediaStore;
-const storage = createObjectStorage({
-  endpoint: testStores.s3.url,
-  publicEndpoint: testStores.s3.url,
-  region: 'us-east-1',
-  accessKey: testStores.s3.accessKey,
-  secretKey: testStores.s3.secretKey,
-  bucket: testStores.s3.bucket,
-});
+let dispose: () => Promise<void>;
+const storage = createTestStorage();
 
 before(async () => {
-  database = await createTestDatabase('mediasweep');
-  store = await openMediaStore(database.url, { log: testLogger('media-store') });
+  ({ store, dispose } = await openTestMediaStore('postgres'));
 });
 after(async () => {
-  await store?.close();
-  await database?.drop();
+  await dispose?.();
   storage.close();
 });
 
@@ -41,6 +31,15 @@ async function stored(ageMs: number) {
   return media;
 }
 
+const sweepOf = (sweepStore: Parameters<typeof createOrphanSweep>[0]['store']) =>
+  createOrphanSweep({
+    store: sweepStore,
+    storage,
+    ttlMs: 24 * HOUR,
+    batchSize: 100,
+    log: testLogger('orphan-sweep'),
+  });
+
 const statusOf = async (key: string) =>
   (await fetch(await storage.presignedGet(key, { ttlSeconds: 60 }))).status;
 
@@ -49,13 +48,7 @@ test('uploads no message referenced within the TTL go with their objects; the ot
   const referenced = await stored(25 * HOUR);
   const young = await stored(HOUR);
   await store.addReference(referenced.media_id, randomUUID(), new Date());
-  const sweep = createOrphanSweep({
-    store,
-    storage,
-    ttlMs: 24 * HOUR,
-    batchSize: 100,
-    log: testLogger('orphan-sweep'),
-  });
+  const sweep = sweepOf(store);
   assert.equal(await sweep(), 1);
   assert.equal(await store.findById(orphan.media_id), null);
   assert.equal(await statusOf(orphan.storage_key), 404);
@@ -69,19 +62,13 @@ test('uploads no message referenced within the TTL go with their objects; the ot
 
 test('an upload referenced after the sweep listed it is kept, file included', async () => {
   const media = await stored(30 * HOUR);
-  const racing = createOrphanSweep({
-    store: {
-      orphans: (before, limit) => store.orphans(before, limit),
-      // A message referencing it lands between the listing and the delete.
-      deleteOrphan: async (mediaId) => {
-        await store.addReference(mediaId, randomUUID(), new Date());
-        return store.deleteOrphan(mediaId);
-      },
+  const racing = sweepOf({
+    orphans: (before, limit) => store.orphans(before, limit),
+    // A message referencing it lands between the listing and the delete.
+    deleteOrphan: async (mediaId) => {
+      await store.addReference(mediaId, randomUUID(), new Date());
+      return store.deleteOrphan(mediaId);
     },
-    storage,
-    ttlMs: 24 * HOUR,
-    batchSize: 100,
-    log: testLogger('orphan-sweep'),
   });
   assert.equal(await racing(), 0);
   assert.notEqual(await store.findById(media.media_id), null);

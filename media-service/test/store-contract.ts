@@ -1,13 +1,31 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import type { StoreKind } from '@wa/pkg/db';
+import { createTestDatabase, privateMongoDatabase, testLogger } from '@wa/pkg/testing';
 import type { MediaDoc } from '../src/model/media.ts';
 import type { MediaStore } from '../src/repository/media-store.ts';
+import { openMediaStore } from '../src/repository/open-media-store.ts';
 
-/** A store on a database of its own, and how to drop it. */
-export interface OpenedMediaStore {
-  store: MediaStore;
-  dispose: () => Promise<void>;
+/** A store of `kind` on a database of its own; `dispose` closes it and drops the database. */
+export async function openTestMediaStore(kind: StoreKind) {
+  const database =
+    kind === 'postgres'
+      ? await createTestDatabase('mediastore')
+      : await privateMongoDatabase('mediastore');
+  try {
+    const store = await openMediaStore(database.url, { log: testLogger('media-store') });
+    return {
+      store,
+      dispose: async () => {
+        await store.close();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
 }
 
 /** An upload as the media-service records it, created `ageMs` ago (milliseconds only, as stored). */
@@ -34,9 +52,9 @@ export function upload(overrides: Partial<MediaDoc> = {}, ageMs = 0): MediaDoc {
 const HOUR = 3_600_000;
 
 /** Addenda K: one contract, every adapter. Each test opens a store of its own. */
-export function mediaStoreContract(kind: string, open: () => Promise<OpenedMediaStore>): void {
+export function mediaStoreContract(kind: StoreKind): void {
   async function withStore(run: (store: MediaStore) => Promise<void>) {
-    const { store, dispose } = await open();
+    const { store, dispose } = await openTestMediaStore(kind);
     try {
       await run(store);
     } finally {

@@ -87,7 +87,8 @@ export function createObjectStorage(settings: ObjectStorageSettings) {
       return {
         size,
         async read(offset, length) {
-          if (length <= 0) return new Uint8Array();
+          // Past the end, S3 answers 416: a corrupt container's pointers read as nothing instead.
+          if (length <= 0 || offset < 0 || offset >= size) return new Uint8Array();
           const end = Math.min(size, offset + length) - 1;
           const answer = await client
             .send(new GetObjectCommand({ Bucket, Key: key, Range: `bytes=${offset}-${end}` }))

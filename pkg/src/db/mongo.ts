@@ -13,6 +13,18 @@ export function createMongoClient({ url }: MongoSettings): MongoClient {
   return new MongoClient(url, { serverSelectionTimeoutMS: 5_000, connectTimeoutMS: 5_000 });
 }
 
+/** A client that is connected, so start-up fails clearly when MongoDB is unreachable. */
+export async function connectMongo(url: string): Promise<MongoClient> {
+  const client = createMongoClient({ url });
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw error;
+  }
+  return client;
+}
+
 export async function pingMongo(client: MongoClient): Promise<boolean> {
   try {
     await client.db().command({ ping: 1 });

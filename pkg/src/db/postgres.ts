@@ -68,6 +68,11 @@ export async function connectPostgres(
   log: Logger,
 ): Promise<PgPool> {
   const pool = createPgPool({ url: settings.url, max: settings.poolMax, log });
-  await pool.query('SELECT 1');
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => undefined); // its idle connections would keep the process alive
+    throw error;
+  }
   return pool;
 }

@@ -1,4 +1,4 @@
-import { createMongoClient, isDuplicateKeyError, pingMongo, type MongoClient } from '@wa/pkg/db';
+import { connectMongo, isDuplicateKeyError, pingMongo, type MongoClient } from '@wa/pkg/db';
 import type { MediaDoc } from '../../model/media.ts';
 import type { MediaStore, OpenMediaStore } from '../media-store.ts';
 
@@ -81,13 +81,5 @@ export function createMongoMediaStore(client: MongoClient): MediaStore {
   };
 }
 
-export const openMongoMediaStore: OpenMediaStore = async (url) => {
-  const client = createMongoClient({ url });
-  try {
-    await client.connect();
-    return createMongoMediaStore(client);
-  } catch (error) {
-    await client.close().catch(() => undefined);
-    throw error;
-  }
-};
+export const openMongoMediaStore: OpenMediaStore = async (url) =>
+  createMongoMediaStore(await connectMongo(url));

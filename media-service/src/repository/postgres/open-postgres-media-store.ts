@@ -1,4 +1,4 @@
-import { createPgPool, pingPostgres, type PgPool } from '@wa/pkg/db';
+import { connectPostgres, pingPostgres, type PgPool } from '@wa/pkg/db';
 import type { MediaDoc } from '../../model/media.ts';
 import type { MediaStore, OpenMediaStore } from '../media-store.ts';
 
@@ -100,13 +100,7 @@ export function createPostgresMediaStore(pool: PgPool): MediaStore {
 }
 
 /** Opens the store at `url` (`postgres://` or `postgresql://`) once PostgreSQL has answered. */
-export const openPostgresMediaStore: OpenMediaStore = async (url, context) => {
-  const pool = createPgPool({ url, max: context.poolMax ?? 10, log: context.log });
-  try {
-    await pool.query('SELECT 1');
-  } catch (error) {
-    await pool.end().catch(() => undefined);
-    throw error;
-  }
-  return createPostgresMediaStore(pool);
-};
+export const openPostgresMediaStore: OpenMediaStore = async (url, context) =>
+  createPostgresMediaStore(
+    await connectPostgres({ url, poolMax: context.poolMax ?? 10 }, context.log),
+  );

@@ -1,5 +1,5 @@
 import { createMongoOutboxStore, type ConfirmEvents, type MongoOutboxStore } from '@wa/pkg/bus';
-import { createMongoClient, pingMongo, type Db, type MongoClient } from '@wa/pkg/db';
+import { connectMongo, pingMongo, type Db, type MongoClient } from '@wa/pkg/db';
 import { changeApplied, messageIdOf } from '../../model/event-rules.ts';
 import type { MessageDoc } from '../../model/message.ts';
 import type { MessageStore, MessageStoreContext, OpenMessageStore } from '../message-store.ts';
@@ -82,9 +82,8 @@ export async function createMongoMessageStore(
 
 /** Opens the store at `url` (`mongodb://`) once the server has answered. */
 export const openMongoMessageStore: OpenMessageStore = async (url, context) => {
-  const client = createMongoClient({ url });
+  const client = await connectMongo(url);
   try {
-    await client.connect();
     return await createMongoMessageStore(client, context);
   } catch (error) {
     await client.close().catch(() => undefined);

@@ -1,5 +1,5 @@
 import { createPostgresOutboxStore } from '@wa/pkg/bus';
-import { createPgPool, pingPostgres } from '@wa/pkg/db';
+import { connectPostgres, pingPostgres } from '@wa/pkg/db';
 import type { MessageStore, OpenMessageStore } from '../message-store.ts';
 import { createMessageInserts } from './message-inserts.ts';
 import { createMessageReads } from './message-reads.ts';
@@ -15,13 +15,7 @@ export const MESSAGE_OUTBOX_TABLE = 'message_outbox';
 
 /** Opens the store at `url` (`postgres://` or `postgresql://`) once PostgreSQL has answered. */
 export const openPostgresMessageStore: OpenMessageStore = async (url, context) => {
-  const pool = createPgPool({ url, max: context.poolMax ?? 10, log: context.log });
-  try {
-    await pool.query('SELECT 1');
-  } catch (error) {
-    await pool.end().catch(() => undefined);
-    throw error;
-  }
+  const pool = await connectPostgres({ url, poolMax: context.poolMax ?? 10 }, context.log);
   const store: MessageStore = {
     kind: 'postgres',
     outbox: createPostgresOutboxStore(pool, MESSAGE_OUTBOX_TABLE),
