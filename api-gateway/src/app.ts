@@ -1,4 +1,5 @@
 import cors from '@fastify/cors';
+import { createTokenBuckets } from '@wa/pkg/cache';
 import type { Redis } from '@wa/pkg/db';
 import { createServiceProbes } from '@wa/pkg/health';
 import { createHttpServer } from '@wa/pkg/http';
@@ -13,7 +14,6 @@ import {
 import { registerApiProxies } from './handler/proxy-routes.ts';
 import { registerWebSocketProxy } from './handler/websocket-proxy.ts';
 import { createAuthTokenSource, type AuthClient } from './repository/auth-remote.ts';
-import { createRateLimitRepository } from './repository/rate-limit-repository.ts';
 import { createHealthAggregator } from './service/health-aggregator.ts';
 import { createRateLimiter } from './service/rate-limiter.ts';
 import { createTokenVerifier } from './service/token-verifier.ts';
@@ -36,7 +36,7 @@ export async function buildGatewayApp({ config, redis, authClient, log }: Gatewa
     ttlMs: config.tokenCache.ttlMs,
   });
   const limiter = createRateLimiter({
-    buckets: createRateLimitRepository(redis),
+    buckets: createTokenBuckets(redis),
     log,
     ...config.rateLimit,
   });

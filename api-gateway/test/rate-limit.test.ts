@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createRedis, waitForRedis, type Redis } from '@wa/pkg/db';
 import { testLogger, testStores } from '@wa/pkg/testing';
-import { createRateLimitRepository } from '../src/repository/rate-limit-repository.ts';
+import { createTokenBuckets } from '@wa/pkg/cache';
 import {
   bearer,
   captureLogs,
@@ -28,7 +28,7 @@ after(async () => {
 });
 
 test('the token bucket allows its capacity, then refills at its rate', async () => {
-  const buckets = createRateLimitRepository(redis);
+  const buckets = createTokenBuckets(redis);
   const key = `rate:test:${randomUUID()}`;
   const perMs = 2 / 60_000;
   const t0 = 1_700_000_000_000;

@@ -14,7 +14,12 @@ export interface ProbedMedia {
 }
 
 interface ProbeJson {
-  streams?: { codec_type?: string; width?: number; height?: number }[];
+  streams?: {
+    codec_type?: string;
+    width?: number;
+    height?: number;
+    disposition?: { attached_pic?: number };
+  }[];
   format?: { duration?: string };
 }
 
@@ -44,7 +49,10 @@ export function createMediaProbe(tools = { ffprobe: 'ffprobe', ffmpeg: 'ffmpeg' 
         throw undecodable(what);
       }
       const json = JSON.parse(stdout) as ProbeJson;
-      const streams = json.streams ?? [];
+      // Cover art in an audio file is a one-picture "video" stream: not a video.
+      const streams = (json.streams ?? []).filter(
+        (stream) => stream.disposition?.attached_pic !== 1,
+      );
       const video = streams.find((stream) => stream.codec_type === 'video');
       const seconds = Number(json.format?.duration);
       return {

@@ -24,6 +24,8 @@ export interface ObjectStorageSettings {
 
 export interface PresignOptions {
   ttlSeconds: number;
+  /** The Content-Type served (the sniffed one: the object is stored before it is known). */
+  contentType?: string;
   /** Served as an attachment under this name (documents are never rendered inline). */
   attachmentName?: string;
 }
@@ -105,9 +107,29 @@ export function createObjectStorage(settings: ObjectStorageSettings) {
         : undefined;
       return getSignedUrl(
         signer,
-        new GetObjectCommand({ Bucket, Key: key, ResponseContentDisposition: disposition }),
+        new GetObjectCommand({
+          Bucket,
+          Key: key,
+          ResponseContentDisposition: disposition,
+          ResponseContentType: options.contentType,
+        }),
         { expiresIn: options.ttlSeconds },
       );
+    },
+
+    /** A short-lived GET URL on this service's own endpoint, for FFmpeg to read the object by ranges. */
+    internalUrl(key: string, ttlSeconds = 300): Promise<string> {
+      return getSignedUrl(client, new GetObjectCommand({ Bucket, Key: key }), {
+        expiresIn: ttlSeconds,
+      });
+    },
+
+    /** The whole object in memory: only for what is bounded and small (an image, at most 16 MB). */
+    async bytes(key: string): Promise<Uint8Array> {
+      const answer = await client
+        .send(new GetObjectCommand({ Bucket, Key: key }))
+        .catch(unavailable);
+      return answer.Body ? answer.Body.transformToByteArray() : new Uint8Array();
     },
 
     async remove(keys: readonly string[]): Promise<void> {

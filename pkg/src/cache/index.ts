@@ -12,3 +12,5 @@ export {
   type StampedCache,
   type StampedCacheSettings,
 } from './freshness.ts';
+export { createTokenBuckets, type BucketDecision, type TokenBuckets } from './token-buckets.ts';
+export { createRateLimit, type RateLimit, type RateLimitDeps } from './rate-limit.ts';

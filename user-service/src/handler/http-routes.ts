@@ -1,7 +1,6 @@
-import { Type } from 'typebox';
 import { notFound } from '@wa/pkg/errors';
 import type { AppInstance, CallerRequest } from '@wa/pkg/http';
-import { Envelope, IdParams, ok, requireCaller } from '@wa/pkg/http';
+import { Envelope, IdParams, NoQuery, ok, requireCaller } from '@wa/pkg/http';
 import {
   BlockState,
   ContactSyncBody,
@@ -30,9 +29,6 @@ export interface UserRouteDeps {
   presence: PresenceService;
   deviceTokens: DeviceTokenService;
 }
-
-/** No route takes query parameters; an unexpected one is a 400 like an unknown body field. */
-const NoQuery = Type.Object({}, { additionalProperties: false });
 
 /**
  * PRD §6.2. The static `me` and `contacts` segments win over `:id` in Fastify's router, so

@@ -56,24 +56,45 @@ export declare type MediaMetadataResponse = Message<"media.MediaMetadataResponse
   url: string;
 
   /**
+   * Presigned, valid for MEDIA_URL_TTL_SECONDS; thumbnail_url is empty when there is none.
+   *
    * @generated from field: string thumbnail_url = 6;
    */
   thumbnailUrl: string;
 
   /**
-   * @generated from field: int32 width = 7;
+   * Unset when the file has none (a document has no dimensions, an image no duration).
+   *
+   * @generated from field: optional int32 width = 7;
    */
-  width: number;
+  width?: number | undefined;
 
   /**
-   * @generated from field: int32 height = 8;
+   * @generated from field: optional int32 height = 8;
    */
-  height: number;
+  height?: number | undefined;
 
   /**
-   * @generated from field: int32 duration_ms = 9;
+   * @generated from field: optional int32 duration_ms = 9;
    */
-  durationMs: number;
+  durationMs?: number | undefined;
+
+  /**
+   * Who uploaded it: a message may only carry its own sender's media (addenda I).
+   *
+   * @generated from field: string uploader_id = 10;
+   */
+  uploaderId: string;
+
+  /**
+   * @generated from field: string original_filename = 11;
+   */
+  originalFilename: string;
+
+  /**
+   * @generated from field: string checksum_sha256 = 12;
+   */
+  checksumSha256: string;
 };
 
 /**
@@ -83,6 +104,8 @@ export declare type MediaMetadataResponse = Message<"media.MediaMetadataResponse
 export declare const MediaMetadataResponseSchema: GenMessage<MediaMetadataResponse>;
 
 /**
+ * The media-service's metadata of an upload; NOT_FOUND when there is none (addenda I).
+ *
  * @generated from service media.MediaService
  */
 export declare const MediaService: GenService<{

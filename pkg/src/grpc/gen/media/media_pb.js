@@ -8,7 +8,7 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
  * Describes the file media/media.proto.
  */
 export const file_media_media = /*@__PURE__*/
-  fileDesc("ChFtZWRpYS9tZWRpYS5wcm90bxIFbWVkaWEiIwoPR2V0TWVkaWFSZXF1ZXN0EhAKCG1lZGlhX2lkGAEgASgJIrsBChVNZWRpYU1ldGFkYXRhUmVzcG9uc2USEAoIbWVkaWFfaWQYASABKAkSEQoJZmlsZV90eXBlGAIgASgJEhEKCW1pbWVfdHlwZRgDIAEoCRISCgpzaXplX2J5dGVzGAQgASgDEgsKA3VybBgFIAEoCRIVCg10aHVtYm5haWxfdXJsGAYgASgJEg0KBXdpZHRoGAcgASgFEg4KBmhlaWdodBgIIAEoBRITCgtkdXJhdGlvbl9tcxgJIAEoBTJYCgxNZWRpYVNlcnZpY2USSAoQR2V0TWVkaWFNZXRhZGF0YRIWLm1lZGlhLkdldE1lZGlhUmVxdWVzdBocLm1lZGlhLk1lZGlhTWV0YWRhdGFSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("ChFtZWRpYS9tZWRpYS5wcm90bxIFbWVkaWEiIwoPR2V0TWVkaWFSZXF1ZXN0EhAKCG1lZGlhX2lkGAEgASgJIrgCChVNZWRpYU1ldGFkYXRhUmVzcG9uc2USEAoIbWVkaWFfaWQYASABKAkSEQoJZmlsZV90eXBlGAIgASgJEhEKCW1pbWVfdHlwZRgDIAEoCRISCgpzaXplX2J5dGVzGAQgASgDEgsKA3VybBgFIAEoCRIVCg10aHVtYm5haWxfdXJsGAYgASgJEhIKBXdpZHRoGAcgASgFSACIAQESEwoGaGVpZ2h0GAggASgFSAGIAQESGAoLZHVyYXRpb25fbXMYCSABKAVIAogBARITCgt1cGxvYWRlcl9pZBgKIAEoCRIZChFvcmlnaW5hbF9maWxlbmFtZRgLIAEoCRIXCg9jaGVja3N1bV9zaGEyNTYYDCABKAlCCAoGX3dpZHRoQgkKB19oZWlnaHRCDgoMX2R1cmF0aW9uX21zMlgKDE1lZGlhU2VydmljZRJIChBHZXRNZWRpYU1ldGFkYXRhEhYubWVkaWEuR2V0TWVkaWFSZXF1ZXN0GhwubWVkaWEuTWVkaWFNZXRhZGF0YVJlc3BvbnNlYgZwcm90bzM");
 
 /**
  * Describes the message media.GetMediaRequest.
@@ -25,6 +25,8 @@ export const MediaMetadataResponseSchema = /*@__PURE__*/
   messageDesc(file_media_media, 1);
 
 /**
+ * The media-service's metadata of an upload; NOT_FOUND when there is none (addenda I).
+ *
  * @generated from service media.MediaService
  */
 export const MediaService = /*@__PURE__*/

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from '@wa/pkg/db';
+import type { Redis } from '../db/index.ts';
 
 /**
  * Token bucket, atomic in Redis. KEYS[1] = bucket; ARGV = capacity, refill (tokens per ms), now (ms).
@@ -44,7 +44,8 @@ export interface TokenBuckets {
   take(key: string, capacity: number, refillPerMs: number, nowMs: number): Promise<BucketDecision>;
 }
 
-export function createRateLimitRepository(redis: Redis): TokenBuckets {
+/** The buckets of the gateway's API limits and the media-service's upload limit (PRD §11.3). */
+export function createTokenBuckets(redis: Redis): TokenBuckets {
   return {
     async take(key, capacity, refillPerMs, nowMs) {
       const args = [key, capacity, refillPerMs, nowMs] as const;
