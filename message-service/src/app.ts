@@ -8,7 +8,7 @@ import {
   type OutboxTuning,
 } from '@wa/pkg/bus';
 import type { StampReader } from '@wa/pkg/cache';
-import type { ChatService, Client, UserService } from '@wa/pkg/grpc';
+import type { ChatService, Client, MediaService, UserService } from '@wa/pkg/grpc';
 import { createServiceProbes, type ServiceProbes } from '@wa/pkg/health';
 import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
@@ -19,6 +19,7 @@ import { consumeChatEvents } from './handler/chat-events.ts';
 import { messageGrpcRoutes } from './handler/grpc-routes.ts';
 import { registerMessageRoutes } from './handler/http-routes.ts';
 import { createChatRemote } from './repository/chat-remote.ts';
+import { createMediaRemote } from './repository/media-remote.ts';
 import type { MessageStore } from './repository/message-store.ts';
 import { createUserRemote } from './repository/user-remote.ts';
 import { createHistoryService } from './service/history-service.ts';
@@ -46,6 +47,8 @@ export interface MessageAppDeps {
   nc: NatsConnection;
   chats: Client<typeof ChatService>;
   users: Client<typeof UserService>;
+  /** GetMediaMetadata, for the upload each media message names (addenda I). */
+  media: Client<typeof MediaService>;
   /** Chat and user stamps (Redis): whether a cached membership or block answer still holds. */
   stamps: StampReader;
   log: Logger;
@@ -65,6 +68,7 @@ export function buildMessageApp(deps: MessageAppDeps) {
   const js = jetstream(nc);
   const chats = createChatRemote(deps.chats);
   const users = createUserRemote(deps.users);
+  const media = createMediaRemote(deps.media);
   const relay = createOutboxRelay({
     ...config.outbox,
     store: messages.outbox,
@@ -80,7 +84,7 @@ export function buildMessageApp(deps: MessageAppDeps) {
     maxEntries: config.membershipCache?.maxEntries ?? 10_000,
   });
   const refs = createMessageRefs(messages);
-  const send = createSendService({ messages, refs, membership, relay, log, now });
+  const send = createSendService({ messages, refs, membership, media, relay, log, now });
   const history = createHistoryService({ messages, membership, relay, now });
   const receipts = createReceiptService({
     messages,

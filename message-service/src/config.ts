@@ -15,7 +15,7 @@ import {
   natsConfig,
 } from '@wa/pkg/config';
 
-const CALLS = ['CHAT', 'USER'] as const;
+const CALLS = ['CHAT', 'USER', 'MEDIA'] as const;
 
 const MessageEnv = Type.Object({
   ...CommonEnv,

@@ -2,7 +2,7 @@ import { connectNats } from '@wa/pkg/bus';
 import { createStampReader } from '@wa/pkg/cache';
 import { createRedis } from '@wa/pkg/db';
 import { createServiceProbes } from '@wa/pkg/health';
-import { ChatService, UserService, createGrpcClient } from '@wa/pkg/grpc';
+import { ChatService, MediaService, UserService, createGrpcClient } from '@wa/pkg/grpc';
 import { createLogger } from '@wa/pkg/log';
 import { runService } from '@wa/pkg/service';
 import { buildMessageApp } from './app.ts';
@@ -25,6 +25,7 @@ void runService(SERVICE, async () => {
   const redis = createRedis({ url: config.redisUrl, log });
   const chats = createGrpcClient(ChatService, config.grpcClients.chat);
   const users = createGrpcClient(UserService, config.grpcClients.user);
+  const media = createGrpcClient(MediaService, config.grpcClients.media);
   return {
     app: buildMessageApp({
       config,
@@ -33,6 +34,7 @@ void runService(SERVICE, async () => {
       nc,
       chats,
       users,
+      media,
       stamps: createStampReader(redis, log),
       log,
     }),

@@ -15,7 +15,7 @@ import {
   type StampWriter,
 } from '@wa/pkg/cache';
 import { connectRedis, type Redis } from '@wa/pkg/db';
-import { ChatService, UserService, createGrpcClient } from '@wa/pkg/grpc';
+import { ChatService, MediaService, UserService, createGrpcClient } from '@wa/pkg/grpc';
 import { createServiceProbes } from '@wa/pkg/health';
 import { startService } from '@wa/pkg/service';
 import {
@@ -35,16 +35,18 @@ import {
 } from '@wa/pkg/testing';
 import { buildMessageApp } from '../src/app.ts';
 import type { ReadReceiptsLookup } from '../src/service/receipt-service.ts';
+import { createMediaDirectory, type MediaDirectory } from './media-directory-fake.ts';
 import { openTestStore, type StoreKind, type TestMessageStore } from './test-stores.ts';
 
 /**
- * The user- and chat-service as fakes in the test process: membership, roles, blocks, names and
- * read-receipt settings are what the test seeds, answered over real gRPC servers. Users and chats
- * exist only there; the message-service keeps no copy of either.
+ * The user-, chat- and media-service as fakes in the test process: membership, roles, blocks,
+ * names, read-receipt settings and uploads are what the test seeds, answered over real gRPC
+ * servers. Users, chats and uploads exist only there; the message-service keeps no copy of any.
  */
 export async function startNeighbours() {
   const users: UserDirectory = createUserDirectory();
   const chats: ChatDirectory = createChatDirectory();
+  const media: MediaDirectory = createMediaDirectory();
   const userServer: GrpcFake<typeof UserService> = await startGrpcFake(
     UserService,
     users.implementation,
@@ -52,6 +54,12 @@ export async function startNeighbours() {
   const chatServer = await startGrpcFake(ChatService, chats.implementation).catch(
     async (error: unknown) => {
       await userServer.close();
+      throw error;
+    },
+  );
+  const mediaServer = await startGrpcFake(MediaService, media.implementation).catch(
+    async (error: unknown) => {
+      await Promise.all([userServer.close(), chatServer.close()]);
       throw error;
     },
   );
@@ -68,8 +76,10 @@ export async function startNeighbours() {
   return {
     users,
     chats,
+    media,
     userServer,
     chatServer,
+    mediaServer,
     makeUser,
     makeUsers: (count: number): TestUser[] => Array.from({ length: count }, () => makeUser()),
     /** A direct chat between two users, as the chat-service's GetParticipants will show it. */
@@ -96,7 +106,9 @@ export async function startNeighbours() {
       const memberIds = [options.createdBy, ...options.memberIds];
       return { id: chat.chatId, type: 'group', memberIds, chat };
     },
-    close: () => Promise.all([userServer.close(), chatServer.close()]),
+    /** An upload by `uploaderId` as the media-service's GetMediaMetadata will describe it. */
+    makeUpload: media.add,
+    close: () => Promise.all([userServer.close(), chatServer.close(), mediaServer.close()]),
   };
 }
 
@@ -169,6 +181,10 @@ export async function startMessageApp(options: MessageAppOptions = {}) {
       }),
       users: createGrpcClient(UserService, {
         address: neighbours.userServer.address,
+        timeoutMs: 2_000,
+      }),
+      media: createGrpcClient(MediaService, {
+        address: neighbours.mediaServer.address,
         timeoutMs: 2_000,
       }),
       stamps: createStampReader(redis, log),

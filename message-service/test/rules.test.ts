@@ -5,7 +5,8 @@ import { AppError } from '@wa/pkg/errors';
 import type { DeliveryStatus, RecipientStatus } from '../src/model/message.ts';
 import { wholeWordPattern as wholeWord } from '../src/repository/mongo/filters.ts';
 import { decodeCursor, encodeCursor } from '../src/service/cursor.ts';
-import { validatePayload } from '../src/service/payload-rules.ts';
+import { validatePayload, withUpload } from '../src/service/payload-rules.ts';
+import type { MediaUpload } from '../src/repository/media-remote.ts';
 import { movesForward, statusForViewer, statusesBelow } from '../src/model/status-rules.ts';
 
 const STATUSES: DeliveryStatus[] = ['sent', 'delivered', 'read'];
@@ -97,6 +98,99 @@ describe('payloads', () => {
       'payload.duration_ms',
     );
     refuses(() => validatePayload('image', { media_id: media, filename: 'x' }), 'payload.filename');
+  });
+
+  test('clients cannot send the metadata the media-service owns', () => {
+    const media_id = randomUUID();
+    for (const [field, value] of [
+      ['mime_type', 'image/png'],
+      ['size_bytes', 1],
+      ['width', 1],
+      ['height', 1],
+    ] as const)
+      refuses(() => validatePayload('image', { media_id, [field]: value }), `payload.${field}`);
+  });
+});
+
+describe('media payloads (addenda I)', () => {
+  const sender = randomUUID();
+  const upload = (overrides: Partial<MediaUpload> = {}): MediaUpload => ({
+    mediaId: randomUUID(),
+    uploaderId: sender,
+    fileType: 'image',
+    mimeType: 'image/png',
+    sizeBytes: 2_048,
+    width: 64,
+    height: 32,
+    originalFilename: 'a.png',
+    ...overrides,
+  });
+
+  test('adds the upload metadata, flat, and leaves out what the file lacks', () => {
+    const image = upload();
+    assert.deepEqual(
+      withUpload('image', { media_id: image.mediaId, caption: 'c' }, sender, image),
+      {
+        media_id: image.mediaId,
+        caption: 'c',
+        mime_type: 'image/png',
+        size_bytes: 2_048,
+        width: 64,
+        height: 32,
+      },
+    );
+    const doc = upload({
+      fileType: 'document',
+      mimeType: 'application/pdf',
+      width: undefined,
+      height: undefined,
+    });
+    assert.deepEqual(withUpload('document', { media_id: doc.mediaId }, sender, doc), {
+      media_id: doc.mediaId,
+      mime_type: 'application/pdf',
+      size_bytes: 2_048,
+      filename: 'a.png',
+    });
+  });
+
+  test("a probed duration wins over the client's, a client's filename over the upload's", () => {
+    const audio = upload({
+      fileType: 'audio',
+      width: undefined,
+      height: undefined,
+      durationMs: 3_000,
+    });
+    assert.equal(
+      withUpload('audio', { media_id: audio.mediaId, duration_ms: 9 }, sender, audio).duration_ms,
+      3_000,
+    );
+    const unprobed = upload({ fileType: 'audio', width: undefined, height: undefined });
+    assert.equal(
+      withUpload('audio', { media_id: unprobed.mediaId, duration_ms: 9 }, sender, unprobed)
+        .duration_ms,
+      9,
+    );
+    const doc = upload({ fileType: 'document' });
+    assert.equal(
+      withUpload('document', { media_id: doc.mediaId, filename: 'mine.pdf' }, sender, doc).filename,
+      'mine.pdf',
+    );
+    const nameless = upload({ fileType: 'document', originalFilename: undefined });
+    assert.equal(
+      'filename' in withUpload('document', { media_id: nameless.mediaId }, sender, nameless),
+      false,
+    );
+  });
+
+  test("refuses an unknown id, another user's upload and an upload of another type alike", () => {
+    const image = upload();
+    const payload = { media_id: image.mediaId };
+    refuses(() => withUpload('image', payload, sender, null), 'payload.media_id');
+    refuses(() => withUpload('image', payload, randomUUID(), image), 'payload.media_id');
+    refuses(() => withUpload('document', payload, sender, image), 'payload.media_id');
+    refuses(() => withUpload('video', payload, sender, image), 'payload.media_id');
+    // An upper-case sender id is the same sender.
+    assert.equal(withUpload('image', payload, sender.toUpperCase(), image).width, 64);
   });
 });
 

@@ -114,6 +114,35 @@ describe('event schemas', () => {
     );
   });
 
+  test('accept a media msg.new with its upload metadata and refuse impossible values', () => {
+    const payload = {
+      media_id: randomUUID(),
+      caption: 'Beach',
+      mime_type: 'video/mp4',
+      size_bytes: 2_481_004,
+      width: 640,
+      height: 360,
+      duration_ms: 4_040,
+    };
+    assert.doesNotThrow(() => assertEvent('msg.new', msgNew({ type: 'video', payload })));
+    for (const [field, value] of [
+      ['size_bytes', -1],
+      ['width', 0],
+      ['height', 1.5],
+      ['mime_type', 7],
+    ] as const)
+      assert.throws(
+        () =>
+          assertEvent(
+            'msg.new',
+            msgNew({ type: 'video', payload: { ...payload, [field]: value } }),
+          ),
+        (error: unknown) =>
+          error instanceof EventValidationError && error.problems.join('\n').includes(field),
+        field,
+      );
+  });
+
   test('ignore fields a newer publisher added', () => {
     assert.doesNotThrow(() => assertEvent('msg.new', { ...msgNew(), client_msg_id: 'abc' }));
   });

@@ -61,12 +61,17 @@ export const ReadBody = Type.Object({ up_to_message_id: Uuid() }, { additionalPr
 
 // ── Responses ───────────────────────────────────────────────────────────────────────────────
 
+/** A stored payload: the client's fields and, on media, the upload's metadata (addenda I). */
 const Payload = Type.Object({
   body: Type.Optional(Type.String()),
   media_id: Type.Optional(Type.String()),
   caption: Type.Optional(Type.String()),
   filename: Type.Optional(Type.String()),
-  duration_ms: Type.Optional(Type.Integer()),
+  duration_ms: Type.Optional(Type.Integer({ minimum: 0 })),
+  mime_type: Type.Optional(Type.String()),
+  size_bytes: Type.Optional(Type.Integer({ minimum: 0 })),
+  width: Type.Optional(Type.Integer({ minimum: 1 })),
+  height: Type.Optional(Type.Integer({ minimum: 1 })),
 });
 
 export const Message = Type.Object({

@@ -1,11 +1,15 @@
 import { normaliseUuid } from '@wa/pkg/uuid';
 import { validationError } from '@wa/pkg/errors';
 import { LIMITS, type MessagePayload, type MessageType } from '../model/message.ts';
+import type { MediaUpload } from '../repository/media-remote.ts';
 
 const TYPES: readonly MessageType[] = ['text', 'image', 'video', 'audio', 'document', 'system'];
 
 export const isMessageType = (value: string): value is MessageType =>
   (TYPES as readonly string[]).includes(value);
+
+/** The types whose payload names an upload (`media_id`), checked with the media-service. */
+export const isMediaType = (type: MessageType): boolean => type !== 'text' && type !== 'system';
 
 /** The payload fields each type accepts (PRD §3.5); anything else is refused. */
 const FIELDS: Record<MessageType, readonly (keyof MessagePayload)[]> = {
@@ -59,6 +63,34 @@ export function validatePayload(type: MessageType, raw: unknown): MessagePayload
     payload.duration_ms = input.duration_ms as number;
   }
   return payload;
+}
+
+/**
+ * A media payload with its upload's metadata (addenda I), flat: `mime_type`, `size_bytes` and the
+ * `width`/`height`/`duration_ms` the file has (the probed duration wins over the client's); a
+ * document without `filename` takes the upload's. The upload must be the sender's and of the
+ * message's type; an unknown id and another user's upload get the same answer, so no id is
+ * confirmed.
+ */
+export function withUpload(
+  type: MessageType,
+  payload: MessagePayload,
+  senderId: string,
+  upload: MediaUpload | null,
+): MessagePayload {
+  if (!upload || upload.uploaderId !== senderId.toLowerCase())
+    throw fail('media_id', 'does not name an upload of yours');
+  if (upload.fileType !== type)
+    throw fail('media_id', `must name an upload of type ${type}, not ${upload.fileType}`);
+  const stored: MessagePayload = { ...payload };
+  if (upload.mimeType !== undefined) stored.mime_type = upload.mimeType;
+  if (upload.sizeBytes !== undefined) stored.size_bytes = upload.sizeBytes;
+  if (upload.width !== undefined) stored.width = upload.width;
+  if (upload.height !== undefined) stored.height = upload.height;
+  if (upload.durationMs !== undefined) stored.duration_ms = upload.durationMs;
+  if (type === 'document' && stored.filename === undefined && upload.originalFilename !== undefined)
+    stored.filename = upload.originalFilename;
+  return stored;
 }
 
 /** Parses the JSON bytes a gRPC caller sends as `payload`. */

@@ -10,17 +10,20 @@ import {
   type MessagePayload,
   type MessageType,
 } from '../model/message.ts';
+import type { MediaRemote } from '../repository/media-remote.ts';
 import type { MessageStore } from '../repository/message-store.ts';
 import { recipientsOf, type ChatMembers, type Membership } from './membership.ts';
 import type { MessageRefs } from './message-refs.ts';
 import { msgNewEvent } from './outbox-events.ts';
-import { isMessageType, validatePayload } from './payload-rules.ts';
+import { isMediaType, isMessageType, validatePayload, withUpload } from './payload-rules.ts';
 
 export interface SendServiceDeps {
   messages: MessageStore;
   /** Told of each message stored, for the receipts that follow (message-refs.ts). */
   refs: Pick<MessageRefs, 'remember'>;
   membership: Membership;
+  /** Asked about the upload each media message names; a forwarded copy keeps its metadata. */
+  media: Pick<MediaRemote, 'upload'>;
   relay: Pick<OutboxRelay, 'notify'>;
   log: Logger;
   now?: () => Date;
@@ -81,6 +84,7 @@ export function createSendService({
   messages,
   refs,
   membership,
+  media,
   relay,
   log,
   now = () => new Date(),
@@ -118,16 +122,29 @@ export function createSendService({
     return quoted.message_id;
   }
 
+  /** A media payload with its upload's metadata; a text message asks the media-service nothing. */
+  async function withMedia(
+    type: MessageType,
+    payload: MessagePayload,
+    senderId: string,
+  ): Promise<MessagePayload> {
+    if (!isMediaType(type) || payload.media_id === undefined) return payload;
+    return withUpload(type, payload, senderId, await media.upload(payload.media_id));
+  }
+
   return {
     async send(input: SendInput): Promise<SendOutcome> {
       const type = checkType(input.type);
-      const payload: MessagePayload = validatePayload(type, input.payload);
+      const claimed = validatePayload(type, input.payload);
       checkClientMsgId(input.clientMsgId);
       // A retry is caught by the unique index on insert, so the first send costs no lookup. A retry
-      // refused by rules that changed since still gets the message it stored.
+      // refused by rules that changed since (or while the media-service is down) still gets the
+      // message it stored.
       let members: ChatMembers;
+      let payload: MessagePayload;
       try {
         members = await membership.requireCanPost(input.chatId, input.senderId);
+        payload = await withMedia(type, claimed, input.senderId);
       } catch (error) {
         // Only a retry into the same chat: another chat's message says nothing about this one.
         const stored = await messages.findByClientId(input.senderId, input.clientMsgId);

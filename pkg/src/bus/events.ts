@@ -32,13 +32,22 @@ export const MessageType = Type.Union([
 ]);
 export type MessageType = Static<typeof MessageType>;
 
-/** PRD §3.5: `body` for text/system, `media_id` (+ `caption`/`filename`/`duration_ms`) for media. */
+/**
+ * PRD §3.5: `body` for text/system, `media_id` (+ `caption`/`filename`/`duration_ms`) for media.
+ * On a stored media message the message-service adds the upload's metadata from the
+ * media-service (addenda I): `mime_type`, `size_bytes`, and `width`/`height`/`duration_ms` when
+ * the file has them; a probed `duration_ms` replaces the client's. Clients never send these.
+ */
 export const MessagePayload = Type.Object({
   body: Type.Optional(Type.String()),
   media_id: Type.Optional(Uuid),
   caption: Type.Optional(Type.String()),
   filename: Type.Optional(Type.String()),
   duration_ms: Type.Optional(Type.Integer({ minimum: 0 })),
+  mime_type: Type.Optional(Type.String()),
+  size_bytes: Type.Optional(Type.Integer({ minimum: 0 })),
+  width: Type.Optional(Type.Integer({ minimum: 1 })),
+  height: Type.Optional(Type.Integer({ minimum: 1 })),
 });
 export type MessagePayload = Static<typeof MessagePayload>;
 
