@@ -1,6 +1,7 @@
 # One image recipe for every service, and for the one-shot migrate job. Build from the repository
 # root so pkg/ is in the context:
 #   docker build --build-arg SERVICE=chat-service --build-arg HTTP_PORT=8083 .
+#   docker build --build-arg SERVICE=media-service --build-arg HTTP_PORT=8086 .
 #   docker build --target migrate .
 # Node strips TypeScript types itself, so there is no compile step.
 
@@ -13,12 +14,16 @@ RUN mkdir /manifests && \
     find . -name package.json -not -path '*/node_modules/*' | \
       tar -cf - -T - package-lock.json | tar -xf - -C /manifests
 
-# Production dependencies of pkg and one service; none of them needs an install script.
+# Production dependencies of pkg and one service; none of them needs an install script. Native
+# packages come prebuilt as optional dependencies, one per platform (the lockfile lists them all);
+# --libc=musl says which libc this image has instead of leaving it to npm's detection, so sharp
+# gets @img/sharp-linuxmusl-<arch> and its libvips, never the glibc twins (the architecture is
+# still the one being built).
 FROM node:26-alpine AS deps
 ARG SERVICE
 WORKDIR /app
 COPY --from=manifests /manifests ./
-RUN test -n "$SERVICE" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+RUN test -n "$SERVICE" && npm ci --omit=dev --ignore-scripts --libc=musl --no-audit --no-fund \
       --workspace pkg --workspace "$SERVICE" --include-workspace-root=false
 
 # Schema migrations and JetStream streams. node-pg-migrate is a root devDependency, so dev
@@ -38,7 +43,15 @@ ARG SERVICE
 ARG HTTP_PORT
 ENV NODE_ENV=production SERVICE=${SERVICE} HTTP_PORT=${HTTP_PORT}
 WORKDIR /app
+# The media-service probes video and audio and takes video thumbnails with FFmpeg (FFMPEG_PATH and
+# FFPROBE_PATH default to the ones on PATH); no other service needs it.
+RUN if [ "$SERVICE" = media-service ]; then apk add --no-cache ffmpeg; fi
 COPY --from=deps /app/node_modules ./node_modules
+# Fails the build, rather than the first upload, when sharp's native binary for this platform or
+# FFmpeg is missing.
+RUN if [ "$SERVICE" = media-service ]; then \
+      node -e "require('sharp')" && ffmpeg -version >/dev/null && ffprobe -version >/dev/null; \
+    fi
 COPY package.json ./
 COPY pkg/package.json pkg/
 COPY pkg/src pkg/src

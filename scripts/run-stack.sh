@@ -17,6 +17,15 @@ export NODE_ENV="${NODE_ENV:-development}"
 export JWT_SECRET="${JWT_SECRET:-local-dev-secret-change-in-prod}"
 export SMS_PROVIDER="${SMS_PROVIDER:-mock}"
 export OTP_FIXED_CODE="${OTP_FIXED_CODE-123456}"
+# The media-service stores files in the versitygw scripts/infra/up.sh runs (its port, keys and
+# bucket), and clients on this machine reach it at the same address, so presigned URLs name it too
+# (set S3_PUBLIC_URL for a phone or emulator). Its records go to the local PostgreSQL, the default
+# MEDIA_STORE_URL, as the message-service's do.
+export S3_ENDPOINT="${S3_ENDPOINT:-http://127.0.0.1:${S3_PORT:-9000}}"
+export S3_PUBLIC_URL="${S3_PUBLIC_URL:-$S3_ENDPOINT}"
+export S3_ACCESS_KEY="${S3_ACCESS_KEY:-${MINIO_ACCESS_KEY:-minioadmin}}"
+export S3_SECRET_KEY="${S3_SECRET_KEY:-${MINIO_SECRET_KEY:-minioadmin}}"
+export S3_BUCKET="${S3_BUCKET:-${MINIO_BUCKET:-whatsapp-media}}"
 
 # The service list and ports live in scripts/supervisor/stack.ts; logs in .run/<service>.log.
 exec node scripts/supervisor/main.ts "${WATCH[@]}"

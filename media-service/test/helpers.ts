@@ -2,6 +2,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { connectNats } from '@wa/pkg/bus';
 import { createRedis, waitForRedis } from '@wa/pkg/db';
 import { ChatService, createGrpcClient } from '@wa/pkg/grpc';
@@ -118,14 +126,60 @@ export function send(
 }
 
 /**
+ * A bucket of its own on the tests' S3 server, so a test can see everything its app left there
+ * (objects and unfinished multipart uploads) whatever other test files do meanwhile.
+ */
+export async function createTestBucket() {
+  const name = `media-test-${randomUUID().slice(0, 13)}`;
+  const client = new S3Client({
+    endpoint: testStorageSettings.endpoint,
+    region: testStorageSettings.region,
+    forcePathStyle: true,
+    credentials: {
+      accessKeyId: testStorageSettings.accessKey,
+      secretAccessKey: testStorageSettings.secretKey,
+    },
+  });
+  await client.send(new CreateBucketCommand({ Bucket: name }));
+  const leftovers = async () => {
+    const [objects, uploads] = await Promise.all([
+      client.send(new ListObjectsV2Command({ Bucket: name })),
+      client.send(new ListMultipartUploadsCommand({ Bucket: name })),
+    ]);
+    return {
+      objects: (objects.Contents ?? []).map((object) => object.Key ?? ''),
+      uploads: (uploads.Uploads ?? []).map((upload) => upload.Key ?? ''),
+    };
+  };
+  return {
+    name,
+    /** Every object key in the bucket and every multipart upload not completed nor aborted. */
+    leftovers,
+    async drop() {
+      const { objects } = await leftovers();
+      if (objects.length)
+        await client.send(
+          new DeleteObjectsCommand({
+            Bucket: name,
+            Delete: { Objects: objects.map((Key) => ({ Key })) },
+          }),
+        );
+      await client.send(new DeleteBucketCommand({ Bucket: name })).catch(() => undefined);
+      client.destroy();
+    },
+  };
+}
+
+/**
  * A real media app listening on a free port: its own PostgreSQL store, the tests' S3 server,
  * Redis and NATS, and a fake chat-service the test seeds with chats.
  */
 export async function startMediaApp(overrides: Record<string, string> = {}) {
   const log = testLogger('media-service');
-  const config = testConfig(overrides);
+  const bucket = await createTestBucket();
+  const config = testConfig({ S3_BUCKET: bucket.name, ...overrides });
   const opened = await openTestMediaStore('postgres');
-  const storage = createTestStorage({ publicEndpoint: config.storage.publicEndpoint });
+  const storage = createTestStorage({ ...config.storage });
   const directory = createChatDirectory();
   const chatFake = await startGrpcFake(ChatService, directory.implementation);
   const redis = createRedis({ url: config.redisUrl, log });
@@ -151,6 +205,7 @@ export async function startMediaApp(overrides: Record<string, string> = {}) {
     origin,
     store: opened.store,
     storage,
+    bucket,
     directory,
     nc,
     /** Uploads `parts` as `userId`. */
@@ -163,6 +218,15 @@ export async function startMediaApp(overrides: Record<string, string> = {}) {
       });
     },
     get: (userId: string | undefined, path: string) => send(origin, 'GET', path, { userId }),
+    /** A request with a body given whole (not an upload form). */
+    send: (
+      method: string,
+      path: string,
+      userId: string | undefined,
+      contentType: string,
+      body: string,
+    ) =>
+      send(origin, method, path, { userId, contentType, body: Readable.from([Buffer.from(body)]) }),
     async close() {
       for (const worker of built.workers) await worker.stop();
       await built.http.close();
@@ -171,6 +235,7 @@ export async function startMediaApp(overrides: Record<string, string> = {}) {
       redis.disconnect();
       storage.close();
       await opened.dispose();
+      await bucket.drop();
     },
   };
 }

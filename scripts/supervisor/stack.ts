@@ -1,8 +1,9 @@
 import type { ServiceSpec } from './supervisor.ts';
 
 /**
- * The services `make run` starts, dependencies first: the message-service calls chat and user, the
- * websocket-service calls all four gRPC servers (auth 9081, user 9082, chat 9083, message 9084).
+ * The services `make run` starts, dependencies first: the media-service calls chat, the
+ * message-service calls chat, user and media (`GetMediaMetadata`), the websocket-service calls auth,
+ * user, chat and message (gRPC 9081, 9082, 9083, 9084; media 9086).
  * The HTTP ports are each service's default (its `src/config.ts`); they are passed explicitly so
  * the port probed for liveness is always the port the service listens on.
  */
@@ -10,6 +11,7 @@ export const LOCAL_STACK = [
   { name: 'auth-service', httpPort: 8081 },
   { name: 'user-service', httpPort: 8082 },
   { name: 'chat-service', httpPort: 8083 },
+  { name: 'media-service', httpPort: 8086 },
   { name: 'message-service', httpPort: 8084 },
   { name: 'websocket-service', httpPort: 8087 },
   { name: 'api-gateway', httpPort: 8080 },

@@ -1,8 +1,10 @@
 import type { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  ListMultipartUploadsCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -32,6 +34,9 @@ export interface PresignOptions {
 
 /** Multipart parts: S3's smallest, so an upload holds at most two of them in memory. */
 const PART_BYTES = 5 * 1024 * 1024;
+
+/** Pages of unfinished multipart uploads looked at per sweep (1,000 each). */
+const MAX_LISTING_PAGES = 10;
 
 /** A failure to reach S3 is 503 (the client retries); S3's own answers keep their meaning. */
 function unavailable(error: unknown): never {
@@ -72,7 +77,8 @@ export function createObjectStorage(settings: ObjectStorageSettings) {
       try {
         await upload.done();
       } catch (error) {
-        if (bodyError) throw bodyError;
+        // The body's own failure (the intake's 413, a client gone), not the abort the SDK gave it.
+        if (bodyError && bodyError.name !== 'AbortError') throw bodyError;
         unavailable(error);
       }
     },
@@ -142,6 +148,37 @@ export function createObjectStorage(settings: ObjectStorageSettings) {
           }),
         )
         .catch(unavailable);
+    },
+
+    /**
+     * Aborts multipart uploads started before `before` and never finished: those whose abort
+     * failed while S3 was down (their parts would otherwise stay stored, unseen, forever).
+     */
+    async abortStaleUploads(before: Date): Promise<number> {
+      let aborted = 0;
+      let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
+      for (let page = 0; page < MAX_LISTING_PAGES; page++) {
+        const listing = await client
+          .send(new ListMultipartUploadsCommand({ Bucket, ...markers }))
+          .catch(unavailable);
+        for (const upload of listing.Uploads ?? []) {
+          if (!upload.Key || !upload.UploadId || !upload.Initiated || upload.Initiated >= before)
+            continue;
+          await client
+            .send(
+              new AbortMultipartUploadCommand({
+                Bucket,
+                Key: upload.Key,
+                UploadId: upload.UploadId,
+              }),
+            )
+            .catch(unavailable);
+          aborted += 1;
+        }
+        if (!listing.IsTruncated) break;
+        markers = { KeyMarker: listing.NextKeyMarker, UploadIdMarker: listing.NextUploadIdMarker };
+      }
+      return aborted;
     },
 
     async ping(): Promise<boolean> {

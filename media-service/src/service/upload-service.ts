@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
+import { isAppError } from '@wa/pkg/errors';
 import type { Logger } from '@wa/pkg/log';
-import { SIZE_LIMITS, type FormatName, type MediaType } from '../model/media-formats.ts';
+import { FORMATS, SIZE_LIMITS, type FormatName, type MediaType } from '../model/media-formats.ts';
 import type { MediaDoc } from '../model/media.ts';
 import type { ImageDecoder } from '../repository/image-decoder.ts';
 import type { MediaProbe } from '../repository/media-probe.ts';
@@ -113,12 +114,17 @@ export function createUploadService(deps: UploadServiceDeps) {
       const storageKey = `media/${mediaId}`;
       const intake = createUploadIntake(limitBytes);
       const stored = storage.put(storageKey, intake.stream, 'application/octet-stream');
+      const reading = pipeline(file, intake.stream);
       try {
-        await Promise.all([pipeline(file, intake.stream), stored]);
+        await Promise.all([reading, stored]);
       } catch (error) {
-        // S3 failed first: stop reading the client too (put has already aborted the upload).
+        // Stop reading the client too; put has already aborted the multipart upload.
         file.destroy();
         intake.stream.destroy();
+        // The meaningful failure (the intake's 413, S3's 503) wins over the broken pipe it caused.
+        const outcomes = await Promise.allSettled([reading, stored]);
+        for (const outcome of outcomes)
+          if (outcome.status === 'rejected' && isAppError(outcome.reason)) throw outcome.reason;
         throw error;
       }
       return { mediaId, storageKey, summary: intake.summary() };
@@ -148,7 +154,9 @@ export function createUploadService(deps: UploadServiceDeps) {
           media_id: mediaId,
           uploader_id: claims.uploaderId,
           file_type: claims.declared,
-          mime_type: type.mime,
+          // An MP4 of audio alone is served as audio (a voice note recorded as `.mp4`).
+          mime_type:
+            claims.declared === 'audio' && type.format === 'mp4' ? FORMATS.m4a.mime : type.mime,
           original_filename: claims.originalFilename,
           size_bytes: summary.sizeBytes,
           width: decoded?.width ?? null,

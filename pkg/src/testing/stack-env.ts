@@ -1,9 +1,12 @@
 import type { StackOptions, StackService, StackSession, StackStores } from './stack.ts';
+import { testStores } from './stores.ts';
 import { randomPhone } from './users.ts';
 
 /** The durable consumer name of each consuming service in the stack `suffix` (one per stream). */
-export const consumerNameOf = (service: 'chat' | 'message' | 'websocket', suffix: string) =>
-  `${service}-${suffix}`;
+export const consumerNameOf = (
+  service: 'chat' | 'media' | 'message' | 'websocket',
+  suffix: string,
+) => `${service}-${suffix}`;
 
 export const STACK_JWT_SECRET = 'test-stack-secret-not-for-production';
 export const STACK_OTP = '123456';
@@ -25,8 +28,10 @@ export function stackEnv({ options, stores, suffix, grpcAddress, ports }: EnvSet
     USER_GRPC_ADDR: grpcAddress('user-service'),
     CHAT_GRPC_ADDR: grpcAddress('chat-service'),
     MESSAGE_GRPC_ADDR: grpcAddress('message-service'),
+    MEDIA_GRPC_ADDR: grpcAddress('media-service'),
   };
-  const { DATABASE_URL, REDIS_URL, NATS_URL, MESSAGE_STORE_URL } = stores;
+  const { DATABASE_URL, REDIS_URL, NATS_URL, MESSAGE_STORE_URL, MEDIA_STORE_URL } = stores;
+  const { s3 } = testStores;
   const own: Record<StackService, Record<string, string>> = {
     'auth-service': {
       DATABASE_URL,
@@ -42,6 +47,19 @@ export function stackEnv({ options, stores, suffix, grpcAddress, ports }: EnvSet
       REDIS_URL,
       NATS_URL,
       NATS_CONSUMER_NAME: consumerNameOf('chat', suffix),
+    },
+    // Stacks share the bucket: media ids are random UUIDs, so no prefix of its own is needed.
+    'media-service': {
+      MEDIA_STORE_URL,
+      MEDIA_STORE_POOL_MAX: pool,
+      REDIS_URL,
+      NATS_URL,
+      NATS_CONSUMER_NAME: consumerNameOf('media', suffix),
+      S3_ENDPOINT: s3.url,
+      S3_PUBLIC_URL: s3.url,
+      S3_ACCESS_KEY: s3.accessKey,
+      S3_SECRET_KEY: s3.secretKey,
+      S3_BUCKET: s3.bucket,
     },
     'message-service': {
       MESSAGE_STORE_URL,

@@ -13,6 +13,7 @@ export const STACK_SERVICES = [
   'auth-service',
   'user-service',
   'chat-service',
+  'media-service',
   'message-service',
   'websocket-service',
 ] as const;
@@ -41,6 +42,8 @@ export interface StackStores {
   MONGO_URL: string;
   /** The message-service's store: this stack's PostgreSQL database, or its MongoDB one (TEST_MESSAGE_STORE). */
   MESSAGE_STORE_URL: string;
+  /** The media-service's store, chosen the same way. */
+  MEDIA_STORE_URL: string;
 }
 
 export interface StackOptions {
@@ -120,7 +123,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   const mongoUrl = privateMongoUrl(base.MONGO_URL, databaseName);
   const wanted = new Set<StackService>(['auth-service', ...options.services]);
-  const consumers = (['chat', 'message', 'websocket'] as const).map((service) =>
+  const consumers = (['chat', 'media', 'message', 'websocket'] as const).map((service) =>
     consumerNameOf(service, suffix),
   );
   const log = testLogger('stack');
@@ -143,14 +146,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await redis?.stop();
     throw error;
   }
+  const documentStore = testStores.messageStore === 'mongodb' ? mongoUrl : databaseUrl;
   const stores: StackStores = {
     ...base,
     DATABASE_URL: databaseUrl,
     REDIS_URL: redis?.url ?? base.REDIS_URL,
     MONGO_URL: mongoUrl,
-    MESSAGE_STORE_URL:
-      options.stores?.MESSAGE_STORE_URL ??
-      (testStores.messageStore === 'mongodb' ? mongoUrl : databaseUrl),
+    MESSAGE_STORE_URL: options.stores?.MESSAGE_STORE_URL ?? documentStore,
+    MEDIA_STORE_URL: options.stores?.MEDIA_STORE_URL ?? documentStore,
   };
   const envOf = stackEnv({ options, stores, suffix, grpcAddress, ports });
   const mongo = createMongoClient({ url: mongoUrl });
@@ -218,7 +221,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     })());
 
   try {
-    if (wanted.has('message-service') && stores.MESSAGE_STORE_URL.startsWith('mongodb')) {
+    const onMongo = (
+      [
+        ['message-service', stores.MESSAGE_STORE_URL],
+        ['media-service', stores.MEDIA_STORE_URL],
+      ] as const
+    ).some(([name, url]) => wanted.has(name) && url.startsWith('mongodb'));
+    if (onMongo) {
       await mongo.connect();
       await applyMongoIndexes(mongo.db(), log);
     }
