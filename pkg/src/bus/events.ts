@@ -51,6 +51,15 @@ export const MessagePayload = Type.Object({
 });
 export type MessagePayload = Static<typeof MessagePayload>;
 
+/** What a client may send in a payload: the media metadata comes only from the media-service. */
+export const SentMessagePayload = Type.Pick(MessagePayload, [
+  'body',
+  'media_id',
+  'caption',
+  'filename',
+  'duration_ms',
+]);
+
 const ChatType = Type.Union([Type.Literal('direct'), Type.Literal('group')]);
 const Role = Type.Union([Type.Literal('admin'), Type.Literal('member')]);
 

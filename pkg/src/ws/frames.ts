@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { ERROR_CODES, type ErrorCode } from '../errors/index.ts';
-import { MessagePayload, MessageType } from '../bus/events.ts';
+import { MessagePayload, MessageType, SentMessagePayload } from '../bus/events.ts';
 import {
   UNACCEPTABLE_TEXT_MESSAGE,
   findUnacceptableText,
@@ -27,7 +27,7 @@ export const CLIENT_EVENT_SCHEMAS = {
     chat_id: Uuid,
     client_msg_id: Type.String({ minLength: 1, maxLength: 128 }),
     type: MessageType,
-    payload: MessagePayload,
+    payload: SentMessagePayload,
     reply_to_message_id: Type.Optional(Uuid),
   }),
   'message.delivered': Type.Object({
