@@ -24,7 +24,7 @@ const report = new FuzzReport();
 
 before(async () => {
   stack = await startStack({
-    services: ['user-service', 'chat-service', 'message-service'],
+    services: ['user-service', 'chat-service', 'media-service', 'message-service'],
     logLevel: 'fatal',
     // A deep pass outlasts the default 15 min access token.
     env: { 'auth-service': { ACCESS_TOKEN_TTL_SECONDS: '86400' } },
@@ -77,14 +77,19 @@ async function fuzzRoute(route: FuzzRoute): Promise<void> {
 
 describe('fuzzing every REST route through the gateway', () => {
   test('the route list covers every route the services register', () => {
-    const registered = ['auth-service', 'user-service', 'chat-service', 'message-service'].flatMap(
-      (service) => {
-        const source = readFileSync(join(repoRoot, service, 'src/handler/http-routes.ts'), 'utf8');
-        return [...source.matchAll(/app\.(get|post|put|patch|delete)\(\s*'([^']+)'/g)].map(
-          ([, method, path]) => `${method.toUpperCase()} ${path}`,
-        );
-      },
-    );
+    const services = [
+      'auth-service',
+      'user-service',
+      'chat-service',
+      'message-service',
+      'media-service',
+    ];
+    const registered = services.flatMap((service) => {
+      const source = readFileSync(join(repoRoot, service, 'src/handler/http-routes.ts'), 'utf8');
+      return [...source.matchAll(/app\.(get|post|put|patch|delete)\(\s*'([^']+)'/g)].map(
+        ([, method, path]) => `${method.toUpperCase()} ${path}`,
+      );
+    });
     assert.ok(registered.length > 25, `found only ${registered.length} routes`);
     const listed = new Set(FUZZ_ROUTES.map((route) => route.name));
     assert.deepEqual(

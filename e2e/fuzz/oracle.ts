@@ -27,7 +27,7 @@ export interface HttpAnswer {
 }
 
 export interface Expectation {
-  /** Statuses besides 2xx and 4xx that this route may answer (the media-service is not in this repository: 503). */
+  /** Statuses besides 2xx and 4xx that this route may answer. */
   alsoAllowed?: readonly number[];
 }
 

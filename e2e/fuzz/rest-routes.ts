@@ -201,13 +201,10 @@ export const FUZZ_ROUTES: readonly FuzzRoute[] = [
   },
   { name: 'POST /api/v1/messages/:messageId/star', params: message, changes: 'messages' },
   { name: 'DELETE /api/v1/messages/:messageId/star', params: message, changes: 'messages' },
-  // media-service: mounted by the gateway, not part of this repository (answered 503 SERVICE_UNAVAILABLE).
-  {
-    name: 'POST /api/v1/media/:path',
-    params: () => ({ path: ['upload'] }),
-    changes: 'none',
-    alsoAllowed: [503],
-  },
+  // media-service: a JSON or malformed body to the upload route is 400 (uploads are multipart).
+  { name: 'POST /api/v1/media/upload', changes: 'none', body: () => ({ type: 'image' }) },
+  { name: 'GET /api/v1/media/:id', changes: 'none' },
+  { name: 'GET /api/v1/media/:id/download', changes: 'none' },
 ];
 
 /** Any of `values` evenly (constantFrom favours the first, and both chats must get sends). */
