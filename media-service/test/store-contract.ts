@@ -2,31 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { StoreKind } from '@wa/pkg/db';
-import { createTestDatabase, privateMongoDatabase, testLogger } from '@wa/pkg/testing';
+import { openOnOwnDatabase, testLogger } from '@wa/pkg/testing';
 import type { MediaDoc } from '../src/model/media.ts';
 import type { MediaStore } from '../src/repository/media-store.ts';
 import { openMediaStore } from '../src/repository/open-media-store.ts';
 
 /** A store of `kind` on a database of its own; `dispose` closes it and drops the database. */
-export async function openTestMediaStore(kind: StoreKind) {
-  const database =
-    kind === 'postgres'
-      ? await createTestDatabase('mediastore')
-      : await privateMongoDatabase('mediastore');
-  try {
-    const store = await openMediaStore(database.url, { log: testLogger('media-store') });
-    return {
-      store,
-      dispose: async () => {
-        await store.close();
-        await database.drop();
-      },
-    };
-  } catch (error) {
-    await database.drop();
-    throw error;
-  }
-}
+export const openTestMediaStore = (kind: StoreKind) =>
+  openOnOwnDatabase(kind, 'mediastore', (url) =>
+    openMediaStore(url, { log: testLogger('media-store') }),
+  );
 
 /** An upload as the media-service records it, created `ageMs` ago (milliseconds only, as stored). */
 export function upload(overrides: Partial<MediaDoc> = {}, ageMs = 0): MediaDoc {

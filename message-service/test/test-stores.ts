@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
-  createTestDatabase,
+  openOnOwnDatabase,
   privateMongoDatabase as privateTestMongo,
   testLogger,
   testStores,
+  type OwnDatabaseStore,
 } from '@wa/pkg/testing';
 import { newMessageDoc, type MessageDoc } from '../src/model/message.ts';
 import type {
@@ -27,37 +28,16 @@ export const testStoreKind = (): StoreKind => testStores.messageStore;
 /** A FerretDB/MongoDB database of its own for the message store. */
 export const privateMongoDatabase = (prefix = 'msgstore') => privateTestMongo(prefix);
 
-export interface TestMessageStore {
-  store: MessageStore;
-  url: string;
-  /** Closes the store and drops its database. */
-  dispose: () => Promise<void>;
-}
+export type TestMessageStore = OwnDatabaseStore<MessageStore>;
 
 /** A store of `kind` on a fresh database (PostgreSQL: a copy of the migrated template). */
-export async function openTestStore(
+export function openTestStore(
   kind: StoreKind = testStoreKind(),
   context: Partial<MessageStoreContext> = {},
 ): Promise<TestMessageStore> {
-  const database =
-    kind === 'postgres' ? await createTestDatabase('msgstore') : await privateMongoDatabase();
-  try {
-    const store = await openMessageStore(database.url, {
-      log: testLogger('message-store'),
-      ...context,
-    });
-    return {
-      store,
-      url: database.url,
-      dispose: async () => {
-        await store.close();
-        await database.drop();
-      },
-    };
-  } catch (error) {
-    await database.drop();
-    throw error;
-  }
+  return openOnOwnDatabase(kind, 'msgstore', (url) =>
+    openMessageStore(url, { log: testLogger('message-store'), ...context }),
+  );
 }
 
 /** A text message from `sender` to `recipients`, every recipient at `sent`. */

@@ -36,7 +36,9 @@ export {
 } from './stack.ts';
 export {
   createTestDatabase,
+  openOnOwnDatabase,
   privateMongoDatabase,
+  type OwnDatabaseStore,
   type TestDatabase,
   type TestMongoDatabase,
 } from './stack-stores.ts';

@@ -120,3 +120,37 @@ export async function privateMongoDatabase(prefix = 'test'): Promise<TestMongoDa
     },
   };
 }
+
+/** A store opened on a database of its own; `dispose` closes it and drops the database. */
+export interface OwnDatabaseStore<S> {
+  store: S;
+  url: string;
+  dispose: () => Promise<void>;
+}
+
+/**
+ * Opens a store (message or media, either adapter) on a fresh PostgreSQL or MongoDB database,
+ * dropping the database again if the store does not open.
+ */
+export async function openOnOwnDatabase<S extends { close(): Promise<void> }>(
+  kind: 'postgres' | 'mongodb',
+  prefix: string,
+  open: (url: string) => Promise<S>,
+): Promise<OwnDatabaseStore<S>> {
+  const database =
+    kind === 'postgres' ? await createTestDatabase(prefix) : await privateMongoDatabase(prefix);
+  try {
+    const store = await open(database.url);
+    return {
+      store,
+      url: database.url,
+      dispose: async () => {
+        await store.close();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+}
