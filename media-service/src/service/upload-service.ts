@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { isAppError } from '@wa/pkg/errors';
+import { isAppError, validationError } from '@wa/pkg/errors';
 import type { Logger } from '@wa/pkg/log';
 import { FORMATS, SIZE_LIMITS, type FormatName, type MediaType } from '../model/media-formats.ts';
 import type { MediaDoc } from '../model/media.ts';
@@ -137,7 +137,11 @@ export function createUploadService(deps: UploadServiceDeps) {
       try {
         const limit = SIZE_LIMITS[claims.declared];
         if (summary.sizeBytes > limit) throw uploadTooLarge(limit);
-        if (summary.sizeBytes === 0) throw unsupportedMediaType('The file is empty');
+        // Addenda I: no file is 400, and an empty one is no file.
+        if (summary.sizeBytes === 0)
+          throw validationError('Invalid upload form', [
+            { field: 'body.file', message: 'is empty' },
+          ]);
         const type = await fileTypeOf(claims.declared, {
           head: summary.head,
           plainText: summary.plainText,
