@@ -8,10 +8,10 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { AppError, serviceUnavailable } from '@wa/pkg/errors';
 import type { RandomAccess } from '../model/containers.ts';
+import { PutFailure, streamedPut } from './streamed-put.ts';
 
 export interface ObjectStorageSettings {
   /** Where this service reaches the S3 server. */
@@ -31,9 +31,6 @@ export interface PresignOptions {
   /** Served as an attachment under this name (documents are never rendered inline). */
   attachmentName?: string;
 }
-
-/** Multipart parts: S3's smallest, so an upload holds at most two of them in memory. */
-const PART_BYTES = 5 * 1024 * 1024;
 
 /** Pages of unfinished multipart uploads looked at per sweep (1,000 each). */
 const MAX_LISTING_PAGES = 10;
@@ -65,21 +62,13 @@ export function createObjectStorage(settings: ObjectStorageSettings) {
      * upload is aborted and nothing is left under `key`; the body's own error is rethrown.
      */
     async put(key: string, body: Readable, contentType: string): Promise<void> {
-      const upload = new Upload({
-        client,
-        params: { Bucket, Key: key, Body: body, ContentType: contentType },
-        partSize: PART_BYTES,
-        queueSize: 1,
-        leavePartsOnError: false,
-      });
-      let bodyError: Error | undefined;
-      body.once('error', (error: Error) => (bodyError = error));
       try {
-        await upload.done();
-      } catch (error) {
-        // The body's own failure (the intake's 413, a client gone), not the abort the SDK gave it.
-        if (bodyError && bodyError.name !== 'AbortError') throw bodyError;
-        unavailable(error);
+        await streamedPut({ client, bucket: Bucket, key, contentType }, body);
+      } catch (failure) {
+        if (!(failure instanceof PutFailure)) throw failure;
+        // The body's own failure (the intake's 413, a client gone) keeps its meaning.
+        if (failure.side === 'body') throw failure.error;
+        unavailable(failure.error);
       }
     },
 
