@@ -7,7 +7,14 @@ import {
 } from '@wa/pkg/bus';
 import { createStampReader } from '@wa/pkg/cache';
 import { pingRedis, type Redis } from '@wa/pkg/db';
-import type { AuthService, ChatService, Client, MessageService, UserService } from '@wa/pkg/grpc';
+import {
+  createChatParticipants,
+  type AuthService,
+  type ChatService,
+  type Client,
+  type MessageService,
+  type UserService,
+} from '@wa/pkg/grpc';
 import { createServiceProbes } from '@wa/pkg/health';
 import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
@@ -18,7 +25,7 @@ import { createFrameHandlers } from './handler/frame-handlers.ts';
 import { createWsServer } from './handler/ws-server.ts';
 import { createAuthRemote } from './repository/auth-remote.ts';
 import { createMessageRemote } from './repository/message-remote.ts';
-import { createParticipants } from './repository/participants.ts';
+
 import { createRealtimeStore } from './repository/realtime-store.ts';
 import { createUserChannels } from './repository/user-channels.ts';
 import { createUserRemote } from './repository/user-remote.ts';
@@ -63,7 +70,7 @@ export function buildWebSocketApp({
 }: WebSocketAppDeps) {
   const probes = createServiceProbes('websocket-service', config.health.liveness);
   const registry = createRegistry();
-  const participants = createParticipants(clients.chats, createStampReader(redis, log));
+  const participants = createChatParticipants(clients.chats, createStampReader(redis, log));
   const users = createUserRemote(clients.users);
   const messages = createMessageRemote(clients.messages);
   const store = createRealtimeStore(redis);

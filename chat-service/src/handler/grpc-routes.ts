@@ -13,6 +13,7 @@ export function chatGrpcRoutes(chats: ChatService) {
           chatId: chat.id,
           type: chat.type,
           isAdminOnly: chat.is_admin_only,
+          name: chat.name ?? '',
           participants: members.map((member) => ({
             userId: member.user_id,
             role: member.role,

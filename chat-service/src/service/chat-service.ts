@@ -183,14 +183,19 @@ export function createChatService(deps: ChatServiceDeps) {
       return detail(id, callerId);
     },
 
-    /** Each member mutes for themselves; nobody else is told. */
+    /**
+     * Each member mutes for themselves; nobody else is told. The chat's stamp is renewed before
+     * the answer, so the notification-service honours the mute for the very next message.
+     */
     async mute(chatId: string, callerId: string, body: MuteBody): Promise<MuteState> {
       const id = chatId;
       const at = now();
       const plan = planMute(body, at);
       await requireMembership(deps, pool, id, callerId);
-      if (!(await participants.setMute(pool, id, callerId, plan.isMuted, plan.muteUntil)))
-        throw notFound('Chat not found');
+      await renewAfter(stamps, [chatStamp(id)], async () => {
+        if (!(await participants.setMute(pool, id, callerId, plan.isMuted, plan.muteUntil)))
+          throw notFound('Chat not found');
+      });
       const state = effectiveMute(plan.isMuted, plan.muteUntil, at);
       return {
         chat_id: id,

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Redis } from '../db/index.ts';
+import { createRedisScript, type Redis } from '../db/index.ts';
 
 /**
  * Token bucket, atomic in Redis. KEYS[1] = bucket; ARGV = capacity, refill (tokens per ms), now (ms).
@@ -33,7 +32,7 @@ redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate) + 1000)
 return {allowed, retry_after}
 `;
 
-const TOKEN_BUCKET_SHA = createHash('sha1').update(TOKEN_BUCKET).digest('hex');
+const TOKEN_BUCKET_SCRIPT = createRedisScript(TOKEN_BUCKET);
 
 export interface BucketDecision {
   allowed: boolean;
@@ -48,15 +47,7 @@ export interface TokenBuckets {
 export function createTokenBuckets(redis: Redis): TokenBuckets {
   return {
     async take(key, capacity, refillPerMs, nowMs) {
-      const args = [key, capacity, refillPerMs, nowMs] as const;
-      let reply: unknown;
-      try {
-        reply = await redis.evalsha(TOKEN_BUCKET_SHA, 1, ...args);
-      } catch (error) {
-        // First use on this Redis (or after SCRIPT FLUSH): send the script itself once.
-        if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
-        reply = await redis.eval(TOKEN_BUCKET, 1, ...args);
-      }
+      const reply = await TOKEN_BUCKET_SCRIPT.run(redis, [key], [capacity, refillPerMs, nowMs]);
       const [allowed, retryAfterMs] = reply as [number, number];
       return { allowed: allowed === 1, retryAfterMs };
     },

@@ -4,3 +4,4 @@ export * from './mongo.ts';
 export * from './write-batch.ts';
 export * from './per-key-queue.ts';
 export * from './store-adapters.ts';
+export * from './redis-script.ts';

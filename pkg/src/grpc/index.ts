@@ -10,3 +10,4 @@ export { MediaService } from './gen/media/media_pb.js';
 export { create } from '@bufbuild/protobuf';
 export type { Client } from '@connectrpc/connect';
 export type { GrpcRouter } from './router.ts';
+export * from './chat-participants.ts';

@@ -32,3 +32,16 @@ export function counterOf<L extends string>(
   if (existing) return existing as client.Counter<L>;
   return new client.Counter({ name, help, labelNames, registers: [registry] });
 }
+
+/** The histogram `name` of `registry`, created on first use (buckets in seconds). */
+export function histogramOf<L extends string>(
+  registry: client.Registry,
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+  buckets: number[],
+): client.Histogram<L> {
+  const existing = registry.getSingleMetric(name);
+  if (existing) return existing as client.Histogram<L>;
+  return new client.Histogram({ name, help, labelNames, buckets, registers: [registry] });
+}

@@ -1,11 +1,11 @@
 import { forbidden } from '@wa/pkg/errors';
 import { encodeServerFrame } from '@wa/pkg/ws';
-import type { Participants } from '../repository/participants.ts';
+import type { ChatParticipantsDirectory } from '@wa/pkg/grpc';
 import type { RealtimeStore } from '../repository/realtime-store.ts';
 import type { UserChannels } from '../repository/user-channels.ts';
 
 export interface TypingDeps {
-  participants: Pick<Participants, 'of'>;
+  participants: Pick<ChatParticipantsDirectory, 'of'>;
   store: Pick<RealtimeStore, 'setTyping'>;
   channels: Pick<UserChannels, 'publish'>;
 }

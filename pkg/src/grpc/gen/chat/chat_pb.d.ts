@@ -86,6 +86,13 @@ export declare type GetParticipantsResponse = Message<"chat.GetParticipantsRespo
    * @generated from field: repeated chat.Participant participants = 4;
    */
   participants: Participant[];
+
+  /**
+   * the group's name; empty for a direct chat
+   *
+   * @generated from field: string name = 5;
+   */
+  name: string;
 };
 
 /**

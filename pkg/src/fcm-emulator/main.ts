@@ -1,0 +1,52 @@
+// The FCM emulator for the local stack: `node pkg/src/fcm-emulator/main.ts`.
+// FCM_EMULATOR_PORT (default 8095) and FCM_EMULATOR_ACCOUNT_PATH (default
+// .run/fcm-service-account.json) choose where it listens and which key file it trusts; a missing
+// key file is created for project `wa-local`, so the services can read it as their credentials.
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { createLogger } from '../log/index.ts';
+import { createServiceAccount, startFcmEmulator, writeServiceAccountFile } from './index.ts';
+import type { ServiceAccount } from './service-account.ts';
+
+const LOCAL_PROJECT_ID = 'wa-local';
+
+const log = createLogger({ service: 'fcm-emulator', level: 'info' });
+const port = Number(process.env.FCM_EMULATOR_PORT ?? 8095);
+const accountPath = resolve(
+  process.env.FCM_EMULATOR_ACCOUNT_PATH ?? '.run/fcm-service-account.json',
+);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  log.fatal({ port: process.env.FCM_EMULATOR_PORT }, 'FCM_EMULATOR_PORT is not a port');
+  process.exit(1);
+}
+
+const emulator = await startFcmEmulator({ port });
+const existing = await readAccount(accountPath);
+if (existing) {
+  emulator.trust(existing);
+} else {
+  const created = createServiceAccount({
+    projectId: LOCAL_PROJECT_ID,
+    tokenUri: `${emulator.url}/token`,
+  });
+  await mkdir(dirname(accountPath), { recursive: true });
+  await writeServiceAccountFile(accountPath, created);
+  emulator.trust(created);
+}
+log.info({ url: emulator.url, accountPath }, 'fcm emulator listening');
+
+const stop = async () => {
+  await emulator.close();
+  process.exit(0);
+};
+process.once('SIGTERM', () => void stop());
+process.once('SIGINT', () => void stop());
+
+async function readAccount(path: string): Promise<ServiceAccount | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as ServiceAccount;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
