@@ -124,6 +124,7 @@ export function createPushDelivery(settings: PushDeliverySettings) {
     async deliver(push: Push): Promise<void> {
       const done = await marks.settled(push.key, push.tokens);
       const pending = push.tokens.filter((token) => !done.has(token));
+      if (done.size > 0) metrics.count('already_sent', done.size);
       const outcomes = await Promise.allSettled(
         pending.map(async (token) => {
           await toDevice(push, token);

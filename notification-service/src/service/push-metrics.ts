@@ -9,7 +9,9 @@ export type PushOutcome =
   | 'stale_token_removed'
   | 'retried'
   | 'rejected'
-  | 'dead_lettered';
+  | 'dead_lettered'
+  /** A device (or a group window) already settled for this event: a redelivery, not pushed. */
+  | 'already_sent';
 
 export function createPushMetrics(probes: ServiceProbes) {
   const pushes = counterOf(

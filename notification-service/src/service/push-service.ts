@@ -117,7 +117,7 @@ export function createPushService(settings: PushServiceSettings) {
         recipients.map(async (userId) => {
           if (chat.type === 'group') {
             // Online and mute are decided when the window closes.
-            await windows.add(
+            const counted = await windows.add(
               event.chat_id,
               userId,
               event.message_id,
@@ -125,6 +125,7 @@ export function createPushService(settings: PushServiceSettings) {
               settings.groupWindowMs,
               JSON.stringify(summary),
             );
+            if (counted === 0) metrics.count('already_sent');
             return;
           }
           if (await reachable(event.chat_id, userId))

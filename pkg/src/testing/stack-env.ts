@@ -4,7 +4,7 @@ import { randomPhone } from './users.ts';
 
 /** The durable consumer name of each consuming service in the stack `suffix` (one per stream). */
 export const consumerNameOf = (
-  service: 'chat' | 'media' | 'message' | 'websocket',
+  service: 'chat' | 'media' | 'message' | 'notification' | 'websocket',
   suffix: string,
 ) => `${service}-${suffix}`;
 
@@ -17,10 +17,12 @@ export interface EnvSettings {
   suffix: string;
   grpcAddress: (name: StackService) => string;
   ports: Map<StackService, { http: number; grpc: number }>;
+  /** Where the notification-service pushes: an FCM emulator and a service account it trusts. */
+  fcm?: { url: string; credentialsPath: string };
 }
 
 /** Each service's environment: its stores, its neighbours' gRPC addresses, its consumer name. */
-export function stackEnv({ options, stores, suffix, grpcAddress, ports }: EnvSettings) {
+export function stackEnv({ options, stores, suffix, grpcAddress, ports, fcm }: EnvSettings) {
   const pool = String(options.databasePoolMax ?? 4);
   const common = {
     LOG_LEVEL: options.logLevel ?? 'warn',
@@ -67,6 +69,14 @@ export function stackEnv({ options, stores, suffix, grpcAddress, ports }: EnvSet
       REDIS_URL,
       NATS_URL,
       NATS_CONSUMER_NAME: consumerNameOf('message', suffix),
+    },
+    'notification-service': {
+      DATABASE_URL,
+      DATABASE_POOL_MAX: pool,
+      REDIS_URL,
+      NATS_URL,
+      NATS_CONSUMER_NAME: consumerNameOf('notification', suffix),
+      ...(fcm ? { FCM_BASE_URL: fcm.url, FCM_CREDENTIALS_PATH: fcm.credentialsPath } : {}),
     },
     'websocket-service': {
       REDIS_URL,

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createMongoClient } from '../db/index.ts';
+import {
+  createServiceAccount,
+  startFcmEmulator,
+  writeServiceAccountFile,
+  type FcmEmulator,
+} from '../fcm-emulator/index.ts';
 import { applyMongoIndexes } from '../../../migrations/mongo/indexes.ts';
 import { freePort } from './ports.ts';
 import { spawnService, type SpawnedService } from './service-process.ts';
@@ -15,6 +24,7 @@ export const STACK_SERVICES = [
   'chat-service',
   'media-service',
   'message-service',
+  'notification-service',
   'websocket-service',
 ] as const;
 export type StackService = (typeof STACK_SERVICES)[number];
@@ -66,6 +76,20 @@ export interface StackOptions {
    * pool, and PostgreSQL allows 100 connections in all.
    */
   databasePoolMax?: number;
+  /**
+   * The FCM the notification-service pushes to. Without it the stack starts an emulator of its
+   * own (`stack.fcm.emulator`) with a fresh service account.
+   */
+  fcm?: StackFcm;
+}
+
+export interface StackFcm {
+  /** FCM's origin, e.g. an emulator's `http://127.0.0.1:port`. */
+  url: string;
+  /** A service-account JSON whose `token_uri` that FCM trusts. */
+  credentialsPath: string;
+  /** The stack's own emulator, when it started one. */
+  emulator?: FcmEmulator;
 }
 
 export interface StackSession {
@@ -98,8 +122,12 @@ export interface Stack {
   login: () => Promise<StackSession>;
   /** One more websocket-service process on this stack's consumer (not behind a gateway). */
   startWebsocket: (env?: Record<string, string>) => Promise<WebsocketInstance>;
+  /** One more process of a running service, on ports of its own (e.g. a second notification-service). */
+  startInstance: (service: StackService, env?: Record<string, string>) => Promise<SpawnedService>;
   /** Starts a service that `services` left out (e.g. the message-service after some tests). */
   startLater: (service: StackService, env?: Record<string, string>) => Promise<SpawnedService>;
+  /** Where the notification-service pushes, when it runs. */
+  fcm: StackFcm | undefined;
   /** Stops every process, deletes its durable consumers, drops its databases. */
   stop: () => Promise<void>;
 }
@@ -123,8 +151,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   const mongoUrl = privateMongoUrl(base.MONGO_URL, databaseName);
   const wanted = new Set<StackService>(['auth-service', ...options.services]);
-  const consumers = (['chat', 'media', 'message', 'websocket'] as const).map((service) =>
-    consumerNameOf(service, suffix),
+  const consumers = (['chat', 'media', 'message', 'notification', 'websocket'] as const).map(
+    (service) => consumerNameOf(service, suffix),
   );
   const log = testLogger('stack');
 
@@ -155,7 +183,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     MESSAGE_STORE_URL: options.stores?.MESSAGE_STORE_URL ?? documentStore,
     MEDIA_STORE_URL: options.stores?.MEDIA_STORE_URL ?? documentStore,
   };
-  const envOf = stackEnv({ options, stores, suffix, grpcAddress, ports });
+  let fcm = options.fcm;
+  let fcmDirectory: string | undefined;
+  if (!fcm && wanted.has('notification-service')) {
+    const emulator = await startFcmEmulator();
+    fcmDirectory = await mkdtemp(join(tmpdir(), 'stack-fcm-'));
+    const account = createServiceAccount({
+      projectId: `stack-${suffix}`,
+      tokenUri: `${emulator.url}/token`,
+    });
+    emulator.trust(account);
+    const credentialsPath = join(fcmDirectory, 'service-account.json');
+    await writeServiceAccountFile(credentialsPath, account);
+    fcm = { url: emulator.url, credentialsPath, emulator };
+  }
+  const envOf = stackEnv({ options, stores, suffix, grpcAddress, ports, fcm });
   const mongo = createMongoClient({ url: mongoUrl });
   const running: SpawnedService[] = [];
   const websockets: WebsocketInstance[] = [];
@@ -176,6 +218,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   async function startLater(name: StackService, env: Record<string, string> = {}) {
     const service = await spawnService(name, ports.get(name)!.http, envOf(name, env));
+    running.push(service);
+    return service;
+  }
+
+  async function startInstance(name: StackService, env: Record<string, string> = {}) {
+    const ownPorts = { GRPC_PORT: String(await freePort()) };
+    const service = await spawnService(
+      name,
+      await freePort(),
+      envOf(name, { ...ownPorts, ...env }),
+    );
     running.push(service);
     return service;
   }
@@ -213,6 +266,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await deleteConsumers(stores.NATS_URL, consumers);
       if (ownDatabase) await dropStackDatabase(testStores.databaseUrl, databaseName);
       await redis?.stop();
+      if (fcmDirectory) {
+        await fcm?.emulator?.close();
+        await rm(fcmDirectory, { recursive: true, force: true });
+      }
       await mongo
         .db()
         .dropDatabase()
@@ -257,6 +314,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     login: () => loginThrough(gateways[0]),
     startWebsocket,
     startLater,
+    startInstance,
+    fcm,
     stop,
   };
 }
