@@ -27,5 +27,14 @@ export S3_ACCESS_KEY="${S3_ACCESS_KEY:-${MINIO_ACCESS_KEY:-minioadmin}}"
 export S3_SECRET_KEY="${S3_SECRET_KEY:-${MINIO_SECRET_KEY:-minioadmin}}"
 export S3_BUCKET="${S3_BUCKET:-${MINIO_BUCKET:-whatsapp-media}}"
 
+# Pushes go to the FCM emulator (addenda J) on 127.0.0.1:8095 with the service account it trusts,
+# created here on first run. Name your own FCM_CREDENTIALS_PATH to push through real FCM instead.
+if [[ -z "${FCM_CREDENTIALS_PATH:-}" ]]; then
+  export FCM_EMULATOR_ACCOUNT_PATH="$PWD/.run/fcm-service-account.json"
+  node pkg/src/fcm-emulator/main.ts --init
+  export FCM_CREDENTIALS_PATH="$FCM_EMULATOR_ACCOUNT_PATH"
+  export FCM_BASE_URL="${FCM_BASE_URL:-http://127.0.0.1:8095}"
+fi
+
 # The service list and ports live in scripts/supervisor/stack.ts; logs in .run/<service>.log.
 exec node scripts/supervisor/main.ts "${WATCH[@]}"

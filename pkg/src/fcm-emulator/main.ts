@@ -2,6 +2,8 @@
 // FCM_EMULATOR_PORT (default 8095) and FCM_EMULATOR_ACCOUNT_PATH (default
 // .run/fcm-service-account.json) choose where it listens and which key file it trusts; a missing
 // key file is created for project `wa-local`, so the services can read it as their credentials.
+// With `--init` it only creates that file (when missing) and exits: `make run` does so before the
+// services start, so the notification-service finds its credentials on its first start.
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { createLogger } from '../log/index.ts';
@@ -20,19 +22,21 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 
-const emulator = await startFcmEmulator({ port });
-const existing = await readAccount(accountPath);
-if (existing) {
-  emulator.trust(existing);
-} else {
-  const created = createServiceAccount({
-    projectId: LOCAL_PROJECT_ID,
-    tokenUri: `${emulator.url}/token`,
-  });
+const accountFor = async (url: string): Promise<ServiceAccount> => {
+  const existing = await readAccount(accountPath);
+  if (existing) return existing;
+  const created = createServiceAccount({ projectId: LOCAL_PROJECT_ID, tokenUri: `${url}/token` });
   await mkdir(dirname(accountPath), { recursive: true });
   await writeServiceAccountFile(accountPath, created);
-  emulator.trust(created);
+  return created;
+};
+
+if (process.argv.includes('--init')) {
+  await accountFor(`http://127.0.0.1:${port}`);
+  process.exit(0);
 }
+const emulator = await startFcmEmulator({ port });
+emulator.trust(await accountFor(emulator.url));
 log.info({ url: emulator.url, accountPath }, 'fcm emulator listening');
 
 const stop = async () => {
