@@ -2,6 +2,7 @@
 # root so pkg/ is in the context:
 #   docker build --build-arg SERVICE=chat-service --build-arg HTTP_PORT=8083 .
 #   docker build --build-arg SERVICE=media-service --build-arg HTTP_PORT=8086 .
+#   docker build --build-arg SERVICE=notification-service --build-arg HTTP_PORT=8085 .
 #   docker build --target migrate .
 # Node strips TypeScript types itself, so there is no compile step.
 
@@ -47,6 +48,9 @@ WORKDIR /app
 # FFPROBE_PATH default to the ones on PATH); no other service needs it.
 RUN if [ "$SERVICE" = media-service ]; then apk add --no-cache ffmpeg; fi
 COPY --from=deps /app/node_modules ./node_modules
+# Where compose's FCM emulator writes the local service account for the notification-service (a
+# named volume mounted there starts with this directory's owner, so the node user can write it).
+RUN mkdir -p /fcm && chown node:node /fcm
 # Fails the build, rather than the first upload, when sharp's native binary for this platform or
 # FFmpeg is missing.
 RUN if [ "$SERVICE" = media-service ]; then \

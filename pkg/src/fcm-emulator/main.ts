@@ -2,6 +2,9 @@
 // FCM_EMULATOR_PORT (default 8095) and FCM_EMULATOR_ACCOUNT_PATH (default
 // .run/fcm-service-account.json) choose where it listens and which key file it trusts; a missing
 // key file is created for project `wa-local`, so the services can read it as their credentials.
+// FCM_EMULATOR_HOST (default 127.0.0.1) is the address it binds; FCM_EMULATOR_PUBLIC_URL (default
+// its own URL) is where the services reach it, named in the key file's `token_uri` (compose: the
+// container's name).
 // With `--init` it only creates that file (when missing) and exits: `make run` does so before the
 // services start, so the notification-service finds its credentials on its first start.
 import { mkdir, readFile } from 'node:fs/promises';
@@ -14,6 +17,8 @@ const LOCAL_PROJECT_ID = 'wa-local';
 
 const log = createLogger({ service: 'fcm-emulator', level: 'info' });
 const port = Number(process.env.FCM_EMULATOR_PORT ?? 8095);
+const host = process.env.FCM_EMULATOR_HOST ?? '127.0.0.1';
+const publicUrl = process.env.FCM_EMULATOR_PUBLIC_URL?.replace(/\/+$/, '');
 const accountPath = resolve(
   process.env.FCM_EMULATOR_ACCOUNT_PATH ?? '.run/fcm-service-account.json',
 );
@@ -32,11 +37,11 @@ const accountFor = async (url: string): Promise<ServiceAccount> => {
 };
 
 if (process.argv.includes('--init')) {
-  await accountFor(`http://127.0.0.1:${port}`);
+  await accountFor(publicUrl ?? `http://127.0.0.1:${port}`);
   process.exit(0);
 }
-const emulator = await startFcmEmulator({ port });
-emulator.trust(await accountFor(emulator.url));
+const emulator = await startFcmEmulator({ port, host });
+emulator.trust(await accountFor(publicUrl ?? emulator.url));
 log.info({ url: emulator.url, accountPath }, 'fcm emulator listening');
 
 const stop = async () => {
