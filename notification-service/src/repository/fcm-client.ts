@@ -157,17 +157,26 @@ async function outcomeOf(response: Response): Promise<SendOutcome> {
     String(response.status);
   const status = response.status;
   if (fcmCode === 'UNREGISTERED') return { kind: 'stale-token', status, code: fcmCode };
-  if (status === 400 && aboutTheToken(details))
+  if (status === 400 && aboutTheToken(error))
     return { kind: 'stale-token', status, code: fcmCode };
   if (status === 429 || status >= 500)
     return { kind: 'retry', status, code: fcmCode, retryAfterMs: retryAfterOf(response) };
   return { kind: 'rejected', status, code: fcmCode, message: error.message ?? '' };
 }
 
-/** A 400 whose field violation names `message.token`: FCM's answer to a malformed token. */
-function aboutTheToken(details: NonNullable<FcmErrorBody['error']>['details'] = []): boolean {
-  return details.some((detail) =>
-    (detail.fieldViolations ?? []).some((violation) => violation.field === 'message.token'),
+/**
+ * FCM's message for a malformed or foreign registration token. In practice it comes without a
+ * field violation (firebase-admin-java#1064), so the message is all there is to tell it from a
+ * 400 about the message itself.
+ */
+const INVALID_TOKEN_MESSAGE = /registration token is not a valid FCM registration token/i;
+
+/** A 400 about the token: a field violation naming `message.token`, or FCM's invalid-token text. */
+function aboutTheToken(error: NonNullable<FcmErrorBody['error']>): boolean {
+  const violations = (error.details ?? []).flatMap((detail) => detail.fieldViolations ?? []);
+  return (
+    violations.some((violation) => violation.field === 'message.token') ||
+    INVALID_TOKEN_MESSAGE.test(error.message ?? '')
   );
 }
 
