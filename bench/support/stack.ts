@@ -24,6 +24,8 @@ export interface BenchStack {
   pids: Record<string, number>;
   /** What the services use (`MESSAGE_STORE_URL`: the bench database, or the run's MongoDB one). */
   stores: StackStores;
+  /** The FCM emulator the notification-service pushes to, when it runs (in this process). */
+  fcm: Stack['fcm'];
   stop: () => Promise<void>;
 }
 
@@ -162,6 +164,7 @@ export async function startBenchStack(
       websocketUrl: (token) => stack.websockets[0].url(token),
       mongoUrl: stack.mongoUrl,
       stores: stack.stores,
+      fcm: stack.fcm,
       pids: Object.fromEntries(
         stack.services.map((service) => [service.name, service.process.pid!]),
       ),

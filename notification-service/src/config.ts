@@ -36,7 +36,7 @@ const NotificationEnv = Type.Object({
   PUSH_GROUP_WINDOW_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 3_000 }),
   /** FCM requests in flight at once from this instance. */
   PUSH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1_000, default: 64 }),
-  /** The first retry's delay; each next one doubles, with jitter, unless FCM says Retry-After. */
+  /** The first retry's delay; each next one doubles (half of it random) unless FCM says Retry-After. */
   PUSH_RETRY_BASE_MS: Type.Integer({ minimum: 1, maximum: 60_000, default: 500 }),
 });
 

@@ -157,8 +157,7 @@ async function outcomeOf(response: Response): Promise<SendOutcome> {
     String(response.status);
   const status = response.status;
   if (fcmCode === 'UNREGISTERED') return { kind: 'stale-token', status, code: fcmCode };
-  if (status === 400 && aboutTheToken(error))
-    return { kind: 'stale-token', status, code: fcmCode };
+  if (status === 400 && aboutTheToken(error)) return { kind: 'stale-token', status, code: fcmCode };
   if (status === 429 || status >= 500)
     return { kind: 'retry', status, code: fcmCode, retryAfterMs: retryAfterOf(response) };
   return { kind: 'rejected', status, code: fcmCode, message: error.message ?? '' };

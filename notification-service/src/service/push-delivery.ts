@@ -62,7 +62,7 @@ function createSlots(size: number) {
 
 /**
  * Sends pushes over FCM (addenda J): each device once (marks survive a redelivery), a dead token
- * deleted, 429 and 5xx retried with exponential backoff and full jitter or FCM's Retry-After, up
+ * deleted, 429 and 5xx retried with exponential backoff and equal jitter or FCM's Retry-After, up
  * to `maxAttempts`, then dead-lettered (logged and counted) so it never blocks what comes next.
  * A network failure leaves the device unsettled and rejects with PushIncomplete once every other
  * device has been tried.

@@ -96,7 +96,13 @@ export function createPushService(settings: PushServiceSettings) {
     try {
       const last = JSON.parse(window.last) as MessageSummary;
       if (await reachable(window.chatId, window.userId))
-        await pushMessage(`w:${last.message_id}`, window.userId, last, window.count);
+        // Same key when a failed window is retried; a new one when later messages joined it.
+        await pushMessage(
+          `w:${last.message_id}:${window.count}`,
+          window.userId,
+          last,
+          window.count,
+        );
       await windows.finish(window, settings.groupWindowMs);
     } catch (error) {
       log.warn(
