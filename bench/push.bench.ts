@@ -22,6 +22,8 @@ const QUIET_WAIT_SECONDS = Number(process.env.BENCH_QUIET_WAIT_SECONDS ?? 300);
 /** How long after the last event the pushes still due may take before the run counts them lost. */
 const DRAIN_SECONDS = 30;
 const TICK_MS = 10;
+const WARM_UP_RATE = 100;
+const WARM_UP_SECONDS = 5;
 
 async function main() {
   console.log(`machine: ${process.env.BENCH_MACHINE ?? ''}${machineNote()}`);
@@ -56,13 +58,16 @@ async function main() {
   const js = jetstream(nc);
   const groups = benchStackGroups(stack.pids, ['postgres', 'nats', 'redis']);
   try {
-    for (const rate of RATES) {
-      if (QUIET_WAIT_SECONDS > 0 && !(await waitForQuietMachine(15, QUIET_WAIT_SECONDS)))
+    for (const [index, rate] of [WARM_UP_RATE, ...RATES].entries()) {
+      // The first run warms up (JIT, connection pools, each chat's first GetParticipants): not reported.
+      const warmUp = index === 0;
+      const duration = warmUp ? WARM_UP_SECONDS : DURATION;
+      if (!warmUp && QUIET_WAIT_SECONDS > 0 && !(await waitForQuietMachine(15, QUIET_WAIT_SECONDS)))
         console.warn(`${rate}/s: the machine stayed busy with other work; see "others" below`);
       emulator.clear();
       const cpu = measureCpu(groups);
       const started = performance.now();
-      const total = rate * DURATION;
+      const total = rate * duration;
       const perTick = (rate * TICK_MS) / 1_000;
       let published = 0;
       const publishing: Promise<unknown>[] = [];
@@ -91,6 +96,7 @@ async function main() {
       while (emulator.messages().length < total && Date.now() < deadline) await sleep(100);
       const seconds = (performance.now() - started) / 1_000;
       const report = cpu();
+      if (warmUp) continue;
       const pushes = emulator.messages().filter((push) => push.status === 200);
       const latencies = pushes.map((push) => {
         const data = (push.message as { data: { timestamp: string } }).data;
@@ -101,7 +107,7 @@ async function main() {
       const latency = summarise(latencies);
       const { machine, others, ...perGroup } = report;
       console.log(
-        `\n${rate} events/s for ${DURATION} s (published in ${publishSeconds.toFixed(1)} s): ` +
+        `\n${rate} events/s for ${duration} s (published in ${publishSeconds.toFixed(1)} s): ` +
           `${pushes.length}/${total} pushed, ${(pushes.length / ((lastAt - firstAt) / 1_000)).toFixed(0)} pushes/s ` +
           `over ${((lastAt - firstAt) / 1_000).toFixed(1)} s`,
       );
