@@ -88,6 +88,21 @@ test('CheckPresence is raw: online even when the user hides it from everyone', a
   await rejectsWith(client.checkPresence({ userId: randomUUID() }), Code.NotFound);
 });
 
+test('CheckPresences answers the online ones among many, raw, each once; unknown ids are offline', async () => {
+  const [hidden, offline, online] = [await h.makeUser(), await h.makeUser(), await h.makeUser()];
+  await h.call(hidden, 'PUT', '/api/v1/users/me/privacy', { last_seen: 'nobody' });
+  for (const user of [hidden, online])
+    await client.setPresence({ userId: user.id, instanceId: 'ws-1', online: true });
+  const answer = await client.checkPresences({
+    userIds: [offline.id, online.id, randomUUID(), hidden.id, online.id],
+  });
+  assert.deepEqual(answer.onlineUserIds, [online.id, hidden.id]);
+  assert.deepEqual((await client.checkPresences({ userIds: [] })).onlineUserIds, []);
+  await rejectsWith(client.checkPresences({ userIds: ['bad'] }), Code.InvalidArgument);
+  const many = Array.from({ length: 1_001 }, () => randomUUID());
+  await rejectsWith(client.checkPresences({ userIds: many }), Code.InvalidArgument);
+});
+
 test('SetPresence follows the multi-instance contract and reports last_seen when offline', async () => {
   const user = await h.makeUser();
   assert.equal(

@@ -1,4 +1,4 @@
-import type { Redis } from '@wa/pkg/db';
+import { createWriteBatch, type Redis } from '@wa/pkg/db';
 
 /** How long a finished push is remembered: longer than any event is redelivered for. */
 const MARK_TTL_SECONDS = 3_600;
@@ -10,16 +10,26 @@ const markKey = (pushKey: string, token: string) => `push:done:${pushKey}:${toke
  * redelivered event or a retried window never reaches a device twice.
  */
 export function createPushMarks(redis: Redis) {
+  // Concurrent pushes share one round trip each way: one MGET, one pipeline of SETs.
+  const isSettled = createWriteBatch(async (keys: string[]) =>
+    (await redis.mget(...keys)).map((value) => value !== null),
+  );
+  const settle = createWriteBatch(async (keys: string[]) => {
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.set(key, '1', 'EX', MARK_TTL_SECONDS);
+    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+    return keys.map(() => undefined);
+  });
+
   return {
     /** The tokens of `tokens` already settled for `pushKey`. */
     async settled(pushKey: string, tokens: readonly string[]): Promise<Set<string>> {
-      if (tokens.length === 0) return new Set();
-      const found = await redis.mget(...tokens.map((token) => markKey(pushKey, token)));
-      return new Set(tokens.filter((_, i) => found[i] !== null));
+      const found = await Promise.all(tokens.map((token) => isSettled(markKey(pushKey, token))));
+      return new Set(tokens.filter((_, i) => found[i]));
     },
 
     async settle(pushKey: string, token: string): Promise<void> {
-      await redis.set(markKey(pushKey, token), '1', 'EX', MARK_TTL_SECONDS);
+      await settle(markKey(pushKey, token));
     },
   };
 }

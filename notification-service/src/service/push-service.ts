@@ -1,4 +1,3 @@
-import { isAppError } from '@wa/pkg/errors';
 import type { EventPayload } from '@wa/pkg/bus';
 import { isMutedAt, type ChatParticipantsDirectory } from '@wa/pkg/grpc';
 import type { Logger } from '@wa/pkg/log';
@@ -12,7 +11,7 @@ import { groupAddedData, messageData, summarise, type MessageSummary } from './p
 export interface PushServiceSettings {
   participants: Pick<ChatParticipantsDirectory, 'of' | 'invalidate'>;
   users: Pick<UserRemote, 'isOnline' | 'profile'>;
-  tokens: Pick<DeviceTokens, 'ofUsers'>;
+  tokens: Pick<DeviceTokens, 'ofUser'>;
   windows: PushWindows;
   delivery: PushDelivery;
   metrics: PushMetrics;
@@ -40,19 +39,9 @@ export function createPushService(settings: PushServiceSettings) {
   const flushBatch = settings.flushBatch ?? 100;
   const leaseMs = settings.leaseMs ?? 30_000;
 
-  async function isOnline(userId: string): Promise<boolean> {
-    try {
-      return await users.isOnline(userId);
-    } catch (error) {
-      // A user the user-service does not know has no devices either.
-      if (isAppError(error) && error.code === 'NOT_FOUND') return false;
-      throw error;
-    }
-  }
-
   /** Online, then muted (each counted); true when the recipient may be pushed to. */
   async function reachable(chatId: string, userId: string): Promise<boolean> {
-    if (await isOnline(userId)) {
+    if (await users.isOnline(userId)) {
       metrics.count('skipped_online');
       return false;
     }
@@ -66,7 +55,7 @@ export function createPushService(settings: PushServiceSettings) {
   }
 
   async function devicesOf(userId: string): Promise<string[] | undefined> {
-    const found = (await tokens.ofUsers([userId])).get(userId) ?? [];
+    const found = await tokens.ofUser(userId);
     if (found.length > 0) return found;
     metrics.count('no_token');
     log.warn({ user_id: userId }, 'no device token: push skipped');

@@ -65,6 +65,11 @@ export function userGrpcRoutes({ profiles, blocks, presence }: UserGrpcDeps) {
         return { online: facts.online, lastSeen: unixMs(facts.lastSeen) };
       },
 
+      async checkPresences(request) {
+        const ids = uuids(request.userIds, 'user_ids', MAX_GET_USERS);
+        return { onlineUserIds: await presence.onlineAmong(ids) };
+      },
+
       async getPresences(request) {
         const viewer = requireUuid(request.viewerId, 'viewer_id');
         const ids = uuids(request.userIds, 'user_ids', MAX_GET_USERS);

@@ -61,6 +61,13 @@ export function createPresenceService({ presence, users, log }: PresenceServiceD
       return { online, lastSeen: user.last_seen_at };
     },
 
+    /** Which of `userIds` are online, each once (raw; an unknown id is simply not online). */
+    async onlineAmong(userIds: readonly string[]): Promise<string[]> {
+      const wanted = [...new Set(userIds)];
+      const online = await presence.areOnline(wanted);
+      return wanted.filter((_, i) => online[i]);
+    },
+
     /**
      * Presence of users as the viewer may see it (their last_seen setting and blocks apply), in
      * the order asked, each once, unknown ids left out.

@@ -149,6 +149,38 @@ export declare type CheckPresenceResponse = Message<"user.CheckPresenceResponse"
 export declare const CheckPresenceResponseSchema: GenMessage<CheckPresenceResponse>;
 
 /**
+ * @generated from message user.CheckPresencesRequest
+ */
+export declare type CheckPresencesRequest = Message<"user.CheckPresencesRequest"> & {
+  /**
+   * @generated from field: repeated string user_ids = 1;
+   */
+  userIds: string[];
+};
+
+/**
+ * Describes the message user.CheckPresencesRequest.
+ * Use `create(CheckPresencesRequestSchema)` to create a new message.
+ */
+export declare const CheckPresencesRequestSchema: GenMessage<CheckPresencesRequest>;
+
+/**
+ * @generated from message user.CheckPresencesResponse
+ */
+export declare type CheckPresencesResponse = Message<"user.CheckPresencesResponse"> & {
+  /**
+   * @generated from field: repeated string online_user_ids = 1;
+   */
+  onlineUserIds: string[];
+};
+
+/**
+ * Describes the message user.CheckPresencesResponse.
+ * Use `create(CheckPresencesResponseSchema)` to create a new message.
+ */
+export declare const CheckPresencesResponseSchema: GenMessage<CheckPresencesResponse>;
+
+/**
  * @generated from message user.GetPresencesRequest
  */
 export declare type GetPresencesRequest = Message<"user.GetPresencesRequest"> & {
@@ -478,6 +510,18 @@ export declare const UserService: GenService<{
     methodKind: "unary";
     input: typeof CheckPresenceRequestSchema;
     output: typeof CheckPresenceResponseSchema;
+  },
+  /**
+   * Raw online state of many users at once (the notification-service's push-or-skip), one Redis
+   * round trip and no query: the ids of those online, each once; an unknown id is offline. At
+   * most 1,000 ids.
+   *
+   * @generated from rpc user.UserService.CheckPresences
+   */
+  checkPresences: {
+    methodKind: "unary";
+    input: typeof CheckPresencesRequestSchema;
+    output: typeof CheckPresencesResponseSchema;
   },
   /**
    * Presence of many users as viewer_id may see it: the owner's last_seen setting and blocks apply,

@@ -8,7 +8,7 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
  * Describes the file user/user.proto.
  */
 export const file_user_user = /*@__PURE__*/
-  fileDesc("Cg91c2VyL3VzZXIucHJvdG8SBHVzZXIiNAoOR2V0VXNlclJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIRCgl2aWV3ZXJfaWQYAiABKAkiNgoPR2V0VXNlcnNSZXF1ZXN0EhAKCHVzZXJfaWRzGAEgAygJEhEKCXZpZXdlcl9pZBgCIAEoCSJtCgxVc2VyUmVzcG9uc2USDwoHdXNlcl9pZBgBIAEoCRINCgVwaG9uZRgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSEgoKYXZhdGFyX3VybBgEIAEoCRITCgtzdGF0dXNfdGV4dBgFIAEoCSI1ChBHZXRVc2Vyc1Jlc3BvbnNlEiEKBXVzZXJzGAEgAygLMhIudXNlci5Vc2VyUmVzcG9uc2UiJwoUQ2hlY2tQcmVzZW5jZVJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSI6ChVDaGVja1ByZXNlbmNlUmVzcG9uc2USDgoGb25saW5lGAEgASgIEhEKCWxhc3Rfc2VlbhgCIAEoAyI6ChNHZXRQcmVzZW5jZXNSZXF1ZXN0EhEKCXZpZXdlcl9pZBgBIAEoCRIQCgh1c2VyX2lkcxgCIAMoCSJTCgxVc2VyUHJlc2VuY2USDwoHdXNlcl9pZBgBIAEoCRIPCgd2aXNpYmxlGAIgASgIEg4KBm9ubGluZRgDIAEoCBIRCglsYXN0X3NlZW4YBCABKAMiPQoUR2V0UHJlc2VuY2VzUmVzcG9uc2USJQoJcHJlc2VuY2VzGAEgAygLMhIudXNlci5Vc2VyUHJlc2VuY2UiSgoSU2V0UHJlc2VuY2VSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEwoLaW5zdGFuY2VfaWQYAiABKAkSDgoGb25saW5lGAMgASgIIjgKE1NldFByZXNlbmNlUmVzcG9uc2USDgoGb25saW5lGAEgASgIEhEKCWxhc3Rfc2VlbhgCIAEoAyI/ChZSZWZyZXNoUHJlc2VuY2VSZXF1ZXN0EhMKC2luc3RhbmNlX2lkGAEgASgJEhAKCHVzZXJfaWRzGAIgAygJIiwKF1JlZnJlc2hQcmVzZW5jZVJlc3BvbnNlEhEKCXJlZnJlc2hlZBgBIAEoBSIsChtTd2VlcEV4cGlyZWRQcmVzZW5jZVJlcXVlc3QSDQoFbGltaXQYASABKAUiNQoPRXhwaXJlZFByZXNlbmNlEg8KB3VzZXJfaWQYASABKAkSEQoJbGFzdF9zZWVuGAIgASgDIkYKHFN3ZWVwRXhwaXJlZFByZXNlbmNlUmVzcG9uc2USJgoHZXhwaXJlZBgBIAMoCzIVLnVzZXIuRXhwaXJlZFByZXNlbmNlIj0KE0NoZWNrQmxvY2tlZFJlcXVlc3QSEgoKYmxvY2tlcl9pZBgBIAEoCRISCgpibG9ja2VkX2lkGAIgASgJIicKFENoZWNrQmxvY2tlZFJlc3BvbnNlEg8KB2Jsb2NrZWQYASABKAgiKgoWR2V0UmVhZFJlY2VpcHRzUmVxdWVzdBIQCgh1c2VyX2lkcxgBIAMoCSKWAQoXR2V0UmVhZFJlY2VpcHRzUmVzcG9uc2USRgoNcmVhZF9yZWNlaXB0cxgBIAMoCzIvLnVzZXIuR2V0UmVhZFJlY2VpcHRzUmVzcG9uc2UuUmVhZFJlY2VpcHRzRW50cnkaMwoRUmVhZFJlY2VpcHRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgIOgI4ATKYBQoLVXNlclNlcnZpY2USMwoHR2V0VXNlchIULnVzZXIuR2V0VXNlclJlcXVlc3QaEi51c2VyLlVzZXJSZXNwb25zZRI5CghHZXRVc2VycxIVLnVzZXIuR2V0VXNlcnNSZXF1ZXN0GhYudXNlci5HZXRVc2Vyc1Jlc3BvbnNlEkgKDUNoZWNrUHJlc2VuY2USGi51c2VyLkNoZWNrUHJlc2VuY2VSZXF1ZXN0GhsudXNlci5DaGVja1ByZXNlbmNlUmVzcG9uc2USRQoMR2V0UHJlc2VuY2VzEhkudXNlci5HZXRQcmVzZW5jZXNSZXF1ZXN0GhoudXNlci5HZXRQcmVzZW5jZXNSZXNwb25zZRJCCgtTZXRQcmVzZW5jZRIYLnVzZXIuU2V0UHJlc2VuY2VSZXF1ZXN0GhkudXNlci5TZXRQcmVzZW5jZVJlc3BvbnNlEk4KD1JlZnJlc2hQcmVzZW5jZRIcLnVzZXIuUmVmcmVzaFByZXNlbmNlUmVxdWVzdBodLnVzZXIuUmVmcmVzaFByZXNlbmNlUmVzcG9uc2USXQoUU3dlZXBFeHBpcmVkUHJlc2VuY2USIS51c2VyLlN3ZWVwRXhwaXJlZFByZXNlbmNlUmVxdWVzdBoiLnVzZXIuU3dlZXBFeHBpcmVkUHJlc2VuY2VSZXNwb25zZRJFCgxDaGVja0Jsb2NrZWQSGS51c2VyLkNoZWNrQmxvY2tlZFJlcXVlc3QaGi51c2VyLkNoZWNrQmxvY2tlZFJlc3BvbnNlEk4KD0dldFJlYWRSZWNlaXB0cxIcLnVzZXIuR2V0UmVhZFJlY2VpcHRzUmVxdWVzdBodLnVzZXIuR2V0UmVhZFJlY2VpcHRzUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("Cg91c2VyL3VzZXIucHJvdG8SBHVzZXIiNAoOR2V0VXNlclJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIRCgl2aWV3ZXJfaWQYAiABKAkiNgoPR2V0VXNlcnNSZXF1ZXN0EhAKCHVzZXJfaWRzGAEgAygJEhEKCXZpZXdlcl9pZBgCIAEoCSJtCgxVc2VyUmVzcG9uc2USDwoHdXNlcl9pZBgBIAEoCRINCgVwaG9uZRgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSEgoKYXZhdGFyX3VybBgEIAEoCRITCgtzdGF0dXNfdGV4dBgFIAEoCSI1ChBHZXRVc2Vyc1Jlc3BvbnNlEiEKBXVzZXJzGAEgAygLMhIudXNlci5Vc2VyUmVzcG9uc2UiJwoUQ2hlY2tQcmVzZW5jZVJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSI6ChVDaGVja1ByZXNlbmNlUmVzcG9uc2USDgoGb25saW5lGAEgASgIEhEKCWxhc3Rfc2VlbhgCIAEoAyIpChVDaGVja1ByZXNlbmNlc1JlcXVlc3QSEAoIdXNlcl9pZHMYASADKAkiMQoWQ2hlY2tQcmVzZW5jZXNSZXNwb25zZRIXCg9vbmxpbmVfdXNlcl9pZHMYASADKAkiOgoTR2V0UHJlc2VuY2VzUmVxdWVzdBIRCgl2aWV3ZXJfaWQYASABKAkSEAoIdXNlcl9pZHMYAiADKAkiUwoMVXNlclByZXNlbmNlEg8KB3VzZXJfaWQYASABKAkSDwoHdmlzaWJsZRgCIAEoCBIOCgZvbmxpbmUYAyABKAgSEQoJbGFzdF9zZWVuGAQgASgDIj0KFEdldFByZXNlbmNlc1Jlc3BvbnNlEiUKCXByZXNlbmNlcxgBIAMoCzISLnVzZXIuVXNlclByZXNlbmNlIkoKElNldFByZXNlbmNlUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhMKC2luc3RhbmNlX2lkGAIgASgJEg4KBm9ubGluZRgDIAEoCCI4ChNTZXRQcmVzZW5jZVJlc3BvbnNlEg4KBm9ubGluZRgBIAEoCBIRCglsYXN0X3NlZW4YAiABKAMiPwoWUmVmcmVzaFByZXNlbmNlUmVxdWVzdBITCgtpbnN0YW5jZV9pZBgBIAEoCRIQCgh1c2VyX2lkcxgCIAMoCSIsChdSZWZyZXNoUHJlc2VuY2VSZXNwb25zZRIRCglyZWZyZXNoZWQYASABKAUiLAobU3dlZXBFeHBpcmVkUHJlc2VuY2VSZXF1ZXN0Eg0KBWxpbWl0GAEgASgFIjUKD0V4cGlyZWRQcmVzZW5jZRIPCgd1c2VyX2lkGAEgASgJEhEKCWxhc3Rfc2VlbhgCIAEoAyJGChxTd2VlcEV4cGlyZWRQcmVzZW5jZVJlc3BvbnNlEiYKB2V4cGlyZWQYASADKAsyFS51c2VyLkV4cGlyZWRQcmVzZW5jZSI9ChNDaGVja0Jsb2NrZWRSZXF1ZXN0EhIKCmJsb2NrZXJfaWQYASABKAkSEgoKYmxvY2tlZF9pZBgCIAEoCSInChRDaGVja0Jsb2NrZWRSZXNwb25zZRIPCgdibG9ja2VkGAEgASgIIioKFkdldFJlYWRSZWNlaXB0c1JlcXVlc3QSEAoIdXNlcl9pZHMYASADKAkilgEKF0dldFJlYWRSZWNlaXB0c1Jlc3BvbnNlEkYKDXJlYWRfcmVjZWlwdHMYASADKAsyLy51c2VyLkdldFJlYWRSZWNlaXB0c1Jlc3BvbnNlLlJlYWRSZWNlaXB0c0VudHJ5GjMKEVJlYWRSZWNlaXB0c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCDoCOAEy5QUKC1VzZXJTZXJ2aWNlEjMKB0dldFVzZXISFC51c2VyLkdldFVzZXJSZXF1ZXN0GhIudXNlci5Vc2VyUmVzcG9uc2USOQoIR2V0VXNlcnMSFS51c2VyLkdldFVzZXJzUmVxdWVzdBoWLnVzZXIuR2V0VXNlcnNSZXNwb25zZRJICg1DaGVja1ByZXNlbmNlEhoudXNlci5DaGVja1ByZXNlbmNlUmVxdWVzdBobLnVzZXIuQ2hlY2tQcmVzZW5jZVJlc3BvbnNlEksKDkNoZWNrUHJlc2VuY2VzEhsudXNlci5DaGVja1ByZXNlbmNlc1JlcXVlc3QaHC51c2VyLkNoZWNrUHJlc2VuY2VzUmVzcG9uc2USRQoMR2V0UHJlc2VuY2VzEhkudXNlci5HZXRQcmVzZW5jZXNSZXF1ZXN0GhoudXNlci5HZXRQcmVzZW5jZXNSZXNwb25zZRJCCgtTZXRQcmVzZW5jZRIYLnVzZXIuU2V0UHJlc2VuY2VSZXF1ZXN0GhkudXNlci5TZXRQcmVzZW5jZVJlc3BvbnNlEk4KD1JlZnJlc2hQcmVzZW5jZRIcLnVzZXIuUmVmcmVzaFByZXNlbmNlUmVxdWVzdBodLnVzZXIuUmVmcmVzaFByZXNlbmNlUmVzcG9uc2USXQoUU3dlZXBFeHBpcmVkUHJlc2VuY2USIS51c2VyLlN3ZWVwRXhwaXJlZFByZXNlbmNlUmVxdWVzdBoiLnVzZXIuU3dlZXBFeHBpcmVkUHJlc2VuY2VSZXNwb25zZRJFCgxDaGVja0Jsb2NrZWQSGS51c2VyLkNoZWNrQmxvY2tlZFJlcXVlc3QaGi51c2VyLkNoZWNrQmxvY2tlZFJlc3BvbnNlEk4KD0dldFJlYWRSZWNlaXB0cxIcLnVzZXIuR2V0UmVhZFJlY2VpcHRzUmVxdWVzdBodLnVzZXIuR2V0UmVhZFJlY2VpcHRzUmVzcG9uc2ViBnByb3RvMw");
 
 /**
  * Describes the message user.GetUserRequest.
@@ -53,102 +53,116 @@ export const CheckPresenceResponseSchema = /*@__PURE__*/
   messageDesc(file_user_user, 5);
 
 /**
+ * Describes the message user.CheckPresencesRequest.
+ * Use `create(CheckPresencesRequestSchema)` to create a new message.
+ */
+export const CheckPresencesRequestSchema = /*@__PURE__*/
+  messageDesc(file_user_user, 6);
+
+/**
+ * Describes the message user.CheckPresencesResponse.
+ * Use `create(CheckPresencesResponseSchema)` to create a new message.
+ */
+export const CheckPresencesResponseSchema = /*@__PURE__*/
+  messageDesc(file_user_user, 7);
+
+/**
  * Describes the message user.GetPresencesRequest.
  * Use `create(GetPresencesRequestSchema)` to create a new message.
  */
 export const GetPresencesRequestSchema = /*@__PURE__*/
-  messageDesc(file_user_user, 6);
+  messageDesc(file_user_user, 8);
 
 /**
  * Describes the message user.UserPresence.
  * Use `create(UserPresenceSchema)` to create a new message.
  */
 export const UserPresenceSchema = /*@__PURE__*/
-  messageDesc(file_user_user, 7);
+  messageDesc(file_user_user, 9);
 
 /**
  * Describes the message user.GetPresencesResponse.
  * Use `create(GetPresencesResponseSchema)` to create a new message.
  */
 export const GetPresencesResponseSchema = /*@__PURE__*/
-  messageDesc(file_user_user, 8);
+  messageDesc(file_user_user, 10);
 
 /**
  * Describes the message user.SetPresenceRequest.
  * Use `create(SetPresenceRequestSchema)` to create a new message.
  */
 export const SetPresenceRequestSchema = /*@__PURE__*/
-  messageDesc(file_user_user, 9);
+  messageDesc(file_user_user, 11);
 
 /**
  * Describes the message user.SetPresenceResponse.
  * Use `create(SetPresenceResponseSchema)` to create a new message.
  */
 export const SetPresenceResponseSchema = /*@__PURE__*/
-  messageDesc(file_user_user, 10);
+  messageDesc(file_user_user, 12);
 
 /**
  * Describes the message user.RefreshPresenceRequest.
  * Use `create(RefreshPresenceRequestSchema)` to create a new message.
  */
 export const RefreshPresenceRequestSchema = /*@__PURE__*/
-  messageDesc(file_user_user, 11);
+  messageDesc(file_user_user, 13);
 
 /**
  * Describes the message user.RefreshPresenceResponse.
  * Use `create(RefreshPresenceResponseSchema)` to create a new message.
  */
 export const RefreshPresenceResponseSchema = /*@__PURE__*/
-  messageDesc(file_user_user, 12);
+  messageDesc(file_user_user, 14);
 
 /**
  * Describes the message user.SweepExpiredPresenceRequest.
  * Use `create(SweepExpiredPresenceRequestSchema)` to create a new message.
  */
 export const SweepExpiredPresenceRequestSchema = /*@__PURE__*/
-  messageDesc(file_user_user, 13);
+  messageDesc(file_user_user, 15);
 
 /**
  * Describes the message user.ExpiredPresence.
  * Use `create(ExpiredPresenceSchema)` to create a new message.
  */
 export const ExpiredPresenceSchema = /*@__PURE__*/
-  messageDesc(file_user_user, 14);
+  messageDesc(file_user_user, 16);
 
 /**
  * Describes the message user.SweepExpiredPresenceResponse.
  * Use `create(SweepExpiredPresenceResponseSchema)` to create a new message.
  */
 export const SweepExpiredPresenceResponseSchema = /*@__PURE__*/
-  messageDesc(file_user_user, 15);
+  messageDesc(file_user_user, 17);
 
 /**
  * Describes the message user.CheckBlockedRequest.
  * Use `create(CheckBlockedRequestSchema)` to create a new message.
  */
 export const CheckBlockedRequestSchema = /*@__PURE__*/
-  messageDesc(file_user_user, 16);
+  messageDesc(file_user_user, 18);
 
 /**
  * Describes the message user.CheckBlockedResponse.
  * Use `create(CheckBlockedResponseSchema)` to create a new message.
  */
 export const CheckBlockedResponseSchema = /*@__PURE__*/
-  messageDesc(file_user_user, 17);
+  messageDesc(file_user_user, 19);
 
 /**
  * Describes the message user.GetReadReceiptsRequest.
  * Use `create(GetReadReceiptsRequestSchema)` to create a new message.
  */
 export const GetReadReceiptsRequestSchema = /*@__PURE__*/
-  messageDesc(file_user_user, 18);
+  messageDesc(file_user_user, 20);
 
 /**
  * Describes the message user.GetReadReceiptsResponse.
  * Use `create(GetReadReceiptsResponseSchema)` to create a new message.
  */
 export const GetReadReceiptsResponseSchema = /*@__PURE__*/
-  messageDesc(file_user_user, 19);
+  messageDesc(file_user_user, 21);
 
 /**
  * Every id is a UUID string; a malformed one is INVALID_ARGUMENT.
