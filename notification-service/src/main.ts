@@ -40,6 +40,7 @@ void runService(SERVICE, async () => {
       { name: 'postgres', close: () => pool.end() },
       { name: 'redis', close: () => redis.quit() },
       { name: 'nats', close: () => nc.drain() },
+      { name: 'fcm', close: () => fcm.close() },
     ],
   };
 });

@@ -1,4 +1,5 @@
 import { createSign, randomUUID } from 'node:crypto';
+import { createPoster, type PostAnswer } from './http-post.ts';
 import type { ServiceAccountCredentials } from './service-account.ts';
 
 /** FCM HTTP v1 `Message` as this service sends it: data-only (PRD §3.6, addenda J). */
@@ -42,10 +43,8 @@ const base64url = (value: string | Buffer) => Buffer.from(value).toString('base6
 export function createFcmClient(settings: FcmClientSettings) {
   const { credentials } = settings;
   const now = settings.now ?? Date.now;
-  const sendUrl = new URL(
-    `/v1/projects/${encodeURIComponent(credentials.projectId)}/messages:send`,
-    settings.baseUrl,
-  );
+  const sendPath = `/v1/projects/${encodeURIComponent(credentials.projectId)}/messages:send`;
+  const poster = createPoster(settings.baseUrl);
   let cached: { token: string; renewAt: number } | undefined;
   let pending: Promise<string> | undefined;
 
@@ -99,13 +98,13 @@ export function createFcmClient(settings: FcmClientSettings) {
     return pending;
   }
 
-  async function post(message: FcmMessage, token: string): Promise<Response> {
-    return fetch(sendUrl, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ message }),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+  function post(message: FcmMessage, token: string): Promise<PostAnswer> {
+    return poster.post(
+      sendPath,
+      { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      JSON.stringify({ message }),
+      REQUEST_TIMEOUT_MS,
+    );
   }
 
   return {
@@ -116,12 +115,16 @@ export function createFcmClient(settings: FcmClientSettings) {
       let response = await post(message, token);
       if (response.status === 401) {
         // Revoked or expired early: one fresh token, once.
-        await response.body?.cancel();
         cached = undefined;
         token = await accessToken();
         response = await post(message, token);
       }
       return outcomeOf(response);
+    },
+
+    /** Closes the kept-alive connections. */
+    close(): void {
+      poster.close();
     },
 
     /** Forgets the cached token (tests, and a credentials rotation). */
@@ -146,9 +149,19 @@ interface FcmErrorBody {
   };
 }
 
-async function outcomeOf(response: Response): Promise<SendOutcome> {
-  const body = (await response.json().catch(() => ({}))) as FcmErrorBody & { name?: string };
-  if (response.ok) return { kind: 'sent', name: body.name ?? randomUUID() };
+function parsed(text: string): FcmErrorBody & { name?: string } {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? value : {};
+  } catch {
+    return {};
+  }
+}
+
+function outcomeOf(response: PostAnswer): SendOutcome {
+  const body = parsed(response.body);
+  if (response.status >= 200 && response.status < 300)
+    return { kind: 'sent', name: body.name ?? randomUUID() };
   const error = body.error ?? {};
   const details = error.details ?? [];
   const fcmCode =
@@ -180,8 +193,8 @@ function aboutTheToken(error: NonNullable<FcmErrorBody['error']>): boolean {
 }
 
 /** `Retry-After` in seconds or as an HTTP date. */
-function retryAfterOf(response: Response): number | undefined {
-  const value = response.headers.get('retry-after');
+function retryAfterOf(response: PostAnswer): number | undefined {
+  const value = response.headers['retry-after'];
   if (!value) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
