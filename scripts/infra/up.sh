@@ -21,6 +21,8 @@ FERRETDB_PORT="${FERRETDB_PORT:-27017}"
 FERRETDB_PG_URL="${FERRETDB_PG_URL:-postgres://$PG_USER@$HOST:$PG_PORT/ferretdb}"
 VERSITYGW_VERSION="${VERSITYGW_VERSION:-v1.8.0}"
 S3_PORT="${S3_PORT:-9000}"
+# 0.0.0.0 lets a phone on the same Wi-Fi fetch media (README "Trying it from a phone").
+S3_BIND_HOST="${S3_BIND_HOST:-$HOST}"
 S3_DATA_DIR="${S3_DATA_DIR:-$DATA_DIR/s3}"
 MINIO_ACCESS_KEY="${MINIO_ACCESS_KEY:-minioadmin}"
 MINIO_SECRET_KEY="${MINIO_SECRET_KEY:-minioadmin}"
@@ -193,7 +195,7 @@ start_s3() {
     log "s3: starting versitygw on $HOST:$S3_PORT, data in $S3_DATA_DIR (log $RUN_DIR/versitygw.log)"
     mkdir -p "$S3_DATA_DIR"
     spawn versitygw env ROOT_ACCESS_KEY="$MINIO_ACCESS_KEY" ROOT_SECRET_KEY="$MINIO_SECRET_KEY" \
-      "$TOOLS_BIN/versitygw" --port "$HOST:$S3_PORT" --quiet posix "$S3_DATA_DIR"
+      "$TOOLS_BIN/versitygw" --port "$S3_BIND_HOST:$S3_PORT" --quiet posix "$S3_DATA_DIR"
     wait_port "$S3_PORT" versitygw 30 versitygw
   fi
   local url="http://$HOST:$S3_PORT/$MINIO_BUCKET" status
