@@ -1,7 +1,7 @@
 import cors from '@fastify/cors';
 import { createTokenBuckets } from '@wa/pkg/cache';
 import type { Redis } from '@wa/pkg/db';
-import { createServiceProbes } from '@wa/pkg/health';
+import { createServiceProbes, type ServiceProbes } from '@wa/pkg/health';
 import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
 import type { ServiceApp } from '@wa/pkg/service';
@@ -25,10 +25,12 @@ export interface GatewayAppDeps {
   redis: Redis;
   authClient: AuthClient;
   log: Logger;
+  /** The service's probes, when main made them first (its gRPC client reports into them). */
+  probes?: ServiceProbes;
 }
 
 /** Builds the gateway without listening; tests call it with their own Redis, auth stand-in and upstreams. */
-export async function buildGatewayApp({ config, redis, authClient, log }: GatewayAppDeps) {
+export async function buildGatewayApp({ config, redis, authClient, log, ...deps }: GatewayAppDeps) {
   const tokenSource = createAuthTokenSource(authClient);
   const tokens = createTokenVerifier({
     source: tokenSource,
@@ -45,7 +47,7 @@ export async function buildGatewayApp({ config, redis, authClient, log }: Gatewa
     timeoutMs: config.healthTimeoutMs,
   });
 
-  const probes = createServiceProbes('api-gateway', config.health.liveness);
+  const probes = deps.probes ?? createServiceProbes('api-gateway', config.health.liveness);
   const app = createHttpServer({
     service: 'api-gateway',
     log,

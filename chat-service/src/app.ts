@@ -10,7 +10,7 @@ import {
 import type { StampWriter } from '@wa/pkg/cache';
 import { pingPostgres, type PgPool } from '@wa/pkg/db';
 import type { Client, UserService } from '@wa/pkg/grpc';
-import { createServiceProbes } from '@wa/pkg/health';
+import { createServiceProbes, type ServiceProbes } from '@wa/pkg/health';
 import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
 import { intervalWorker, type ServiceApp } from '@wa/pkg/service';
@@ -43,6 +43,8 @@ export interface ChatAppDeps {
   outbox?: OutboxTuning & { table?: string };
   consumer?: ConsumerTuning;
   now?: () => Date;
+  /** The service's probes, when main made them first (its gRPC client reports into them). */
+  probes?: ServiceProbes;
 }
 
 /**
@@ -50,7 +52,7 @@ export interface ChatAppDeps {
  * event consumer, log pruning) without listening or starting them; tests call it with their own deps.
  */
 export function buildChatApp({ config, pool, nc, users, stamps, log, now, ...deps }: ChatAppDeps) {
-  const probes = createServiceProbes('chat-service', config.health?.liveness);
+  const probes = deps.probes ?? createServiceProbes('chat-service', config.health?.liveness);
   const outbox = createOutbox({
     pool,
     js: jetstream(nc),

@@ -1,7 +1,8 @@
 import { connectNats } from '@wa/pkg/bus';
 import { createStampWriter } from '@wa/pkg/cache';
 import { connectPostgres, createRedis } from '@wa/pkg/db';
-import { UserService, createGrpcClient } from '@wa/pkg/grpc';
+import { UserService, createGrpcClient, recordCallsInto } from '@wa/pkg/grpc';
+import { createServiceProbes } from '@wa/pkg/health';
 import { createLogger } from '@wa/pkg/log';
 import { runService } from '@wa/pkg/service';
 import { buildChatApp } from './app.ts';
@@ -16,9 +17,11 @@ void runService(SERVICE, async () => {
   // Not awaited: only changes need Redis (their stamps), and they answer 503 while it is away.
   const redis = createRedis({ url: config.redisUrl, log });
   const nc = await connectNats({ url: config.nats.url, name: SERVICE, log });
-  const users = createGrpcClient(UserService, config.grpcClients.user);
+  const probes = createServiceProbes(SERVICE, config.health.liveness);
+  const record = recordCallsInto(probes.metrics, 'client');
+  const users = createGrpcClient(UserService, { ...config.grpcClients.user, record });
   return {
-    app: buildChatApp({ config, pool, nc, users, stamps: createStampWriter(redis), log }),
+    app: buildChatApp({ config, pool, nc, users, stamps: createStampWriter(redis), log, probes }),
     log,
     listen: config.listen,
     clients: [

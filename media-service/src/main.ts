@@ -1,6 +1,6 @@
 import { connectNats } from '@wa/pkg/bus';
 import { createRedis } from '@wa/pkg/db';
-import { ChatService, createGrpcClient } from '@wa/pkg/grpc';
+import { ChatService, createGrpcClient, recordCallsInto } from '@wa/pkg/grpc';
 import { createServiceProbes } from '@wa/pkg/health';
 import { createLogger } from '@wa/pkg/log';
 import { runService } from '@wa/pkg/service';
@@ -23,7 +23,8 @@ void runService(SERVICE, async () => {
   const nc = await connectNats({ url: config.nats.url, name: SERVICE, log });
   // Not awaited: without Redis the service still serves, without its upload limit.
   const redis = createRedis({ url: config.redisUrl, log });
-  const chats = createGrpcClient(ChatService, config.grpcClients.chat);
+  const record = recordCallsInto(probes.metrics, 'client');
+  const chats = createGrpcClient(ChatService, { ...config.grpcClients.chat, record });
   return {
     app: buildMediaApp({ config, store, storage, probes, nc, redis, chats, log }),
     log,

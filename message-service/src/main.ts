@@ -2,7 +2,13 @@ import { connectNats } from '@wa/pkg/bus';
 import { createStampReader } from '@wa/pkg/cache';
 import { createRedis } from '@wa/pkg/db';
 import { createServiceProbes } from '@wa/pkg/health';
-import { ChatService, MediaService, UserService, createGrpcClient } from '@wa/pkg/grpc';
+import {
+  ChatService,
+  MediaService,
+  UserService,
+  createGrpcClient,
+  recordCallsInto,
+} from '@wa/pkg/grpc';
 import { createLogger } from '@wa/pkg/log';
 import { runService } from '@wa/pkg/service';
 import { buildMessageApp } from './app.ts';
@@ -23,9 +29,10 @@ void runService(SERVICE, async () => {
   const nc = await connectNats({ url: config.nats.url, name: SERVICE, log });
   // Not awaited: without Redis the service still serves, asking the owners of every permission.
   const redis = createRedis({ url: config.redisUrl, log });
-  const chats = createGrpcClient(ChatService, config.grpcClients.chat);
-  const users = createGrpcClient(UserService, config.grpcClients.user);
-  const media = createGrpcClient(MediaService, config.grpcClients.media);
+  const record = recordCallsInto(probes.metrics, 'client');
+  const chats = createGrpcClient(ChatService, { ...config.grpcClients.chat, record });
+  const users = createGrpcClient(UserService, { ...config.grpcClients.user, record });
+  const media = createGrpcClient(MediaService, { ...config.grpcClients.media, record });
   return {
     app: buildMessageApp({
       config,

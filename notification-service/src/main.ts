@@ -1,6 +1,7 @@
 import { connectNats } from '@wa/pkg/bus';
 import { connectPostgres, connectRedis } from '@wa/pkg/db';
-import { ChatService, UserService, createGrpcClient } from '@wa/pkg/grpc';
+import { ChatService, UserService, createGrpcClient, recordCallsInto } from '@wa/pkg/grpc';
+import { createServiceProbes } from '@wa/pkg/health';
 import { createLogger } from '@wa/pkg/log';
 import { runService } from '@wa/pkg/service';
 import { buildNotificationApp } from './app.ts';
@@ -18,6 +19,8 @@ void runService(SERVICE, async () => {
   const pool = await connectPostgres(config.postgres, log);
   const redis = await connectRedis(config.redisUrl, log);
   const nc = await connectNats({ url: config.nats.url, name: SERVICE, log });
+  const probes = createServiceProbes(SERVICE, config.health.liveness);
+  const record = recordCallsInto(probes.metrics, 'client');
   const fcm = createFcmClient({ credentials, baseUrl: config.fcm.baseUrl });
   log.info(
     { project_id: credentials.projectId, fcm: config.fcm.baseUrl },
@@ -30,8 +33,9 @@ void runService(SERVICE, async () => {
       redis,
       nc,
       fcm,
-      users: createGrpcClient(UserService, config.grpcClients.user),
-      chats: createGrpcClient(ChatService, config.grpcClients.chat),
+      users: createGrpcClient(UserService, { ...config.grpcClients.user, record }),
+      chats: createGrpcClient(ChatService, { ...config.grpcClients.chat, record }),
+      probes,
       log,
     }),
     log,

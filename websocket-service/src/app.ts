@@ -15,7 +15,7 @@ import {
   type MessageService,
   type UserService,
 } from '@wa/pkg/grpc';
-import { createServiceProbes } from '@wa/pkg/health';
+import { createServiceProbes, type ServiceProbes } from '@wa/pkg/health';
 import { createHttpServer } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
 import { intervalWorker, type ServiceApp } from '@wa/pkg/service';
@@ -52,6 +52,8 @@ export interface WebSocketAppDeps {
   };
   log: Logger;
   consumer?: ConsumerTuning;
+  /** The service's probes, when main made them first (its gRPC clients report into them). */
+  probes?: ServiceProbes;
 }
 
 /**
@@ -67,8 +69,9 @@ export function buildWebSocketApp({
   clients,
   log,
   consumer,
+  ...deps
 }: WebSocketAppDeps) {
-  const probes = createServiceProbes('websocket-service', config.health.liveness);
+  const probes = deps.probes ?? createServiceProbes('websocket-service', config.health.liveness);
   const registry = createRegistry();
   const participants = createChatParticipants(clients.chats, createStampReader(redis, log));
   const users = createUserRemote(clients.users);

@@ -6,7 +6,9 @@ import {
   MessageService,
   UserService,
   createGrpcClient,
+  recordCallsInto,
 } from '@wa/pkg/grpc';
+import { createServiceProbes } from '@wa/pkg/health';
 import { createLogger } from '@wa/pkg/log';
 import { runService } from '@wa/pkg/service';
 import { buildWebSocketApp } from './app.ts';
@@ -24,14 +26,16 @@ void runService(SERVICE, async () => {
     connectRedis(config.redisUrl, log),
   ]);
   const nc = await connectNats({ url: config.nats.url, name: SERVICE, log });
+  const probes = createServiceProbes(SERVICE, config.health.liveness);
+  const record = recordCallsInto(probes.metrics, 'client');
   const clients = {
-    auth: createGrpcClient(AuthService, config.grpcClients.auth),
-    users: createGrpcClient(UserService, config.grpcClients.user),
-    chats: createGrpcClient(ChatService, config.grpcClients.chat),
-    messages: createGrpcClient(MessageService, config.grpcClients.message),
+    auth: createGrpcClient(AuthService, { ...config.grpcClients.auth, record }),
+    users: createGrpcClient(UserService, { ...config.grpcClients.user, record }),
+    chats: createGrpcClient(ChatService, { ...config.grpcClients.chat, record }),
+    messages: createGrpcClient(MessageService, { ...config.grpcClients.message, record }),
   };
   return {
-    app: buildWebSocketApp({ config, redis, subscriber, nc, clients, log }),
+    app: buildWebSocketApp({ config, redis, subscriber, nc, clients, log, probes }),
     log,
     listen: config.listen,
     clients: [

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ConnectError, Code, type CallOptions, type Client } from '@connectrpc/connect';
 import type { DescService } from '@bufbuild/protobuf';
 import CircuitBreaker from 'opossum';
+import { secondsSince, type RecordCall } from './metrics.ts';
 import { decoderOf, encoderOf, MAX_MESSAGE_BYTES, methodPath } from './router.ts';
 
 type Encode = (value: unknown) => Buffer;
@@ -15,6 +16,8 @@ export interface GrpcClientSettings {
   errorThresholdPercentage?: number;
   /** How long the breaker stays open before letting a trial call through. */
   resetTimeoutMs?: number;
+  /** Every call's method, status and duration (`recordCallsInto(registry, 'client')`). */
+  record?: RecordCall;
 }
 
 /** Codes that say the dependency is unhealthy; a rule violation (not found, invalid) does not count. */
@@ -95,8 +98,25 @@ export function createGrpcClient<S extends DescService>(
     const path = methodPath(method);
     const encode = encoderOf(method.input);
     const decode = decoderOf(method.output);
-    client[method.localName] = (request: unknown, options?: CallOptions) =>
-      fire(path, encode, decode, request, options);
+    const record = settings.record;
+    client[method.localName] = !record
+      ? (request: unknown, options?: CallOptions) => fire(path, encode, decode, request, options)
+      : async (request: unknown, options?: CallOptions) => {
+          const started = process.hrtime.bigint();
+          try {
+            const response = await fire(path, encode, decode, request, options);
+            record(service.typeName, method.name, grpc.status.OK, secondsSince(started));
+            return response;
+          } catch (error) {
+            record(
+              service.typeName,
+              method.name,
+              ConnectError.from(error).code,
+              secondsSince(started),
+            );
+            throw error;
+          }
+        };
   }
   return client as Client<S>;
 }

@@ -11,3 +11,4 @@ export { create } from '@bufbuild/protobuf';
 export type { Client } from '@connectrpc/connect';
 export type { GrpcRouter } from './router.ts';
 export * from './chat-participants.ts';
+export * from './metrics.ts';

@@ -4,6 +4,7 @@ import type { DescService } from '@bufbuild/protobuf';
 import { UNTRACKED, type WorkTracker } from '../health/index.ts';
 import type { Logger } from '../log/index.ts';
 import { toConnectError } from './errors.ts';
+import { secondsSince, type RecordCall } from './metrics.ts';
 import { decoderOf, encoderOf, MAX_MESSAGE_BYTES, methodPath, type GrpcRouter } from './router.ts';
 
 export interface GrpcServerSettings {
@@ -11,7 +12,11 @@ export interface GrpcServerSettings {
   log: Logger;
   /** Every call is reported into the service's progress watchdog (liveness). */
   progress?: WorkTracker;
+  /** Every call's method, status and duration (`recordCallsInto(registry, 'server')`). */
+  record?: RecordCall;
 }
+
+const NOT_RECORDED: RecordCall = () => {};
 
 export interface GrpcServer {
   listen(port: number, host: string): Promise<number>;
@@ -49,6 +54,7 @@ function serviceOf(
   implementation: Record<string, UnaryHandler | undefined>,
   log: Logger,
   progress: WorkTracker,
+  record: RecordCall,
 ) {
   const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const handlers: grpc.UntypedServiceImplementation = {};
@@ -69,15 +75,24 @@ function serviceOf(
       callback: grpc.sendUnaryData<unknown>,
     ) => {
       const done = progress.begin();
+      const started = process.hrtime.bigint();
       // An async function, so a handler that throws before its first await rejects like any other.
       (async () => handle.call(implementation, call.request))().then(
         (response) => {
           done();
+          record(service.typeName, method.name, grpc.status.OK, secondsSince(started));
           callback(null, response);
         },
         (error: unknown) => {
           done();
-          callback(toServiceError(error, method.name, log));
+          const status = toServiceError(error, method.name, log);
+          record(
+            service.typeName,
+            method.name,
+            status.code ?? grpc.status.UNKNOWN,
+            secondsSince(started),
+          );
+          callback(status);
         },
       );
     }) as grpc.handleUnaryCall<unknown, unknown>;
@@ -90,6 +105,7 @@ export function createGrpcServer({
   routes,
   log,
   progress = UNTRACKED,
+  record = NOT_RECORDED,
 }: GrpcServerSettings): GrpcServer {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
   const router: GrpcRouter = {
@@ -99,6 +115,7 @@ export function createGrpcServer({
         implementation as Record<string, UnaryHandler | undefined>,
         log,
         progress,
+        record,
       );
       server.addService(definition, handlers);
       return router;

@@ -1,4 +1,4 @@
-import { createGrpcServer, type GrpcServer } from '../grpc/index.ts';
+import { createGrpcServer, recordCallsInto, type GrpcServer } from '../grpc/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { ListenAddress, ServiceApp, ServiceClient, Worker } from './types.ts';
 
@@ -76,6 +76,7 @@ export async function startService(
         routes: app.grpc,
         log,
         progress: app.probes?.watchdog.tracker('grpc'),
+        record: app.probes ? recordCallsInto(app.probes.metrics, 'server') : undefined,
       });
       grpcPort = await grpc.listen(listen.grpcPort, listen.host);
     }
