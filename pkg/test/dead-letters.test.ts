@@ -156,10 +156,59 @@ test('a handler that always fails: MAX_DELIVER deliveries, then dlq.<subject> wi
     assert.equal(info.num_pending, 0);
   });
   assert.deepEqual(attempts, [1, 2, 3]);
+  const exposition = await probes.metrics.metrics();
   assert.match(
-    await probes.metrics.metrics(),
+    exposition,
     new RegExp(
       `nats_consumer_dead_letters_total\\{stream="MESSAGES",consumer="${durable}",subject="msg.new",service="test-service"\\} 1`,
+    ),
+  );
+  // Deliveries 2 and 3 were redeliveries; nothing is left waiting or unacknowledged (addenda L).
+  assert.match(
+    exposition,
+    new RegExp(
+      `nats_consumer_redeliveries_total\\{stream="MESSAGES",consumer="${durable}",subject="msg.new",service="test-service"\\} 2`,
+    ),
+  );
+  for (const state of ['waiting', 'unacked'])
+    assert.match(
+      exposition,
+      new RegExp(
+        `nats_consumer_pending\\{stream="MESSAGES",consumer="${durable}",state="${state}",service="test-service"\\} 0`,
+      ),
+    );
+});
+
+test('nats_consumer_pending reads the lag from JetStream: events delivered but not yet acknowledged', async (t) => {
+  const chatId = randomUUID();
+  const durable = `test-${randomUUID()}`;
+  const probes = createServiceProbes('test-service');
+  let release: () => void = () => {};
+  const held = new Promise<void>((done) => (release = done));
+  let started = 0;
+  using(
+    t,
+    await consume({
+      durable,
+      probes,
+      handle: async (event) => {
+        if (event.payload.chat_id !== chatId) return;
+        started++;
+        await held;
+      },
+    }),
+  );
+  for (let i = 0; i < 3; i++) await publishEvent(js, 'msg.new', msgNew(chatId));
+  await eventually(() => assert.equal(started, 1));
+  const unacked = new RegExp(
+    `nats_consumer_pending\\{stream="MESSAGES",consumer="${durable}",state="unacked",service="test-service"\\} 3`,
+  );
+  await eventually(async () => assert.match(await probes.metrics.metrics(), unacked));
+  release();
+  await eventually(async () =>
+    assert.match(
+      await probes.metrics.metrics(),
+      new RegExp(`consumer="${durable}",state="unacked",service="test-service"\\} 0`),
     ),
   );
 });

@@ -24,6 +24,7 @@ import {
   type EventSubject,
 } from './events.ts';
 import { batchAcks } from './ack-batch.ts';
+import { consumerMetrics } from './consumer-metrics.ts';
 import { markInProgress } from './in-progress.ts';
 import { perStream, type EventConsumer } from './per-stream.ts';
 
@@ -261,6 +262,7 @@ async function consumeStream<S extends EventSubject>(
     retryDelayMs,
     probes: settings.probes,
   });
+  const metrics = consumerMetrics(settings.probes, { stream, consumer: durable, jsm });
 
   async function handleAndAck(message: JsMsg, event: ReceivedEvent<S>): Promise<void> {
     const { subject, deliveries } = event;
@@ -298,6 +300,7 @@ async function consumeStream<S extends EventSubject>(
       message.term();
       return;
     }
+    if (event.redelivered) metrics.redelivered(message.subject);
     if (event.deliveries > maxDeliver + 1) {
       // Delivered again and again without ever being settled: its handler hangs or kills us.
       const error = new Error(`not settled in ${event.deliveries - 1} deliveries`);
@@ -355,6 +358,7 @@ async function consumeStream<S extends EventSubject>(
       await loop;
       acks.flush();
       inHand.stop();
+      metrics.stop();
     },
   };
 }
