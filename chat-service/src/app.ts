@@ -58,6 +58,7 @@ export function buildChatApp({ config, pool, nc, users, stamps, log, now, ...dep
     js: jetstream(nc),
     log,
     table: 'chat_outbox',
+    probes,
     ...deps.outbox,
   });
   const repositories = {

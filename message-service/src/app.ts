@@ -75,6 +75,7 @@ export function buildMessageApp(deps: MessageAppDeps) {
     js,
     log,
     confirm: messages.confirm,
+    probes,
   });
   const membership = createMembership({
     chats,

@@ -15,6 +15,7 @@ import {
   type OutboxStore,
 } from '@wa/pkg/bus';
 import { createMongoClient, createPgPool, type MongoClient, type PgPool } from '@wa/pkg/db';
+import { createServiceProbes } from '@wa/pkg/health';
 import {
   captureEvents,
   privateMongoUrl,
@@ -172,6 +173,25 @@ for (const [name, adapter] of Object.entries(ADAPTERS)) {
         capture.events.filter((e) => e.payload.chat_id === chatId).map((e) => e.msgId),
         events.map((e) => e.event_id),
       );
+    });
+
+    test('its depth counts what is stored and not yet published, and is gauged at each scrape', async () => {
+      const probes = createServiceProbes('outbox-test');
+      const relay = createOutboxRelay({ store: adapter.store(), js: jetstream(nc), log, probes });
+      const depth = async () =>
+        Number(/^outbox_depth\{[^}]*\} (\d+)$/m.exec(await probes.metrics.metrics())?.[1]);
+      try {
+        await relay.flush();
+        assert.equal(await adapter.store().depth(), 0);
+        assert.equal(await depth(), 0);
+        for (let i = 0; i < 3; i++) await adapter.put(memberAdded(randomUUID()));
+        assert.equal(await adapter.store().depth(), 3);
+        assert.equal(await depth(), 3);
+        assert.equal(await relay.flush(), 3);
+        assert.equal(await depth(), 0);
+      } finally {
+        await relay.stop();
+      }
     });
 
     test('drops events whose change never happened and events the schema refuses', async () => {

@@ -37,7 +37,7 @@ export interface UserAppDeps {
  */
 export function buildUserApp({ config, pool, redis, js, log, outbox: timings }: UserAppDeps) {
   const probes = createServiceProbes('user-service', config.health?.liveness);
-  const outbox = createOutbox({ pool, js, log, table: 'user_outbox', ...timings });
+  const outbox = createOutbox({ pool, js, log, table: 'user_outbox', probes, ...timings });
   const users = createUserRepository(pool);
   const stamps = createStampWriter(redis);
   const services = {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
+import client from 'prom-client';
+import type { ServiceProbes } from '../health/index.ts';
 import type { Logger } from '../log/index.ts';
 import {
   EventValidationError,
@@ -42,6 +44,8 @@ export interface OutboxStore {
   pending(minAgeMs: number, limit: number): Promise<OutboxEvent[]>;
   /** Deletes the stored copies of events published, or never to be published. */
   remove(eventIds: string[]): Promise<void>;
+  /** How many events are stored and not yet published (the outbox depth, addenda L). */
+  depth(): Promise<number>;
   /** Notes a failed publish on the stored copy, for whoever looks at a stuck outbox. */
   recordFailure(eventId: string, error: string): Promise<void>;
   /** Runs `sweep` while `holder` holds the store's sweep lock; undefined when another holds it. */
@@ -75,6 +79,8 @@ export interface OutboxRelaySettings extends OutboxTuning {
   js: JetStreamClient;
   log: Logger;
   confirm?: ConfirmEvents;
+  /** The service's probes: `outbox_depth` is read from the store at each scrape. */
+  probes?: ServiceProbes;
 }
 
 export interface OutboxRelay {
@@ -95,9 +101,33 @@ interface BatchOutcome {
   error?: Error;
 }
 
+/** How long a scrape waits for the store's count before leaving the gauge out. */
+const DEPTH_TIMEOUT_MS = 1_000;
+
+/** `outbox_depth`: events stored and not yet published, counted at each scrape. */
+function gaugeDepth(probes: ServiceProbes, store: OutboxStore): void {
+  if (probes.metrics.getSingleMetric('outbox_depth')) return;
+  new client.Gauge({
+    name: 'outbox_depth',
+    help: 'Events stored in the outbox and not yet published to JetStream',
+    registers: [probes.metrics],
+    async collect() {
+      const depth = await Promise.race([
+        store.depth(),
+        new Promise<undefined>((done) =>
+          setTimeout(() => done(undefined), DEPTH_TIMEOUT_MS).unref(),
+        ),
+      ]).catch(() => undefined);
+      if (depth === undefined) this.reset();
+      else this.set(depth);
+    },
+  });
+}
+
 export function createOutboxRelay(settings: OutboxRelaySettings): OutboxRelay {
   const { store, js, log, confirm } = settings;
   const tuning = { ...OUTBOX_DEFAULTS, ...definedOnly(settings) };
+  if (settings.probes) gaugeDepth(settings.probes, store);
   const holder = randomUUID();
   const queue: OutboxEvent[] = [];
   const clearer = createClearer(store, log, tuning);

@@ -85,6 +85,10 @@ export function createMongoOutboxStore(settings: MongoOutboxSettings): MongoOutb
         .toArray();
     },
 
+    depth() {
+      return events.countDocuments({});
+    },
+
     /** `$in` is not pushed down by FerretDB, which is fine on this small collection. */
     async remove(eventIds) {
       if (!eventIds.length) return;

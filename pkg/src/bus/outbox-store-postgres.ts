@@ -1,5 +1,6 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { withTransaction, type PgPool, type Queryable } from '../db/index.ts';
+import type { ServiceProbes } from '../health/index.ts';
 import type { Logger } from '../log/index.ts';
 import { assertEvent, type EventPayload, type EventSubject } from './events.ts';
 import {
@@ -62,6 +63,11 @@ export function createPostgresOutboxStore(pool: PgPool, table: string): Postgres
       return rows;
     },
 
+    async depth() {
+      const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+      return rows[0]?.n ?? 0;
+    },
+
     async remove(eventIds) {
       if (!eventIds.length) return;
       await pool.query(`DELETE FROM ${table} WHERE event_id = ANY($1::uuid[])`, [eventIds]);
@@ -94,6 +100,8 @@ export interface OutboxSettings extends OutboxTuning {
   log: Logger;
   /** The service's own outbox table (`user_outbox`, `chat_outbox`), or a test's copy of it. */
   table: string;
+  /** The service's probes: its outbox depth is gauged. */
+  probes?: ServiceProbes;
 }
 
 /** A PostgreSQL service's outbox: its store's `enqueue` and the relay that publishes it. */
