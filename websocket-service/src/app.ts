@@ -22,6 +22,7 @@ import { intervalWorker, type ServiceApp } from '@wa/pkg/service';
 import type { WebSocketConfig } from './config.ts';
 import { consumeBusEvents } from './handler/bus-events.ts';
 import { createFrameHandlers } from './handler/frame-handlers.ts';
+import { createWsMetrics } from './handler/ws-metrics.ts';
 import { createWsServer } from './handler/ws-server.ts';
 import { createAuthRemote } from './repository/auth-remote.ts';
 import { createMessageRemote } from './repository/message-remote.ts';
@@ -106,6 +107,8 @@ export function buildWebSocketApp({
     }),
     log,
   });
+  // Read at scrape time, once the server below exists.
+  const wsMetrics = createWsMetrics(probes, () => ws.counts());
   const frames = createFrameHandlers({
     messaging: createMessagingService({
       messages,
@@ -117,6 +120,7 @@ export function buildWebSocketApp({
     presence,
     maxFrameBytes: config.ws.maxFrameBytes,
     log,
+    onFrame: wsMetrics.frameIn,
   });
   const fanOut = createFanOutService({
     channels,
@@ -133,6 +137,7 @@ export function buildWebSocketApp({
     registry,
     onHeartbeat: (userIds) => presence.refresh(userIds),
     log,
+    onSent: wsMetrics.frameOut,
   });
 
   const app = createHttpServer({

@@ -5,6 +5,8 @@ import { exceedsSendBuffer } from '../service/rules.ts';
 
 export interface ConnectionSettings {
   maxBufferedBytes: number;
+  /** Told of every frame written (the frames metric). */
+  onSent?: () => void;
 }
 
 /**
@@ -38,6 +40,7 @@ export class Connection {
     }
     // Bytes are sent as a text frame too: every frame of the protocol is JSON text.
     this.socket.send(frame, { binary: false });
+    this.settings.onSent?.();
   }
 
   /** Resolves true once everything queued has been written to the kernel, false if the socket closed. */

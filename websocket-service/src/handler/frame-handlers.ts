@@ -17,6 +17,8 @@ export interface FrameHandlerDeps {
   presence: Pick<PresenceService, 'subscribe'>;
   maxFrameBytes: number;
   log: Logger;
+  /** Told of every client frame, by event (`invalid` when it did not parse). */
+  onFrame?: (event: string) => void;
 }
 
 /** The `error` frame for any failure: AppErrors keep their code and (4xx) message (addenda F). */
@@ -38,6 +40,7 @@ export function createFrameHandlers({
   presence,
   maxFrameBytes,
   log,
+  onFrame,
 }: FrameHandlerDeps) {
   async function dispatch(connection: Connection, frame: ClientFrame): Promise<void> {
     const { userId } = connection;
@@ -79,6 +82,7 @@ export function createFrameHandlers({
     /** Handles one text frame of an authenticated socket; never throws. */
     async handle(connection: Connection, text: string): Promise<void> {
       const parsed = parseClientFrame(text, maxFrameBytes);
+      onFrame?.(parsed.ok ? parsed.frame.event : 'invalid');
       if (!parsed.ok) {
         connection.push(encodeErrorFrame(parsed.code, parsed.message, parsed.req_id));
         return;

@@ -28,6 +28,8 @@ export interface WsServerDeps {
   /** Called every heartbeat with the users held here (presence refresh). */
   onHeartbeat: (userIds: string[]) => Promise<void>;
   log: Logger;
+  /** Told of every frame written (the frames metric). */
+  onSent?: () => void;
 }
 
 const WS_PATH = '/ws';
@@ -55,6 +57,7 @@ export function createWsServer({
   registry,
   onHeartbeat,
   log,
+  onSent,
 }: WsServerDeps) {
   const wss = new WebSocketServer({
     noServer: true,
@@ -100,7 +103,10 @@ export function createWsServer({
 
   function attach(socket: WebSocket, check: TokenCheck | undefined): void {
     const userId = typeof check === 'object' ? check.userId : null;
-    const connection = new Connection(socket, { maxBufferedBytes: settings.maxBufferedBytes });
+    const connection = new Connection(socket, {
+      maxBufferedBytes: settings.maxBufferedBytes,
+      onSent,
+    });
     connections.add(connection);
     let authenticating: Promise<void> | undefined;
     const authTimer = userId
