@@ -1,4 +1,4 @@
-.PHONY: run dev test chaos bench infra-up infra-down migrate proto lint typecheck
+.PHONY: run dev test chaos bench infra-up infra-down migrate proto lint typecheck k8s-check kind-up
 
 run: ## Install, start infrastructure, migrate, run every service; prints the gateway URL
 	bash scripts/run-stack.sh
@@ -16,6 +16,12 @@ chaos: ## Fault injection under load on private servers (not part of test); tabl
 bench: ## Load benchmarks through the gateway (not part of test); method and figures in docs/benchmarks.md
 	bash scripts/infra/setup.sh
 	for f in bench/*.bench.ts; do node_modules/.bin/node "$$f" || exit 1; done
+
+k8s-check: ## helm lint/template of deploy/helm with each values file, strict offline validation of every object, compose config
+	bash scripts/k8s/check.sh
+
+kind-up: ## Builds the images, loads them into a Kind cluster, installs the chart, waits for readiness (needs docker, kind, helm, kubectl)
+	bash deploy/kind/up.sh
 
 infra-up:
 	bash scripts/infra/up.sh

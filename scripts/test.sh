@@ -10,6 +10,7 @@ echo "==> node $(node --version)"
 echo "==> type-check"; tsc -p tsconfig.json
 echo "==> lint"; eslint . --max-warnings 0
 echo "==> format"; prettier --check . > /dev/null || { prettier --check . ; exit 1; }
+echo "==> deployment files (helm, Kubernetes objects, compose)"; bash scripts/k8s/check.sh
 echo "==> tests"
 # A private NATS and Redis for this run, unless the caller names its own (make run keeps its state).
 if [[ -z "${TEST_NATS_URL:-}" && -z "${TEST_REDIS_URL:-}" ]]; then

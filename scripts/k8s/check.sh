@@ -24,3 +24,25 @@ done
 
 echo "==> manifest-check compose docker-compose.yml"
 "$checker" compose docker-compose.yml
+
+# The checks above must be able to fail: the checker refuses what Kubernetes and compose would.
+echo "==> manifest-check refuses an unknown field, an unknown kind and an unknown compose key"
+canary_k8s='apiVersion: v1
+kind: Service
+metadata: {name: canary}
+spec: {ports: [{port: 80, bogus: 1}]}
+---
+apiVersion: v1
+kind: NoSuchKind
+metadata: {name: canary}'
+if printf '%s\n' "$canary_k8s" | "$checker" k8s >/dev/null 2>&1; then
+  echo "manifest-check accepted objects Kubernetes refuses" >&2
+  exit 1
+fi
+canary_compose="$(mktemp --suffix=.yml)"
+trap 'rm -f "$canary_compose"' EXIT
+printf 'services:\n  a:\n    image: x\n    bogus: 1\n' >"$canary_compose"
+if "$checker" compose "$canary_compose" >/dev/null 2>&1; then
+  echo "manifest-check accepted a compose file docker compose refuses" >&2
+  exit 1
+fi
