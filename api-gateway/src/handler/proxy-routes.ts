@@ -1,6 +1,13 @@
 import proxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
 import { AppError, serviceUnavailable, unauthorized, validationError } from '@wa/pkg/errors';
-import { USER_ID_HEADER, USER_PHONE_HEADER, type AppInstance, type Caller } from '@wa/pkg/http';
+import {
+  USER_ID_HEADER,
+  USER_PHONE_HEADER,
+  requestContextOf,
+  type AppInstance,
+  type Caller,
+} from '@wa/pkg/http';
+import { activeContext, contextHeaders } from '@wa/pkg/telemetry';
 import type { Logger } from '@wa/pkg/log';
 import {
   API_ROUTES,
@@ -47,6 +54,10 @@ function upstreamHeaders(request: ProxiedRequest, headers: Headers): Headers {
     forwarded[USER_ID_HEADER] = caller.userId;
     if (caller.phone) forwarded[USER_PHONE_HEADER] = caller.phone;
   }
+  delete forwarded.traceparent;
+  delete forwarded.tracestate;
+  // traceparent names the gateway's span (the client's own, when tracing is off); the request id.
+  Object.assign(forwarded, contextHeaders(requestContextOf(request) ?? activeContext()));
   forwarded['x-request-id'] = request.id;
   forwarded['x-forwarded-for'] = request.ip;
   return forwarded;

@@ -2,7 +2,8 @@ import proxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
 import type { FastifyRequest } from 'fastify';
 import WebSocket, { type ClientOptions } from 'ws';
 import type { AppInstance } from '@wa/pkg/http';
-import { pathOf } from '@wa/pkg/http';
+import { pathOf, requestContextOf } from '@wa/pkg/http';
+import { activeContext, contextHeaders } from '@wa/pkg/telemetry';
 import { WEBSOCKET_ROUTE } from '../model/routes.ts';
 import { httpProxyOptions, type ProxyDeps } from './proxy-routes.ts';
 
@@ -42,6 +43,7 @@ type UpgradeHeaders = Record<string, string>;
 function upgradeHeaders(headers: UpgradeHeaders, request: FastifyRequest): UpgradeHeaders {
   const forwarded: UpgradeHeaders = {
     ...headers,
+    ...contextHeaders(requestContextOf(request) ?? activeContext()),
     'x-request-id': request.id,
     'x-forwarded-for': request.ip,
   };

@@ -23,6 +23,16 @@ import {
   type EventPayload,
   type EventSubject,
 } from './events.ts';
+import {
+  REQUEST_ID_HEADER,
+  SpanKind,
+  endSpan,
+  extractContext,
+  isTracing,
+  linkTo,
+  runInContext,
+  startSpan,
+} from '../telemetry/index.ts';
 import { batchAcks } from './ack-batch.ts';
 import { consumerMetrics } from './consumer-metrics.ts';
 import { markInProgress } from './in-progress.ts';
@@ -195,6 +205,19 @@ function decode(message: JsMsg): unknown {
   }
 }
 
+/** The trace headers a message carries, as a carrier to extract from. */
+function headersOf(message: JsMsg): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  if (!message.headers) return carrier;
+  for (const key of TRACE_HEADERS) {
+    const value = message.headers.get(key);
+    if (value) carrier[key] = value;
+  }
+  return carrier;
+}
+
+const TRACE_HEADERS = ['traceparent', 'tracestate', REQUEST_ID_HEADER] as const;
+
 /** The message as a checked event of its subject, or undefined (logged) when its payload is invalid. */
 export function validEventOf<S extends EventSubject>(
   message: JsMsg,
@@ -267,10 +290,26 @@ async function consumeStream<S extends EventSubject>(
   async function handleAndAck(message: JsMsg, event: ReceivedEvent<S>): Promise<void> {
     const { subject, deliveries } = event;
     const done = progress.begin();
+    // The producer's trace context and request id (addenda L): the handler's calls carry them on,
+    // and its span is the producer's child, also linked to it.
+    const producer = extractContext(headersOf(message));
+    const traced = isTracing()
+      ? startSpan(`${subject} process`, {
+          kind: SpanKind.CONSUMER,
+          parent: producer,
+          links: linkTo(producer),
+          attributes: {
+            'messaging.destination.name': subject,
+            'messaging.consumer.group.name': durable,
+          },
+        })
+      : undefined;
     try {
-      await handle(event);
+      await runInContext(traced?.context ?? producer, () => handle(event));
+      if (traced) endSpan(traced.span);
       acks.ack(message);
     } catch (error) {
+      if (traced) endSpan(traced.span, error);
       if (deliveries >= maxDeliver) {
         await deadLetter(message, error, event.payload.event_id);
         return;

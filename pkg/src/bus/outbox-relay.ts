@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import client from 'prom-client';
 import type { ServiceProbes } from '../health/index.ts';
+import { EMPTY_CONTEXT, activeContext, type Context } from '../telemetry/index.ts';
 import type { Logger } from '../log/index.ts';
 import {
   EventValidationError,
@@ -129,6 +130,8 @@ export function createOutboxRelay(settings: OutboxRelaySettings): OutboxRelay {
   const tuning = { ...OUTBOX_DEFAULTS, ...definedOnly(settings) };
   if (settings.probes) gaugeDepth(settings.probes, store);
   const holder = randomUUID();
+  /** The context each notified event was made in; swept leftovers have none. */
+  const contexts = new WeakMap<OutboxEvent, Context>();
   const queue: OutboxEvent[] = [];
   const clearer = createClearer(store, log, tuning);
   let running = false;
@@ -143,7 +146,10 @@ export function createOutboxRelay(settings: OutboxRelaySettings): OutboxRelay {
   async function publishOne(event: OutboxEvent): Promise<void> {
     if (!isEventSubject(event.subject))
       throw new EventValidationError(String(event.subject), ['unknown subject']);
-    await publishEvent(js, event.subject, event.payload, { timeoutMs: tuning.publishTimeoutMs });
+    await publishEvent(js, event.subject, event.payload, {
+      timeoutMs: tuning.publishTimeoutMs,
+      context: contexts.get(event) ?? EMPTY_CONTEXT,
+    });
   }
 
   /** Publishes `batch` pipelined (one connection keeps their order at the server). */
@@ -288,6 +294,9 @@ export function createOutboxRelay(settings: OutboxRelaySettings): OutboxRelay {
       scheduleSweep();
     },
     notify(...events) {
+      // The request that made them: their trace goes on through the stream (addenda L).
+      const notifiedIn = activeContext();
+      for (const event of events) contexts.set(event, notifiedIn);
       queue.push(...events);
       // Held in memory only up to a bound; the stored copies of what is let go wait for the sweep.
       if (queue.length > tuning.maxQueued) queue.splice(0, queue.length - tuning.maxQueued);

@@ -1,9 +1,13 @@
 import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { activeContext, contextHeaders, type Context } from '../telemetry/index.ts';
 import { assertEvent, type EventPayload, type EventSubject } from './events.ts';
 
 export interface PublishEventOptions {
   /** How long to wait for the stream's acknowledgement (default 5 s). */
   timeoutMs?: number;
+  /** The trace context (and request id) the event carries in its headers; default the active one. */
+  context?: Context;
 }
 
 /**
@@ -19,8 +23,16 @@ export async function publishEvent<S extends EventSubject>(
   options: PublishEventOptions = {},
 ): Promise<PubAck> {
   assertEvent(subject, payload);
+  const carried = contextHeaders(options.context ?? activeContext());
+  const keys = Object.keys(carried);
+  let headers;
+  if (keys.length > 0) {
+    headers = natsHeaders();
+    for (const key of keys) headers.set(key, carried[key]);
+  }
   return js.publish(subject, JSON.stringify(payload), {
     msgID: payload.event_id,
     timeout: options.timeoutMs ?? 5_000,
+    headers,
   });
 }

@@ -2,6 +2,14 @@ import * as grpc from '@grpc/grpc-js';
 import { ConnectError, Code, type CallOptions, type Client } from '@connectrpc/connect';
 import type { DescService } from '@bufbuild/protobuf';
 import CircuitBreaker from 'opossum';
+import {
+  SpanKind,
+  activeContext,
+  contextHeaders,
+  endSpan,
+  isTracing,
+  startSpan,
+} from '../telemetry/index.ts';
 import { secondsSince, type RecordCall } from './metrics.ts';
 import { decoderOf, encoderOf, MAX_MESSAGE_BYTES, methodPath } from './router.ts';
 
@@ -37,6 +45,13 @@ function fromServiceError(error: grpc.ServiceError): ConnectError {
   return new ConnectError(error.details || error.message, error.code as number, metadata);
 }
 
+/** Header pairs as gRPC metadata. */
+function metadataOf(headers: Record<string, string>): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
+  return metadata;
+}
+
 /**
  * A client for `service` on one channel to `address`. Every call goes through a circuit breaker,
  * so a failing dependency is answered at once with UNAVAILABLE instead of every request waiting
@@ -59,7 +74,14 @@ export function createGrpcClient<S extends DescService>(
   });
   const defaultTimeoutMs = settings.timeoutMs ?? 3_000;
   const breaker = new CircuitBreaker(
-    (path: string, encode: Encode, decode: Decode, request: unknown, options?: CallOptions) =>
+    (
+      path: string,
+      encode: Encode,
+      decode: Decode,
+      request: unknown,
+      options: CallOptions | undefined,
+      metadata: grpc.Metadata,
+    ) =>
       new Promise<unknown>((resolve, reject) => {
         const timeoutMs = options?.timeoutMs ?? defaultTimeoutMs;
         const call = channel.makeUnaryRequest(
@@ -67,6 +89,7 @@ export function createGrpcClient<S extends DescService>(
           encode,
           decode,
           request,
+          metadata,
           timeoutMs > 0 ? { deadline: Date.now() + timeoutMs } : {},
           (error, response) => (error ? reject(fromServiceError(error)) : resolve(response)),
         );
@@ -99,24 +122,24 @@ export function createGrpcClient<S extends DescService>(
     const encode = encoderOf(method.input);
     const decode = decoderOf(method.output);
     const record = settings.record;
-    client[method.localName] = !record
-      ? (request: unknown, options?: CallOptions) => fire(path, encode, decode, request, options)
-      : async (request: unknown, options?: CallOptions) => {
-          const started = process.hrtime.bigint();
-          try {
-            const response = await fire(path, encode, decode, request, options);
-            record(service.typeName, method.name, grpc.status.OK, secondsSince(started));
-            return response;
-          } catch (error) {
-            record(
-              service.typeName,
-              method.name,
-              ConnectError.from(error).code,
-              secondsSince(started),
-            );
-            throw error;
-          }
-        };
+    const spanName = `${service.typeName}/${method.name}`;
+    client[method.localName] = async (request: unknown, options?: CallOptions) => {
+      const started = process.hrtime.bigint();
+      // The caller's trace context and request id go with the call (addenda L).
+      const traced = isTracing() ? startSpan(spanName, { kind: SpanKind.CLIENT }) : undefined;
+      const metadata = metadataOf(contextHeaders(traced?.context ?? activeContext()));
+      try {
+        const response = await fire(path, encode, decode, request, options, metadata);
+        record?.(service.typeName, method.name, grpc.status.OK, secondsSince(started));
+        if (traced) endSpan(traced.span);
+        return response;
+      } catch (error) {
+        const code = ConnectError.from(error).code;
+        record?.(service.typeName, method.name, code, secondsSince(started));
+        if (traced) endSpan(traced.span, error);
+        throw error;
+      }
+    };
   }
   return client as Client<S>;
 }

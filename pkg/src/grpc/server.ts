@@ -4,6 +4,14 @@ import type { DescService } from '@bufbuild/protobuf';
 import { UNTRACKED, type WorkTracker } from '../health/index.ts';
 import type { Logger } from '../log/index.ts';
 import { toConnectError } from './errors.ts';
+import {
+  SpanKind,
+  endSpan,
+  extractContext,
+  isTracing,
+  runInContext,
+  startSpan,
+} from '../telemetry/index.ts';
 import { secondsSince, type RecordCall } from './metrics.ts';
 import { decoderOf, encoderOf, MAX_MESSAGE_BYTES, methodPath, type GrpcRouter } from './router.ts';
 
@@ -76,22 +84,27 @@ function serviceOf(
     ) => {
       const done = progress.begin();
       const started = process.hrtime.bigint();
+      // The caller's trace context and request id (addenda L); a server span when tracing.
+      const parent = extractContext(call.metadata.getMap());
+      const traced = isTracing()
+        ? startSpan(`${service.typeName}/${method.name}`, { kind: SpanKind.SERVER, parent })
+        : undefined;
       // An async function, so a handler that throws before its first await rejects like any other.
-      (async () => handle.call(implementation, call.request))().then(
+      runInContext(traced?.context ?? parent, async () =>
+        handle.call(implementation, call.request),
+      ).then(
         (response) => {
           done();
           record(service.typeName, method.name, grpc.status.OK, secondsSince(started));
+          if (traced) endSpan(traced.span);
           callback(null, response);
         },
         (error: unknown) => {
           done();
           const status = toServiceError(error, method.name, log);
-          record(
-            service.typeName,
-            method.name,
-            status.code ?? grpc.status.UNKNOWN,
-            secondsSince(started),
-          );
+          const code = status.code ?? grpc.status.UNKNOWN;
+          record(service.typeName, method.name, code, secondsSince(started));
+          if (traced) endSpan(traced.span, error);
           callback(status);
         },
       );

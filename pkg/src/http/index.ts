@@ -4,3 +4,4 @@ export * from './server.ts';
 export * from './identity.ts';
 export * from './schemas.ts';
 export { OPERATIONAL_PATHS, pathOf } from './request-log.ts';
+export { requestContextOf } from './request-tracing.ts';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { traceRequests } from './request-tracing.ts';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from '../log/index.ts';
@@ -78,6 +79,7 @@ export function createHttpServer(settings: HttpServerSettings) {
   trackHandlers(app, watchdog.tracker('http'));
 
   app.setValidatorCompiler(createValidatorCompiler());
+  traceRequests(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -1,4 +1,5 @@
 import type { Logger } from '../log/index.ts';
+import { startTracing } from '../telemetry/index.ts';
 import { startService, type StartSettings } from './start.ts';
 import type { ServiceApp } from './types.ts';
 
@@ -23,11 +24,17 @@ export async function runService(
 ): Promise<void> {
   let log: Logger | undefined;
   try {
+    // Before anything connects: every call and publish from here on carries the trace context.
+    const tracing = startTracing(name);
     const parts = await wire();
     log = parts.log;
     const running = await startService(parts.app, parts);
-    log.info({ http: running.httpPort, grpc: running.grpcPort }, `${name} listening`);
-    stopOnSignals(log, () => running.stop(), options.shutdownTimeoutMs ?? 15_000);
+    log.info(
+      { http: running.httpPort, grpc: running.grpcPort, tracing: tracing.enabled },
+      `${name} listening`,
+    );
+    const stop = () => running.stop().finally(() => tracing.shutdown().catch(() => undefined));
+    stopOnSignals(log, stop, options.shutdownTimeoutMs ?? 15_000);
   } catch (error) {
     exitOnStartupFailure(name, error);
   }

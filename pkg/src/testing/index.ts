@@ -59,3 +59,4 @@ export {
   type FakeParticipant,
 } from './chat-directory-fake.ts';
 export { createAuthDirectory, type AuthDirectory, type FakeSession } from './auth-fake.ts';
+export { startJaegerServer, type TestJaeger } from './jaeger-server.ts';

@@ -8,6 +8,13 @@ export const consumerNameOf = (
   suffix: string,
 ) => `${service}-${suffix}`;
 
+/** The standard OTel variables for a stack that exports spans; batches go out every 100 ms. */
+export function tracingEnv(options: Pick<StackOptions, 'otlpEndpoint'>): Record<string, string> {
+  return options.otlpEndpoint
+    ? { OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '100' }
+    : {};
+}
+
 export const STACK_JWT_SECRET = 'test-stack-secret-not-for-production';
 export const STACK_OTP = '123456';
 
@@ -25,6 +32,7 @@ export interface EnvSettings {
 export function stackEnv({ options, stores, suffix, grpcAddress, ports, fcm }: EnvSettings) {
   const pool = String(options.databasePoolMax ?? 4);
   const common = {
+    ...tracingEnv(options),
     LOG_LEVEL: options.logLevel ?? 'warn',
     AUTH_GRPC_ADDR: grpcAddress('auth-service'),
     USER_GRPC_ADDR: grpcAddress('user-service'),

@@ -15,7 +15,7 @@ import { spawnService, type SpawnedService } from './service-process.ts';
 import { createStackDatabase, deleteConsumers, dropStackDatabase } from './stack-stores.ts';
 import { privateMongoUrl, testLogger, testStores } from './stores.ts';
 import { startRedisServer } from './redis-server.ts';
-import { consumerNameOf, loginThrough, stackEnv } from './stack-env.ts';
+import { consumerNameOf, loginThrough, stackEnv, tracingEnv } from './stack-env.ts';
 
 /** The services a test stack can run, in start order (each one's dependencies come first). */
 export const STACK_SERVICES = [
@@ -81,6 +81,8 @@ export interface StackOptions {
    * own (`stack.fcm.emulator`) with a fresh service account.
    */
   fcm?: StackFcm;
+  /** An OTLP/HTTP endpoint every process (gateway included) exports its spans to. */
+  otlpEndpoint?: string;
 }
 
 export interface StackFcm {
@@ -253,6 +255,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         AUTH_GRPC_ADDR: grpcAddress('auth-service'),
         RATE_LIMIT_IP_PER_MINUTE: '10000000',
         RATE_LIMIT_USER_PER_MINUTE: '10000000',
+        ...tracingEnv(options),
         ...options.env?.['api-gateway'],
       }),
     );
