@@ -36,5 +36,11 @@ if [[ -z "${FCM_CREDENTIALS_PATH:-}" ]]; then
   export FCM_BASE_URL="${FCM_BASE_URL:-http://127.0.0.1:8095}"
 fi
 
+# Traces go to Jaeger (all-in-one, in memory; UI http://127.0.0.1:16686), built once from the
+# Go module proxy. OTEL_EXPORTER_OTLP_ENDPOINT= (empty) turns tracing off.
+JAEGER_BIN="$(bash scripts/infra/jaeger.sh)"
+export JAEGER_BIN
+export OTEL_EXPORTER_OTLP_ENDPOINT="${OTEL_EXPORTER_OTLP_ENDPOINT-http://127.0.0.1:4318}"
+
 # The service list and ports live in scripts/supervisor/stack.ts; logs in .run/<service>.log.
 exec node scripts/supervisor/main.ts "${WATCH[@]}"

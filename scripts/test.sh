@@ -11,6 +11,8 @@ echo "==> type-check"; tsc -p tsconfig.json
 echo "==> lint"; eslint . --max-warnings 0
 echo "==> format"; prettier --check . > /dev/null || { prettier --check . ; exit 1; }
 echo "==> deployment files (helm, Kubernetes objects, compose)"; bash scripts/k8s/check.sh
+# The tracing test looks for its trace in a Jaeger it starts (built once; seconds on a warm Go cache).
+echo "==> jaeger"; JAEGER_BIN="$(bash scripts/infra/jaeger.sh)"; export JAEGER_BIN
 echo "==> tests"
 # A private NATS and Redis for this run, unless the caller names its own (make run keeps its state).
 if [[ -z "${TEST_NATS_URL:-}" && -z "${TEST_REDIS_URL:-}" ]]; then

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_POLICY } from './policy.ts';
 import { runSupervisor } from './run.ts';
-import { GATEWAY_PORT, localStackServices } from './stack.ts';
+import { FCM_EMULATOR_PORT, GATEWAY_PORT, JAEGER_UI_PORT, localStackServices } from './stack.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const watch = process.argv.includes('--watch');
@@ -13,6 +13,8 @@ const banner = [
   '',
   `Gateway: ${gateway}  (WebSocket: ws://127.0.0.1:${GATEWAY_PORT}/ws)`,
   `Try:     curl -s -X POST ${gateway}/api/v1/auth/request-otp -H 'content-type: application/json' -d '{"phone":"+14155550123"}'`,
+  ...(process.env.JAEGER_BIN ? [`Traces:  http://127.0.0.1:${JAEGER_UI_PORT} (Jaeger)`] : []),
+  `Pushes:  http://127.0.0.1:${FCM_EMULATOR_PORT}/emulator/messages?token=<device token> (FCM emulator)`,
   'A service that exits or fails /health is restarted; logs in .run/<service>.log. Ctrl-C stops the services.',
   '',
 ].join('\n');

@@ -24,6 +24,9 @@ export const GATEWAY_PORT = LOCAL_STACK.find(({ name }) => name === 'api-gateway
 /** The local FCM (addenda J): pushes land here, `GET /emulator/messages?token=` lists them. */
 export const FCM_EMULATOR_PORT = 8095;
 
+/** Jaeger's UI and query API (OTLP on 4317/4318). */
+export const JAEGER_UI_PORT = 16686;
+
 /**
  * `node [--watch] <name>/src/main.ts` for each service, run from the repository root, and the
  * FCM emulator the notification-service pushes to.
@@ -43,5 +46,18 @@ export function localStackServices({ watch }: { watch: boolean }): ServiceSpec[]
     env: { FCM_EMULATOR_PORT: String(FCM_EMULATOR_PORT) },
     healthUrl: `http://127.0.0.1:${FCM_EMULATOR_PORT}/emulator/messages?token=health`,
   };
-  return [emulator, ...services];
+  // Jaeger (scripts/infra/jaeger.sh, path in JAEGER_BIN): in memory, UI and API on :16686.
+  const jaegerBin = process.env.JAEGER_BIN;
+  const jaeger = jaegerBin
+    ? [
+        {
+          name: 'jaeger',
+          command: jaegerBin,
+          args: [],
+          env: {},
+          healthUrl: `http://127.0.0.1:${JAEGER_UI_PORT}/api/services`,
+        },
+      ]
+    : [];
+  return [...jaeger, emulator, ...services];
 }
