@@ -3,6 +3,7 @@
 // observability test checks that every metric a dashboard queries is exposed where it should be.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { STACK_SERVICES } from '@wa/pkg/testing';
 
 export interface Panel {
   title: string;
@@ -19,16 +20,8 @@ export interface Dashboard {
   panels: Panel[];
 }
 
-const HTTP_SERVICES = [
-  'api-gateway',
-  'auth-service',
-  'user-service',
-  'chat-service',
-  'message-service',
-  'notification-service',
-  'media-service',
-  'websocket-service',
-] as const;
+/** Every process with a /metrics: the gateway and the services of a stack. */
+const HTTP_SERVICES = ['api-gateway', ...STACK_SERVICES] as const;
 
 const GRPC_SERVERS = new Set([
   'auth-service',
