@@ -219,9 +219,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 
   async function startLater(name: StackService, env: Record<string, string> = {}) {
-    const service = await spawnService(name, ports.get(name)!.http, envOf(name, env));
-    running.push(service);
-    return service;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const service = await spawnService(name, ports.get(name)!.http, envOf(name, env));
+        running.push(service);
+        return service;
+      } catch (error) {
+        // Ports are picked before the services bind them, one after another over seconds: a test
+        // file running beside this one may take one meanwhile. New ports, before any dependent
+        // service has been given the old address.
+        if (attempt >= 3 || !String(error).includes('EADDRINUSE')) throw error;
+        ports.set(name, { http: await freePort(), grpc: await freePort() });
+      }
+    }
   }
 
   async function startInstance(name: StackService, env: Record<string, string> = {}) {
