@@ -77,16 +77,18 @@ const getter = {
 
 /** The context a remote caller sent (`traceparent`, and the request id) in headers or metadata. */
 export function extractContext(carrier: Carrier, requestId?: string): Context {
-  const extracted = propagation.extract(ROOT_CONTEXT, carrier, getter);
+  // Without spans nothing reads a parent: only the request id is carried (the W3C parse is CPU
+  // on every request, call and event).
+  const extracted = recording ? propagation.extract(ROOT_CONTEXT, carrier, getter) : ROOT_CONTEXT;
   const header = getter.get(carrier, REQUEST_ID_HEADER);
   const id = requestId ?? (Array.isArray(header) ? header[0] : header);
   return id ? extracted.setValue(REQUEST_ID, id) : extracted;
 }
 
-/** `traceparent` (and `x-request-id`) of `ctx` for the next hop, as plain header pairs. */
+/** `traceparent` (when tracing) and `x-request-id` of `ctx` for the next hop, as header pairs. */
 export function contextHeaders(ctx: Context = context.active()): Record<string, string> {
   const headers: Record<string, string> = {};
-  propagation.inject(ctx, headers);
+  if (recording) propagation.inject(ctx, headers);
   const requestId = ctx.getValue(REQUEST_ID);
   if (typeof requestId === 'string') headers[REQUEST_ID_HEADER] = requestId;
   return headers;
