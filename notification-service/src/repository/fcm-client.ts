@@ -108,7 +108,6 @@ export function createFcmClient(settings: FcmClientSettings) {
   }
 
   return {
-    projectId: credentials.projectId,
 
     async send(message: FcmMessage): Promise<SendOutcome> {
       let token = await accessToken();
@@ -125,11 +124,6 @@ export function createFcmClient(settings: FcmClientSettings) {
     /** Closes the kept-alive connections. */
     close(): void {
       poster.close();
-    },
-
-    /** Forgets the cached token (tests, and a credentials rotation). */
-    forgetToken(): void {
-      cached = undefined;
     },
   };
 }
