@@ -108,7 +108,6 @@ export function createFcmClient(settings: FcmClientSettings) {
   }
 
   return {
-
     async send(message: FcmMessage): Promise<SendOutcome> {
       let token = await accessToken();
       let response = await post(message, token);
