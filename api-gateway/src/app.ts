@@ -12,6 +12,7 @@ import {
   registerIpRateLimit,
 } from './handler/gateway-hooks.ts';
 import { registerApiProxies } from './handler/proxy-routes.ts';
+import { registerConsoleRoutes } from './handler/console-routes.ts';
 import { registerWebSocketProxy } from './handler/websocket-proxy.ts';
 import { createAuthTokenSource, type AuthClient } from './repository/auth-remote.ts';
 import { createHealthAggregator } from './service/health-aggregator.ts';
@@ -85,5 +86,6 @@ export async function buildGatewayApp({ config, redis, authClient, log, ...deps 
   };
   registerApiProxies(app, proxyDeps);
   registerWebSocketProxy(app, proxyDeps);
+  registerConsoleRoutes(app, config.console);
   return { http: app, workers: [], services: { tokens, limiter }, probes } satisfies ServiceApp;
 }

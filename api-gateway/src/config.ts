@@ -10,6 +10,7 @@ import {
   listenConfig,
   loadEnv,
 } from '@wa/pkg/config';
+import { resolve } from 'node:path';
 import type { ServiceName } from './model/routes.ts';
 
 /** An upstream is addressed by origin only: the gateway forwards paths unchanged. */
@@ -17,6 +18,9 @@ const ServiceUrl = (defaultValue: string) =>
   Type.String({ pattern: '^https?://[^\\s/?#]+/?$', default: defaultValue });
 
 const CALLS = ['AUTH'] as const;
+
+/** `console/dist` of this repository (scripts/console-build.sh writes it). */
+const DEFAULT_CONSOLE_DIR = resolve(import.meta.dirname, '../../console/dist');
 
 const GatewayEnv = Type.Object({
   ...CommonEnv,
@@ -56,6 +60,8 @@ const GatewayEnv = Type.Object({
     maximum: 16 * 1024 * 1024,
     default: 1024 * 1024 + 64 * 1024,
   }),
+  /** The web console's build (addenda M); `/console/` answers 503 while it holds no index.html. */
+  CONSOLE_DIR: Type.String({ minLength: 1, default: DEFAULT_CONSOLE_DIR }),
 });
 
 const ORIGIN = /^https?:\/\/[^\s/?#]+$/;
@@ -122,6 +128,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined>) {
     cors: { origins: corsOrigins },
     bodyLimits: { json: e.BODY_LIMIT_BYTES, upload: e.UPLOAD_BODY_LIMIT_BYTES },
     websocket: { maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES },
+    console: { dir: resolve(e.CONSOLE_DIR) },
   });
 }
 

@@ -8,6 +8,13 @@ import {
 } from '@wa/pkg/http';
 import type { RateLimiter } from '../service/rate-limiter.ts';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `false` on static pages (the web console): only the API they call counts against the IP. */
+    ipRateLimit?: false;
+  }
+}
+
 /** Addenda A: identity headers come only from the gateway, so a client's copy never gets past here. */
 export function registerIdentityStripping(app: AppInstance): void {
   app.addHook('onRequest', async (request) => {
@@ -24,6 +31,7 @@ export function registerIdentityStripping(app: AppInstance): void {
 export function registerIpRateLimit(app: AppInstance, limiter: RateLimiter): void {
   app.addHook('onRequest', async (request) => {
     if (OPERATIONAL_PATHS.has(pathOf(request.url))) return;
+    if (request.routeOptions.config.ipRateLimit === false) return;
     await limiter.checkIp(request.ip);
   });
 }
