@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChaosClient, Received, Send } from './client.ts';
+import {
+  traceOf,
+  type ChaosClient,
+  type MessagePayload,
+  type Received,
+  type Send,
+} from './client.ts';
 import type { Load } from './load.ts';
 import { completedAt, type FaultRun } from './scenario.ts';
 
@@ -51,14 +57,18 @@ export async function check(options: CheckOptions): Promise<Verdict> {
     await sleep(500);
   }
   const histories = await readHistories(load);
+  const unreadable = await unreadableMedia(load);
   const problems: string[] = [];
   const rows = options.runs.map((run) => {
     const sends = load
       .sends()
       .filter((send) => send.firstAt >= run.windowStart && send.firstAt < run.windowEnd);
-    return rowFor(run, sends, load, histories, problems);
+    return rowFor(run, sends, load, { histories, unreadable }, problems);
   });
-  log(`checked ${load.sends().length} sends against ${histories.size} chat histories`);
+  const images = load.sends().filter((send) => send.media?.mediaId).length;
+  log(
+    `checked ${load.sends().length} sends against ${histories.size} chat histories; ${images} images downloaded by a recipient, ${unreadable.size} unreadable`,
+  );
   return { rows, problems };
 }
 
@@ -69,11 +79,17 @@ interface History {
   bodies: Map<string, Set<string>>;
 }
 
+interface Stored {
+  histories: Map<string, History>;
+  /** Image sends whose file a recipient could not download, with why. */
+  unreadable: Map<string, string>;
+}
+
 function rowFor(
   run: FaultRun,
   sends: Send[],
   load: Load,
-  histories: Map<string, History>,
+  { histories, unreadable }: Stored,
   problems: string[],
 ): Row {
   let acknowledged = 0;
@@ -100,6 +116,8 @@ function rowFor(
       (recipient) => !load.byUser.get(recipient)?.received.has(send.messageId!),
     );
     if (!history?.ids.has(send.messageId)) missing.push('history');
+    const media = unreadable.get(send.clientMsgId);
+    if (media) missing.push(`its image (${media})`);
     const copiesByRecipient = send.recipients.map((recipient) =>
       receivedCopies(load.byUser.get(recipient), send),
     );
@@ -177,7 +195,7 @@ async function readHistory(gateway: string, chatId: string, reader: ChaosClient)
     });
     const envelope = (await response.json()) as {
       data: {
-        messages: { message_id: string; payload: { body?: string } }[];
+        messages: { message_id: string; payload: MessagePayload }[];
         next_cursor: string | null;
         has_more: boolean;
       };
@@ -185,7 +203,7 @@ async function readHistory(gateway: string, chatId: string, reader: ChaosClient)
     if (response.status !== 200) throw new Error(`history answered ${response.status}`);
     for (const message of envelope.data.messages) {
       history.ids.set(message.message_id, (history.ids.get(message.message_id) ?? 0) + 1);
-      const body = message.payload.body ?? '';
+      const body = traceOf(message.payload);
       const ids = history.bodies.get(body) ?? new Set<string>();
       ids.add(message.message_id);
       history.bodies.set(body, ids);
@@ -193,4 +211,37 @@ async function readHistory(gateway: string, chatId: string, reader: ChaosClient)
     cursor = envelope.data.has_more ? envelope.data.next_cursor : null;
   } while (cursor);
   return history;
+}
+
+/**
+ * Every acknowledged image, downloaded as its first recipient's app would (GET /media/:id, then
+ * the presigned URL) and compared byte for byte with what was uploaded.
+ */
+async function unreadableMedia(load: Load): Promise<Map<string, string>> {
+  const unreadable = new Map<string, string>();
+  const images = load.sends().filter((send) => send.messageId && send.media?.mediaId);
+  const fetchOne = async (send: Send) => {
+    const reader = load.byUser.get(send.recipients[0]);
+    if (!reader) return;
+    try {
+      const response = await fetch(`${load.gateways[0]}/api/v1/media/${send.media!.mediaId}`, {
+        headers: { authorization: `Bearer ${reader.session.token}` },
+        signal: AbortSignal.timeout(10_000),
+      });
+      const envelope = (await response.json()) as { data?: { url?: string } };
+      if (response.status !== 200 || !envelope.data?.url) {
+        unreadable.set(send.clientMsgId, `GET /media answered ${response.status}`);
+        return;
+      }
+      const file = await fetch(envelope.data.url, { signal: AbortSignal.timeout(10_000) });
+      const bytes = Buffer.from(await file.arrayBuffer());
+      if (file.status !== 200 || !bytes.equals(send.media!.png))
+        unreadable.set(send.clientMsgId, `its URL answered ${file.status}, ${bytes.length} bytes`);
+    } catch (error) {
+      unreadable.set(send.clientMsgId, (error as Error).message);
+    }
+  };
+  for (let i = 0; i < images.length; i += 10)
+    await Promise.all(images.slice(i, i + 10).map(fetchOne));
+  return unreadable;
 }

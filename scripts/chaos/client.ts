@@ -24,6 +24,15 @@ export interface Send {
   ackedAt?: number;
   /** A second acknowledgement naming another message_id: the send was stored twice. */
   otherMessageIds: string[];
+  /** An image message: uploaded first (retried as a send is), then sent with its media_id. */
+  media?: MediaSend;
+}
+
+export interface MediaSend {
+  png: Buffer;
+  /** Set once the upload answered 201. */
+  mediaId?: string;
+  uploading: boolean;
 }
 
 export interface Received {
@@ -42,6 +51,23 @@ export interface ClientEvents {
   /** A close code that a real client would not reconnect on. */
   onFatalClose(userId: string, code: number, reason: string): void;
 }
+
+export interface MessagePayload {
+  body?: string;
+  caption?: string;
+  media_id?: string;
+}
+
+/** A send's type and payload: its client_msg_id is the text's body or the image's caption. */
+function content(send: Send): { type: 'text' | 'image'; payload: MessagePayload } {
+  return send.media?.mediaId
+    ? { type: 'image', payload: { media_id: send.media.mediaId, caption: send.clientMsgId } }
+    : { type: 'text', payload: { body: send.clientMsgId } };
+}
+
+/** The client_msg_id a received or stored message carries (see `content`). */
+export const traceOf = (payload: MessagePayload | undefined): string =>
+  String(payload?.body ?? payload?.caption ?? '');
 
 /** Close codes after which the protocol says to give up (4001: the token is bad). */
 const fatal = (code: number) => code >= 4000 && code < 5000;
@@ -100,8 +126,11 @@ export class ChaosClient {
     this.ws?.terminate();
   }
 
-  /** Sends a text message to `chatId`, over the socket or REST; retried until acknowledged. */
-  send(chatId: string, via: 'ws' | 'rest'): Send {
+  /**
+   * Sends a text message to `chatId` (an image message when `png` is given), over the socket or
+   * REST; retried until acknowledged.
+   */
+  send(chatId: string, via: 'ws' | 'rest', png?: Buffer): Send {
     const clientMsgId = randomUUID();
     const now = performance.now();
     const send: Send = {
@@ -114,6 +143,7 @@ export class ChaosClient {
       lastAttemptAt: now,
       attempts: 0,
       otherMessageIds: [],
+      ...(png ? { media: { png, uploading: false } } : {}),
     };
     this.sends.set(clientMsgId, send);
     this.attempt(send);
@@ -128,36 +158,60 @@ export class ChaosClient {
   private attempt(send: Send): void {
     send.lastAttemptAt = performance.now();
     send.attempts += 1;
+    if (send.media && !send.media.mediaId) {
+      void this.upload(send, send.media);
+      return;
+    }
     if (send.via === 'rest') {
       void this.sendRest(send);
       return;
     }
     this.frame(
       'message.send',
-      {
-        chat_id: send.chatId,
-        client_msg_id: send.clientMsgId,
-        type: 'text',
-        payload: { body: send.clientMsgId },
-      },
+      { chat_id: send.chatId, client_msg_id: send.clientMsgId, ...content(send) },
       `s:${send.clientMsgId}:${send.attempts}`,
     );
   }
 
-  private async sendRest(send: Send): Promise<void> {
-    const gateway = this.gateways[Math.floor(Math.random() * this.gateways.length)];
+  /** POST /api/v1/media/upload as an app does; once it answers 201 the message itself is sent. */
+  private async upload(send: Send, media: MediaSend): Promise<void> {
+    if (media.uploading) return;
+    media.uploading = true;
+    const form = new FormData();
+    form.append('type', 'image');
+    form.append('file', new Blob([new Uint8Array(media.png)], { type: 'image/png' }), 'chaos.png');
     try {
-      const response = await fetch(`${gateway}/api/v1/chats/${send.chatId}/messages`, {
+      const response = await fetch(`${this.gateway()}/api/v1/media/upload`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.session.token}` },
+        body: form,
+        signal: AbortSignal.timeout(RESEND_AFTER_MS),
+      });
+      const envelope = (await response.json()) as { data?: { media_id?: string } };
+      if (response.status === 201 && envelope.data?.media_id) {
+        media.mediaId = envelope.data.media_id;
+        this.attempt(send);
+      }
+    } catch {
+      // refused, reset or timed out: uploaded again on the resend schedule
+    } finally {
+      media.uploading = false;
+    }
+  }
+
+  private gateway(): string {
+    return this.gateways[Math.floor(Math.random() * this.gateways.length)];
+  }
+
+  private async sendRest(send: Send): Promise<void> {
+    try {
+      const response = await fetch(`${this.gateway()}/api/v1/chats/${send.chatId}/messages`, {
         method: 'POST',
         headers: {
           authorization: `Bearer ${this.session.token}`,
           'content-type': 'application/json',
         },
-        body: JSON.stringify({
-          client_msg_id: send.clientMsgId,
-          type: 'text',
-          payload: { body: send.clientMsgId },
-        }),
+        body: JSON.stringify({ client_msg_id: send.clientMsgId, ...content(send) }),
         signal: AbortSignal.timeout(RESEND_AFTER_MS),
       });
       const envelope = (await response.json()) as { data?: { message?: { message_id: string } } };
@@ -264,7 +318,7 @@ export class ChaosClient {
   private onMessage(data: Record<string, unknown>): void {
     const messageId = String(data.message_id);
     const chatId = String(data.chat_id);
-    const body = String((data.payload as { body?: string } | undefined)?.body ?? '');
+    const body = traceOf(data.payload as MessagePayload | undefined);
     const known = this.received.get(messageId);
     if (known) known.copies += 1;
     else

@@ -21,10 +21,13 @@ export interface ChaosServers {
   redis?: ServerProcess;
   postgres?: TestPostgresServer;
   ferretdb?: ServerProcess;
+  /** The S3 server the media-service stores files in. */
+  s3?: ServerProcess;
 }
 
 export type FaultName =
   | 'message-service'
+  | 'media-service'
   | 'websocket-service'
   | 'chat-service'
   | 'user-service'
@@ -33,7 +36,8 @@ export type FaultName =
   | 'nats'
   | 'redis'
   | 'postgresql'
-  | 'ferretdb';
+  | 'ferretdb'
+  | 's3';
 
 /** Every fault, in the order `make chaos` runs them. */
 export const ALL_FAULTS: FaultName[] = [
@@ -47,6 +51,8 @@ export const ALL_FAULTS: FaultName[] = [
   'redis',
   'postgresql',
   'ferretdb',
+  'media-service',
+  's3',
 ];
 
 const serviceFault = (name: string, service: SpawnedService): Fault => ({
@@ -68,6 +74,7 @@ export function faultFor(name: FaultName, stack: Stack, servers: ChaosServers): 
   const service = (wanted: string) => stack.services.find((s) => s.name === wanted);
   switch (name) {
     case 'message-service':
+    case 'media-service':
     case 'chat-service':
     case 'user-service':
     case 'auth-service': {
@@ -92,5 +99,7 @@ export function faultFor(name: FaultName, stack: Stack, servers: ChaosServers): 
       return servers.ferretdb
         ? serverFault('ferretdb', servers.ferretdb)
         : 'FerretDB is shared here';
+    case 's3':
+      return servers.s3 ? serverFault('versitygw', servers.s3) : 'no S3 server of its own here';
   }
 }

@@ -71,6 +71,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     'redis-server': servers.redis?.pid(),
     postgresql: servers.postgres?.pid(),
     ferretdb: servers.ferretdb?.pid(),
+    versitygw: servers.s3?.pid(),
   });
   const faults: Fault[] = [];
   const skipped: ChaosResult['skipped'] = [];

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import sharp from 'sharp';
 import { loginAll } from './setup.ts';
 import { ChaosClient, type Send } from './client.ts';
 
@@ -20,6 +21,8 @@ export interface LoadOptions {
   groupSize: number;
   /** Share of sends made over REST instead of the socket. */
   restShare: number;
+  /** Share of sends that are image messages (uploaded first); needs the media-service. */
+  mediaShare?: number;
   log: (line: string) => void;
 }
 
@@ -64,6 +67,7 @@ export async function startLoad(options: LoadOptions): Promise<Load> {
   options.log(`${clients.length} sockets open`);
 
   const senders = clients.filter((client) => client.chats.size > 0);
+  const images = options.mediaShare ? await smallImages(16) : [];
   let sending: Promise<void> | undefined;
   let running = false;
 
@@ -76,6 +80,9 @@ export async function startLoad(options: LoadOptions): Promise<Load> {
       client.send(
         chats[Math.floor(Math.random() * chats.length)],
         Math.random() < options.restShare ? 'rest' : 'ws',
+        images.length && Math.random() < options.mediaShare!
+          ? images[Math.floor(Math.random() * images.length)]
+          : undefined,
       );
       next += interval;
       const wait = next - performance.now();
@@ -151,4 +158,17 @@ async function createChats(clients: ChaosClient[], options: LoadOptions): Promis
   }
   for (let i = 0; i < work.length; i += 10)
     await Promise.all(work.slice(i, i + 10).map((w) => w()));
+}
+
+/** PNGs of 32×32 pixels in different colours, the pictures the clients send. */
+function smallImages(count: number): Promise<Buffer[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      sharp({
+        create: { width: 32, height: 32, channels: 3, background: { r: i * 16, g: 90, b: 200 } },
+      })
+        .png()
+        .toBuffer(),
+    ),
+  );
 }

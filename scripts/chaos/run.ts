@@ -16,6 +16,7 @@ import {
   startNatsServer,
   startPostgresServer,
   startRedisServer,
+  startS3Server,
   startStack,
   testLogger,
   type Stack,
@@ -30,8 +31,9 @@ const number = (name: string, fallback: number) => Number(process.env[name] ?? f
 const faults = (process.env.CHAOS_FAULTS?.split(',').filter(Boolean) ?? ALL_FAULTS) as FaultName[];
 const users = number('CHAOS_USERS', 200);
 const rate = number('CHAOS_RATE', 50);
+const mediaShare = number('CHAOS_MEDIA_SHARE', 0.1);
 
-log('starting private PostgreSQL, FerretDB, NATS and Redis');
+log('starting private PostgreSQL, FerretDB, NATS, Redis and S3 (versitygw)');
 const postgres = await startPostgresServer();
 const admin = createPgPool({ url: `${postgres.url}/postgres`, max: 1, log: testLogger('chaos') });
 await admin.query('CREATE DATABASE whatsapp_chaos');
@@ -51,7 +53,11 @@ execFileSync(
   { stdio: 'ignore' },
 );
 const ferretdb = await startFerretServer(`${postgres.url}/ferretdb`);
-const [nats, redis] = await Promise.all([startNatsServer(), startRedisServer()]);
+const [nats, redis, s3] = await Promise.all([
+  startNatsServer(),
+  startRedisServer(),
+  startS3Server(),
+]);
 execFileSync(process.execPath, [join(repoRoot, 'scripts/migrate.ts')], {
   env: {
     ...process.env,
@@ -69,7 +75,13 @@ let stack: Stack | undefined;
 try {
   log('starting the services: two websocket-service instances, each behind its own gateway');
   stack = await startStack({
-    services: ['user-service', 'chat-service', 'message-service', 'websocket-service'],
+    services: [
+      'user-service',
+      'chat-service',
+      'message-service',
+      'media-service',
+      'websocket-service',
+    ],
     stores: {
       DATABASE_URL: `${postgres.url}/whatsapp_chaos`,
       MONGO_URL: `${ferretdb.url}/chaos`,
@@ -80,11 +92,20 @@ try {
     databasePoolMax: 10,
     // A warning per failed frame during an outage is a storm of lines at this load.
     logLevel: 'error',
-    env: { 'auth-service': { ACCESS_TOKEN_TTL_SECONDS: '7200' } },
+    env: {
+      'auth-service': { ACCESS_TOKEN_TTL_SECONDS: '7200' },
+      'media-service': {
+        S3_ENDPOINT: s3.url,
+        S3_PUBLIC_URL: s3.url,
+        S3_ACCESS_KEY: s3.accessKey,
+        S3_SECRET_KEY: s3.secretKey,
+        S3_BUCKET: s3.bucket,
+      },
+    },
   });
   const result = await runChaos({
     stack,
-    servers: { postgres, ferretdb, nats, redis },
+    servers: { postgres, ferretdb, nats, redis, s3 },
     faults,
     load: {
       users,
@@ -93,6 +114,7 @@ try {
       groups: Math.floor(users / 10),
       groupSize: 8,
       restShare: 0.2,
+      mediaShare,
     },
     warmupMs: 30_000,
     baselineMs: 10_000,
@@ -104,7 +126,7 @@ try {
   });
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GB`;
   const report = [
-    `Load: ${users} users, ${rate} sends/s (20 % over REST), ${Math.floor(users / 2)} direct chats and ${Math.floor(users / 10)} groups of 8; ${machine}.`,
+    `Load: ${users} users, ${rate} sends/s (20 % over REST, ${Math.round(mediaShare * 100)} % images), ${Math.floor(users / 2)} direct chats and ${Math.floor(users / 10)} groups of 8; ${machine}.`,
     '',
     markdownTable(result.rows),
     '',
@@ -127,7 +149,7 @@ try {
     writeFileSync(join(repoRoot, `.run/chaos/${i}-${service.name}.log`), service.output()),
   );
   await stack?.stop();
-  await Promise.allSettled([nats.destroy(), redis.stop(), ferretdb.destroy()]);
+  await Promise.allSettled([nats.destroy(), redis.stop(), ferretdb.destroy(), s3.destroy()]);
   await postgres.destroy();
 }
 // Clients' and pools' timers would keep the process alive.

@@ -6,6 +6,7 @@ export { startNatsServer, type TestNatsServer } from './nats-server.ts';
 export { startRedisServer, type TestRedisServer } from './redis-server.ts';
 export { startPostgresServer, type TestPostgresServer } from './postgres-server.ts';
 export { startFerretServer, type TestFerretServer } from './ferretdb-server.ts';
+export { startS3Server, type TestS3Server } from './s3-server.ts';
 export type { ServerProcess } from './server-process.ts';
 export { makeDirectChat, makeGroupChat, makeManyDirectChats, type TestChat } from './chats.ts';
 export { captureEvents, type CapturedEvent, type EventCapture } from './events.ts';
