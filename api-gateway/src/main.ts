@@ -1,3 +1,5 @@
+// First: it instruments the database clients the imports below load (when tracing is on).
+import '@wa/pkg/instrument';
 import { createRedis } from '@wa/pkg/db';
 import { AuthService, createGrpcClient, recordCallsInto } from '@wa/pkg/grpc';
 import { createServiceProbes } from '@wa/pkg/health';

@@ -1,3 +1,5 @@
+// First: it instruments the database clients the imports below load (when tracing is on).
+import '@wa/pkg/instrument';
 import { connectNats } from '@wa/pkg/bus';
 import { createStampReader } from '@wa/pkg/cache';
 import { createRedis } from '@wa/pkg/db';

@@ -1,3 +1,5 @@
+// First: it instruments the database clients the imports below load (when tracing is on).
+import '@wa/pkg/instrument';
 import { connectNats, jetstream } from '@wa/pkg/bus';
 import { connectPostgres, connectRedis } from '@wa/pkg/db';
 import { createLogger } from '@wa/pkg/log';

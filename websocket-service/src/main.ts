@@ -1,3 +1,5 @@
+// First: it instruments the database clients the imports below load (when tracing is on).
+import '@wa/pkg/instrument';
 import { connectNats } from '@wa/pkg/bus';
 import { connectRedis } from '@wa/pkg/db';
 import {

@@ -15,6 +15,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { tracesEndpoint } from './endpoint.ts';
 
 /*
  * Addenda L: W3C trace context and the request id travel on every hop (HTTP headers, gRPC
@@ -46,9 +47,7 @@ export function startTracing(
 ): Tracing {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  if (!endpoint || env.OTEL_SDK_DISABLED === 'true')
-    return { enabled: false, shutdown: async () => {} };
+  if (!tracesEndpoint(env)) return { enabled: false, shutdown: async () => {} };
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME || service }),
     spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })],
