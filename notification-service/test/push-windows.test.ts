@@ -45,8 +45,10 @@ describe('push windows', () => {
     const clock = manualClock();
     const windows = createPushWindows(redis, clock.now);
     const [chatId, userId] = [randomUUID(), randomUUID()];
-    const add = (messageId: string) =>
-      windows.add(chatId, userId, messageId, clock.now(), WINDOW_MS, summary(messageId));
+    const add = async (messageId: string) =>
+      (
+        await windows.add(chatId, [userId], messageId, clock.now(), WINDOW_MS, summary(messageId))
+      )[0];
     assert.equal(await add('m1'), 1);
     assert.equal(await add('m2'), 2);
     assert.equal(await add('m1'), 0);
@@ -64,10 +66,10 @@ describe('push windows', () => {
     const clock = manualClock();
     const windows = createPushWindows(redis, clock.now);
     const [chatA, chatB, ann, bob] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
-    await windows.add(chatA, ann, 'm1', clock.now(), WINDOW_MS, summary('m1'));
-    await windows.add(chatA, bob, 'm1', clock.now(), WINDOW_MS, summary('m1'));
-    await windows.add(chatB, ann, 'm2', clock.now(), WINDOW_MS, summary('m2'));
-    await windows.add(chatA, ann, 'm3', clock.now(), WINDOW_MS, summary('m3'));
+    await windows.add(chatA, [ann], 'm1', clock.now(), WINDOW_MS, summary('m1'));
+    await windows.add(chatA, [bob], 'm1', clock.now(), WINDOW_MS, summary('m1'));
+    await windows.add(chatB, [ann], 'm2', clock.now(), WINDOW_MS, summary('m2'));
+    await windows.add(chatA, [ann], 'm3', clock.now(), WINDOW_MS, summary('m3'));
     clock.advance(WINDOW_MS);
     const counts = (await windows.claimDue(10, LEASE_MS))
       .map(
@@ -77,13 +79,39 @@ describe('push windows', () => {
     assert.deepEqual(counts, ['A/ann=2', 'A/bob=1', 'B/ann=1']);
   });
 
+  test("one call counts a group message into all 255 recipients' windows, each once", async () => {
+    const clock = manualClock();
+    const windows = createPushWindows(redis, clock.now);
+    const chatId = randomUUID();
+    const members = Array.from({ length: 255 }, () => randomUUID());
+    await windows.add(chatId, [members[7]], 'm1', clock.now(), WINDOW_MS, summary('m1'));
+
+    const counted = await windows.add(chatId, members, 'm1', clock.now(), WINDOW_MS, summary('m1'));
+    assert.equal(counted.length, 255);
+    assert.equal(counted[7], 0, 'counted already for this recipient');
+    assert.ok(counted.every((count, i) => i === 7 || count === 1));
+    assert.deepEqual(
+      await windows.add(chatId, members, 'm2', clock.now(), WINDOW_MS, summary('m2')),
+      members.map(() => 2),
+    );
+    assert.deepEqual(
+      await windows.add(chatId, [], 'm3', clock.now(), WINDOW_MS, summary('m3')),
+      [],
+    );
+
+    clock.advance(WINDOW_MS);
+    const due = await windows.claimDue(300, LEASE_MS);
+    assert.equal(due.length, 255);
+    assert.ok(due.every((window) => window.count === 2 && window.last === summary('m2')));
+  });
+
   test('a window is due windowMs after its first message, however many follow', async () => {
     const clock = manualClock();
     const windows = createPushWindows(redis, clock.now);
     const [chatId, userId] = [randomUUID(), randomUUID()];
-    await windows.add(chatId, userId, 'm1', clock.now(), WINDOW_MS, summary('m1'));
+    await windows.add(chatId, [userId], 'm1', clock.now(), WINDOW_MS, summary('m1'));
     clock.advance(WINDOW_MS - 1_000);
-    await windows.add(chatId, userId, 'm2', clock.now(), WINDOW_MS, summary('m2'));
+    await windows.add(chatId, [userId], 'm2', clock.now(), WINDOW_MS, summary('m2'));
     clock.advance(999);
     assert.deepEqual(await windows.claimDue(10, LEASE_MS), []);
     clock.advance(1);
@@ -97,8 +125,8 @@ describe('push windows', () => {
     const windows = createPushWindows(redis, clock.now);
     const [chatId, userId] = [randomUUID(), randomUUID()];
     const at = clock.now();
-    await windows.add(chatId, userId, 'm2', at + 20, WINDOW_MS, summary('m2'));
-    await windows.add(chatId, userId, 'm1', at + 10, WINDOW_MS, summary('m1'));
+    await windows.add(chatId, [userId], 'm2', at + 20, WINDOW_MS, summary('m2'));
+    await windows.add(chatId, [userId], 'm1', at + 10, WINDOW_MS, summary('m1'));
     clock.advance(WINDOW_MS);
     const [window] = await windows.claimDue(10, LEASE_MS);
     assert.equal(window.last, summary('m2'));
@@ -111,7 +139,7 @@ describe('push windows', () => {
     const chats = Array.from({ length: 5 }, () => randomUUID());
     const userId = randomUUID();
     for (const chatId of chats) {
-      await windows.add(chatId, userId, `m-${chatId}`, clock.now(), WINDOW_MS, summary(chatId));
+      await windows.add(chatId, [userId], `m-${chatId}`, clock.now(), WINDOW_MS, summary(chatId));
       clock.advance(10);
     }
     clock.advance(WINDOW_MS);
@@ -131,7 +159,7 @@ describe('push windows', () => {
     const chats = Array.from({ length: 300 }, () => randomUUID());
     await Promise.all(
       chats.map((chatId) =>
-        first.add(chatId, userId, randomUUID(), clock.now(), WINDOW_MS, summary(chatId)),
+        first.add(chatId, [userId], randomUUID(), clock.now(), WINDOW_MS, summary(chatId)),
       ),
     );
     clock.advance(WINDOW_MS);
@@ -156,8 +184,10 @@ describe('push windows', () => {
     const clock = manualClock();
     const windows = createPushWindows(redis, clock.now);
     const [chatId, userId] = [randomUUID(), randomUUID()];
-    const add = (messageId: string) =>
-      windows.add(chatId, userId, messageId, clock.now(), WINDOW_MS, summary(messageId));
+    const add = async (messageId: string) =>
+      (
+        await windows.add(chatId, [userId], messageId, clock.now(), WINDOW_MS, summary(messageId))
+      )[0];
     await add('m1');
     await add('m2');
     clock.advance(WINDOW_MS);
@@ -193,7 +223,7 @@ describe('push windows', () => {
     const first = createPushWindows(redis, clock.now);
     const second = createPushWindows(other, clock.now);
     const [chatId, userId] = [randomUUID(), randomUUID()];
-    await first.add(chatId, userId, 'm1', clock.now(), WINDOW_MS, summary('m1'));
+    await first.add(chatId, [userId], 'm1', clock.now(), WINDOW_MS, summary('m1'));
     clock.advance(WINDOW_MS);
     const [lost] = await first.claimDue(10, LEASE_MS);
 
@@ -216,8 +246,8 @@ describe('push windows', () => {
     const clock = manualClock();
     const windows = createPushWindows(redis, clock.now);
     const [chatId, userId] = [randomUUID(), randomUUID()];
-    await windows.add(chatId, userId, 'm1', clock.now(), WINDOW_MS, summary('m1'));
-    await windows.add(chatId, userId, 'm2', clock.now(), WINDOW_MS, summary('m2'));
+    await windows.add(chatId, [userId], 'm1', clock.now(), WINDOW_MS, summary('m1'));
+    await windows.add(chatId, [userId], 'm2', clock.now(), WINDOW_MS, summary('m2'));
     clock.advance(WINDOW_MS);
     const [failed] = await windows.claimDue(10, LEASE_MS);
     await windows.postpone(failed, 2_000);

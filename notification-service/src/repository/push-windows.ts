@@ -17,16 +17,25 @@ const windowKey = (member: string) => `push:win:${member}`;
 const idsKey = (member: string) => `push:win:${member}:ids`;
 const SEEN_IDS_TTL_SECONDS = 3_600;
 
+// One call per message for all its recipients: KEYS = the due set, then each recipient's window
+// and ids keys; ARGV = message id, at, now, window, ids TTL, summary, then each recipient's member.
 const ADD = createRedisScript(`
-if redis.call('SADD', KEYS[2], ARGV[2]) == 0 then return 0 end
-redis.call('EXPIRE', KEYS[2], ARGV[6])
-local count = redis.call('HINCRBY', KEYS[1], 'count', 1)
-local lastAt = tonumber(redis.call('HGET', KEYS[1], 'last_at') or '-1')
-if tonumber(ARGV[3]) >= lastAt then
-  redis.call('HSET', KEYS[1], 'last', ARGV[7], 'last_at', ARGV[3])
+local counts = {}
+for i = 1, #ARGV - 6 do
+  local window, ids = KEYS[2 * i], KEYS[2 * i + 1]
+  if redis.call('SADD', ids, ARGV[1]) == 0 then
+    counts[i] = 0
+  else
+    redis.call('EXPIRE', ids, ARGV[5])
+    counts[i] = redis.call('HINCRBY', window, 'count', 1)
+    local lastAt = tonumber(redis.call('HGET', window, 'last_at') or '-1')
+    if tonumber(ARGV[2]) >= lastAt then
+      redis.call('HSET', window, 'last', ARGV[6], 'last_at', ARGV[2])
+    end
+    redis.call('ZADD', KEYS[1], 'NX', tonumber(ARGV[3]) + tonumber(ARGV[4]), ARGV[6 + i])
+  end
 end
-redis.call('ZADD', KEYS[3], 'NX', tonumber(ARGV[4]) + tonumber(ARGV[5]), ARGV[1])
-return count
+return counts
 `);
 
 const CLAIM = createRedisScript(`
@@ -82,25 +91,27 @@ export function createPushWindows(redis: Redis, now: () => number = Date.now) {
   const memberOf = (chatId: string, userId: string) => `${chatId}:${userId}`;
   return {
     /**
-     * Counts `messageId` into the (chat, user) window, opening it for `windowMs` if none is open;
-     * `summary` replaces the window's last message when `at` is not older. 0 when the message was
-     * counted already (a redelivery), else the window's count.
+     * Counts `messageId` into each recipient's (chat, user) window, opening it for `windowMs` if
+     * none is open; `summary` replaces a window's last message when `at` is not older. Per
+     * recipient, in order: 0 when the message was counted already (a redelivery), else the
+     * window's count. One script call for all of them (a 256-member group is one round trip).
      */
     async add(
       chatId: string,
-      userId: string,
+      userIds: readonly string[],
       messageId: string,
       at: number,
       windowMs: number,
       summary: string,
-    ): Promise<number> {
-      const member = memberOf(chatId, userId);
-      const reply = await ADD.run(
+    ): Promise<number[]> {
+      if (userIds.length === 0) return [];
+      const members = userIds.map((userId) => memberOf(chatId, userId));
+      const reply = (await ADD.run(
         redis,
-        [windowKey(member), idsKey(member), WINDOWS],
-        [member, messageId, at, now(), windowMs, SEEN_IDS_TTL_SECONDS, summary],
-      );
-      return Number(reply);
+        [WINDOWS, ...members.flatMap((member) => [windowKey(member), idsKey(member)])],
+        [messageId, at, now(), windowMs, SEEN_IDS_TTL_SECONDS, summary, ...members],
+      )) as number[];
+      return reply.map(Number);
     },
 
     /** Claims up to `limit` due windows for `leaseMs`. */

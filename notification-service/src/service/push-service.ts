@@ -108,21 +108,21 @@ export function createPushService(settings: PushServiceSettings) {
       const summary = summarise(event, chat.type);
       if (!summary) return;
       const recipients = event.recipient_ids.filter((id) => id !== event.sender_id);
+      if (chat.type === 'group') {
+        // Online and mute are decided when the window closes.
+        const counted = await windows.add(
+          event.chat_id,
+          recipients,
+          event.message_id,
+          summary.at,
+          settings.groupWindowMs,
+          JSON.stringify(summary),
+        );
+        for (const count of counted) if (count === 0) metrics.count('already_sent');
+        return;
+      }
       const outcomes = await Promise.allSettled(
         recipients.map(async (userId) => {
-          if (chat.type === 'group') {
-            // Online and mute are decided when the window closes.
-            const counted = await windows.add(
-              event.chat_id,
-              userId,
-              event.message_id,
-              summary.at,
-              settings.groupWindowMs,
-              JSON.stringify(summary),
-            );
-            if (counted === 0) metrics.count('already_sent');
-            return;
-          }
           if (await reachable(event.chat_id, userId))
             await pushMessage(event.event_id, userId, summary);
         }),
