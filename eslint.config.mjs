@@ -54,5 +54,22 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  {
+    // The API reference generator is the one place that loads every service's route registration.
+    files: ['scripts/api-docs/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@wa/pkg/src/*', '@wa/pkg/*/*'],
+              message: 'Import pkg only through its declared entry points.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['**/*.mjs', '**/*.js'], ...tseslint.configs.disableTypeChecked },
 );

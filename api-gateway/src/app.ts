@@ -13,6 +13,7 @@ import {
 } from './handler/gateway-hooks.ts';
 import { registerApiProxies } from './handler/proxy-routes.ts';
 import { registerConsoleRoutes } from './handler/console-routes.ts';
+import { registerDocsRoutes } from './handler/docs-routes.ts';
 import { registerWebSocketProxy } from './handler/websocket-proxy.ts';
 import { createAuthTokenSource, type AuthClient } from './repository/auth-remote.ts';
 import { createHealthAggregator } from './service/health-aggregator.ts';
@@ -87,5 +88,6 @@ export async function buildGatewayApp({ config, redis, authClient, log, ...deps 
   registerApiProxies(app, proxyDeps);
   registerWebSocketProxy(app, proxyDeps);
   registerConsoleRoutes(app, config.console);
+  registerDocsRoutes(app);
   return { http: app, workers: [], services: { tokens, limiter }, probes } satisfies ServiceApp;
 }

@@ -1,5 +1,5 @@
 import type { AppInstance } from '@wa/pkg/http';
-import { Envelope, ok, requireCaller } from '@wa/pkg/http';
+import { Envelope, NoQuery, ok, requireCaller } from '@wa/pkg/http';
 import {
   LoggedOut,
   LoginResult,
@@ -16,25 +16,59 @@ import type { AuthService } from '../service/auth-service.ts';
 export function registerAuthRoutes(app: AppInstance, auth: AuthService): void {
   app.post(
     '/api/v1/auth/request-otp',
-    { schema: { body: RequestOtpBody, response: { 200: Envelope(OtpRequested) } } },
+    {
+      schema: {
+        summary: 'Send a one-time code to a phone number',
+        description:
+          'Public. The code lives 5 minutes; the local stack’s mock SMS provider logs it and answers every request with `123456`.',
+        querystring: NoQuery,
+        body: RequestOtpBody,
+        response: { 200: Envelope(OtpRequested) },
+      },
+    },
     async (request) => ok(request.id, await auth.requestOtp(request.body)),
   );
 
   app.post(
     '/api/v1/auth/verify-otp',
-    { schema: { body: VerifyOtpBody, response: { 200: Envelope(LoginResult) } } },
+    {
+      schema: {
+        summary: 'Log in with the code: access and refresh tokens',
+        description:
+          'Public. Creates the user on first login (`is_new_user`). A code is single-use and burnt after 5 wrong attempts.',
+        querystring: NoQuery,
+        body: VerifyOtpBody,
+        response: { 200: Envelope(LoginResult) },
+      },
+    },
     async (request) => ok(request.id, await auth.verifyOtp(request.body)),
   );
 
   app.post(
     '/api/v1/auth/refresh',
-    { schema: { body: RefreshBody, response: { 200: Envelope(TokenPair) } } },
+    {
+      schema: {
+        summary: 'Renew the tokens with a refresh token',
+        description:
+          'Public. Refresh tokens rotate: the old one stops working, and presenting an already-rotated one revokes its whole family.',
+        querystring: NoQuery,
+        body: RefreshBody,
+        response: { 200: Envelope(TokenPair) },
+      },
+    },
     async (request) => ok(request.id, await auth.refresh(request.body.refresh_token)),
   );
 
   app.post(
     '/api/v1/auth/logout',
-    { schema: { body: LogoutBody, response: { 200: Envelope(LoggedOut) } } },
+    {
+      schema: {
+        summary: 'Log out: revoke a refresh token and forget a push token',
+        querystring: NoQuery,
+        body: LogoutBody,
+        response: { 200: Envelope(LoggedOut) },
+      },
+    },
     async (request) => {
       const caller = requireCaller(request);
       return ok(request.id, await auth.logout(caller.userId, request.body ?? {}));

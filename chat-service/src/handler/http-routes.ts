@@ -1,4 +1,11 @@
-import { Envelope, ok, requireCaller, type AppInstance, type CallerRequest } from '@wa/pkg/http';
+import {
+  Envelope,
+  NoQuery,
+  ok,
+  requireCaller,
+  type AppInstance,
+  type CallerRequest,
+} from '@wa/pkg/http';
 import {
   AddParticipantsBody,
   ChatDetail,
@@ -31,6 +38,10 @@ export function registerChatRoutes(
     '/api/v1/chats',
     {
       schema: {
+        summary: 'Create a direct or group chat',
+        description:
+          'A group takes the creator plus 2 to 255 others. 201 for a new chat; 200 with the existing chat when a direct chat with that user already exists.',
+        querystring: NoQuery,
         body: CreateChatBody,
         response: { 200: Envelope(ChatDetail), 201: Envelope(ChatDetail) },
       },
@@ -43,20 +54,39 @@ export function registerChatRoutes(
 
   app.get(
     '/api/v1/chats',
-    { schema: { querystring: ListChatsQuery, response: { 200: Envelope(ChatList) } } },
+    {
+      schema: {
+        summary: 'List my chats with their unread counts',
+        querystring: ListChatsQuery,
+        response: { 200: Envelope(ChatList) },
+      },
+    },
     async (request) => ok(request.id, await chats.list(callerOf(request), request.query)),
   );
 
   app.get(
     '/api/v1/chats/:id',
-    { schema: { params: ChatParams, response: { 200: Envelope(ChatDetail) } } },
+    {
+      schema: {
+        summary: 'Get a chat with its participants',
+        querystring: NoQuery,
+        params: ChatParams,
+        response: { 200: Envelope(ChatDetail) },
+      },
+    },
     async (request) => ok(request.id, await chats.get(request.params.id, callerOf(request))),
   );
 
   app.patch(
     '/api/v1/chats/:id',
     {
-      schema: { params: ChatParams, body: UpdateChatBody, response: { 200: Envelope(ChatDetail) } },
+      schema: {
+        summary: 'Update a group (admins)',
+        querystring: NoQuery,
+        params: ChatParams,
+        body: UpdateChatBody,
+        response: { 200: Envelope(ChatDetail) },
+      },
     },
     async (request) =>
       ok(request.id, await chats.update(request.params.id, callerOf(request), request.body)),
@@ -64,7 +94,15 @@ export function registerChatRoutes(
 
   app.patch(
     '/api/v1/chats/:id/mute',
-    { schema: { params: ChatParams, body: MuteBody, response: { 200: Envelope(MuteState) } } },
+    {
+      schema: {
+        summary: 'Mute or unmute a chat for me',
+        querystring: NoQuery,
+        params: ChatParams,
+        body: MuteBody,
+        response: { 200: Envelope(MuteState) },
+      },
+    },
     async (request) =>
       ok(request.id, await chats.mute(request.params.id, callerOf(request), request.body)),
   );
@@ -73,6 +111,8 @@ export function registerChatRoutes(
     '/api/v1/chats/:id/participants',
     {
       schema: {
+        summary: 'Add members to a group (admins)',
+        querystring: NoQuery,
         params: ChatParams,
         body: AddParticipantsBody,
         response: { 200: Envelope(MembersAdded) },
@@ -87,7 +127,14 @@ export function registerChatRoutes(
 
   app.delete(
     '/api/v1/chats/:id/participants/:userId',
-    { schema: { params: ParticipantParams, response: { 200: Envelope(MemberRemoved) } } },
+    {
+      schema: {
+        summary: 'Remove a member, or leave a group',
+        querystring: NoQuery,
+        params: ParticipantParams,
+        response: { 200: Envelope(MemberRemoved) },
+      },
+    },
     async (request) =>
       ok(
         request.id,
@@ -99,6 +146,8 @@ export function registerChatRoutes(
     '/api/v1/chats/:id/participants/:userId/role',
     {
       schema: {
+        summary: "Change a member's role (admins)",
+        querystring: NoQuery,
         params: ParticipantParams,
         body: RoleBody,
         response: { 200: Envelope(RoleChanged) },

@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import { validationError } from '@wa/pkg/errors';
 import type { AppInstance, CallerRequest } from '@wa/pkg/http';
 import { Envelope, IdParams, NoQuery, ok, requireCaller } from '@wa/pkg/http';
-import { MediaView } from '../model/schemas.ts';
+import { DownloadRedirect, MediaView, UploadForm } from '../model/schemas.ts';
 import type { MediaReads } from '../service/media-reads.ts';
 import type { UploadService } from '../service/upload-service.ts';
 import { UPLOAD_FORM_LIMITS, readUploadForm } from './upload-form.ts';
@@ -28,7 +28,15 @@ export function registerMediaRoutes(app: AppInstance, deps: MediaRouteDeps): voi
   app.post(
     '/api/v1/media/upload',
     {
-      schema: { querystring: NoQuery, response: { 201: Envelope(MediaView) } },
+      schema: {
+        summary: 'Upload a file',
+        description:
+          'A `multipart/form-data` body with `file` and `type`. The type is sniffed from the bytes: ' +
+          'outside the formats of the declared type it is 415, over its limit 413. At most 10 uploads per user per minute (429).',
+        querystring: NoQuery,
+        multipartBody: UploadForm,
+        response: { 201: Envelope(MediaView) },
+      },
       // Answered before the body's end (413, 415, 503): close, rather than read the rest of a 100 MB body.
       onSend: async (request, reply) => {
         if (!request.raw.complete) void reply.header('connection', 'close');
@@ -66,13 +74,29 @@ export function registerMediaRoutes(app: AppInstance, deps: MediaRouteDeps): voi
 
   app.get(
     '/api/v1/media/:id',
-    { schema: { params: IdParams, querystring: NoQuery, response: { 200: Envelope(MediaView) } } },
+    {
+      schema: {
+        summary: 'Get media metadata with fresh presigned URLs',
+        description:
+          'For its uploader and the members of any chat holding a message that references it; 404 for anyone else.',
+        params: IdParams,
+        querystring: NoQuery,
+        response: { 200: Envelope(MediaView) },
+      },
+    },
     async (request) => ok(request.id, await reads.viewFor(request.params.id, callerId(request))),
   );
 
   app.get(
     '/api/v1/media/:id/download',
-    { schema: { params: IdParams, querystring: NoQuery } },
+    {
+      schema: {
+        summary: 'Download a file',
+        params: IdParams,
+        querystring: NoQuery,
+        response: { 302: DownloadRedirect },
+      },
+    },
     async (request, reply) => {
       const url = await reads.downloadUrl(request.params.id, callerId(request));
       return reply.header('cache-control', 'no-store').redirect(url, 302);

@@ -1,4 +1,11 @@
-import { Envelope, ok, requireCaller, type AppInstance, type CallerRequest } from '@wa/pkg/http';
+import {
+  Envelope,
+  NoQuery,
+  ok,
+  requireCaller,
+  type AppInstance,
+  type CallerRequest,
+} from '@wa/pkg/http';
 import {
   ChatParams,
   DeleteQuery,
@@ -39,6 +46,7 @@ export function registerMessageRoutes(
     '/api/v1/chats/:chatId/messages',
     {
       schema: {
+        summary: "A chat's message history, a page at a time",
         params: ChatParams,
         querystring: HistoryQuery,
         response: { 200: Envelope(MessagePage) },
@@ -55,6 +63,7 @@ export function registerMessageRoutes(
     '/api/v1/chats/:chatId/messages/search',
     {
       schema: {
+        summary: "Search a chat's text messages",
         params: ChatParams,
         querystring: SearchQuery,
         response: { 200: Envelope(MessageList) },
@@ -76,6 +85,10 @@ export function registerMessageRoutes(
     '/api/v1/chats/:chatId/messages',
     {
       schema: {
+        summary: 'Send a message',
+        description:
+          'The REST fallback of the WebSocket `message.send`. 201 for a new message; 200 with `duplicate: true` when this `client_msg_id` was already sent (nothing is stored or delivered twice).',
+        querystring: NoQuery,
         params: ChatParams,
         body: SendBody,
         response: { 200: Envelope(Sent), 201: Envelope(Sent) },
@@ -99,7 +112,15 @@ export function registerMessageRoutes(
 
   app.post(
     '/api/v1/chats/:chatId/messages/read',
-    { schema: { params: ChatParams, body: ReadBody, response: { 200: Envelope(ReadResult) } } },
+    {
+      schema: {
+        summary: 'Mark a chat read up to a message',
+        querystring: NoQuery,
+        params: ChatParams,
+        body: ReadBody,
+        response: { 200: Envelope(ReadResult) },
+      },
+    },
     async (request) =>
       ok(
         request.id,
@@ -113,7 +134,13 @@ export function registerMessageRoutes(
 
   app.get(
     '/api/v1/messages/starred',
-    { schema: { querystring: HistoryQuery, response: { 200: Envelope(MessagePage) } } },
+    {
+      schema: {
+        summary: 'List my starred messages',
+        querystring: HistoryQuery,
+        response: { 200: Envelope(MessagePage) },
+      },
+    },
     async (request) => ok(request.id, await history.starred(callerOf(request), request.query)),
   );
 
@@ -121,6 +148,7 @@ export function registerMessageRoutes(
     '/api/v1/messages/:messageId',
     {
       schema: {
+        summary: 'Delete a message for me or for everyone',
         params: MessageParams,
         querystring: DeleteQuery,
         response: { 200: Envelope(Deleted) },
@@ -140,7 +168,13 @@ export function registerMessageRoutes(
   app.post(
     '/api/v1/messages/:messageId/forward',
     {
-      schema: { params: MessageParams, body: ForwardBody, response: { 201: Envelope(Forwarded) } },
+      schema: {
+        summary: 'Forward a message to other chats',
+        querystring: NoQuery,
+        params: MessageParams,
+        body: ForwardBody,
+        response: { 201: Envelope(Forwarded) },
+      },
     },
     async (request, reply) => {
       const copies = await send.forward(
@@ -154,14 +188,28 @@ export function registerMessageRoutes(
 
   app.post(
     '/api/v1/messages/:messageId/star',
-    { schema: { params: MessageParams, response: { 200: Envelope(Starred) } } },
+    {
+      schema: {
+        summary: 'Star a message',
+        querystring: NoQuery,
+        params: MessageParams,
+        response: { 200: Envelope(Starred) },
+      },
+    },
     async (request) =>
       ok(request.id, await history.star(request.params.messageId, callerOf(request), true)),
   );
 
   app.delete(
     '/api/v1/messages/:messageId/star',
-    { schema: { params: MessageParams, response: { 200: Envelope(Starred) } } },
+    {
+      schema: {
+        summary: 'Unstar a message',
+        querystring: NoQuery,
+        params: MessageParams,
+        response: { 200: Envelope(Starred) },
+      },
+    },
     async (request) =>
       ok(request.id, await history.star(request.params.messageId, callerOf(request), false)),
   );

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from 'typebox';
-import type { ErrorCode, ErrorDetail } from '../errors/index.ts';
+import { ERROR_CODES, type ErrorCode, type ErrorDetail } from '../errors/index.ts';
 
 export interface Meta {
   request_id: string;
@@ -48,3 +48,21 @@ const MetaSchema = Type.Object({ request_id: Type.String(), timestamp: Type.Stri
 /** Response schema of a successful envelope; doubles as the serialisation allow-list for `data`. */
 export const Envelope = <T extends TSchema>(data: T) =>
   Type.Object({ success: Type.Literal(true), data, error: Type.Null(), meta: MetaSchema });
+
+const ErrorCodeSchema = Type.Union(
+  (Object.keys(ERROR_CODES) as ErrorCode[]).map((code) => Type.Literal(code)),
+);
+
+/** Every error answer (addenda A); the reference documents it, the error handler writes it. */
+export const ErrorEnvelopeSchema = Type.Object({
+  success: Type.Literal(false),
+  data: Type.Null(),
+  error: Type.Object({
+    code: ErrorCodeSchema,
+    message: Type.String(),
+    details: Type.Optional(
+      Type.Array(Type.Object({ field: Type.Optional(Type.String()), message: Type.String() })),
+    ),
+  }),
+  meta: MetaSchema,
+});

@@ -54,7 +54,8 @@ export type ClientFrame = {
   [E in ClientEvent]: { event: E; data: ClientEventData<E>; req_id: string | undefined };
 }[ClientEvent];
 
-const ClientEnvelope = Type.Object({
+/** What every client frame is: an event name, its data and an optional request id. */
+export const ClientEnvelope = Type.Object({
   event: Type.String({ minLength: 1, maxLength: 64 }),
   data: Type.Optional(Type.Unknown()),
   req_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),

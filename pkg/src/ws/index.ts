@@ -1,2 +1,3 @@
 export * from './frames.ts';
 export * from './close-codes.ts';
+export * from './frame-docs.ts';

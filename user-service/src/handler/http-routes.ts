@@ -45,14 +45,25 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
 
   app.get(
     '/api/v1/users/me',
-    { schema: { querystring: NoQuery, response: { 200: Envelope(MyProfile) } } },
+    {
+      schema: {
+        summary: 'Get my profile',
+        querystring: NoQuery,
+        response: { 200: Envelope(MyProfile) },
+      },
+    },
     async (request) => ok(request.id, await profiles.getMe(callerId(request))),
   );
 
   app.patch(
     '/api/v1/users/me',
     {
-      schema: { querystring: NoQuery, body: ProfileUpdate, response: { 200: Envelope(MyProfile) } },
+      schema: {
+        summary: 'Update my profile',
+        querystring: NoQuery,
+        body: ProfileUpdate,
+        response: { 200: Envelope(MyProfile) },
+      },
     },
     async (request) => ok(request.id, await profiles.updateMe(callerId(request), request.body)),
   );
@@ -61,6 +72,7 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
     '/api/v1/users/:id',
     {
       schema: {
+        summary: "Get a user's public profile",
         params: IdParams,
         querystring: NoQuery,
         response: { 200: Envelope(PublicProfile) },
@@ -71,7 +83,13 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
 
   app.get(
     '/api/v1/users/me/privacy',
-    { schema: { querystring: NoQuery, response: { 200: Envelope(PrivacySettings) } } },
+    {
+      schema: {
+        summary: 'Get my privacy settings',
+        querystring: NoQuery,
+        response: { 200: Envelope(PrivacySettings) },
+      },
+    },
     async (request) => ok(request.id, await profiles.getPrivacy(callerId(request))),
   );
 
@@ -79,6 +97,7 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
     '/api/v1/users/me/privacy',
     {
       schema: {
+        summary: 'Set my privacy settings',
         querystring: NoQuery,
         body: PrivacyUpdate,
         response: { 200: Envelope(PrivacySettings) },
@@ -92,6 +111,7 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
     '/api/v1/users/contacts/sync',
     {
       schema: {
+        summary: 'Find which phone numbers are users (contact sync)',
         querystring: NoQuery,
         body: ContactSyncBody,
         response: { 200: Envelope(ContactSyncResult) },
@@ -102,19 +122,40 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
 
   app.post(
     '/api/v1/users/:id/block',
-    { schema: { params: IdParams, querystring: NoQuery, response: { 200: Envelope(BlockState) } } },
+    {
+      schema: {
+        summary: 'Block a user',
+        params: IdParams,
+        querystring: NoQuery,
+        response: { 200: Envelope(BlockState) },
+      },
+    },
     async (request) => ok(request.id, await blocks.block(callerId(request), request.params.id)),
   );
 
   app.delete(
     '/api/v1/users/:id/block',
-    { schema: { params: IdParams, querystring: NoQuery, response: { 200: Envelope(BlockState) } } },
+    {
+      schema: {
+        summary: 'Unblock a user',
+        params: IdParams,
+        querystring: NoQuery,
+        response: { 200: Envelope(BlockState) },
+      },
+    },
     async (request) => ok(request.id, await blocks.unblock(callerId(request), request.params.id)),
   );
 
   app.get(
     '/api/v1/users/:id/presence',
-    { schema: { params: IdParams, querystring: NoQuery, response: { 200: Envelope(Presence) } } },
+    {
+      schema: {
+        summary: "Get a user's presence and last seen",
+        params: IdParams,
+        querystring: NoQuery,
+        response: { 200: Envelope(Presence) },
+      },
+    },
     async (request) => {
       const [seen] = await presence.forViewer(callerId(request), [request.params.id]);
       if (!seen) throw notFound('User not found');
@@ -130,6 +171,7 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
     '/api/v1/users/me/fcm-token',
     {
       schema: {
+        summary: 'Register a push (FCM) token for this device',
         querystring: NoQuery,
         body: DeviceTokenBody,
         response: { 200: Envelope(DeviceTokenRegistered) },
@@ -142,6 +184,7 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
     '/api/v1/users/me/fcm-token',
     {
       schema: {
+        summary: 'Forget a push (FCM) token',
         querystring: NoQuery,
         body: DeviceTokenDeleteBody,
         response: { 200: Envelope(DeviceTokenDeleted) },

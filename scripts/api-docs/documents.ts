@@ -1,0 +1,30 @@
+import { join } from 'node:path';
+import { buildAsyncApiDocument, buildOpenApiDocument } from '@wa/pkg/api-docs';
+import { isPublicRoute } from '../../api-gateway/src/model/routes.ts';
+import { collectServiceRoutes } from './service-routes.ts';
+
+const repoRoot = join(import.meta.dirname, '../..');
+
+/** Where the gateway reads the generated documents from (it never imports the services). */
+export const API_DOC_FILES = {
+  openapi: join(repoRoot, 'api-gateway/src/gen/openapi.json'),
+  asyncapi: join(repoRoot, 'api-gateway/src/gen/asyncapi.json'),
+} as const;
+
+export const REGENERATE_COMMAND = 'npm run docs:gen';
+
+const VERSION = '1.0.0';
+
+/** The two reference documents as the code would generate them now. */
+export async function generateApiDocs() {
+  const openapi = buildOpenApiDocument({
+    title: 'WhatsApp-style messaging backend: REST API',
+    version: VERSION,
+    services: await collectServiceRoutes(),
+    isPublic: isPublicRoute,
+  });
+  return { openapi, asyncapi: buildAsyncApiDocument({ version: VERSION }) };
+}
+
+/** The committed form of a document. */
+export const serialise = (document: unknown): string => `${JSON.stringify(document, null, 2)}\n`;
