@@ -39,6 +39,16 @@ COPY scripts/migrate.ts scripts/provision-streams.ts scripts/
 USER node
 CMD ["sh", "-c", "node scripts/migrate.ts && node scripts/provision-streams.ts"]
 
+# The web console (addenda M): static files built with Vite, served by the gateway at /console/
+# (CONSOLE_DIR defaults to /app/console/dist). Every service image gets these few hundred kB, as a
+# COPY cannot depend on SERVICE; only the gateway reads them.
+FROM node:26-alpine AS console
+WORKDIR /src
+COPY --from=manifests /manifests ./
+RUN npm ci --workspace console --include-workspace-root=false --no-audit --no-fund
+COPY console console
+RUN cd console && node ../node_modules/vite/bin/vite.js build --logLevel warn
+
 FROM node:26-alpine AS service
 ARG SERVICE
 ARG HTTP_PORT
@@ -61,6 +71,7 @@ COPY pkg/package.json pkg/
 COPY pkg/src pkg/src
 COPY ${SERVICE}/package.json ${SERVICE}/
 COPY ${SERVICE}/src ${SERVICE}/src
+COPY --from=console /src/console/dist console/dist
 USER node
 EXPOSE ${HTTP_PORT}
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \

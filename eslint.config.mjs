@@ -2,7 +2,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'pkg/src/grpc/gen/**', '.tools/**', '.data/**', '.run/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      'pkg/src/grpc/gen/**',
+      '.tools/**',
+      '.data/**',
+      '.run/**',
+      'console/dist/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -11,6 +11,8 @@ if [[ "${1:-}" == "--watch" ]]; then WATCH=(--watch); fi
 
 bash scripts/infra/setup.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
+# The web console the gateway serves at /console/ (rebuilt only when its sources changed).
+bash scripts/console-build.sh
 
 # Local defaults (addenda B: the local stack logs in with OTP 123456).
 export NODE_ENV="${NODE_ENV:-development}"

@@ -16,7 +16,7 @@ k8s_tools_build=$!
 
 export PATH="$PWD/node_modules/.bin:$PATH"
 echo "==> node $(node --version)"
-echo "==> type-check"; tsc -p tsconfig.json
+echo "==> type-check"; tsc -p tsconfig.json; tsc -p console/tsconfig.json # the browser code: DOM, JSX
 echo "==> lint"; eslint . --max-warnings 0
 echo "==> format"; prettier --check . > /dev/null || { prettier --check . ; exit 1; }
 wait "$k8s_tools_build"
@@ -25,6 +25,8 @@ wait "$jaeger_build"
 # The tracing test looks for its trace in a Jaeger it starts.
 JAEGER_BIN="$(cat "$jaeger_path")"; export JAEGER_BIN; rm -f "$jaeger_path"
 echo "==> jaeger $JAEGER_BIN"
+# The gateway of every test stack serves console/dist (e2e/console.test.ts drives it in Chromium).
+echo "==> web console"; bash scripts/console-build.sh
 echo "==> tests"
 # A private NATS and Redis for this run, unless the caller names its own (make run keeps its state).
 if [[ -z "${TEST_NATS_URL:-}" && -z "${TEST_REDIS_URL:-}" ]]; then

@@ -34,6 +34,15 @@ fi
 
 bash scripts/infra/up.sh
 
+# Debian's Chromium for the console's browser test (e2e/console.test.ts drives it with
+# playwright-core); never a browser downloaded by a test tool.
+if [[ ! -x /usr/bin/chromium ]]; then
+  log "chromium: installing from Debian packages"
+  as_root() { if ((EUID == 0)); then "$@"; else sudo "$@"; fi; }
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 log "migrating $DATABASE_URL and $MONGO_URL"
 DATABASE_URL="$DATABASE_URL" MONGO_URL="$MONGO_URL" "$NODE" scripts/migrate.ts
 log "migrating $TEST_DATABASE_URL and $TEST_MONGO_URL"
