@@ -1,7 +1,12 @@
 import { join } from 'node:path';
-import { buildAsyncApiDocument, buildOpenApiDocument } from '@wa/pkg/api-docs';
+import {
+  buildAsyncApiDocument,
+  buildOpenApiDocument,
+  routeSchemaProblems,
+  type ServiceRoutes,
+} from '@wa/pkg/api-docs';
 import { isPublicRoute } from '../../api-gateway/src/model/routes.ts';
-import { collectServiceRoutes } from './service-routes.ts';
+import { BODYLESS_ROUTES, collectServiceRoutes } from './service-routes.ts';
 
 const repoRoot = join(import.meta.dirname, '../..');
 
@@ -15,12 +20,22 @@ export const REGENERATE_COMMAND = 'npm run docs:gen';
 
 const VERSION = '1.0.0';
 
-/** The two reference documents as the code would generate them now. */
+/** Every problem of every route's schema (routeSchemaProblems). */
+export const schemaProblemsOf = (services: readonly ServiceRoutes[]): string[] =>
+  services.flatMap(({ routes }) =>
+    routes.flatMap((route) => routeSchemaProblems(route, BODYLESS_ROUTES)),
+  );
+
+/** The two reference documents as the code would generate them now; refused while a route is undocumented. */
 export async function generateApiDocs() {
+  const services = await collectServiceRoutes();
+  const problems = schemaProblemsOf(services);
+  if (problems.length > 0)
+    throw new Error(`Routes without a whole schema:\n${problems.join('\n')}`);
   const openapi = buildOpenApiDocument({
     title: 'WhatsApp-style messaging backend: REST API',
     version: VERSION,
-    services: await collectServiceRoutes(),
+    services,
     isPublic: isPublicRoute,
   });
   return { openapi, asyncapi: buildAsyncApiDocument({ version: VERSION }) };

@@ -17,10 +17,17 @@ function neverCalled<T extends object>(name: string): T {
   });
 }
 
+/** POST/PUT/PATCH routes that take no body: the path says it all. */
+export const BODYLESS_ROUTES: ReadonlySet<string> = new Set([
+  'POST /api/v1/users/:id/block',
+  'POST /api/v1/messages/:messageId/star',
+]);
+
 /** Every service with public REST routes, in the reference's order, each under its tag. */
 export async function collectServiceRoutes(): Promise<ServiceRoutes[]> {
   return [
     {
+      service: 'auth-service',
       tag: 'auth',
       description: 'Log in with a phone number and a one-time code; renew and revoke tokens.',
       routes: await collectApiRoutes('auth-service', (app) =>
@@ -28,6 +35,7 @@ export async function collectServiceRoutes(): Promise<ServiceRoutes[]> {
       ),
     },
     {
+      service: 'user-service',
       tag: 'users',
       description: 'Profiles, privacy, contacts, blocks, presence and push tokens.',
       routes: await collectApiRoutes('user-service', (app) =>
@@ -41,6 +49,7 @@ export async function collectServiceRoutes(): Promise<ServiceRoutes[]> {
       ),
     },
     {
+      service: 'chat-service',
       tag: 'chats',
       description: 'Direct and group chats, their members, roles and mute state.',
       routes: await collectApiRoutes('chat-service', (app) =>
@@ -48,6 +57,7 @@ export async function collectServiceRoutes(): Promise<ServiceRoutes[]> {
       ),
     },
     {
+      service: 'message-service',
       tag: 'messages',
       description: 'History, sending, read receipts, deleting, forwarding, stars and search.',
       routes: await collectApiRoutes('message-service', (app) =>
@@ -59,6 +69,7 @@ export async function collectServiceRoutes(): Promise<ServiceRoutes[]> {
       ),
     },
     {
+      service: 'media-service',
       tag: 'media',
       description: 'Uploads (multipart) and presigned download URLs.',
       routes: await collectApiRoutes('media-service', (app) =>

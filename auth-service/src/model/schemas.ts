@@ -1,11 +1,13 @@
 import { Type, type Static } from 'typebox';
 
-export const Phone = Type.String({ minLength: 1, maxLength: 32 });
+export const Phone = Type.String({ minLength: 1, maxLength: 32, examples: ['+14155550123'] });
 
 export const RequestOtpBody = Type.Object(
   {
     phone: Phone,
-    country_code: Type.Optional(Type.String({ pattern: '^\\+?[1-9][0-9]{0,3}$' })),
+    country_code: Type.Optional(
+      Type.String({ pattern: '^\\+?[1-9][0-9]{0,3}$', examples: ['+1'] }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -14,7 +16,7 @@ export type RequestOtpBody = Static<typeof RequestOtpBody>;
 export const VerifyOtpBody = Type.Object(
   {
     phone: Phone,
-    otp: Type.String({ pattern: '^[0-9]{6}$' }),
+    otp: Type.String({ pattern: '^[0-9]{6}$', examples: ['123456'] }),
   },
   { additionalProperties: false },
 );

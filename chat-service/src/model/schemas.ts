@@ -46,7 +46,19 @@ export const CreateChatBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        type: 'group',
+        name: 'Weekend',
+        participant_ids: [
+          '2d7a9c3e-1b4f-4e6d-8a0c-5f3e2d1c0b9a',
+          '8e01b2c3-d4e5-4f60-8a7b-9c0d1e2f3a4b',
+        ],
+      },
+    ],
+  },
 );
 export type CreateChatBody = Static<typeof CreateChatBody>;
 

@@ -35,10 +35,26 @@ export const SendBody = Type.Object(
   {
     client_msg_id: Type.String({ minLength: 1, maxLength: LIMITS.clientMsgIdMax }),
     type: ClientType,
-    payload: Type.Object({}, { additionalProperties: true }),
+    payload: Type.Object(
+      {},
+      {
+        additionalProperties: true,
+        description:
+          '`{ body }` for text; `{ media_id, caption?, filename?, duration_ms? }` for media, where `media_id` is an upload of the sender of the same type.',
+      },
+    ),
     reply_to_message_id: Type.Optional(Nullable(Uuid())),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        client_msg_id: '0b9d2c8e-3c52-4f0b-8d0c-1f6a1d1f2b11',
+        type: 'text',
+        payload: { body: 'Hello!' },
+      },
+    ],
+  },
 );
 
 export const DeleteQuery = Type.Object(

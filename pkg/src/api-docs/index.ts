@@ -1,4 +1,5 @@
 export { collectApiRoutes, type ApiRoute } from './route-catalog.ts';
+export { routeSchemaProblems } from './route-rules.ts';
 export {
   buildOpenApiDocument,
   type OpenApiDocument,

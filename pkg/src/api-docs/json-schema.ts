@@ -71,7 +71,12 @@ export function exampleOf(schema: JsonSchema): unknown {
     case 'array': {
       const count = Math.max(1, typeof schema.minItems === 'number' ? schema.minItems : 0);
       const item = exampleOf((schema.items ?? {}) as JsonSchema);
-      return Array.from({ length: count }, () => item);
+      // Unique items differ in their last character (a UUID stays one).
+      const nth = (index: number) =>
+        schema.uniqueItems === true && typeof item === 'string' && index > 0
+          ? `${item.slice(0, -1)}${index % 10}`
+          : item;
+      return Array.from({ length: count }, (_, index) => nth(index));
     }
     case 'string':
       return stringExample(schema);

@@ -4,6 +4,8 @@ import type { ApiRoute } from './route-catalog.ts';
 
 /** The routes of one service, under one tag of the reference. */
 export interface ServiceRoutes {
+  /** The service that owns the routes, by the gateway's name for it. */
+  service: string;
   tag: string;
   description: string;
   routes: readonly ApiRoute[];

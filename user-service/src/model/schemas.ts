@@ -67,12 +67,17 @@ export type PrivacyUpdate = Static<typeof PrivacyUpdate>;
 
 export const ContactSyncBody = Type.Object(
   {
-    phone_numbers: Type.Array(Type.String({ minLength: 1, maxLength: 32 }), {
-      minItems: 1,
-      maxItems: CONTACT_SYNC_MAX_NUMBERS,
-    }),
+    phone_numbers: Type.Array(
+      Type.String({ minLength: 1, maxLength: 32, examples: ['+14155550124'] }),
+      {
+        minItems: 1,
+        maxItems: CONTACT_SYNC_MAX_NUMBERS,
+      },
+    ),
     // Country calling code for numbers without a leading '+'; the caller's own by default.
-    country_code: Type.Optional(Type.String({ pattern: '^\\+?[1-9][0-9]{0,3}$' })),
+    country_code: Type.Optional(
+      Type.String({ pattern: '^\\+?[1-9][0-9]{0,3}$', examples: ['+1'] }),
+    ),
   },
   { additionalProperties: false },
 );
