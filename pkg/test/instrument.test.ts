@@ -24,6 +24,7 @@ await import('@wa/pkg/instrument');
 const { default: pg } = await import('pg');
 const { Redis } = await import('ioredis');
 await import('mongodb');
+const { default: https } = await import('node:https');
 const wrapped = (method) => Boolean(method.__wrapped);
 const connectionFile = resolved.find((url) => url.endsWith('/mongodb/lib/cmap/connection.js'));
 const { Connection } = createRequire(import.meta.url)(fileURLToPath(connectionFile));
@@ -32,6 +33,7 @@ process.stdout.write(JSON.stringify({
   pool: wrapped(pg.Pool.prototype.connect),
   redis: wrapped(Redis.prototype.sendCommand),
   mongodb: wrapped(Connection.prototype.command),
+  https: wrapped(https.request),
   instrumentation: resolved.filter((url) => url.includes('/@opentelemetry/instrumentation')).length,
 }));
 `;
@@ -41,6 +43,7 @@ interface Probe {
   pool: boolean;
   redis: boolean;
   mongodb: boolean;
+  https: boolean;
   instrumentation: number;
 }
 
@@ -62,16 +65,18 @@ test('with tracing off, no instrumentation is loaded and no client is patched', 
     pool: false,
     redis: false,
     mongodb: false,
+    https: false,
     instrumentation: 0,
   });
 });
 
-test('with an OTLP endpoint, ESM imports of pg, ioredis and mongodb get patched clients', async () => {
+test('with an OTLP endpoint, ESM imports of pg, ioredis, mongodb and node:https get patched clients', async () => {
   const patched = await probe({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
   assert.equal(patched.pg, true, 'pg Client.query');
   assert.equal(patched.pool, true, 'pg Pool.connect');
   assert.equal(patched.redis, true, 'ioredis sendCommand');
   assert.equal(patched.mongodb, true, 'mongodb Connection.command');
+  assert.equal(patched.https, true, 'node:https request');
   assert.ok(patched.instrumentation > 0);
 });
 

@@ -1,5 +1,5 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
 
 export interface PostAnswer {
   status: number;
@@ -17,9 +17,11 @@ export function createPoster(origin: string, maxSockets = 64) {
   const base = new URL(origin);
   const secure = base.protocol === 'https:';
   const agent = secure
-    ? new HttpsAgent({ keepAlive: true, maxSockets })
-    : new HttpAgent({ keepAlive: true, maxSockets });
-  const send = secure ? httpsRequest : httpRequest;
+    ? new https.Agent({ keepAlive: true, maxSockets })
+    : new http.Agent({ keepAlive: true, maxSockets });
+  // Looked up on the module at each call: with tracing on, the HTTP instrumentation patches the
+  // module's `request`, which a named import would have bound before.
+  const client = secure ? https : http;
 
   function attempt(
     path: string,
@@ -28,7 +30,7 @@ export function createPoster(origin: string, maxSockets = 64) {
     timeoutMs: number,
   ): Promise<PostAnswer | 'stale socket'> {
     return new Promise((resolve, reject) => {
-      const request = send(
+      const request = client.request(
         new URL(path, base),
         {
           method: 'POST',

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
@@ -17,10 +18,12 @@ function carriesTraceparent({ headers }: UndiciRequest): boolean {
 }
 
 /**
- * Spans for the PostgreSQL, Redis and MongoDB clients and for undici (fetch, the gateway's proxy).
- * Only work some span already traces is recorded: pings, pool connects, the outbox sweeps and
- * other background traffic would each make a root trace of their own. Statements are recorded
- * as the drivers send them (placeholders, Mongo values masked); parameters never are.
+ * Client spans: the PostgreSQL, Redis and MongoDB drivers, undici (fetch) and node:http(s)
+ * requests (the media-service's S3 client, the notification-service's FCM calls). Incoming HTTP
+ * stays with our own request spans (pkg/src/http). Only work some span already traces is
+ * recorded: pings, pool connects, the outbox sweeps and other background traffic would each make
+ * a root trace of their own. Statements are recorded as the drivers send them (placeholders,
+ * Mongo values masked); parameters and headers never are.
  */
 export function instrumentClients(): void {
   registerInstrumentations({
@@ -28,15 +31,20 @@ export function instrumentClients(): void {
       new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
       new IORedisInstrumentation({ requireParentSpan: true }),
       new MongoDBInstrumentation({ requireParentSpan: true }),
+      new HttpInstrumentation({
+        disableIncomingRequestInstrumentation: true,
+        requireParentforOutgoingSpans: true,
+      }),
       new UndiciInstrumentation({
         requireParentforSpans: true,
         ignoreRequestHook: (request) => carriesTraceparent(request as UndiciRequest),
       }),
     ],
   });
-  // The hooks patch a package when it is require()d. An ESM import of a CommonJS package loads
-  // its entry file without them, so only what that file requires in turn is seen: pg and
-  // mongodb are patched there, ioredis only on its entry. Required here, it is patched once, and
-  // the services' imports share the same module object.
-  createRequire(import.meta.url)('ioredis');
+  // The hooks patch a module when it is require()d. An ESM import of a CommonJS package loads
+  // its entry file without them, so only what that file requires in turn is seen (pg and
+  // mongodb are patched there), and an ESM import of a built-in not at all. Required here, these
+  // are patched once, and the services' imports share the same module objects.
+  const load = createRequire(import.meta.url);
+  for (const name of ['ioredis', 'http', 'https']) load(name);
 }
