@@ -4,6 +4,7 @@ import { chatTitle } from '../state/chat-list.ts';
 import { useAppState, useController } from './app-context.ts';
 import { Avatar } from './avatar.tsx';
 import { GroupMembers } from './group-members.tsx';
+import { Icon } from './icons.tsx';
 
 /** Details of the open chat: the other person, or the group with its admin actions. */
 export function ChatInfo({ chatId, onClose }: { chatId: string; onClose: () => void }) {
@@ -13,7 +14,7 @@ export function ChatInfo({ chatId, onClose }: { chatId: string; onClose: () => v
     <aside className="panel info-panel" data-testid="chat-info">
       <header className="panel-header">
         <button className="icon" onClick={onClose} aria-label="Close">
-          ✕
+          <Icon name="close" />
         </button>
         <h2>{chat?.type === 'group' ? 'Group info' : 'Contact info'}</h2>
       </header>

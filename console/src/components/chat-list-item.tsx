@@ -3,6 +3,7 @@ import { chatTitle } from '../state/chat-list.ts';
 import { listTime } from '../util/format.ts';
 import { useAppState, useController } from './app-context.ts';
 import { Avatar } from './avatar.tsx';
+import { Icon } from './icons.tsx';
 
 /** One row: photo, name, last message or "typing…", time, unread badge and mute mark. */
 export function ChatListItem({ chat }: { chat: ChatSummary }) {
@@ -51,7 +52,7 @@ export function ChatListItem({ chat }: { chat: ChatSummary }) {
           </span>
           {chat.is_muted && (
             <span className="muted-mark" title="Muted" data-testid="muted">
-              🔕
+              <Icon name="bellOff" size={16} />
             </span>
           )}
           {chat.unread_count > 0 && (

@@ -4,6 +4,7 @@ import { useAppState } from './app-context.ts';
 import { Avatar } from './avatar.tsx';
 import { ChatListItem } from './chat-list-item.tsx';
 import { NewChatDialog } from './new-chat-dialog.tsx';
+import { Icon } from './icons.tsx';
 
 /** The sidebar: who I am, a search box and every chat, newest activity first. */
 export function ChatList({ onProfile }: { onProfile: () => void }) {
@@ -32,7 +33,7 @@ export function ChatList({ onProfile }: { onProfile: () => void }) {
           data-testid="new-chat"
           title="New chat"
         >
-          ＋
+          <Icon name="plus" />
         </button>
       </header>
       <div className="search">
@@ -48,7 +49,7 @@ export function ChatList({ onProfile }: { onProfile: () => void }) {
           <ChatListItem key={chat.chat_id} chat={chat} />
         ))}
         {loaded && list.length === 0 && (
-          <li className="muted empty-list">No chats yet. Start one with ＋.</li>
+          <li className="muted empty-list">No chats yet. Start one with the + button.</li>
         )}
       </ul>
       {creating && <NewChatDialog onClose={() => setCreating(false)} />}

@@ -2,6 +2,7 @@ import { useRef, useState, type FormEvent } from 'react';
 import { previewOf } from '../state/messages.ts';
 import type { MessageView } from '../state/model.ts';
 import { useAppState, useController } from './app-context.ts';
+import { Icon } from './icons.tsx';
 
 interface ComposerProps {
   chatId: string;
@@ -56,7 +57,7 @@ export function Composer({ chatId, replyTo, onCancelReply, onSent }: ComposerPro
             </span>
           </div>
           <button type="button" className="icon" onClick={onCancelReply} aria-label="Cancel reply">
-            ✕
+            <Icon name="close" />
           </button>
         </div>
       )}
@@ -69,7 +70,7 @@ export function Composer({ chatId, replyTo, onCancelReply, onSent }: ComposerPro
           disabled={uploading}
           onClick={() => fileInput.current?.click()}
         >
-          {uploading ? '⏳' : '📎'}
+          <Icon name={uploading ? 'spinner' : 'clip'} />
         </button>
         <input
           ref={fileInput}
@@ -94,7 +95,7 @@ export function Composer({ chatId, replyTo, onCancelReply, onSent }: ComposerPro
           autoComplete="off"
         />
         <button className="send" aria-label="Send" data-testid="send" disabled={!text.trim()}>
-          ➤
+          <Icon name="send" size={20} />
         </button>
       </div>
     </form>

@@ -3,6 +3,7 @@ import { chatTitle } from '../state/chat-list.ts';
 import { lastSeen } from '../util/format.ts';
 import { useAppState, useController } from './app-context.ts';
 import { Avatar } from './avatar.tsx';
+import { Icon } from './icons.tsx';
 
 /** Back (on a phone), photo, name, then "typing…", online or last seen, or the group's members. */
 export function ConversationHeader({ chatId, onInfo }: { chatId: string; onInfo: () => void }) {
@@ -45,7 +46,7 @@ export function ConversationHeader({ chatId, onInfo }: { chatId: string; onInfo:
         onClick={() => void controller.openChat(null)}
         aria-label="Back"
       >
-        ←
+        <Icon name="back" />
       </button>
       <button className="header-title" onClick={onInfo} data-testid="chat-header">
         <Avatar
@@ -71,7 +72,7 @@ export function ConversationHeader({ chatId, onInfo }: { chatId: string; onInfo:
             )
           }
         >
-          {chat.is_muted ? '🔕' : '🔔'}
+          <Icon name={chat.is_muted ? 'bellOff' : 'bell'} />
         </button>
       )}
     </header>

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useController } from './app-context.ts';
+import { Icon } from './icons.tsx';
 
 /** Phone number, then the 6-digit code (the local stack's code is 123456). */
 export function LoginScreen() {
@@ -32,7 +33,7 @@ export function LoginScreen() {
     <div className="login" data-testid="login-screen">
       <form className="login-card" onSubmit={(e) => void submit(e)}>
         <div className="login-logo" aria-hidden>
-          💬
+          <Icon name="chat" size={56} />
         </div>
         <h1>WA console</h1>
         {step === 'phone' ? (

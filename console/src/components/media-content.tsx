@@ -2,6 +2,7 @@ import type { MessagePayload } from '../api/types.ts';
 import { useMedia } from '../state/media-cache.ts';
 import { fileSize } from '../util/format.ts';
 import { useController } from './app-context.ts';
+import { Icon } from './icons.tsx';
 
 /** An image (thumbnail, the full picture on click), a video or audio player, or a document link. */
 export function MediaContent({ type, payload }: { type: string; payload: MessagePayload }) {
@@ -43,7 +44,9 @@ export function MediaContent({ type, payload }: { type: string; payload: Message
       rel="noreferrer"
       data-testid="message-document"
     >
-      <span className="doc-icon">📄</span>
+      <span className="doc-icon">
+        <Icon name="doc" size={30} />
+      </span>
       <span className="doc-text">
         <span className="doc-name">{payload.filename || 'Document'}</span>
         <span className="doc-meta">

@@ -5,6 +5,7 @@ import { clockTime } from '../util/format.ts';
 import { useAppState, useController } from './app-context.ts';
 import { MediaContent } from './media-content.tsx';
 import { Ticks } from './ticks.tsx';
+import { Icon } from './icons.tsx';
 
 interface BubbleProps {
   message: MessageView;
@@ -42,7 +43,11 @@ export function MessageBubble({ message, quoted, showSender, onReply, onForward 
     >
       <div className={`bubble ${message.is_deleted ? 'deleted' : ''}`}>
         {showSender && !mine && <div className="sender">{senderName || 'Member'}</div>}
-        {message.forwarded && !message.is_deleted && <div className="forwarded">↪ Forwarded</div>}
+        {message.forwarded && !message.is_deleted && (
+          <div className="forwarded">
+            <Icon name="forward" size={13} /> Forwarded
+          </div>
+        )}
         {message.reply_to_message_id && !message.is_deleted && (
           <div className="quote" data-testid="quote">
             <span className="quote-name">
@@ -57,7 +62,7 @@ export function MessageBubble({ message, quoted, showSender, onReply, onForward 
         )}
         {message.is_deleted ? (
           <em className="deleted-text" data-testid="message-text">
-            🚫 This message was deleted
+            <Icon name="ban" size={15} /> This message was deleted
           </em>
         ) : (
           <>
@@ -82,7 +87,7 @@ export function MessageBubble({ message, quoted, showSender, onReply, onForward 
             data-testid="message-menu"
             onClick={() => setMenu((open) => !open)}
           >
-            ⌄
+            <Icon name="chevron" size={18} />
           </button>
         )}
         {menu && (

@@ -1,6 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { useAppState, useController } from './app-context.ts';
 import { Avatar } from './avatar.tsx';
+import { Icon } from './icons.tsx';
 
 /** A new user's first screen: the name others will see. */
 export function ProfileSetup() {
@@ -89,7 +90,7 @@ export function ProfilePanel({ onClose }: { onClose: () => void }) {
     <aside className="panel" data-testid="profile-panel">
       <header className="panel-header">
         <button className="icon" onClick={onClose} aria-label="Back">
-          ←
+          <Icon name="back" />
         </button>
         <h2>Profile</h2>
       </header>

@@ -5,6 +5,7 @@ import { ConnectionBanner } from './connection-banner.tsx';
 import { Conversation } from './conversation.tsx';
 import { Notice } from './notice.tsx';
 import { ProfilePanel } from './profile-panel.tsx';
+import { Icon } from './icons.tsx';
 
 /** Two panes on a desktop; one at a time on a phone (the open chat hides the list). */
 export function Shell() {
@@ -28,7 +29,9 @@ export function Shell() {
             <Conversation key={activeChatId} chatId={activeChatId} />
           ) : (
             <div className="empty-main">
-              <div className="empty-logo">💬</div>
+              <div className="empty-logo">
+                <Icon name="chat" size={72} />
+              </div>
               <h2>WA console</h2>
               <p>Pick a chat, or start one with the + button.</p>
             </div>

@@ -93,6 +93,7 @@ export function createController() {
     resend: (item) => setTimeout(() => outbox?.has(item.client_msg_id) && transmit(item), 3_000),
     reloadChats: () => void loadChats(),
     reloadDetail: (chatId) => void loadDetail(chatId),
+    refreshHistory,
     notice,
   });
 
@@ -214,6 +215,18 @@ export function createController() {
     });
   }
 
+  const refreshTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  function refreshHistory(chatId: string) {
+    clearTimeout(refreshTimers.get(chatId));
+    refreshTimers.set(
+      chatId,
+      setTimeout(() => {
+        refreshTimers.delete(chatId);
+        void loadHistory(chatId).catch(() => undefined);
+      }, 250),
+    );
+  }
+
   async function openChat(chatId: string | null) {
     store.update((s) => ({ ...s, activeChatId: chatId }));
     const path = chatId ? `/console/chats/${chatId}` : '/console/';
@@ -271,16 +284,13 @@ export function createController() {
           ? 'audio'
           : 'document';
     const uploaded = await api.upload(file, type).catch(failed);
-    send(
-      chatId,
-      type,
-      {
-        media_id: uploaded.media_id,
-        filename: file.name,
-        ...(caption ? { caption } : {}),
-      },
-      replyTo,
-    );
+    // PRD §3.5: images and videos take a caption, documents a file name, audio neither.
+    const payload: MessagePayload = { media_id: uploaded.media_id };
+    if (type === 'document') payload.filename = file.name;
+    if ((type === 'image' || type === 'video') && caption) payload.caption = caption;
+    send(chatId, type, payload, replyTo);
+    if (caption && (type === 'document' || type === 'audio'))
+      send(chatId, 'text', { body: caption });
   }
 
   async function deleteMessage(message: MessageView, scope: 'me' | 'everyone') {

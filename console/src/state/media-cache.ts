@@ -32,18 +32,34 @@ export function createMediaCache(api: Api) {
 
 export type MediaCache = ReturnType<typeof createMediaCache>;
 
-/** The media's metadata and URLs, or `failed` when the server would not give them. */
+/** Tries before a media is shown as unavailable, 0.5 s apart and doubling. */
+const ATTEMPTS = 6;
+
+/**
+ * The media's metadata and URLs, or `failed` when the server would not give them. A recipient may
+ * ask before the media-service has learnt (from msg.new) that the chat holds it, and get a 404
+ * for a while, so a failure is tried again.
+ */
 export function useMedia(cache: MediaCache, mediaId: string | undefined) {
   const [state, setState] = useState<{ id?: string; view?: MediaView; failed?: boolean }>({});
   useEffect(() => {
     if (!mediaId) return;
     let live = true;
-    cache.get(mediaId).then(
-      (view) => live && setState({ id: mediaId, view }),
-      () => live && setState({ id: mediaId, failed: true }),
-    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const attempt = (n: number) => {
+      cache.get(mediaId).then(
+        (view) => live && setState({ id: mediaId, view }),
+        () => {
+          if (!live) return;
+          if (n + 1 >= ATTEMPTS) return setState({ id: mediaId, failed: true });
+          timer = setTimeout(() => attempt(n + 1), 500 * 2 ** n);
+        },
+      );
+    };
+    attempt(0);
     return () => {
       live = false;
+      clearTimeout(timer);
     };
   }, [cache, mediaId]);
   return state.id === mediaId ? state : {};

@@ -157,13 +157,13 @@ export function previewOf(type: string, payload: MessagePayload, deleted = false
     case 'text':
       return payload.body ?? '';
     case 'image':
-      return `📷 ${payload.caption || 'Photo'}`;
+      return payload.caption ? `Photo: ${payload.caption}` : 'Photo';
     case 'video':
-      return `🎥 ${payload.caption || 'Video'}`;
+      return payload.caption ? `Video: ${payload.caption}` : 'Video';
     case 'audio':
-      return '🎤 Audio';
+      return 'Audio';
     case 'document':
-      return `📄 ${payload.filename || 'Document'}`;
+      return payload.filename ? `Document: ${payload.filename}` : 'Document';
     default:
       return type;
   }
