@@ -43,7 +43,7 @@ function parametersOf(where: 'path' | 'query', schema: unknown): Parameter[] {
       required: where === 'path' || required.has(name),
       ...(typeof description === 'string' ? { description } : {}),
       schema: rest,
-      example: exampleOf(property),
+      example: exampleOf(property, name),
     };
   });
 }

@@ -21,11 +21,11 @@ export function routeSchemaProblems(
   if (!schema.querystring) problems.push(`${name} has no querystring schema (NoQuery if none)`);
   const expected = pathParamsOf(route.url).sort();
   const declared = schema.params
-    ? Object.keys((plainSchema(schema.params).properties ?? {})).sort()
+    ? Object.keys(plainSchema(schema.params).properties ?? {}).sort()
     : [];
   if (expected.join() !== declared.join())
     problems.push(`${name} has params [${declared.join(', ')}], its path [${expected.join(', ')}]`);
-  const statuses = Object.keys((schema.response ?? {})).map(Number);
+  const statuses = Object.keys(schema.response ?? {}).map(Number);
   if (!statuses.some((status) => status >= 200 && status < 400))
     problems.push(`${name} has no success response schema`);
   const hasBody = schema.body !== undefined || schema.multipartBody !== undefined;
