@@ -7,6 +7,7 @@ import {
   request,
   startJaegerServer,
   startStack,
+  testStores,
   TestSocket,
   type Stack,
   type StackSession,
@@ -15,8 +16,9 @@ import {
 
 /*
  * Addenda L end to end: one REST send through the gateway shows in Jaeger as one trace with spans
- * from the api-gateway, the message-service and the websocket-service's fan-out, the request id
- * on them, found through Jaeger's own HTTP API.
+ * from the api-gateway, the message-service, its store and Redis calls, and both consumers of
+ * msg.new (the websocket-service's fan-out, the notification-service's push), the request id on
+ * them, found through Jaeger's own HTTP API.
  */
 
 let jaeger: TestJaeger;
@@ -25,7 +27,13 @@ let stack: Stack;
 before(async () => {
   jaeger = await startJaegerServer();
   stack = await startStack({
-    services: ['user-service', 'chat-service', 'message-service', 'websocket-service'],
+    services: [
+      'user-service',
+      'chat-service',
+      'message-service',
+      'notification-service',
+      'websocket-service',
+    ],
     otlpEndpoint: jaeger.otlpUrl,
   });
 });
@@ -35,16 +43,23 @@ after(async () => {
   await jaeger?.stop();
 });
 
+interface JaegerSpan {
+  spanID: string;
+  operationName: string;
+  processID: string;
+  tags: { key: string; value: unknown }[];
+}
+
 interface JaegerTrace {
   traceID: string;
-  spans: {
-    spanID: string;
-    operationName: string;
-    processID: string;
-    tags: { key: string; value: unknown }[];
-  }[];
+  spans: JaegerSpan[];
   processes: Record<string, { serviceName: string }>;
 }
+
+const tagOf = (span: JaegerSpan, key: string) => span.tags.find((tag) => tag.key === key)?.value;
+
+/** The message-service's store in this run (TEST_MESSAGE_STORE), as db.system.name names it. */
+const messageStoreSystem = testStores.messageStore === 'mongodb' ? 'mongodb' : 'postgresql';
 
 const call = (
   session: StackSession,
@@ -54,7 +69,7 @@ const call = (
   headers?: Record<string, string>,
 ) => request(stack.gateway, { token: session.token, method, url, body, headers });
 
-test('a REST send is one trace in Jaeger: gateway, message-service and the websocket fan-out', async () => {
+test('a REST send is one trace in Jaeger: gateway, message-service, its store and both consumers', async () => {
   const [alice, bob] = [await stack.login(), await stack.login()];
   const chat = expectOk(
     await call(alice, 'POST', '/api/v1/chats', { type: 'direct', participant_id: bob.id }),
@@ -75,32 +90,44 @@ test('a REST send is one trace in Jaeger: gateway, message-service and the webso
     await socket.waitFor((frame) => frame.event === 'message.new');
 
     const tags = encodeURIComponent(JSON.stringify({ 'request.id': requestId }));
-    const trace = await eventually(
+    // Each process exports on its own schedule, and a span only once it ended (a consumer's after
+    // its calls): the trace is read again until every span looked for is in.
+    await eventually(
       async () => {
         const response = await fetch(
           `${jaeger.queryUrl}/api/traces?service=api-gateway&tags=${tags}&limit=5&lookback=1h`,
         );
         const { data } = (await response.json()) as { data: JaegerTrace[] };
         assert.equal(data.length, 1, 'one trace for the request');
-        const services = new Set(
-          data[0].spans.map((span) => data[0].processes[span.processID].serviceName),
+        const trace = data[0];
+        const spanOf = (service: string, matches: (span: JaegerSpan) => boolean) =>
+          trace.spans.find(
+            (span) => trace.processes[span.processID].serviceName === service && matches(span),
+          );
+        const named = (name: string) => (span: JaegerSpan) => span.operationName === name;
+        const gateway = spanOf('api-gateway', (span) => span.operationName.startsWith('POST '));
+        assert.ok(gateway, 'the gateway request span');
+        assert.ok(
+          spanOf('websocket-service', named('msg.new process')),
+          'the websocket-service fan-out of msg.new',
         );
-        for (const service of ['api-gateway', 'message-service', 'websocket-service'])
-          assert.ok(services.has(service), `${service} in ${[...services].join(', ')}`);
-        return data[0];
+        assert.ok(
+          spanOf('notification-service', named('msg.new process')),
+          'the notification-service push consumer of msg.new',
+        );
+        const store = spanOf(
+          'message-service',
+          (span) => tagOf(span, 'db.system.name') === messageStoreSystem,
+        );
+        assert.ok(store, `a ${messageStoreSystem} call of the message-service`);
+        assert.ok(tagOf(store, 'db.query.text'), 'the statement is recorded');
+        assert.ok(
+          spanOf('message-service', (span) => tagOf(span, 'db.system.name') === 'redis'),
+          'a Redis call of the message-service',
+        );
       },
       { timeoutMs: 20_000, intervalMs: 250 },
     );
-    const fanOut = trace.spans.find(
-      (span) =>
-        trace.processes[span.processID].serviceName === 'websocket-service' &&
-        span.operationName === 'msg.new process',
-    );
-    assert.ok(fanOut, 'the websocket-service fan-out of msg.new is a span of the trace');
-    const gatewaySpan = trace.spans.find(
-      (span) => trace.processes[span.processID].serviceName === 'api-gateway',
-    );
-    assert.ok(gatewaySpan?.operationName.startsWith('POST '), gatewaySpan?.operationName);
   } finally {
     await socket.close();
   }
