@@ -80,7 +80,7 @@ function successResponse(status: number, schema: unknown) {
       description: typeof plain.description === 'string' ? plain.description : description,
       headers: {
         ...requestIdHeader,
-        Location: { description: 'Where to go', schema: { type: 'string', format: 'uri' } },
+        Location: { description: 'The URL to follow', schema: { type: 'string', format: 'uri' } },
       },
     };
   }

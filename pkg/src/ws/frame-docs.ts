@@ -238,7 +238,7 @@ export const WS_CLOSE_DOCS: Record<keyof typeof WS_CLOSE, CloseCodeDoc> = {
     clientShould: 'Reconnect at once (another instance takes it)',
   },
   POLICY_VIOLATION: {
-    when: 'The client sent more than it may, after the frame-size error frames',
+    when: 'Reserved for a client that keeps sending more than it may (not sent today)',
     clientShould: 'Fix the client; reconnect',
   },
   MESSAGE_TOO_BIG: {
