@@ -78,6 +78,9 @@ test('a REST send is one trace in Jaeger: gateway, message-service, its store an
   const socket = await TestSocket.open(stack.websockets[0].url(bob.token));
   try {
     await socket.request('ping', {});
+    const probeId = `trace-probe-${randomUUID()}`;
+    const probe = { method: 'GET' as const, url: '/health', headers: { 'x-request-id': probeId } };
+    expectOk(await request(stack.gateway, probe));
     const requestId = `trace-test-${randomUUID()}`;
     const sent = await call(
       alice,
@@ -89,15 +92,18 @@ test('a REST send is one trace in Jaeger: gateway, message-service, its store an
     expectOk(sent, 201);
     await socket.waitFor((frame) => frame.event === 'message.new');
 
-    const tags = encodeURIComponent(JSON.stringify({ 'request.id': requestId }));
+    const traces = async (id: string) => {
+      const tags = encodeURIComponent(JSON.stringify({ 'request.id': id }));
+      const response = await fetch(
+        `${jaeger.queryUrl}/api/traces?service=api-gateway&tags=${tags}&limit=5&lookback=1h`,
+      );
+      return ((await response.json()) as { data: JaegerTrace[] }).data;
+    };
     // Each process exports on its own schedule, and a span only once it ended (a consumer's after
     // its calls): the trace is read again until every span looked for is in.
     await eventually(
       async () => {
-        const response = await fetch(
-          `${jaeger.queryUrl}/api/traces?service=api-gateway&tags=${tags}&limit=5&lookback=1h`,
-        );
-        const { data } = (await response.json()) as { data: JaegerTrace[] };
+        const data = await traces(requestId);
         assert.equal(data.length, 1, 'one trace for the request');
         const trace = data[0];
         const spanOf = (service: string, matches: (span: JaegerSpan) => boolean) =>
@@ -128,6 +134,8 @@ test('a REST send is one trace in Jaeger: gateway, message-service, its store an
       },
       { timeoutMs: 20_000, intervalMs: 250 },
     );
+    // The gateway exported the send's span, which ended after the probe's: a probe is no trace.
+    assert.deepEqual(await traces(probeId), [], 'the /health probe made no trace');
   } finally {
     await socket.close();
   }

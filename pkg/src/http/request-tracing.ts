@@ -9,6 +9,7 @@ import {
   type Context,
   type Span,
 } from '../telemetry/index.ts';
+import { OPERATIONAL_PATHS } from './request-log.ts';
 
 interface Traced {
   context: Context;
@@ -26,7 +27,9 @@ export function requestContextOf(request: object): Context | undefined {
  * Addenda L on the HTTP edge: the caller's `traceparent` and request id become the request's
  * context, with a server span when tracing; the handler runs in it, so the gRPC calls and events
  * it starts carry both on. The handler is entered from preHandler, after the body was read: the
- * socket's data events would not carry the context from onRequest.
+ * socket's data events would not carry the context from onRequest. Probes (/health, /ready,
+ * /metrics) get no span: polled every few seconds, each would be a trace of its own (the
+ * gateway's /health one with a call to every service), burying the traces worth reading.
  */
 export function traceRequests(app: FastifyInstance): void {
   app.addHook('onRequest', (request, _reply, done) => {
@@ -36,6 +39,10 @@ export function traceRequests(app: FastifyInstance): void {
       return done();
     }
     const route = request.routeOptions.url ?? 'unmatched';
+    if (OPERATIONAL_PATHS.has(route)) {
+      traced.set(request, { context: parent });
+      return done();
+    }
     const { span, context } = startSpan(`${request.method} ${route}`, {
       kind: SpanKind.SERVER,
       parent,
