@@ -1,9 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   freePort,
   randomPhone,
+  repoRoot,
   request,
   spawnService,
   testStores,
@@ -150,4 +153,31 @@ test('gateway /health reports each downstream service', async () => {
   const body = JSON.stringify(res.body);
   assert.match(body, /auth-service/);
   assert.match(body, /user-service/);
+});
+
+test('the gateway process serves its API reference, and a login answers what it documents', async () => {
+  const committed = await readFile(join(repoRoot, 'api-gateway/src/gen/openapi.json'), 'utf8');
+  const served = await fetch(`${gateway}/openapi.json`);
+  assert.equal(served.status, 200);
+  assert.equal(await served.text(), committed);
+  const page = await fetch(`${gateway}/docs`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /swagger-ui-bundle\.js/);
+  assert.equal((await fetch(`${gateway}/asyncapi.json`)).status, 200);
+
+  type Schema = { properties: Record<string, Schema> };
+  type Operation = { responses: Record<string, { content: Record<string, { schema: Schema }> }> };
+  const reference = JSON.parse(committed) as { paths: Record<string, Record<string, Operation>> };
+  const documented =
+    reference.paths['/api/v1/auth/verify-otp'].post.responses['200'].content['application/json']
+      .schema.properties.data;
+  const phone = randomPhone();
+  await call('POST', '/api/v1/auth/request-otp', { phone });
+  const verified = await call('POST', '/api/v1/auth/verify-otp', { phone, otp: '123456' });
+  const data = verified.body.data as { user: object };
+  assert.deepEqual(Object.keys(data).sort(), Object.keys(documented.properties).sort());
+  assert.deepEqual(
+    Object.keys(data.user).sort(),
+    Object.keys(documented.properties.user.properties).sort(),
+  );
 });
