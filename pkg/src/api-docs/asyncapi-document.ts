@@ -21,6 +21,7 @@ const messageRef = (event: string) => ({ $ref: `#/channels/${CHANNEL}/messages/$
 const CLIENT_EVENTS = Object.keys(CLIENT_EVENT_SCHEMAS) as ClientEvent[];
 const SERVER_EVENTS = Object.keys(SERVER_EVENT_SCHEMAS) as ServerEvent[];
 const EXAMPLE_AT = '2025-01-31T12:00:00.131Z';
+const correlationRef = { $ref: '#/components/correlationIds/reqId' };
 
 function errorCodeTable(): string {
   const rows = (Object.keys(ERROR_CODES) as ErrorCode[]).map(
@@ -97,6 +98,7 @@ function clientMessage(event: ClientEvent) {
     summary: doc.summary,
     description: doc.description,
     payload: plainSchema(clientFrameSchema(event)),
+    correlationId: correlationRef,
     examples: [{ name: event, payload: { event, data: doc.example, req_id: 'c-17' } }],
   };
 }
@@ -109,6 +111,7 @@ function serverMessage(event: ServerEvent) {
     summary: doc.summary,
     description: doc.description,
     payload: plainSchema(serverFrameSchema(event)),
+    correlationId: correlationRef,
     examples: [{ name: event, payload: { event, data: doc.example, timestamp: EXAMPLE_AT } }],
   };
 }
@@ -186,6 +189,13 @@ export function buildAsyncApiDocument({ version }: { version: string }) {
     },
     components: {
       messages,
+      correlationIds: {
+        reqId: {
+          description:
+            'A client frame’s `req_id`, echoed by the frames that answer it; pushed frames have none.',
+          location: '$message.payload#/req_id',
+        },
+      },
       securitySchemes: {
         queryToken: {
           type: 'httpApiKey',
