@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot, STACK_SERVICES } from '@wa/pkg/testing';
+import { redisStatement } from '../src/telemetry/client-instrumentations.ts';
 
 /*
  * `@wa/pkg/instrument` in a fresh process, as a service's main.ts loads it: first, then the
@@ -95,4 +96,17 @@ test('every service imports @wa/pkg/instrument before anything else', async () =
     const firstImport = main.split('\n').find((line) => line.startsWith('import '));
     assert.equal(firstImport, "import '@wa/pkg/instrument';", `${name}/src/main.ts`);
   }
+});
+
+test('a Redis statement names the command and its key, never a value', () => {
+  assert.equal(
+    redisStatement('set', ['otp:+14155550123', 'hash', 'EX', 300]),
+    'set otp:+14155550123 [3 more]',
+  );
+  assert.equal(redisStatement('mget', ['stamp:a']), 'mget stamp:a');
+  assert.equal(
+    redisStatement('eval', ['local x = ARGV[6]', 1, 'windows', '{"body":"hi"}']),
+    'eval',
+  );
+  assert.equal(redisStatement('ping', []), 'ping');
 });

@@ -18,18 +18,31 @@ function carriesTraceparent({ headers }: UndiciRequest): boolean {
 }
 
 /**
+ * A Redis span's statement: the command and its key, never values. (The default keeps every
+ * argument of EVAL, and a push window's script is handed the message preview.)
+ */
+export function redisStatement(command: string, args: unknown[]): string {
+  if (args.length === 0 || /^(eval|evalsha|fcall)/i.test(command)) return command;
+  const key = typeof args[0] === 'string' ? args[0] : '?';
+  return args.length > 1 ? `${command} ${key} [${args.length - 1} more]` : `${command} ${key}`;
+}
+
+/**
  * Client spans: the PostgreSQL, Redis and MongoDB drivers, undici (fetch) and node:http(s)
  * requests (the media-service's S3 client, the notification-service's FCM calls). Incoming HTTP
  * stays with our own request spans (pkg/src/http). Only work some span already traces is
  * recorded: pings, pool connects, the outbox sweeps and other background traffic would each make
- * a root trace of their own. Statements are recorded as the drivers send them (placeholders,
- * Mongo values masked); parameters and headers never are.
+ * a root trace of their own. Statements are recorded without values (SQL with its placeholders,
+ * Mongo values masked, Redis keys only); parameters and headers never are.
  */
 export function instrumentClients(): void {
   registerInstrumentations({
     instrumentations: [
       new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
-      new IORedisInstrumentation({ requireParentSpan: true }),
+      new IORedisInstrumentation({
+        requireParentSpan: true,
+        dbStatementSerializer: redisStatement,
+      }),
       new MongoDBInstrumentation({ requireParentSpan: true }),
       new HttpInstrumentation({
         disableIncomingRequestInstrumentation: true,
