@@ -225,4 +225,60 @@ describe('the web console', () => {
       await bob.context.close();
     }
   });
+  test('a group: receipts from every member, sender names, admin actions and mute', async () => {
+    const alice = await signIn('Alice', DESKTOP);
+    const bob = await signIn('Bob', PHONE);
+    const carol = await signIn('Carol', DESKTOP);
+    const devices = [alice, bob, carol];
+    try {
+      await alice.page.getByTestId('new-chat').click();
+      await alice.page.getByTestId('new-group-tab').click();
+      await alice.page.getByTestId('group-name').fill('Weekend');
+      await alice.page.getByTestId('group-phones').fill(`${bob.phone}\n${carol.phone}`);
+      await alice.page.getByTestId('new-chat-start').click();
+      await alice.page.getByTestId('conversation').waitFor();
+      const groupItem = (device: Device) =>
+        device.page.getByTestId('chat-item').filter({ hasText: 'Weekend' });
+      await groupItem(bob).waitFor();
+      await groupItem(carol).waitFor();
+
+      // Delivered to both, read once both have opened the group.
+      await send(alice.page, 'Plans for Saturday?');
+      await statusOf(alice.page, 'Plans for Saturday?', 'delivered');
+      await groupItem(bob).click();
+      await groupItem(carol).click();
+      await statusOf(alice.page, 'Plans for Saturday?', 'read');
+
+      // Others' messages carry their sender's name.
+      await send(bob.page, 'Hiking!');
+      await messageWith(alice.page, 'Hiking!').locator('.sender', { hasText: 'Bob' }).waitFor();
+
+      // Alice (the creator, an admin) makes Bob an admin and removes Carol.
+      await alice.page.getByTestId('chat-header').click();
+      const members = alice.page.getByTestId('group-members');
+      const bobRow = members.getByTestId('member').filter({ hasText: 'Bob' });
+      await bobRow.getByRole('button', { name: 'Make admin' }).click();
+      await bobRow.locator('.role', { hasText: 'Admin' }).waitFor();
+      await members
+        .getByTestId('member')
+        .filter({ hasText: 'Carol' })
+        .getByRole('button', { name: 'Remove' })
+        .click();
+      await members.locator('h4', { hasText: '2 members' }).waitFor();
+      await screenshot(alice.page, 'group-desktop');
+
+      // Bob now has the admin controls, and mutes the group.
+      await bob.page.getByTestId('chat-header').click();
+      await bob.page.getByTestId('add-member-phone').waitFor();
+      await bob.page.getByRole('button', { name: 'Close' }).click();
+      await bob.page.getByTestId('mute-toggle').click();
+      await bob.page.getByRole('button', { name: 'Back' }).click();
+      await groupItem(bob).getByTestId('muted').waitFor();
+    } catch (error) {
+      await alice.page.screenshot({ path: join(repoRoot, '.run', 'console-failure-group.png') });
+      throw error;
+    } finally {
+      await Promise.all(devices.map((device) => device.context.close()));
+    }
+  });
 });

@@ -16,7 +16,7 @@ export function ChatListItem({ chat }: { chat: ChatSummary }) {
   const title = chatTitle(chat);
   const last = chat.last_message;
   const someoneTyping = typing && Object.keys(typing).length > 0;
-  const mine = last?.sender_id === me?.id;
+  const mine = last?.sender_id === me?.id && last?.type !== 'system';
 
   return (
     <li

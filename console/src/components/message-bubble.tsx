@@ -26,6 +26,19 @@ export function MessageBubble({ message, quoted, showSender, onReply, onForward 
   const text = message.type === 'text' ? message.payload.body : message.payload.caption;
   const canAct = !!message.message_id && !message.is_deleted;
 
+  if (message.type === 'system') {
+    return (
+      <div
+        className="system-row"
+        data-testid="message"
+        data-message-id={message.message_id ?? ''}
+        data-type="system"
+      >
+        <span className="system-pill">{message.payload.body}</span>
+      </div>
+    );
+  }
+
   const act = (action: () => unknown) => () => {
     setMenu(false);
     void action();

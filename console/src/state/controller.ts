@@ -66,8 +66,14 @@ export function createController() {
     token: () => session()?.accessToken,
     refresh: http.refresh,
     onFrame: (frame) => frames.handle(frame),
+    // Presence is only known while connected: what was shown is stale once the socket drops.
     onState: (connection, retryAt) =>
-      store.update((s) => ({ ...s, connection, retryAt: retryAt ?? null })),
+      store.update((s) => ({
+        ...s,
+        connection,
+        retryAt: retryAt ?? null,
+        presence: connection === 'open' ? s.presence : {},
+      })),
     onOpen: () => {
       resendAll();
       presenceSubscribed.clear();

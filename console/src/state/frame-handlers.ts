@@ -179,6 +179,8 @@ export function createFrameHandler(deps: FrameDeps) {
         }
         deps.reloadChats();
         if (store.get().details[data.chat_id]) deps.reloadDetail(data.chat_id);
+        // The change's system message ("Ada added Bob") reaches its author only through history.
+        if (store.get().messages[data.chat_id]) deps.refreshHistory(data.chat_id);
         return;
       }
       case 'error': {

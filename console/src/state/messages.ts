@@ -155,6 +155,7 @@ export function previewOf(type: string, payload: MessagePayload, deleted = false
   if (deleted) return DELETED_BODY;
   switch (type) {
     case 'text':
+    case 'system':
       return payload.body ?? '';
     case 'image':
       return payload.caption ? `Photo: ${payload.caption}` : 'Photo';
