@@ -18,7 +18,7 @@ import {
  * Addenda L end to end: one REST send through the gateway shows in Jaeger as one trace with spans
  * from the api-gateway, the message-service, its store and Redis calls, and both consumers of
  * msg.new (the websocket-service's fan-out, the notification-service's push), the request id on
- * them, found through Jaeger's own HTTP API.
+ * them, found through Jaeger's own HTTP API; a push to an offline recipient adds its FCM call.
  */
 
 let jaeger: TestJaeger;
@@ -61,9 +61,24 @@ const tagOf = (span: JaegerSpan, key: string) => span.tags.find((tag) => tag.key
 /** The message-service's store in this run (TEST_MESSAGE_STORE), as db.system.name names it. */
 const messageStoreSystem = testStores.messageStore === 'mongodb' ? 'mongodb' : 'postgresql';
 
+/** The traces of the request sent with `requestId`, as Jaeger's API finds them by tag. */
+async function tracesOf(requestId: string): Promise<JaegerTrace[]> {
+  const tags = encodeURIComponent(JSON.stringify({ 'request.id': requestId }));
+  const response = await fetch(
+    `${jaeger.queryUrl}/api/traces?service=api-gateway&tags=${tags}&limit=5&lookback=1h`,
+  );
+  return ((await response.json()) as { data: JaegerTrace[] }).data;
+}
+
+/** The first span of `service` in `trace` that `matches`. */
+const spanIn = (trace: JaegerTrace, service: string, matches: (span: JaegerSpan) => boolean) =>
+  trace.spans.find(
+    (span) => trace.processes[span.processID].serviceName === service && matches(span),
+  );
+
 const call = (
   session: StackSession,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   url: string,
   body?: unknown,
   headers?: Record<string, string>,
@@ -92,24 +107,15 @@ test('a REST send is one trace in Jaeger: gateway, message-service, its store an
     expectOk(sent, 201);
     await socket.waitFor((frame) => frame.event === 'message.new');
 
-    const traces = async (id: string) => {
-      const tags = encodeURIComponent(JSON.stringify({ 'request.id': id }));
-      const response = await fetch(
-        `${jaeger.queryUrl}/api/traces?service=api-gateway&tags=${tags}&limit=5&lookback=1h`,
-      );
-      return ((await response.json()) as { data: JaegerTrace[] }).data;
-    };
     // Each process exports on its own schedule, and a span only once it ended (a consumer's after
     // its calls): the trace is read again until every span looked for is in.
     await eventually(
       async () => {
-        const data = await traces(requestId);
+        const data = await tracesOf(requestId);
         assert.equal(data.length, 1, 'one trace for the request');
         const trace = data[0];
         const spanOf = (service: string, matches: (span: JaegerSpan) => boolean) =>
-          trace.spans.find(
-            (span) => trace.processes[span.processID].serviceName === service && matches(span),
-          );
+          spanIn(trace, service, matches);
         const named = (name: string) => (span: JaegerSpan) => span.operationName === name;
         const gateway = spanOf('api-gateway', (span) => span.operationName.startsWith('POST '));
         assert.ok(gateway, 'the gateway request span');
@@ -135,8 +141,37 @@ test('a REST send is one trace in Jaeger: gateway, message-service, its store an
       { timeoutMs: 20_000, intervalMs: 250 },
     );
     // The gateway exported the send's span, which ended after the probe's: a probe is no trace.
-    assert.deepEqual(await traces(probeId), [], 'the /health probe made no trace');
+    assert.deepEqual(await tracesOf(probeId), [], 'the /health probe made no trace');
   } finally {
     await socket.close();
   }
+});
+
+test('a push to an offline recipient is in the trace of the send: the FCM calls are spans', async () => {
+  const [alice, carol] = [await stack.login(), await stack.login()];
+  const device = `trace-device-${randomUUID()}`;
+  expectOk(await call(carol, 'PUT', '/api/v1/users/me/fcm-token', { token: device }));
+  const chat = expectOk(
+    await call(alice, 'POST', '/api/v1/chats', { type: 'direct', participant_id: carol.id }),
+    201,
+  ) as { chat_id: string };
+  const requestId = `trace-push-${randomUUID()}`;
+  const message = { client_msg_id: randomUUID(), type: 'text', payload: { body: 'pushed' } };
+  const path = `/api/v1/chats/${chat.chat_id}/messages`;
+  expectOk(await call(alice, 'POST', path, message, { 'x-request-id': requestId }), 201);
+  await eventually(
+    async () => {
+      const [trace] = await tracesOf(requestId);
+      assert.ok(trace, 'the trace of the send');
+      const send = spanIn(
+        trace,
+        'notification-service',
+        (span) =>
+          tagOf(span, 'span.kind') === 'client' &&
+          String(tagOf(span, 'url.full') ?? tagOf(span, 'http.url')).includes('/messages:send'),
+      );
+      assert.ok(send, 'the FCM send is a client span of the notification-service');
+    },
+    { timeoutMs: 20_000, intervalMs: 250 },
+  );
 });

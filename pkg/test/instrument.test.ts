@@ -98,12 +98,14 @@ test('every service imports @wa/pkg/instrument before anything else', async () =
   }
 });
 
-test('a Redis statement names the command and its key, never a value', () => {
+test('a Redis statement names the command and its key pattern, never an id, token or value', () => {
   assert.equal(
     redisStatement('set', ['otp:+14155550123', 'hash', 'EX', 300]),
-    'set otp:+14155550123 [3 more]',
+    'set otp:… [3 more]',
   );
-  assert.equal(redisStatement('mget', ['stamp:a']), 'mget stamp:a');
+  assert.equal(redisStatement('mget', ['stamp:chat:8f0c2b1e-5d7a']), 'mget stamp:chat:…');
+  assert.equal(redisStatement('mget', ['push:done:e1:device-token']), 'mget push:done:…');
+  assert.equal(redisStatement('get', ['presence_sweep']), 'get presence_sweep');
   assert.equal(
     redisStatement('eval', ['local x = ARGV[6]', 1, 'windows', '{"body":"hi"}']),
     'eval',

@@ -17,13 +17,20 @@ function carriesTraceparent({ headers }: UndiciRequest): boolean {
   return headers.some((value, index) => index % 2 === 0 && value.toLowerCase() === 'traceparent');
 }
 
+/** A key's leading name segments (`push:done:…`); the ids, phones and tokens after them are left out. */
+function keyPattern(key: string): string {
+  const parts = key.split(':');
+  const named = parts.findIndex((part) => !/^[a-z_-]+$/.test(part));
+  return named === -1 ? key : [...parts.slice(0, named), '…'].join(':');
+}
+
 /**
- * A Redis span's statement: the command and its key, never values. (The default keeps every
- * argument of EVAL, and a push window's script is handed the message preview.)
+ * A Redis span's statement: the command and the pattern of its key, never a value. (The default
+ * keeps every argument of EVAL, and a push window's script is handed the message preview.)
  */
 export function redisStatement(command: string, args: unknown[]): string {
   if (args.length === 0 || /^(eval|evalsha|fcall)/i.test(command)) return command;
-  const key = typeof args[0] === 'string' ? args[0] : '?';
+  const key = typeof args[0] === 'string' ? keyPattern(args[0]) : '?';
   return args.length > 1 ? `${command} ${key} [${args.length - 1} more]` : `${command} ${key}`;
 }
 
@@ -33,7 +40,7 @@ export function redisStatement(command: string, args: unknown[]): string {
  * stays with our own request spans (pkg/src/http). Only work some span already traces is
  * recorded: pings, pool connects, the outbox sweeps and other background traffic would each make
  * a root trace of their own. Statements are recorded without values (SQL with its placeholders,
- * Mongo values masked, Redis keys only); parameters and headers never are.
+ * Mongo values masked, Redis key patterns); parameters and headers never are.
  */
 export function instrumentClients(): void {
   registerInstrumentations({
