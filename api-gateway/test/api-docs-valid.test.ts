@@ -109,10 +109,25 @@ describe('openapi.json', async () => {
     const { responses } = document.components;
     assert.ok(responses.RateLimited.headers['Retry-After']);
     assert.ok(responses.ServiceUnavailable.headers['Retry-After']);
+    const answer = (response: Json) =>
+      (response.$ref ? resolve(document, response.$ref) : response) as Json;
     for (const { path, method, operation } of operations) {
-      assert.deepEqual(operation.responses['429'], { $ref: '#/components/responses/RateLimited' });
+      for (const status of ['429', '503'])
+        assert.ok(
+          answer(operation.responses[status]).headers['Retry-After'],
+          `${method} ${path} ${status}`,
+        );
       assert.ok(operation.responses.default, `${method} ${path}`);
     }
+    // A route's own reasons name the code of their status.
+    const upload = document.paths['/api/v1/media/upload'].post.responses;
+    assert.equal(
+      upload['415'].content['application/json'].example.error.code,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    const role = document.paths['/api/v1/chats/{id}/participants/{userId}/role'].patch.responses;
+    assert.match(role['409'].description, /last admin/);
+    assert.equal(role['403'].content['application/json'].example.error.code, 'FORBIDDEN');
   });
 
   test('the media upload is a multipart form with `file` and `type`', () => {

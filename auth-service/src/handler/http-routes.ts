@@ -20,7 +20,11 @@ export function registerAuthRoutes(app: AppInstance, auth: AuthService): void {
       schema: {
         summary: 'Send a one-time code to a phone number',
         description:
-          'Public. The code lives 5 minutes; the local stack’s mock SMS provider logs it and answers every request with `123456`.',
+          'Public. The code lives 5 minutes. The local stack’s mock SMS provider logs it, and there the code is always `123456`.',
+        errors: {
+          RATE_LIMITED:
+            'Too many codes requested for this phone number; wait `Retry-After` seconds',
+        },
         querystring: NoQuery,
         body: RequestOtpBody,
         response: { 200: Envelope(OtpRequested) },
@@ -36,6 +40,11 @@ export function registerAuthRoutes(app: AppInstance, auth: AuthService): void {
         summary: 'Log in with the code: access and refresh tokens',
         description:
           'Public. Creates the user on first login (`is_new_user`). A code is single-use and burnt after 5 wrong attempts.',
+        errors: {
+          UNAUTHORIZED: 'The code is wrong, expired or already used',
+          RATE_LIMITED:
+            'Too many verification attempts for this phone number; request a new code later',
+        },
         querystring: NoQuery,
         body: VerifyOtpBody,
         response: { 200: Envelope(LoginResult) },
@@ -51,6 +60,10 @@ export function registerAuthRoutes(app: AppInstance, auth: AuthService): void {
         summary: 'Renew the tokens with a refresh token',
         description:
           'Public. Refresh tokens rotate: the old one stops working, and presenting an already-rotated one revokes its whole family.',
+        errors: {
+          UNAUTHORIZED:
+            'The refresh token is unknown, expired, revoked or already rotated (presenting a rotated one revokes its whole family)',
+        },
         querystring: NoQuery,
         body: RefreshBody,
         response: { 200: Envelope(TokenPair) },

@@ -69,6 +69,7 @@ export function registerChatRoutes(
     {
       schema: {
         summary: 'Get a chat with its participants',
+        errors: { NOT_FOUND: 'No such chat, or the caller is not a member of it' },
         querystring: NoQuery,
         params: ChatParams,
         response: { 200: Envelope(ChatDetail) },
@@ -82,6 +83,11 @@ export function registerChatRoutes(
     {
       schema: {
         summary: 'Update a group (admins)',
+        errors: {
+          FORBIDDEN: 'Only group admins change a group',
+          NOT_FOUND: 'No such chat, or the caller is not a member of it',
+          CONFLICT: 'A direct chat cannot be changed',
+        },
         querystring: NoQuery,
         params: ChatParams,
         body: UpdateChatBody,
@@ -97,6 +103,7 @@ export function registerChatRoutes(
     {
       schema: {
         summary: 'Mute or unmute a chat for me',
+        errors: { NOT_FOUND: 'No such chat, or the caller is not a member of it' },
         querystring: NoQuery,
         params: ChatParams,
         body: MuteBody,
@@ -112,6 +119,11 @@ export function registerChatRoutes(
     {
       schema: {
         summary: 'Add members to a group (admins)',
+        errors: {
+          FORBIDDEN: 'Only group admins add members',
+          NOT_FOUND: 'No such chat, or the caller is not a member of it',
+          CONFLICT: 'A direct chat, or the group would pass 256 members',
+        },
         querystring: NoQuery,
         params: ChatParams,
         body: AddParticipantsBody,
@@ -130,6 +142,11 @@ export function registerChatRoutes(
     {
       schema: {
         summary: 'Remove a member, or leave a group',
+        errors: {
+          FORBIDDEN: 'Only group admins remove others (anyone may remove themselves)',
+          NOT_FOUND: 'No such chat for the caller, or the user is not a member',
+          CONFLICT: 'A direct chat, or the last admin leaving',
+        },
         querystring: NoQuery,
         params: ParticipantParams,
         response: { 200: Envelope(MemberRemoved) },
@@ -147,6 +164,11 @@ export function registerChatRoutes(
     {
       schema: {
         summary: "Change a member's role (admins)",
+        errors: {
+          FORBIDDEN: 'Only group admins change roles',
+          NOT_FOUND: 'No such chat for the caller, or the user is not a member',
+          CONFLICT: 'A direct chat, or the last admin demoted',
+        },
         querystring: NoQuery,
         params: ParticipantParams,
         body: RoleBody,

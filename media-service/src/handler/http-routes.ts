@@ -33,6 +33,13 @@ export function registerMediaRoutes(app: AppInstance, deps: MediaRouteDeps): voi
         description:
           'A `multipart/form-data` body with `file` and `type`. The type is sniffed from the bytes: ' +
           'outside the formats of the declared type it is 415, over its limit 413. At most 10 uploads per user per minute (429).',
+        errors: {
+          VALIDATION_ERROR:
+            'Not multipart, no `file` or `type`, an unknown `type` or field, or a cut-off body',
+          PAYLOAD_TOO_LARGE: 'The file is over its declared type’s limit (found while streaming)',
+          UNSUPPORTED_MEDIA_TYPE: 'The file’s bytes are not one of the declared type’s formats',
+          RATE_LIMITED: 'More than 10 uploads by the user in a minute',
+        },
         querystring: NoQuery,
         multipartBody: UploadForm,
         response: { 201: Envelope(MediaView) },
@@ -79,6 +86,10 @@ export function registerMediaRoutes(app: AppInstance, deps: MediaRouteDeps): voi
         summary: 'Get media metadata with fresh presigned URLs',
         description:
           'For its uploader and the members of any chat holding a message that references it; 404 for anyone else.',
+        errors: {
+          NOT_FOUND:
+            'No such media, or the caller may not see it (never 403: the id is not confirmed)',
+        },
         params: IdParams,
         querystring: NoQuery,
         response: { 200: Envelope(MediaView) },
@@ -92,6 +103,10 @@ export function registerMediaRoutes(app: AppInstance, deps: MediaRouteDeps): voi
     {
       schema: {
         summary: 'Download a file',
+        errors: {
+          NOT_FOUND:
+            'No such media, or the caller may not see it (never 403: the id is not confirmed)',
+        },
         params: IdParams,
         querystring: NoQuery,
         response: { 302: DownloadRedirect },

@@ -47,6 +47,7 @@ export function registerMessageRoutes(
     {
       schema: {
         summary: "A chat's message history, a page at a time",
+        errors: { FORBIDDEN: 'The caller is not a member of the chat' },
         params: ChatParams,
         querystring: HistoryQuery,
         response: { 200: Envelope(MessagePage) },
@@ -64,6 +65,7 @@ export function registerMessageRoutes(
     {
       schema: {
         summary: "Search a chat's text messages",
+        errors: { FORBIDDEN: 'The caller is not a member of the chat' },
         params: ChatParams,
         querystring: SearchQuery,
         response: { 200: Envelope(MessageList) },
@@ -88,6 +90,10 @@ export function registerMessageRoutes(
         summary: 'Send a message',
         description:
           'The REST fallback of the WebSocket `message.send`. 201 for a new message; 200 with `duplicate: true` when this `client_msg_id` was already sent (nothing is stored or delivered twice).',
+        errors: {
+          FORBIDDEN: 'Not a member, an admin-only group, or blocked in a direct chat',
+          CONFLICT: 'This `client_msg_id` was already used in another chat',
+        },
         querystring: NoQuery,
         params: ChatParams,
         body: SendBody,
@@ -115,6 +121,10 @@ export function registerMessageRoutes(
     {
       schema: {
         summary: 'Mark a chat read up to a message',
+        errors: {
+          FORBIDDEN: 'The caller is not a member of the chat',
+          NOT_FOUND: 'No such message in this chat',
+        },
         querystring: NoQuery,
         params: ChatParams,
         body: ReadBody,
@@ -149,6 +159,10 @@ export function registerMessageRoutes(
     {
       schema: {
         summary: 'Delete a message for me or for everyone',
+        errors: {
+          FORBIDDEN: 'Only the sender deletes for everyone, and never a group notice',
+          NOT_FOUND: 'No such message in a chat of the caller',
+        },
         params: MessageParams,
         querystring: DeleteQuery,
         response: { 200: Envelope(Deleted) },
@@ -170,6 +184,10 @@ export function registerMessageRoutes(
     {
       schema: {
         summary: 'Forward a message to other chats',
+        errors: {
+          FORBIDDEN: 'The caller cannot send to a target chat',
+          NOT_FOUND: 'No such message in a chat of the caller',
+        },
         querystring: NoQuery,
         params: MessageParams,
         body: ForwardBody,
@@ -191,6 +209,7 @@ export function registerMessageRoutes(
     {
       schema: {
         summary: 'Star a message',
+        errors: { NOT_FOUND: 'No such message in a chat of the caller' },
         querystring: NoQuery,
         params: MessageParams,
         response: { 200: Envelope(Starred) },
@@ -205,6 +224,7 @@ export function registerMessageRoutes(
     {
       schema: {
         summary: 'Unstar a message',
+        errors: { NOT_FOUND: 'No such message in a chat of the caller' },
         querystring: NoQuery,
         params: MessageParams,
         response: { 200: Envelope(Starred) },

@@ -36,7 +36,7 @@ function errorExample(
   };
 }
 
-interface ErrorResponseSpec {
+export interface ErrorResponseSpec {
   code: ErrorCode;
   description: string;
   message: string;
@@ -99,7 +99,7 @@ const ERROR_RESPONSES = {
 
 export type ErrorResponseName = keyof typeof ERROR_RESPONSES;
 
-function errorResponse(spec: ErrorResponseSpec) {
+export function errorResponse(spec: ErrorResponseSpec) {
   return {
     description: spec.description,
     headers: {

@@ -1,6 +1,13 @@
 import { STATUS_CODES } from 'node:http';
+import { ERROR_CODES, type ErrorCode } from '../errors/index.ts';
 import { exampleOf, plainSchema, type JsonSchema } from './json-schema.ts';
-import { EXAMPLE_META, REF, responseRef, type ErrorResponseName } from './openapi-components.ts';
+import {
+  EXAMPLE_META,
+  REF,
+  errorResponse,
+  responseRef,
+  type ErrorResponseName,
+} from './openapi-components.ts';
 import type { ApiRoute } from './route-catalog.ts';
 
 /** `/api/v1/users/:id` → `/api/v1/users/{id}`. */
@@ -100,10 +107,21 @@ function errorResponsesOf(route: ApiRoute, isPublic: boolean): [string, unknown]
   if (route.schema?.body !== undefined || route.schema?.multipartBody !== undefined)
     names.push([413, 'PayloadTooLarge'], [415, 'UnsupportedMediaType']);
   names.push([429, 'RateLimited'], [503, 'ServiceUnavailable']);
-  return [
-    ...names.map(([status, name]): [string, unknown] => [String(status), responseRef(name)]),
-    ['default', responseRef('OtherError')],
-  ];
+  const responses = new Map<string, unknown>(
+    names.map(([status, name]) => [String(status), responseRef(name)]),
+  );
+  // The route's own reasons replace the generic answer of the same status.
+  const reasons = Object.entries(route.schema?.errors ?? {}) as [ErrorCode, string][];
+  for (const [code, reason] of reasons) {
+    const retryAfter = code === 'RATE_LIMITED' || code === 'SERVICE_UNAVAILABLE';
+    const status = String(ERROR_CODES[code].http);
+    responses.set(
+      status,
+      errorResponse({ code, description: reason, message: reason, retryAfter }),
+    );
+  }
+  const sorted = [...responses].sort(([a], [b]) => Number(a) - Number(b));
+  return [...sorted, ['default', responseRef('OtherError')]];
 }
 
 export interface OperationContext {

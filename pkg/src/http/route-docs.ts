@@ -1,4 +1,5 @@
 import type { TSchema } from 'typebox';
+import type { ErrorCode } from '../errors/index.ts';
 
 /*
  * Route schema fields read only by the API reference (`@wa/pkg/api-docs`); Fastify's validator
@@ -15,5 +16,7 @@ declare module 'fastify' {
      * stream): its fields, for the reference only.
      */
     multipartBody?: TSchema;
+    /** When this route answers each error code, where that is more than the generic meaning. */
+    errors?: Partial<Record<ErrorCode, string>>;
   }
 }

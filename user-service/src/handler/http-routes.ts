@@ -73,6 +73,7 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
     {
       schema: {
         summary: "Get a user's public profile",
+        errors: { NOT_FOUND: 'No such user' },
         params: IdParams,
         querystring: NoQuery,
         response: { 200: Envelope(PublicProfile) },
@@ -125,6 +126,10 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
     {
       schema: {
         summary: 'Block a user',
+        errors: {
+          VALIDATION_ERROR: 'A malformed id, or the caller’s own',
+          NOT_FOUND: 'No such user',
+        },
         params: IdParams,
         querystring: NoQuery,
         response: { 200: Envelope(BlockState) },
@@ -138,6 +143,10 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
     {
       schema: {
         summary: 'Unblock a user',
+        errors: {
+          VALIDATION_ERROR: 'A malformed id, or the caller’s own',
+          NOT_FOUND: 'No such user',
+        },
         params: IdParams,
         querystring: NoQuery,
         response: { 200: Envelope(BlockState) },
@@ -151,6 +160,7 @@ export function registerUserRoutes(app: AppInstance, deps: UserRouteDeps): void 
     {
       schema: {
         summary: "Get a user's presence and last seen",
+        errors: { NOT_FOUND: 'No such user' },
         params: IdParams,
         querystring: NoQuery,
         response: { 200: Envelope(Presence) },
