@@ -179,3 +179,25 @@ test('relays frames uncompressed: permessage-deflate is neither offered upstream
   client.close(1000);
   await once(client, 'close');
 });
+
+test('a client frame over WS_MAX_PAYLOAD_BYTES closes the client with 1009 before it reaches the service', async () => {
+  const local = await startGateway({
+    services: {
+      'websocket-service': `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+    },
+    env: { WS_MAX_PAYLOAD_BYTES: '1024' },
+  });
+  try {
+    await local.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (local.app.server.address() as AddressInfo).port;
+    const client = new WebSocket(`ws://127.0.0.1:${port}/ws?token=big`);
+    await nextMessage(client);
+    client.send('x'.repeat(1000));
+    assert.equal(await nextMessage(client), `echo:${'x'.repeat(1000)}`);
+    client.send('y'.repeat(2000));
+    const [code] = (await once(client, 'close')) as [number];
+    assert.equal(code, 1009);
+  } finally {
+    await local.close();
+  }
+});

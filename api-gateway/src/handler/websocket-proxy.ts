@@ -1,89 +1,110 @@
-import proxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
-import WebSocket, { type ClientOptions } from 'ws';
+import { notFound, validationError } from '@wa/pkg/errors';
 import type { AppInstance } from '@wa/pkg/http';
 import { pathOf, requestContextOf } from '@wa/pkg/http';
 import { activeContext, contextHeaders } from '@wa/pkg/telemetry';
 import { WEBSOCKET_ROUTE } from '../model/routes.ts';
-import { httpProxyOptions, type ProxyDeps } from './proxy-routes.ts';
+import type { ProxyDeps } from './proxy-routes.ts';
+import { openTunnel, type Tunnel } from './websocket-tunnel.ts';
 
-/** http-proxy's types take the CommonJS declaration of ws, this module the ESM one; same class at runtime. */
-type ServerSocketClass = NonNullable<
-  NonNullable<FastifyHttpProxyOptions['wsServerOptions']>['WebSocket']
->;
+/** Headers the gateway sets itself, or that belong to the client's hop only. */
+const NOT_FORWARDED = new Set([
+  'host',
+  'connection',
+  'upgrade',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'content-length',
+  // Frames are relayed as they come: no compression to undo and redo on a loopback hop.
+  'sec-websocket-extensions',
+  'x-forwarded-for',
+  'x-request-id',
+  'traceparent',
+  'tracestate',
+]);
 
-const GOING_AWAY = 1001;
-const INTERNAL_ERROR = 1011;
-const TRY_AGAIN_LATER = 1013;
 /**
- * What the proxy sends when the upstream connection ended without a close frame: it lifts 1005
- * (no code) and 1006 (dropped, e.g. the instance was killed) to 4005 and 4006, which clients
- * would take for application codes and give up on.
+ * The upgrade as the websocket-service receives it: the client's credentials (`?token=` in the
+ * URL, or an Authorization header) and WebSocket headers, the gateway's request id, client
+ * address and trace context — never a client's identity claims (stripped on request).
  */
-const LIFTED_ABNORMAL = new Set([4005, 4006]);
-
-/**
- * The client side of each proxied connection. The proxy closes it with 1011 and the upstream
- * error's message ("connect ECONNREFUSED 10.0.0.7:8087") when the websocket-service cannot be
- * reached, with 4006 when the instance died under the connection, and with no code at all when
- * the gateway shuts down; clients get a plain reason, 1013 (reconnect) for a dead instance and
- * 1001 for a gateway going away instead.
- */
-class ClientSocket extends WebSocket {
-  override close(code?: number, reason?: string | Buffer): void {
-    if (code === undefined) super.close(GOING_AWAY, 'Server shutting down');
-    else if (LIFTED_ABNORMAL.has(code)) super.close(TRY_AGAIN_LATER, 'Service unavailable');
-    else super.close(code, code === INTERNAL_ERROR ? 'Service unavailable' : reason);
+function upstreamRequestHead(request: FastifyRequest, host: string): string {
+  const lines = [
+    `GET ${request.url} HTTP/1.1`,
+    `host: ${host}`,
+    'connection: Upgrade',
+    'upgrade: websocket',
+  ];
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || NOT_FORWARDED.has(name)) continue;
+    for (const one of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${one}`);
   }
-}
-
-type UpgradeHeaders = Record<string, string>;
-
-/** What the websocket-service receives with the upgrade: the client's credentials, never its identity claims. */
-function upgradeHeaders(headers: UpgradeHeaders, request: FastifyRequest): UpgradeHeaders {
-  const forwarded: UpgradeHeaders = {
-    ...headers,
+  const own = {
     ...contextHeaders(requestContextOf(request) ?? activeContext()),
     'x-request-id': request.id,
     'x-forwarded-for': request.ip,
   };
-  if (request.headers.authorization) forwarded.authorization = request.headers.authorization;
-  return forwarded;
+  for (const [name, value] of Object.entries(own)) lines.push(`${name}: ${value}`);
+  return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
 /**
  * `/ws` upgrades go to the websocket-service with their query (`?token=`) intact; it
- * authenticates them itself and closes with 4001 (or 1013 while the auth-service is down), which reaches the client unchanged.
+ * authenticates them itself and closes with 4001 (or 1013 while the auth-service is down), which
+ * reaches the client unchanged. An upgrade goes through the router like any request, so the
+ * per-IP bucket and the identity stripping apply; any other path is answered 404 without an
+ * upgrade. The gateway closes a client itself with 1011 when no instance answers, 1013 when its
+ * instance died under it, 1009 for a frame over WS_MAX_PAYLOAD_BYTES and 1001 when it stops.
  */
 export function registerWebSocketProxy(app: AppInstance, deps: ProxyDeps): void {
-  const wsClientOptions: ClientOptions & {
-    rewriteRequestHeaders: (headers: UpgradeHeaders, request: FastifyRequest) => UpgradeHeaders;
-  } = {
-    maxPayload: deps.maxPayloadBytes,
-    handshakeTimeout: deps.timeoutMs,
-    rewriteRequestHeaders: upgradeHeaders,
-    // Frames are relayed as they come, never parsed: no compression to undo and redo on a
-    // loopback hop, and the websocket-service's frames (JSON.stringify output) are not checked
-    // for UTF-8 again. Clients' frames still are, here and by the websocket-service.
-    perMessageDeflate: false,
-    skipUTF8Validation: true,
-  };
-  void app.register(proxy, {
-    ...httpProxyOptions(WEBSOCKET_ROUTE, deps),
-    httpMethods: ['GET'],
-    websocket: true,
-    wsServerOptions: {
-      maxPayload: deps.maxPayloadBytes,
-      perMessageDeflate: false,
-      WebSocket: ClientSocket as unknown as ServerSocketClass,
-    },
-    wsClientOptions,
-    // The upgraded request never reaches onResponse, so its line is written here.
-    preHandler: (request, _reply, done) => {
-      if (request.headers.upgrade) {
-        deps.log.info({ request_id: request.id, url: pathOf(request.url) }, 'websocket upgrade');
-      }
-      done();
-    },
+  const target = new URL(deps.services[WEBSOCKET_ROUTE.service]);
+  const upstream = { host: target.hostname, port: Number(target.port || 80) };
+  const upgrades = new WeakMap<IncomingMessage, { socket: Duplex; head: Buffer }>();
+  const tunnels = new Set<Tunnel>();
+
+  app.server.on('upgrade', (raw: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgrades.set(raw, { socket, head });
+    // An answer without an upgrade (429, 404) is written to the socket, which then ends.
+    const response = new ServerResponse(raw);
+    response.assignSocket(socket as Socket);
+    response.once('finish', () => socket.destroy());
+    app.routing(raw, response);
+  });
+
+  app.addHook('onRequest', async (request) => {
+    if (upgrades.has(request.raw) && pathOf(request.url) !== WEBSOCKET_ROUTE.prefix)
+      throw notFound('WebSocket upgrades are served at /ws only');
+  });
+
+  app.get(WEBSOCKET_ROUTE.prefix, (request, reply) => {
+    const upgrade = upgrades.get(request.raw);
+    const key = request.headers['sec-websocket-key'];
+    if (!upgrade || request.headers.upgrade?.toLowerCase() !== 'websocket' || !key)
+      throw validationError('GET /ws opens a WebSocket: send an upgrade request');
+    reply.hijack();
+    deps.log.info({ request_id: request.id, url: pathOf(request.url) }, 'websocket upgrade');
+    const tunnel = openTunnel({
+      client: upgrade.socket,
+      head: upgrade.head,
+      requestHead: upstreamRequestHead(request, target.host),
+      key,
+      upstream,
+      handshakeTimeoutMs: deps.timeoutMs,
+      maxPayloadBytes: deps.maxPayloadBytes,
+      onClosed: () => tunnels.delete(tunnel),
+    });
+    tunnels.add(tunnel);
+  });
+
+  app.addHook('preClose', (done) => {
+    for (const tunnel of tunnels) tunnel.shutdown();
+    done();
   });
 }
