@@ -128,6 +128,32 @@ describe('delivery with receipts', () => {
     await aliceSocket.waitFor(isStatus(sent.message_id, bob.id, 'read'));
   });
 
+  test('a reply and a forwarded copy say so live, as history does', async () => {
+    const [alice, bob] = await Promise.all([login(), login()]);
+    const chatId = await directChat(alice, bob);
+    const [aliceSocket, bobSocket] = await Promise.all([
+      connect(alice, gatewayA),
+      connect(bob, gatewayB),
+    ]);
+    const original = await send(aliceSocket, text(chatId, 'lunch?'));
+    const plain = dataOf(await bobSocket.waitFor(isNew(original.message_id)));
+    assert.equal('reply_to_message_id' in plain || 'forwarded' in plain, false);
+
+    const reply = await send(aliceSocket, {
+      ...text(chatId, 'at noon'),
+      reply_to_message_id: original.message_id,
+    } as ReturnType<typeof text>);
+    const replied = dataOf(await bobSocket.waitFor(isNew(reply.message_id)));
+    assert.equal(replied.reply_to_message_id, original.message_id);
+
+    const forward = await api(alice, 'POST', `/api/v1/messages/${original.message_id}/forward`, {
+      target_chat_ids: [chatId],
+    });
+    const [copy] = forward.forwarded_messages as { message_id: string }[];
+    const forwarded = dataOf(await bobSocket.waitFor(isNew(copy.message_id)));
+    assert.equal(forwarded.forwarded, true);
+  });
+
   test('group: every member gets the message and the sender every receipt', async () => {
     const [owner, b, c] = await Promise.all([login(), login(), login()]);
     const chatId = (

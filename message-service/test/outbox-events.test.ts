@@ -56,6 +56,21 @@ describe('whether a left-behind event’s change happened', () => {
   });
 });
 
+test('msg.new names what a message replies to and whether it is forwarded, only when it does', () => {
+  const original = randomUUID();
+  const reply = msgNewEvent({ ...message(), reply_to_message_id: original });
+  assert.equal(reply.payload.reply_to_message_id, original);
+  assert.equal('forwarded' in reply.payload, false);
+  const forwarded = msgNewEvent({
+    ...message(),
+    forwarded: true,
+    forwarded_from: { chat_id: randomUUID(), message_id: original },
+  });
+  assert.equal(forwarded.payload.forwarded, true);
+  const plain = msgNewEvent(message()).payload;
+  assert.equal('reply_to_message_id' in plain || 'forwarded' in plain, false);
+});
+
 test('msg.deleted names the message’s recipients, as msg.new does', () => {
   const doc = message();
   assert.deepEqual(msgDeletedEvent(doc, at).payload.recipient_ids, [bob, carol]);

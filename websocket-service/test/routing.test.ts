@@ -28,6 +28,29 @@ describe('planFanOut', () => {
     assert.equal(plan.invalidatesChat, undefined);
   });
 
+  test('msg.new carries a reply and a forward live, as a replay does (addenda E)', () => {
+    const [recipient, original] = [id(), id()];
+    const fields = (extra: object) =>
+      planFanOut(
+        received('msg.new', {
+          ...eventMeta(),
+          message_id: id(),
+          chat_id: id(),
+          sender_id: id(),
+          type: 'text',
+          payload: { body: 'yes' },
+          recipient_ids: [recipient],
+          ...extra,
+        }),
+      ).frame.data as { reply_to_message_id?: string; forwarded?: boolean };
+    const reply = fields({ reply_to_message_id: original });
+    assert.equal(reply.reply_to_message_id, original);
+    assert.equal('forwarded' in reply, false);
+    assert.equal(fields({ forwarded: true }).forwarded, true);
+    const plain = fields({});
+    assert.equal('reply_to_message_id' in plain || 'forwarded' in plain, false);
+  });
+
   test('msg.new with upper-case ids is routed to the lower-case channel', () => {
     const recipient = id();
     const plan = planFanOut(

@@ -21,6 +21,8 @@ export function msgNewEvent(doc: MessageDoc): OutboxEvent<'msg.new'> {
       type: doc.type,
       payload: doc.payload,
       recipient_ids: Object.keys(doc.status),
+      ...(doc.reply_to_message_id ? { reply_to_message_id: doc.reply_to_message_id } : {}),
+      ...(doc.forwarded ? { forwarded: true as const } : {}),
     },
   };
 }

@@ -77,6 +77,10 @@ export const MsgNew = Type.Object({
   type: MessageType,
   payload: MessagePayload,
   recipient_ids: Type.Array(Uuid),
+  /** Present only on a reply, so clients can show it live as history shows it (addenda E). */
+  reply_to_message_id: Type.Optional(Uuid),
+  /** Present (true) only on a forwarded copy. */
+  forwarded: Type.Optional(Type.Literal(true)),
 });
 
 /**

@@ -93,6 +93,8 @@ function frameOf(event: BusEvent, context: FanOutContext): PlannedFrame {
           type: p.type,
           payload: p.payload,
           timestamp: p.timestamp,
+          ...(p.reply_to_message_id ? { reply_to_message_id: p.reply_to_message_id } : {}),
+          ...(p.forwarded ? { forwarded: true } : {}),
         },
       };
     }
