@@ -85,9 +85,6 @@ export function createFrameHandler(deps: FrameDeps) {
     });
     deps.typing.received(data.chat_id, data.sender_id, false);
     receipts.acknowledge(data.message_id);
-    // A live message.new carries neither reply_to_message_id nor forwarded (only a replayed one
-    // does); the chat's history has both, so a chat on screen fetches its newest page again.
-    if (state.messages[data.chat_id] && !seen) deps.refreshHistory(data.chat_id);
     if (shown) receipts.markRead(data.chat_id);
   }
 
