@@ -157,6 +157,8 @@ export async function startBenchStack(
       env: withProfiling(upstreams, env),
       logLevel: process.env.BENCH_LOG_LEVEL ?? 'warn',
       databasePoolMax: 10,
+      // Tracing on, every span exported there (OTLP over HTTP, e.g. a Jaeger's :4318).
+      otlpEndpoint: process.env.BENCH_OTLP_ENDPOINT,
     });
     return {
       gateway: stack.gateway,
