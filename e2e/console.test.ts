@@ -282,3 +282,34 @@ describe('the web console', () => {
     }
   });
 });
+
+describe('the API reference page', () => {
+  test('/docs renders every operation of /openapi.json with nothing fetched from elsewhere', async () => {
+    const spec = (await (await fetch(`${stack!.gateway}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const methods = new Set(['get', 'post', 'put', 'patch', 'delete']);
+    const operations = Object.values(spec.paths).flatMap((item) =>
+      Object.keys(item).filter((key) => methods.has(key)),
+    ).length;
+    const context = await browser!.newContext({ viewport: DESKTOP });
+    try {
+      const page = await context.newPage();
+      const origin = new URL(stack!.gateway).origin;
+      const elsewhere: string[] = [];
+      page.on('request', (request) => {
+        const url = new URL(request.url());
+        if (url.protocol.startsWith('http') && url.origin !== origin) elsewhere.push(request.url());
+      });
+      await page.goto(`${stack!.gateway}/docs`);
+      // Swagger UI draws one .opblock per operation once it has loaded the document. (Locators,
+      // not a waitForFunction string: the page's CSP refuses eval, as it should.)
+      const blocks = page.locator('.opblock');
+      await blocks.nth(operations - 1).waitFor({ timeout: 30_000 });
+      assert.equal(await blocks.count(), operations);
+      assert.deepEqual(elsewhere, []);
+    } finally {
+      await context.close();
+    }
+  });
+});
