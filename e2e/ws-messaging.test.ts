@@ -101,7 +101,10 @@ const isStatus = (messageId: string, userId: string, status: string) => (frame: 
   dataOf(frame).user_id === userId &&
   dataOf(frame).status === status;
 
-async function send(socket: TestSocket, data: ReturnType<typeof text>) {
+async function send(
+  socket: TestSocket,
+  data: ReturnType<typeof text> & { reply_to_message_id?: string },
+) {
   const answer = await socket.request('message.send', data);
   assert.equal(answer.event, 'message.sent', JSON.stringify(answer));
   return dataOf(answer) as { message_id: string; client_msg_id: string; duplicate: boolean };
@@ -142,7 +145,7 @@ describe('delivery with receipts', () => {
     const reply = await send(aliceSocket, {
       ...text(chatId, 'at noon'),
       reply_to_message_id: original.message_id,
-    } as ReturnType<typeof text>);
+    });
     const replied = dataOf(await bobSocket.waitFor(isNew(reply.message_id)));
     assert.equal(replied.reply_to_message_id, original.message_id);
 

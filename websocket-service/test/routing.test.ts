@@ -7,21 +7,23 @@ import { lookupFor, orderKeyOf, planFanOut, type BusEvent } from '../src/service
 const id = () => randomUUID();
 const received = <S extends EventSubject>(subject: S, payload: EventPayload<S>) =>
   ({ subject, payload, redelivered: false, deliveries: 1 }) as BusEvent;
+/** A text message's msg.new ("hi") with random ids, `fields` replacing any of them. */
+const msgNew = (fields: Partial<EventPayload<'msg.new'>>) =>
+  received('msg.new', {
+    ...eventMeta(),
+    message_id: id(),
+    chat_id: id(),
+    sender_id: id(),
+    type: 'text',
+    payload: { body: 'hi' },
+    recipient_ids: [id()],
+    ...fields,
+  });
 
 describe('planFanOut', () => {
   test('msg.new goes to every recipient once, never back to the sender', () => {
     const [sender, a, b] = [id(), id(), id()];
-    const plan = planFanOut(
-      received('msg.new', {
-        ...eventMeta(),
-        message_id: id(),
-        chat_id: id(),
-        sender_id: sender,
-        type: 'text',
-        payload: { body: 'hi' },
-        recipient_ids: [a, b, a, sender],
-      }),
-    );
+    const plan = planFanOut(msgNew({ sender_id: sender, recipient_ids: [a, b, a, sender] }));
     assert.deepEqual(plan.userIds, [a, b]);
     assert.equal(plan.frame.event, 'message.new');
     assert.deepEqual((plan.frame.data as { payload: unknown }).payload, { body: 'hi' });
@@ -29,42 +31,15 @@ describe('planFanOut', () => {
   });
 
   test('msg.new carries a reply and a forward live, as a replay does (addenda E)', () => {
-    const [recipient, original] = [id(), id()];
-    const fields = (extra: object) =>
-      planFanOut(
-        received('msg.new', {
-          ...eventMeta(),
-          message_id: id(),
-          chat_id: id(),
-          sender_id: id(),
-          type: 'text',
-          payload: { body: 'yes' },
-          recipient_ids: [recipient],
-          ...extra,
-        }),
-      ).frame.data as { reply_to_message_id?: string; forwarded?: boolean };
-    const reply = fields({ reply_to_message_id: original });
+    const original = id();
+    const dataOf = (fields: Partial<EventPayload<'msg.new'>>) =>
+      planFanOut(msgNew(fields)).frame.data as { reply_to_message_id?: string; forwarded?: true };
+    const reply = dataOf({ reply_to_message_id: original });
     assert.equal(reply.reply_to_message_id, original);
     assert.equal('forwarded' in reply, false);
-    assert.equal(fields({ forwarded: true }).forwarded, true);
-    const plain = fields({});
+    assert.equal(dataOf({ forwarded: true }).forwarded, true);
+    const plain = dataOf({});
     assert.equal('reply_to_message_id' in plain || 'forwarded' in plain, false);
-  });
-
-  test('msg.new with upper-case ids is routed to the lower-case channel', () => {
-    const recipient = id();
-    const plan = planFanOut(
-      received('msg.new', {
-        ...eventMeta(),
-        message_id: id(),
-        chat_id: id(),
-        sender_id: id(),
-        type: 'text',
-        payload: {},
-        recipient_ids: [recipient],
-      }),
-    );
-    assert.deepEqual(plan.userIds, [recipient]);
   });
 
   test('msg.status.updated goes to the sender only, as message.status', () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   exceedsSendBuffer,
   isIdle,
+  messageMarks,
   presenceAnnouncement,
   presenceTransition,
   rateDecision,
@@ -76,4 +77,17 @@ describe('replayContinues', () => {
   test('continues after a page with a cursor', () => assert.equal(replayContinues(100, 'c'), true));
   test('stops without a cursor', () => assert.equal(replayContinues(100, ''), false));
   test('stops after an empty page', () => assert.equal(replayContinues(0, 'c'), false));
+});
+
+describe('messageMarks', () => {
+  test('each mark only when it applies', () => {
+    const original = '0b6f8a52-8d0e-4c1b-9a55-3f1c2d4e5f60';
+    assert.deepEqual(messageMarks(original, false), { reply_to_message_id: original });
+    assert.deepEqual(messageMarks(null, true), { forwarded: true });
+    assert.deepEqual(messageMarks(original, true), {
+      reply_to_message_id: original,
+      forwarded: true,
+    });
+    for (const none of [null, undefined, '']) assert.deepEqual(messageMarks(none, undefined), {});
+  });
 });

@@ -2,7 +2,7 @@ import type { Logger } from '@wa/pkg/log';
 import { encodeServerFrame } from '@wa/pkg/ws';
 import type { MessageRemote } from '../repository/message-remote.ts';
 import type { LocalConnection } from './registry.ts';
-import { replayContinues } from './rules.ts';
+import { messageMarks, replayContinues } from './rules.ts';
 
 /** The socket a backlog is replayed to. */
 export type ReplayTarget = Pick<LocalConnection, 'push' | 'drained'>;
@@ -34,10 +34,7 @@ export function createReplayService({ messages, pageSize, log }: ReplayDeps) {
               type: message.type,
               payload: message.payload,
               timestamp: message.createdAt.toISOString(),
-              ...(message.replyToMessageId
-                ? { reply_to_message_id: message.replyToMessageId }
-                : {}),
-              ...(message.forwarded ? { forwarded: true } : {}),
+              ...messageMarks(message.replyToMessageId, message.forwarded),
             }),
           );
         }

@@ -5,6 +5,7 @@ import {
   type ReceivedEvent,
 } from '@wa/pkg/bus';
 import type { ServerEvent, ServerEventData } from '@wa/pkg/ws';
+import { messageMarks } from './rules.ts';
 
 /*
  * Which frame each bus event becomes, and for whom: pure, so every case is unit-tested without a
@@ -93,8 +94,7 @@ function frameOf(event: BusEvent, context: FanOutContext): PlannedFrame {
           type: p.type,
           payload: p.payload,
           timestamp: p.timestamp,
-          ...(p.reply_to_message_id ? { reply_to_message_id: p.reply_to_message_id } : {}),
-          ...(p.forwarded ? { forwarded: true } : {}),
+          ...messageMarks(p.reply_to_message_id, p.forwarded),
         },
       };
     }

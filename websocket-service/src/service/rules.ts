@@ -64,3 +64,17 @@ export function isIdle(lastActivityMs: number, nowMs: number, idleTimeoutMs: num
 export function replayContinues(pageLength: number, next: string | undefined): boolean {
   return pageLength > 0 && next !== undefined && next !== '';
 }
+
+/**
+ * A `message.new`'s reply and forward marks, the same live and replayed (addenda E): each key
+ * only when it applies, so a plain message carries neither.
+ */
+export function messageMarks(
+  replyToMessageId: string | null | undefined,
+  forwarded: boolean | undefined,
+): { reply_to_message_id?: string; forwarded?: true } {
+  return {
+    ...(replyToMessageId ? { reply_to_message_id: replyToMessageId } : {}),
+    ...(forwarded ? { forwarded: true as const } : {}),
+  };
+}
