@@ -16,7 +16,7 @@ import {
   type PgPool,
   type Redis,
 } from '@wa/pkg/db';
-import { makeUser, testLogger, testStores } from '@wa/pkg/testing';
+import { makeUser, startRedisServer, testLogger, testStores } from '@wa/pkg/testing';
 
 const log = testLogger();
 let pool: PgPool;
@@ -110,4 +110,29 @@ test('commands fail fast instead of queueing while Redis is unreachable', async 
   await assert.rejects(dead.get('x'));
   assert.ok(Date.now() - started < 2_000);
   dead.disconnect();
+});
+
+/** Read events the Redis server has processed: one per write its clients' sockets delivered. */
+async function readsProcessed(client: Redis): Promise<number> {
+  const stats = await client.info('stats');
+  return Number(/total_reads_processed:(\d+)/.exec(stats)?.[1]);
+}
+
+test('commands issued in one turn of the event loop reach Redis in one write', async () => {
+  // A private server: the shared one counts every other test's reads too.
+  const server = await startRedisServer();
+  const client = createRedis({ url: server.url, log });
+  try {
+    await waitForRedis(client);
+    const before = await readsProcessed(client);
+    const keys = Array.from({ length: 50 }, (_, i) => `turn:${i}`);
+    await Promise.all(keys.map((key, i) => client.set(key, String(i))));
+    const values = await Promise.all(keys.map((key) => client.get(key)));
+    assert.deepEqual(values, keys.map((_, i) => String(i)));
+    // The SETs, the GETs and the INFO reading the figure: three reads, not 101.
+    assert.equal((await readsProcessed(client)) - before, 3);
+  } finally {
+    client.disconnect();
+    await server.stop();
+  }
 });

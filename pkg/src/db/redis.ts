@@ -10,11 +10,15 @@ export interface RedisSettings {
 
 /**
  * Commands fail fast while Redis is down (no offline queue), so a request answers 503
- * instead of hanging; ioredis keeps reconnecting in the background.
+ * instead of hanging; ioredis keeps reconnecting in the background. Commands issued in one turn
+ * of the event loop go to Redis in one write (auto-pipelining): on this project's machines a
+ * write system call to a local socket costs more CPU than anything done per command around it
+ * (docs/benchmarks.md, issue 12), and a busy service issues many per turn.
  */
 export function createRedis({ url, log }: RedisSettings): Redis {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     connectTimeout: 5_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),

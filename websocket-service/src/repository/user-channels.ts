@@ -30,60 +30,6 @@ async function inChunks(channels: string[], command: (chunk: string[]) => Promis
     await command(channels.slice(start, start + RESUBSCRIBE_CHUNK));
 }
 
-interface QueuedPublish {
-  channels: string[];
-  frame: string;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
-/**
- * PUBLISHes gathered until the event loop's next check phase and sent as one pipeline: a write
- * system call per PUBLISH cost the websocket-service more than anything else it did per event
- * (docs/benchmarks.md, issue 12). Each `add` settles with its own commands' replies.
- */
-function createPublishQueue(redis: Redis) {
-  let queued: QueuedPublish[] = [];
-
-  function settle(batch: QueuedPublish[], results: [Error | null, unknown][]): void {
-    let next = 0;
-    for (const entry of batch) {
-      const replies = results.slice(next, (next += entry.channels.length));
-      const failed = replies.find(([error]) => error)?.[0];
-      if (failed) entry.reject(failed);
-      else if (replies.length < entry.channels.length) entry.reject(new Error('redis: no reply'));
-      else entry.resolve();
-    }
-  }
-
-  function flush(): void {
-    const batch = queued;
-    queued = [];
-    const [only] = batch;
-    if (batch.length === 1 && only.channels.length === 1) {
-      // Alone in its turn (most events at moderate rates): a pipeline would only add its cost.
-      redis.publish(only.channels[0], only.frame).then(() => only.resolve(), only.reject);
-      return;
-    }
-    const pipeline = redis.pipeline();
-    for (const entry of batch)
-      for (const channel of entry.channels) pipeline.publish(channel, entry.frame);
-    pipeline.exec().then(
-      (results) => settle(batch, results ?? []),
-      (error: unknown) => batch.forEach((entry) => entry.reject(error)),
-    );
-  }
-
-  return {
-    add(channels: string[], frame: string): Promise<void> {
-      return new Promise((resolve, reject) => {
-        if (queued.length === 0) setImmediate(flush);
-        queued.push({ channels, frame, resolve, reject });
-      });
-    },
-  };
-}
-
 /**
  * Cross-instance fan-out over Redis pub/sub: an instance SUBSCRIBEs to the channel of each user it
  * holds (so it receives only its users' frames), and any instance PUBLISHes to a user's channel.
@@ -97,7 +43,6 @@ export function createUserChannels({
   heldUserIds,
   onResubscribed,
 }: UserChannelsDeps) {
-  const publishes = createPublishQueue(redis);
   const leftWhileAway = new Set<string>();
   // Frames stay bytes from Redis to the socket: no UTF-8 decoding here and encoding again in ws.
   subscriber.on('messageBuffer', (channelBytes: Buffer, message: Buffer) => {
@@ -156,11 +101,11 @@ export function createUserChannels({
 
     /**
      * One frame to many users; rejects when Redis did not take them all. Publishes asked for in
-     * one turn of the event loop (the events of one NATS read) go to Redis in one write.
+     * one turn of the event loop (the events of one NATS read) go to Redis in one write: the
+     * client pipelines them (pkg/src/db/redis.ts).
      */
-    publish(userIds: readonly string[], frame: string): Promise<void> {
-      if (userIds.length === 0) return Promise.resolve();
-      return publishes.add(userIds.map(userChannel), frame);
+    async publish(userIds: readonly string[], frame: string): Promise<void> {
+      await Promise.all(userIds.map((userId) => redis.publish(userChannel(userId), frame)));
     },
 
     async invalidateChat(chatId: string): Promise<void> {
