@@ -5,6 +5,7 @@
 // figures and method are in docs/benchmarks.md (## websocket-service).
 // Knobs: BENCH_USERS (1000), BENCH_RATES (500,1000), BENCH_DURATION_SECONDS (20), BENCH_LOG_LEVEL,
 // BENCH_ACK (0: recipients do not send message.delivered; 1: they ack each message),
+// BENCH_READ (0; 1: recipients also read each message, `message.read` up to it, as an open chat does),
 // BENCH_CONNECT_RATE (50: connects per second for the steady half of the sockets).
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -25,6 +26,7 @@ const USERS = Number(process.env.BENCH_USERS ?? 1_000);
 const RATES = (process.env.BENCH_RATES ?? '500,1000').split(',').map(Number);
 const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 20);
 const ACK = process.env.BENCH_ACK === '1';
+const READ = process.env.BENCH_READ === '1';
 const CONNECT_RATE = Number(process.env.BENCH_CONNECT_RATE ?? 50);
 /**
  * `send` (default): clients send `message.send` (gateway → websocket-service → message-service →
@@ -113,13 +115,52 @@ interface RunResult extends LatencySummary {
   errors: number;
   errorCodes: Record<string, number>;
   ackLatency: LatencySummary;
+  /** Messages whose sender heard `delivered` (or `read`, which implies it) / `read` for them. */
+  confirmed: { delivered: number; read: number };
   cpu: Record<string, number>;
-  /** From the first send to the last delivery (or the drain's end): the window `cpu` covers. */
+  /**
+   * From the first send to the last delivery and, with acks or reads, the last status frame they
+   * owe the sender (or the drain's end): the window `cpu` covers.
+   */
   cpuSeconds: number;
   pg: PgWork;
 }
 
 let js: JetStreamClient | undefined;
+
+/**
+ * Which messages' senders have heard `delivered` or `read`. A read is cumulative: `read` about a
+ * message confirms the earlier ones its reader received in that chat too (their own event may
+ * never come, when a later read overtook it).
+ */
+function createStatusTally() {
+  const received = new Map<string, { reader: string; seq: number }>();
+  const delivered = new Set<string>();
+  const readUpTo = new Map<string, number>();
+  const seqOf = (body: string) => Number(body.slice(body.lastIndexOf('-') + 1));
+  return {
+    received(messageId: string, reader: string, body: string) {
+      received.set(messageId, { reader, seq: seqOf(body) });
+    },
+    status(messageId: string, status: string) {
+      const message = received.get(messageId);
+      if (!message) return;
+      if (status === 'delivered') delivered.add(messageId);
+      if (status === 'read')
+        readUpTo.set(message.reader, Math.max(readUpTo.get(message.reader) ?? -1, message.seq));
+    },
+    confirmed(): { delivered: number; read: number } {
+      let read = 0;
+      let deliveredOrRead = 0;
+      for (const [messageId, { reader, seq }] of received) {
+        const isRead = (readUpTo.get(reader) ?? -1) >= seq;
+        if (isRead) read += 1;
+        if (isRead || delivered.has(messageId)) deliveredOrRead += 1;
+      }
+      return { delivered: deliveredOrRead, read };
+    },
+  };
+}
 
 /** Each process's CPU above what it used idle (never below 0); `others` and `machine` as measured. */
 function aboveIdle(cpu: Record<string, number>, idle: Record<string, number>) {
@@ -159,6 +200,7 @@ async function run(
   const latencies: number[] = [];
   const ackLatencies: number[] = [];
   const ackedKeys = new Set<string>();
+  const statuses = createStatusTally();
   let errors = 0;
   const errorCodes: Record<string, number> = {};
   const listeners = peers.map((peer) => (frame: { event: string; data: unknown }) => {
@@ -169,7 +211,16 @@ async function run(
         latencies.push(performance.now() - at);
         scheduled.delete(data.payload.body!);
       }
+      statuses.received(data.message_id, `${peer.chatId}:${peer.userId}`, data.payload.body ?? '');
       if (ACK) peer.socket.send('message.delivered', { message_ids: [data.message_id] });
+      if (READ)
+        peer.socket.send('message.read', {
+          chat_id: peer.chatId,
+          up_to_message_id: data.message_id,
+        });
+    } else if (frame.event === 'message.status') {
+      const data = frame.data as { message_id: string; status: string };
+      statuses.status(data.message_id, data.status);
     } else if (frame.event === 'message.sent') {
       const key = (frame.data as { client_msg_id: string }).client_msg_id;
       const at = scheduled.get(`s:${key}`);
@@ -222,10 +273,18 @@ async function run(
     }
     await sleep(2);
   }
-  // CPU counts until the last delivery, so work still queued when the sends stop is not left out.
+  // CPU counts until the last delivery and the last status the acks and reads owe the senders,
+  // so work still queued when the sends stop is not left out.
   const drainEnd = performance.now() + DRAIN_SECONDS * 1_000;
-  while (latencies.length < total && errors < total && performance.now() < drainEnd)
-    await sleep(20);
+  const settled = () => {
+    const confirmed = statuses.confirmed();
+    return (
+      latencies.length >= total &&
+      (!ACK || confirmed.delivered >= total) &&
+      (!READ || confirmed.read >= total)
+    );
+  };
+  while (!settled() && errors < total && performance.now() < drainEnd) await sleep(20);
   const cpuReport = cpu();
   const cpuSeconds = (performance.now() - start) / 1_000;
   recordProfileWindow(process.env.BENCH_CPU_PROFILE_DIR, {
@@ -248,6 +307,7 @@ async function run(
     errorCodes,
     ...summarise(latencies),
     ackLatency: summarise(ackLatencies),
+    confirmed: statuses.confirmed(),
     cpu: cpuReport,
     cpuSeconds,
     pg: await pgWork(),
@@ -301,12 +361,12 @@ async function main() {
       // (the message-service would answer them as duplicates, and nothing would be delivered).
       const result = await run(peers, rate, DURATION, groups, `r${index}-${rate}`, pool);
       console.log(
-        `\n${rate} messages/s for ${DURATION} s among ${peers.length} users (source ${SOURCE}, acks ${ACK ? 'on' : 'off'}): ` +
-          `delivered ${result.delivered}/${result.sent}, not delivered ${result.notDelivered} (of them acknowledged with message.sent: ${result.ackedNotDelivered}), errors ${JSON.stringify(result.errorCodes)}\n` +
+        `\n${rate} messages/s for ${DURATION} s among ${peers.length} users (source ${SOURCE}, acks ${ACK ? 'on' : 'off'}, reads ${READ ? 'on' : 'off'}): ` +
+          `delivered ${result.delivered}/${result.sent}, senders told delivered ${result.confirmed.delivered} and read ${result.confirmed.read}, not delivered ${result.notDelivered} (of them acknowledged with message.sent: ${result.ackedNotDelivered}), errors ${JSON.stringify(result.errorCodes)}\n` +
           `  send → recipient message.new: p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms, ` +
           `p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms\n` +
           `  send → sender message.sent: p50 ${result.ackLatency.p50.toFixed(1)} ms, p99 ${result.ackLatency.p99.toFixed(1)} ms\n` +
-          `  cpu (% of one core, over ${result.cpuSeconds.toFixed(1)} s from the first send to the last delivery): ${Object.entries(
+          `  cpu (% of one core, over ${result.cpuSeconds.toFixed(1)} s from the first send to the last delivery and status): ${Object.entries(
             result.cpu,
           )
             .map(([name, value]) => `${name} ${value}`)

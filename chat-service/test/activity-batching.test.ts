@@ -6,9 +6,11 @@ import { eventMeta, type EventPayload } from '@wa/pkg/bus';
 import type { PgPool } from '@wa/pkg/db';
 import { testLogger } from '@wa/pkg/testing';
 import { messageEventOrderKey } from '../src/handler/message-events.ts';
-import type {
-  MessageActivityRepository,
-  NewMessage,
+import {
+  readKey,
+  type ChatRead,
+  type MessageActivityRepository,
+  type NewMessage,
 } from '../src/repository/message-activity-repository.ts';
 import { createActivityService } from '../src/service/activity-service.ts';
 
@@ -40,6 +42,7 @@ function readOf(message: EventPayload<'msg.new'>): EventPayload<'msg.status.upda
 function fakeRepository() {
   const calls: string[] = [];
   const batches: NewMessage[][] = [];
+  const readBatches: ChatRead[][] = [];
   let hold: Promise<void> | undefined;
   const repository = {
     async record(_db: unknown, batch: readonly NewMessage[]) {
@@ -49,14 +52,16 @@ function fakeRepository() {
       calls.push('record end');
       return new Set(batch.map((m) => m.messageId));
     },
-    async markRead() {
+    async markRead(_db: unknown, reads: readonly ChatRead[]) {
       calls.push('read');
-      return true;
+      readBatches.push([...reads]);
+      return new Set(reads.map(readKey));
     },
   } as unknown as MessageActivityRepository;
   return {
     calls,
     batches,
+    readBatches,
     repository,
     holdRecords(): () => void {
       let release!: () => void;
@@ -102,6 +107,19 @@ test('a read never overlaps a msg.new statement: it waits for the one in flight'
   release();
   await Promise.all([created, read]);
   assert.deepEqual(fake.calls, ['record start', 'record end', 'read']);
+});
+
+test('reads arriving within the batch wait share one statement', async () => {
+  const fake = fakeRepository();
+  const activity = serviceOf(fake.repository, 40);
+  const reads = [activity.statusUpdated(readOf(newMessage()))];
+  await sleep(5);
+  reads.push(activity.statusUpdated(readOf(newMessage())));
+  assert.deepEqual(await Promise.all(reads), ['applied', 'applied']);
+  assert.deepEqual(
+    fake.readBatches.map((batch) => batch.length),
+    [2],
+  );
 });
 
 test('one message’s events share an order key; two messages of one chat do not', () => {

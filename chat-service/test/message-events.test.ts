@@ -182,6 +182,34 @@ test('a read recounts the reader’s unread messages after it; an older read cha
   assert.equal(detail.body.data.unread_count, 1);
 });
 
+test('reads published together leave each reader at their newest read, in any order', async () => {
+  const { chatId, users } = await groupOf();
+  const [alice, bob, carol] = users;
+  const messages = Array.from({ length: 4 }, () =>
+    newMessage(chatId, alice.id, [bob.id, carol.id]),
+  );
+  for (const message of messages) await publish('msg.new', message);
+  await eventually(
+    async () => (await lastMessageId(chatId)) === messages[3].message_id,
+    'all four',
+  );
+  // Not awaited one by one: the consumer takes them together, so they share statements.
+  await Promise.all([
+    publish('msg.status.updated', read(messages[2], bob.id)),
+    publish('msg.status.updated', read(messages[0], bob.id)),
+    publish('msg.status.updated', read(messages[0], carol.id)),
+    publish('msg.status.updated', read(messages[1], carol.id)),
+  ]);
+  await eventually(
+    async () => (await unread(chatId))[bob.id] === 1 && (await unread(chatId))[carol.id] === 2,
+    'bob read up to #3, carol up to #2',
+  );
+  const marker = newMessage(chatId, alice.id, [bob.id, carol.id]);
+  await publish('msg.new', marker);
+  await eventually(async () => (await lastMessageId(chatId)) === marker.message_id, 'marker');
+  assert.deepEqual(await unread(chatId), { [alice.id]: 0, [bob.id]: 2, [carol.id]: 3 });
+});
+
 test('a message read before its msg.new arrives is not counted unread', async () => {
   const { chatId, users } = await groupOf();
   const [alice, bob] = users;

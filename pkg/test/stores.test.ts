@@ -128,7 +128,10 @@ test('commands issued in one turn of the event loop reach Redis in one write', a
     const keys = Array.from({ length: 50 }, (_, i) => `turn:${i}`);
     await Promise.all(keys.map((key, i) => client.set(key, String(i))));
     const values = await Promise.all(keys.map((key) => client.get(key)));
-    assert.deepEqual(values, keys.map((_, i) => String(i)));
+    assert.deepEqual(
+      values,
+      keys.map((_, i) => String(i)),
+    );
     // The SETs, the GETs and the INFO reading the figure: three reads, not 101.
     assert.equal((await readsProcessed(client)) - before, 3);
   } finally {

@@ -10,6 +10,17 @@ export interface NewMessage {
   recipientIds: readonly string[];
 }
 
+/** A member's cumulative read: everything in the chat up to `readUpTo` is read. */
+export interface ChatRead {
+  chatId: string;
+  userId: string;
+  readUpTo: Date;
+}
+
+/** Names a reader in the set `markRead` resolves with. */
+export const readKey = (read: Pick<ChatRead, 'chatId' | 'userId'>): string =>
+  `${read.chatId} ${read.userId}`;
+
 /**
  * What message events change in PostgreSQL: `chat_message_log` (one row per message), the chat's
  * last message, and each member's unread count and list position. Every statement is safe to
@@ -77,26 +88,29 @@ export function createMessageActivityRepository() {
     },
 
     /**
-     * A cumulative read up to `readUpTo`: the reader's unread count becomes the number of logged
-     * messages from others after it. An older or repeated read changes nothing.
+     * Cumulative reads, in one statement: each reader's unread count becomes the number of logged
+     * messages from others after their newest read in the batch. An older or repeated read changes
+     * nothing. Resolves with the `readKey`s of the readers whose watermark moved.
      */
-    async markRead(
-      db: Queryable,
-      chatId: string,
-      userId: string,
-      readUpTo: Date,
-    ): Promise<boolean> {
-      const { rowCount } = await db.query(
-        `UPDATE chat_participants p SET
-           last_read_at = $3,
+    async markRead(db: Queryable, reads: readonly ChatRead[]): Promise<Set<string>> {
+      const { rows } = await db.query<{ chat_id: string; user_id: string }>(
+        `WITH input AS (
+           SELECT chat_id, user_id, max(read_up_to) AS read_up_to
+           FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS t(chat_id, user_id, read_up_to)
+           GROUP BY chat_id, user_id)
+         UPDATE chat_participants p SET
+           last_read_at = i.read_up_to,
            unread_count = (
              SELECT count(*) FROM chat_message_log l
-             WHERE l.chat_id = p.chat_id AND l.created_at > $3 AND l.sender_id <> p.user_id
+             WHERE l.chat_id = p.chat_id AND l.created_at > i.read_up_to AND l.sender_id <> p.user_id
            )
-         WHERE p.chat_id = $1 AND p.user_id = $2 AND (p.last_read_at IS NULL OR p.last_read_at < $3)`,
-        [chatId, userId, readUpTo],
+         FROM input i
+         WHERE p.chat_id = i.chat_id AND p.user_id = i.user_id
+           AND (p.last_read_at IS NULL OR p.last_read_at < i.read_up_to)
+         RETURNING p.chat_id, p.user_id`,
+        [reads.map((r) => r.chatId), reads.map((r) => r.userId), reads.map((r) => r.readUpTo)],
       );
-      return (rowCount ?? 0) > 0;
+      return new Set(rows.map((row) => readKey({ chatId: row.chat_id, userId: row.user_id })));
     },
 
     /**

@@ -2,9 +2,11 @@ import type { EventPayload } from '@wa/pkg/bus';
 import { createWriteBatch, type PgPool } from '@wa/pkg/db';
 import type { WorkTracker } from '@wa/pkg/health';
 import type { Logger } from '@wa/pkg/log';
-import type {
-  MessageActivityRepository,
-  NewMessage,
+import {
+  readKey,
+  type ChatRead,
+  type MessageActivityRepository,
+  type NewMessage,
 } from '../repository/message-activity-repository.ts';
 import { DELETED_PREVIEW, messagePreview } from './message-preview.ts';
 
@@ -60,6 +62,14 @@ export function createActivityService({
     },
     { progress, lingerMs: batchWaitMs },
   );
+  // Reads share statements the same way: every open chat reads each message it receives.
+  const markRead = createWriteBatch(
+    async (batch: ChatRead[]) => {
+      const moved = await oneAtATime(() => activity.markRead(pool, batch));
+      return batch.map((read) => moved.has(readKey(read)));
+    },
+    { progress, lingerMs: batchWaitMs },
+  );
 
   return {
     async messageCreated(event: EventPayload<'msg.new'>): Promise<ActivityOutcome> {
@@ -80,9 +90,11 @@ export function createActivityService({
     /** Only `read` matters here: everything up to that message is read (PRD §7.3). */
     async statusUpdated(event: EventPayload<'msg.status.updated'>): Promise<ActivityOutcome> {
       if (event.status !== 'read' || event.user_id === event.sender_id) return 'ignored';
-      const moved = await oneAtATime(() =>
-        activity.markRead(pool, event.chat_id, event.user_id, new Date(event.message_timestamp)),
-      );
+      const moved = await markRead({
+        chatId: event.chat_id,
+        userId: event.user_id,
+        readUpTo: new Date(event.message_timestamp),
+      });
       return moved ? 'applied' : 'ignored';
     },
 
