@@ -77,13 +77,12 @@ export function buildMessageApp(deps: MessageAppDeps) {
     confirm: messages.confirm,
     probes,
   });
-  const membership = createMembership({
-    chats,
-    users,
-    stamps: deps.stamps,
+  // Permissions and settings other services own, each cached under its stamp.
+  const cached = {
     ttlMs: config.membershipCache?.ttlMs ?? 30_000,
     maxEntries: config.membershipCache?.maxEntries ?? 10_000,
-  });
+  };
+  const membership = createMembership({ chats, users, stamps: deps.stamps, ...cached });
   const refs = createMessageRefs(messages);
   const send = createSendService({ messages, refs, membership, media, relay, log, now });
   const history = createHistoryService({ messages, membership, relay, now });
@@ -92,7 +91,7 @@ export function buildMessageApp(deps: MessageAppDeps) {
     refs,
     membership,
     relay,
-    readReceipts: deps.readReceipts ?? readReceiptsFromUserService(users, log),
+    readReceipts: deps.readReceipts ?? readReceiptsFromUserService(users, deps.stamps, log, cached),
     now,
   });
 

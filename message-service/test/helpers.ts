@@ -222,6 +222,11 @@ export async function startMessageApp(options: MessageAppOptions = {}) {
         const payload = { ...eventMeta(), blocker_id: blockerId, blocked_id: blockedId };
         await publishEvent(js, blocked ? 'user.blocked' : 'user.unblocked', payload);
       },
+      /** What the user-service does on a privacy change: answer anew, renew the user's stamp. */
+      async setReadReceipts(userId: string, on: boolean, { renew = true }: ChangeOptions = {}) {
+        neighbours.users.user(userId).read_receipts = on;
+        if (renew) await stamps.renew([userStamp(userId)]);
+      },
       /** What the chat-service does when `removedBy` removes `userId` from a group. */
       async removeMember(
         chatId: string,

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
+import { createStampReader } from '@wa/pkg/cache';
 import { UserService, createGrpcClient } from '@wa/pkg/grpc';
 import { createLogger } from '@wa/pkg/log';
 import { captureEvents, freePort, type EventCapture } from '@wa/pkg/testing';
@@ -22,10 +23,8 @@ after(async () => {
   await h?.close();
 });
 
-/** The user's read_receipts privacy setting, as the user-service's GetReadReceipts answers it. */
-function setReadReceipts(userId: string, on: boolean) {
-  h.users.user(userId).read_receipts = on;
-}
+/** The user's read_receipts privacy setting, changed as the user-service changes it. */
+const setReadReceipts = (userId: string, on: boolean) => h.setReadReceipts(userId, on);
 
 async function send(chatId: string, senderId: string, body: string): Promise<string> {
   const res = await call(h, senderId, 'POST', `/api/v1/chats/${chatId}/messages`, text(body));
@@ -49,7 +48,7 @@ const statusSeenBy = async (chatId: string, userId: string, messageId: string) =
 test('a reader who turned read receipts off in the user-service shows the sender only delivered', async () => {
   const [alice, bob] = h.makeUsers(2);
   const chat = h.makeDirectChat(alice.id, bob.id).id;
-  setReadReceipts(bob.id, false);
+  await setReadReceipts(bob.id, false);
   const hiddenRead = await send(chat, alice.id, 'one');
   const event = await readUpTo(chat, bob.id, hiddenRead);
   assert.equal(event.status, 'read');
@@ -57,7 +56,7 @@ test('a reader who turned read receipts off in the user-service shows the sender
   assert.equal(await statusSeenBy(chat, bob.id, hiddenRead), 'read');
   assert.equal(await statusSeenBy(chat, alice.id, hiddenRead), 'delivered');
 
-  setReadReceipts(bob.id, true);
+  await setReadReceipts(bob.id, true);
   const shownRead = await send(chat, alice.id, 'two');
   const shown = await readUpTo(chat, bob.id, shownRead);
   assert.equal(shown.receipt_hidden, undefined, 'the setting applies from the next read on');
@@ -66,15 +65,34 @@ test('a reader who turned read receipts off in the user-service shows the sender
 
 test('the lookup answers the user-service setting; default on, unknown users hidden', async () => {
   const [off, untouched] = h.makeUsers(2);
-  setReadReceipts(off.id, false);
+  await setReadReceipts(off.id, false);
   const users = createGrpcClient(UserService, { address: h.userServer.address, timeoutMs: 2_000 });
+  const log = createLogger({ service: 't', level: 'warn' });
   const lookup = readReceiptsFromUserService(
     createUserRemote(users),
-    createLogger({ service: 't', level: 'warn' }),
+    createStampReader(h.redis, log),
+    log,
   );
   assert.equal(await lookup(off.id), false);
   assert.equal(await lookup(untouched.id), true);
   assert.equal(await lookup(randomUUID()), false);
+});
+
+test('reads under an unchanged setting ask the user-service once; a change is seen at the next read', async () => {
+  const [alice, bob] = h.makeUsers(2);
+  const chat = h.makeDirectChat(alice.id, bob.id).id;
+  const asked = () =>
+    h.userServer.calls.getReadReceipts.filter((call) => call.userIds.includes(bob.id)).length;
+  for (const body of ['one', 'two', 'three'])
+    assert.equal(
+      (await readUpTo(chat, bob.id, await send(chat, alice.id, body))).receipt_hidden,
+      undefined,
+    );
+  assert.equal(asked(), 1, 'one call for three reads');
+  await setReadReceipts(bob.id, false);
+  const hidden = await readUpTo(chat, bob.id, await send(chat, alice.id, 'four'));
+  assert.equal(hidden.receipt_hidden, true, 'the change applies at once');
+  assert.equal(asked(), 2);
 });
 
 test('when the user-service cannot be reached the read is hidden and a warning logged', async () => {
@@ -87,7 +105,12 @@ test('when the user-service cannot be reached the read is hidden and a warning l
     timeoutMs: 1_000,
   });
   const [reader] = h.makeUsers(1);
-  assert.equal(await readReceiptsFromUserService(createUserRemote(nowhere), log)(reader.id), false);
+  const lookup = readReceiptsFromUserService(
+    createUserRemote(nowhere),
+    createStampReader(h.redis, log),
+    log,
+  );
+  assert.equal(await lookup(reader.id), false);
   const warning = logged.map((line) => JSON.parse(line) as Data).find((l) => l.level === 'warn');
   assert.equal(warning?.msg, 'read receipts setting unavailable, read hidden');
   assert.equal(warning?.user_id, reader.id);

@@ -399,6 +399,44 @@ export function messageStoreContract(adapter: string, open: () => Promise<StoreU
         assert.equal(await wouldPublish(again), false);
       });
 
+      test('reads arriving together: every row moved once, each event recorded iff its read moved one', async () => {
+        const chatId = randomUUID();
+        const [alice, bob, carol] = [randomUUID(), randomUUID(), randomUUID()];
+        const docs = [];
+        for (let i = 0; i < 4; i++) docs.push(await stored(message(chatId, alice, [bob, carol])));
+        const read = (reader: string, upTo: MessageDoc) => {
+          const at = tick();
+          const event = msgStatusEvent(upTo, reader, 'read', at, false);
+          return { event, moved: store.markReadUpTo(chatId, reader, upTo, false, at, event) };
+        };
+        // Not awaited one by one: a store that batches writes takes them in one go.
+        const reads = [
+          read(bob, docs[1]),
+          read(carol, docs[3]),
+          read(bob, docs[2]),
+          read(bob, docs[0]),
+        ];
+        const moved = await Promise.all(reads.map((r) => r.moved));
+        assert.equal(moved[0] + moved[2] + moved[3], 3, 'bob: three rows, each once');
+        assert.equal(moved[1], 4);
+        assert.deepEqual(
+          await Promise.all(reads.map((r) => wouldPublish(r.event))),
+          moved.map((count) => count > 0),
+        );
+        const back = await Promise.all(docs.map((doc) => store.findById(doc.message_id)));
+        assert.deepEqual(
+          back.map((doc) => doc?.status[bob].status),
+          ['read', 'read', 'read', 'sent'],
+        );
+        assert.deepEqual(
+          back.map((doc) => doc?.status[carol].status),
+          ['read', 'read', 'read', 'read'],
+        );
+        // Only the messages a read named were acknowledged by a device.
+        assert.deepEqual(ids(await store.undelivered(bob, undefined, 10)), ids([docs[3]]));
+        assert.deepEqual(ids(await store.undelivered(carol, undefined, 10)), ids(docs.slice(0, 3)));
+      });
+
       test('the newest message from someone else at or before a point', async () => {
         const chatId = randomUUID();
         const [alice, bob] = [randomUUID(), randomUUID()];

@@ -1,3 +1,4 @@
+import { createStampedCache, userStamp, type StampReader } from '@wa/pkg/cache';
 import { notFound, validationError } from '@wa/pkg/errors';
 import type { Logger } from '@wa/pkg/log';
 import type { MessageKey } from '../model/message.ts';
@@ -22,19 +23,30 @@ export interface StatusReceipt {
 /** Whether a user sends read receipts (privacy setting `read_receipts`, addenda E). */
 export type ReadReceiptsLookup = (userId: string) => Promise<boolean>;
 
+export interface ReadReceiptsCache {
+  ttlMs: number;
+  maxEntries: number;
+}
+
 /**
- * The reader's setting from user-service `GetReadReceipts`, asked at each read so a change applies
- * at once. Fails safe: when the user-service cannot answer (or does not know the user) the read is
- * hidden, since a read shown against the reader's wish cannot be taken back, while a hidden one
- * only leaves the sender at "delivered".
+ * The reader's setting from user-service `GetReadReceipts`, cached under the user's stamp: the
+ * user-service renews it before acknowledging a privacy change, so the very next read applies the
+ * change while an unchanged setting costs no call (an open chat reads every message). Fails safe:
+ * when the user-service cannot answer (or does not know the user) the read is hidden, since a read
+ * shown against the reader's wish cannot be taken back, while a hidden one only leaves the sender
+ * at "delivered". That answer is not cached.
  */
 export function readReceiptsFromUserService(
   users: Pick<UserRemote, 'readReceipts'>,
+  stamps: StampReader,
   log: Logger,
+  cache: ReadReceiptsCache = { ttlMs: 30_000, maxEntries: 10_000 },
 ): ReadReceiptsLookup {
+  const settings = createStampedCache<string, boolean>(cache);
   return async (userId) => {
     try {
-      return await users.readReceipts(userId);
+      const stamp = (await stamps.read([userStamp(userId)]))?.[0];
+      return await settings.getOrLoad(userId, stamp, (id) => users.readReceipts(id));
     } catch (error) {
       log.warn({ err: error, user_id: userId }, 'read receipts setting unavailable, read hidden');
       return false;
@@ -101,7 +113,8 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
     /** Everything in the chat up to and including `upToMessageId` is read by `userId` (PRD §6.4). */
     async markRead(chatId: string, userId: string, upToMessageId: string) {
       await membership.requireMember(chatId, userId);
-      const upTo = await messages.findById(upToMessageId);
+      // Reads follow their message closely: usually known without a store read.
+      const upTo = await refs.get(upToMessageId);
       if (!upTo || upTo.chat_id !== chatId) throw notFound('Message not found in this chat');
       const hidden = !(await readReceipts(userId));
       const at = now();

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { OutboxEvent } from '@wa/pkg/bus';
-import { pgErrorCode, withTransaction, type PgPool, type Queryable } from '@wa/pkg/db';
+import { withTransaction, type PgPool, type Queryable } from '@wa/pkg/db';
 import type { MessageStore, StatusChange } from '../message-store.ts';
+import { retrying } from './retrying.ts';
 
 /*
  * The store's updates. Each change and its event are written by one statement (a data-modifying
@@ -39,27 +39,6 @@ const ADVANCE = `WITH change AS (
 )
 SELECT ord FROM moved`;
 
-/*
- * $1 chat, $2 reader, $3 up to (created_at), $4 at, $5 receipt hidden, $6 up to (message_id),
- * $7.. the event. Only the message read up to is acknowledged: an earlier one may never have
- * reached the reader's device. Same two-update pattern as ADVANCE.
- */
-const MARK_READ = `WITH moved AS (
-  UPDATE message_recipients
-  SET status = 'read', updated_at = $4, receipt_hidden = $5,
-    owed = owed AND message_id <> $6
-  WHERE user_id = $2 AND chat_id = $1 AND created_at <= $3 AND status <> 'read'
-  RETURNING message_id
-), events AS (
-  INSERT INTO message_outbox (event_id, subject, payload)
-  SELECT $7::uuid, $8::text, $9::jsonb WHERE EXISTS (SELECT 1 FROM moved)
-), acknowledged AS (
-  UPDATE message_recipients SET owed = FALSE
-  WHERE message_id = $6 AND user_id = $2 AND owed
-    AND NOT EXISTS (SELECT 1 FROM moved WHERE moved.message_id = $6)
-)
-SELECT count(*)::int AS moved FROM moved`;
-
 const DELETE_FOR_EVERYONE = `WITH deleted AS (
   UPDATE messages SET is_deleted = TRUE, payload = $2, updated_at = $3
   WHERE message_id = $1 AND NOT is_deleted
@@ -79,28 +58,6 @@ const STAR = `INSERT INTO message_stars (message_id, user_id, created_at)
   ON CONFLICT DO NOTHING`;
 
 const UNSTAR = 'DELETE FROM message_stars WHERE message_id = $1 AND user_id = $2';
-
-const PG_DEADLOCK = '40P01';
-const PG_SERIALIZATION_FAILURE = '40001';
-const ATTEMPTS = 3;
-
-/**
- * Runs `work` again when PostgreSQL chose it as a deadlock victim: row locks are taken in
- * different orders by different updates (a batch of receipts, a read up to a point), and a victim
- * has written nothing.
- */
-async function retrying<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      const code = pgErrorCode(error);
-      if ((code !== PG_DEADLOCK && code !== PG_SERIALIZATION_FAILURE) || attempt >= ATTEMPTS)
-        throw error;
-    }
-    await sleep(10 * attempt);
-  }
-}
 
 const eventValues = (event: OutboxEvent) => [
   event.event_id,
@@ -149,10 +106,7 @@ async function advanceRound(db: Queryable, changes: StatusChange[], round: numbe
 
 export function createMessageUpdates(
   pool: PgPool,
-): Pick<
-  MessageStore,
-  'advanceStatus' | 'markReadUpTo' | 'hideFor' | 'deleteForEveryone' | 'setStar'
-> {
+): Pick<MessageStore, 'advanceStatus' | 'hideFor' | 'deleteForEveryone' | 'setStar'> {
   return {
     async advanceStatus(changes) {
       if (!changes.length) return [];
@@ -168,24 +122,6 @@ export function createMessageUpdates(
         plan.length === 1 ? apply(pool) : withTransaction(pool, (client) => apply(client)),
       );
     },
-
-    markReadUpTo: (chatId, userId, upTo, receiptHidden, at, event) =>
-      retrying(async () => {
-        const { rows } = await pool.query<{ moved: number }>({
-          name: 'msgstore_mark_read',
-          text: MARK_READ,
-          values: [
-            chatId,
-            userId,
-            upTo.created_at.toISOString(),
-            at.toISOString(),
-            receiptHidden,
-            upTo.message_id,
-            ...eventValues(event),
-          ],
-        });
-        return rows[0].moved;
-      }),
 
     async hideFor(message, userId) {
       await pool.query({ name: 'msgstore_hide', text: HIDE, values: [message.message_id, userId] });

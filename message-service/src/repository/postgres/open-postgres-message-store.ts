@@ -4,6 +4,7 @@ import type { MessageStore, OpenMessageStore } from '../message-store.ts';
 import { createMessageInserts } from './message-inserts.ts';
 import { createMessageReads } from './message-reads.ts';
 import { createMessageUpdates } from './message-updates.ts';
+import { createReadMarks } from './read-marks.ts';
 
 /*
  * Addenda K: the message store on native PostgreSQL tables (migrations/postgres/0005). Every event
@@ -22,6 +23,7 @@ export const openPostgresMessageStore: OpenMessageStore = async (url, context) =
     insert: createMessageInserts(pool, context.progress),
     ...createMessageReads(pool),
     ...createMessageUpdates(pool),
+    ...createReadMarks(pool, context.progress),
     ping: () => pingPostgres(pool),
     close: () => pool.end(),
   };

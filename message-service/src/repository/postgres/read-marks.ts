@@ -1,0 +1,112 @@
+import type { OutboxEvent } from '@wa/pkg/bus';
+import { createWriteBatch, withTransaction, type PgPool, type Queryable } from '@wa/pkg/db';
+import type { WorkTracker } from '@wa/pkg/health';
+import type { MessageKey } from '../../model/message.ts';
+import type { MessageStore } from '../message-store.ts';
+import { retrying } from './retrying.ts';
+
+/*
+ * `markReadUpTo`, group-committed: an open chat reads every message it receives, so reads of many
+ * readers arrive together, and each costs PostgreSQL a statement and a commit when written alone.
+ * Reads that arrive while a statement is in flight go together in the next one. Each read moves
+ * its reader's unread rows of its chat up to its message to `read`, acknowledges the message it
+ * names (an earlier one may never have reached the reader's device) and records its event when
+ * at least one row moved. The acknowledging UPDATE skips the rows just moved by their RETURNING
+ * (two updates of one row in one statement are not allowed).
+ */
+
+export interface ReadMark {
+  chatId: string;
+  userId: string;
+  upTo: MessageKey;
+  receiptHidden: boolean;
+  at: Date;
+  event: OutboxEvent<'msg.status.updated'>;
+}
+
+const MARK_READ = `WITH input AS (
+  SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::uuid[],
+    $6::timestamptz[], $7::boolean[], $8::uuid[], $9::text[], $10::jsonb[])
+  AS i(ord, chat_id, user_id, up_to, up_to_id, at, receipt_hidden, event_id, event_subject,
+    event_payload)
+), moved AS (
+  UPDATE message_recipients r
+  SET status = 'read', updated_at = i.at, receipt_hidden = i.receipt_hidden,
+    owed = r.owed AND r.message_id <> i.up_to_id
+  FROM input i
+  WHERE r.user_id = i.user_id AND r.chat_id = i.chat_id AND r.created_at <= i.up_to
+    AND r.status <> 'read'
+  RETURNING i.ord, r.message_id
+), events AS (
+  INSERT INTO message_outbox (event_id, subject, payload)
+  SELECT i.event_id, i.event_subject, i.event_payload FROM input i
+  WHERE EXISTS (SELECT 1 FROM moved m WHERE m.ord = i.ord) ORDER BY i.ord
+), acknowledged AS (
+  UPDATE message_recipients r SET owed = FALSE
+  FROM input i
+  WHERE r.message_id = i.up_to_id AND r.user_id = i.user_id AND r.owed
+    AND NOT EXISTS (SELECT 1 FROM moved m WHERE m.ord = i.ord AND m.message_id = i.up_to_id)
+)
+SELECT ord, count(*)::int AS moved FROM moved GROUP BY ord`;
+
+/**
+ * One UPDATE moves a row at most once, and one reader's rows of one chat are the same rows for
+ * all of their reads: a batch naming a reader's chat twice is applied in rounds, in its order.
+ */
+function rounds(marks: ReadMark[]): number[][] {
+  const seen = new Map<string, number>();
+  const result: number[][] = [];
+  marks.forEach((mark, i) => {
+    const reader = `${mark.chatId}/${mark.userId}`;
+    const round = seen.get(reader) ?? 0;
+    seen.set(reader, round + 1);
+    (result[round] ??= []).push(i);
+  });
+  return result;
+}
+
+async function markRound(db: Queryable, marks: ReadMark[], round: number[]) {
+  const picked = round.map((i) => marks[i]);
+  const { rows } = await db.query<{ ord: number; moved: number }>({
+    name: 'msgstore_mark_read',
+    text: MARK_READ,
+    values: [
+      round,
+      picked.map((m) => m.chatId),
+      picked.map((m) => m.userId),
+      picked.map((m) => m.upTo.created_at.toISOString()),
+      picked.map((m) => m.upTo.message_id),
+      picked.map((m) => m.at.toISOString()),
+      picked.map((m) => m.receiptHidden),
+      picked.map((m) => m.event.event_id),
+      picked.map((m) => m.event.subject),
+      picked.map((m) => JSON.stringify(m.event.payload)),
+    ],
+  });
+  return rows;
+}
+
+export function createReadMarks(
+  pool: PgPool,
+  progress?: WorkTracker,
+): Pick<MessageStore, 'markReadUpTo'> {
+  const write = createWriteBatch(
+    (marks: ReadMark[]) =>
+      retrying(async () => {
+        const plan = rounds(marks);
+        const apply = async (db: Queryable) => {
+          const moved = new Array<number>(marks.length).fill(0);
+          for (const round of plan)
+            for (const row of await markRound(db, marks, round)) moved[row.ord] = row.moved;
+          return moved;
+        };
+        // The usual batch names each reader once: one statement, its own transaction.
+        return plan.length === 1 ? apply(pool) : withTransaction(pool, (client) => apply(client));
+      }),
+    { progress },
+  );
+  return {
+    markReadUpTo: (chatId, userId, upTo, receiptHidden, at, event) =>
+      write({ chatId, userId, upTo, receiptHidden, at, event }),
+  };
+}
