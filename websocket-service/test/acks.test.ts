@@ -130,3 +130,31 @@ test('when the shared call fails, every frame it carried is answered with the er
     assert.equal((frame.data as { code: number }).code, ERROR_CODES.SERVICE_UNAVAILABLE.ws);
   }
 });
+
+test('a receipt sent without req_id is fire-and-forget: applied, never acked; its failure still answered', async () => {
+  stack.fakes.message.implement({ updateMessageStatuses: acceptAll });
+  const { userId, socket } = await connect();
+  const silent = randomUUID();
+  socket.send('message.delivered', { message_ids: [silent] });
+  // The marker goes the same way, in the same or a later call, so its ack comes last.
+  socket.send('message.delivered', { message_ids: [randomUUID()] }, 'marker');
+  await socket.waitFor((frame) => frame.req_id === 'marker');
+  assert.ok(
+    receiptsOf(userId).some((receipt) => receipt.messageIds.includes(silent)),
+    'the receipt was applied',
+  );
+  assert.deepEqual(
+    socket.frames.filter((frame) => frame.event === 'ack').map((frame) => frame.req_id),
+    ['marker'],
+  );
+
+  stack.fakes.message.implement({
+    updateMessageStatuses: () => {
+      throw serviceUnavailable('message store unavailable');
+    },
+  });
+  socket.send('message.delivered', { message_ids: [randomUUID()] });
+  const failure = await socket.waitFor((frame) => frame.event === 'error');
+  assert.equal(failure.req_id, undefined);
+  assert.equal((failure.data as { code: number }).code, ERROR_CODES.SERVICE_UNAVAILABLE.ws);
+});

@@ -45,7 +45,12 @@ export function createFrameHandlers({
   async function dispatch(connection: Connection, frame: ClientFrame): Promise<void> {
     const { userId } = connection;
     const reqId = frame.req_id;
-    const ack = () => connection.push(encodeServerFrame('ack', {}, reqId));
+    // An ack names the frame it answers by its req_id; without one it could tell the client nothing
+    // (frames are answered out of order), so a frame sent without req_id is fire-and-forget: a
+    // receipt costs no frame back. A failure is still answered by `error`.
+    const ack = () => {
+      if (reqId !== undefined) connection.push(encodeServerFrame('ack', {}, reqId));
+    };
     switch (frame.event) {
       case 'ping':
         connection.push(encodeServerFrame('pong', {}, reqId));
