@@ -21,11 +21,6 @@ after(async () => {
   await h?.close();
 });
 
-/** The reader's read_receipts privacy setting, as the user-service's GetReadReceipts answers it. */
-function setReadReceipts(userId: string, on: boolean) {
-  h.users.user(userId).read_receipts = on;
-}
-
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
 const codeOf = async (call: Promise<unknown>): Promise<Code | undefined> => {
@@ -250,6 +245,51 @@ test('UpdateMessageStatuses records many users in one call and refuses a bad rec
   );
 });
 
+test("MarkReads applies many users' reads in one call and refuses a bad one alone, with its code", async () => {
+  const [alice, ...members] = h.makeUsers(4);
+  const group = h.makeGroupChat({ createdBy: alice.id, memberIds: members.map((m) => m.id) });
+  const first = await sendText(group.id, alice.id, 'one');
+  const second = await sendText(group.id, alice.id, 'two');
+  const [bob, carol, dave] = members;
+  const [outsider] = h.makeUsers(1);
+  const read = (userId: string, upToMessageId: string, chatId = group.id) => ({
+    chatId,
+    userId,
+    upToMessageId,
+  });
+  const answer = await client.markReads({
+    reads: [
+      read(bob.id, second.messageId),
+      read(outsider.id, first.messageId),
+      read(carol.id, first.messageId),
+      read(dave.id, randomUUID()),
+      read(dave.id, 'not-a-uuid'),
+    ],
+  });
+  assert.deepEqual(
+    answer.results.map((r) => [r.updated, r.errorCode]),
+    [
+      [2, ''],
+      [0, 'FORBIDDEN'],
+      [1, ''],
+      [0, 'NOT_FOUND'],
+      [0, 'VALIDATION_ERROR'],
+    ],
+    'bob both, an outsider refused, carol one, dave an unknown and a malformed id refused',
+  );
+  const stored = await h.store.findById(second.messageId);
+  assert.equal(stored?.status[bob.id]?.status, 'read');
+  assert.equal(stored?.status[carol.id]?.status, 'sent');
+  await events.waitFor(
+    'msg.status.updated',
+    (e) => e.message_id === first.messageId && e.user_id === carol.id && e.status === 'read',
+  );
+  await assert.rejects(
+    client.markReads({ reads: Array.from({ length: 501 }, () => read(bob.id, first.messageId)) }),
+    (error) => ConnectError.from(error).code === Code.InvalidArgument,
+  );
+});
+
 test('ListUndelivered replays oldest first in bounded pages until delivery is acknowledged', async () => {
   const [alice, bob, carol] = h.makeUsers(3);
   const group = h.makeGroupChat({ createdBy: alice.id, memberIds: [bob.id, carol.id] });
@@ -319,7 +359,7 @@ test('a read up to a message leaves earlier ones still owed until their delivery
 
 test('MarkRead with read receipts off clears the reader’s state but hides the read from the sender', async () => {
   const { alice, bob, chat } = await directChat();
-  setReadReceipts(bob, false);
+  await h.setReadReceipts(bob, false);
   const m = await sendText(chat, alice, 'did you read this?');
   const marked = await client.markRead({ chatId: chat, userId: bob, upToMessageId: m.messageId });
   assert.equal(marked.updated, 1);

@@ -158,3 +158,38 @@ test('a receipt sent without req_id is fire-and-forget: applied, never acked; it
   assert.equal(failure.req_id, undefined);
   assert.equal((failure.data as { code: number }).code, ERROR_CODES.SERVICE_UNAVAILABLE.ws);
 });
+
+test('message.read frames arriving while a call is in flight share one MarkReads call; a refused read answers its own code', async () => {
+  const forbiddenChat = randomUUID();
+  stack.fakes.message.implement({
+    markReads: async (request) => {
+      await sleep(100);
+      return {
+        results: request.reads.map((read) =>
+          read.chatId === forbiddenChat
+            ? { updated: 0, errorCode: 'FORBIDDEN', error: 'You are not a member of this chat' }
+            : { updated: 1, errorCode: '', error: '' },
+        ),
+      };
+    },
+  });
+  const { userId, socket } = await connect();
+  const chats = [randomUUID(), randomUUID(), forbiddenChat, randomUUID()];
+  chats.forEach((chatId, index) =>
+    socket.send('message.read', { chat_id: chatId, up_to_message_id: randomUUID() }, `d${index}`),
+  );
+  const answers = await answersTo(socket, chats.length);
+  assert.deepEqual(
+    answers.map((frame) => frame.event),
+    ['ack', 'ack', 'error', 'ack'],
+  );
+  assert.equal((answers[2].data as { code: number }).code, ERROR_CODES.FORBIDDEN.ws);
+  const calls = stack.fakes.message.calls.markReads.filter((call) =>
+    call.reads.some((read) => read.userId === userId),
+  );
+  assert.ok(calls.length < chats.length, `${calls.length} calls for ${chats.length} frames`);
+  assert.deepEqual(
+    calls.flatMap((call) => call.reads.map((read) => read.chatId)).sort(),
+    [...chats].sort(),
+  );
+});

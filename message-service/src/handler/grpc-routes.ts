@@ -1,4 +1,4 @@
-import { validationError } from '@wa/pkg/errors';
+import { ERROR_CODES, isAppError, validationError } from '@wa/pkg/errors';
 import { MessageService as MessageRpc, type GrpcRouter } from '@wa/pkg/grpc';
 import { requireUuid } from '@wa/pkg/http';
 import type { MessageDoc } from '../model/message.ts';
@@ -16,6 +16,18 @@ export interface MessageGrpcDeps {
 const MAX_STATUS_BATCH = 500;
 /** Ids in all the receipts of one `UpdateMessageStatuses` call. */
 const MAX_STATUSES_CALL = 2_000;
+/** Reads in one `MarkReads` call. */
+const MAX_READS_CALL = 500;
+
+/** A read refused for its own sake (4xx) is answered alone; any other failure fails the call. */
+async function readOutcome(markRead: () => Promise<{ updated: number }>) {
+  try {
+    return { ...(await markRead()), errorCode: '', error: '' };
+  } catch (error) {
+    if (!isAppError(error) || ERROR_CODES[error.code].http >= 500) throw error;
+    return { updated: 0, errorCode: error.code, error: error.message };
+  }
+}
 
 function receiptStatus(value: string): ReceiptStatus {
   if (value === 'delivered' || value === 'read') return value;
@@ -115,6 +127,24 @@ export function messageGrpcRoutes({ send, history, receipts }: MessageGrpcDeps) 
           requireUuid(request.userId, 'user_id'),
           requireUuid(request.upToMessageId, 'up_to_message_id'),
         );
+      },
+
+      async markReads(request) {
+        if (request.reads.length > MAX_READS_CALL)
+          throw validationError(`reads takes at most ${MAX_READS_CALL} reads`);
+        // All at once: the store writes reads that arrive together in one statement.
+        const results = await Promise.all(
+          request.reads.map((read) =>
+            readOutcome(async () =>
+              receipts.markRead(
+                requireUuid(read.chatId, 'chat_id'),
+                requireUuid(read.userId, 'user_id'),
+                requireUuid(read.upToMessageId, 'up_to_message_id'),
+              ),
+            ),
+          ),
+        );
+        return { results };
       },
 
       async deleteMessage(request) {

@@ -1,4 +1,5 @@
 import type { MessagePayload, MessageType } from '@wa/pkg/bus';
+import { AppError, ERROR_CODES, type ErrorCode } from '@wa/pkg/errors';
 import { createRemote, type Client, type MessageService } from '@wa/pkg/grpc';
 
 export interface OutgoingMessage {
@@ -31,6 +32,19 @@ export interface UndeliveredMessage {
 export interface DeliveryReceipt {
   userId: string;
   messageIds: readonly string[];
+}
+
+/** One user's cumulative read of a chat, up to and including a message. */
+export interface ChatRead {
+  userId: string;
+  chatId: string;
+  upToMessageId: string;
+}
+
+/** The message-service's reason for refusing one read of a batch, as the error it stands for. */
+function readRefusal(code: string, message: string): AppError {
+  const known = Object.hasOwn(ERROR_CODES, code) ? (code as ErrorCode) : 'VALIDATION_ERROR';
+  return new AppError(known, message);
 }
 
 /** One page of a user's backlog; `next` is absent on the last page. */
@@ -94,8 +108,12 @@ export function createMessageRemote(client: Client<typeof MessageService>) {
       return refused;
     },
 
-    async markRead(userId: string, chatId: string, upToMessageId: string): Promise<void> {
-      await remote.call((rpc) => rpc.markRead({ userId, chatId, upToMessageId }));
+    /** Several users' reads in one call; resolves with each read's refusal (undefined: applied). */
+    async markReads(reads: readonly ChatRead[]): Promise<(AppError | undefined)[]> {
+      const answer = await remote.call((rpc) => rpc.markReads({ reads: [...reads] }));
+      return answer.results.map((result) =>
+        result.errorCode === '' ? undefined : readRefusal(result.errorCode, result.error),
+      );
     },
 
     async remove(userId: string, messageId: string, forEveryone: boolean): Promise<void> {

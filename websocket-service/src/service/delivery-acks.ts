@@ -1,17 +1,16 @@
 import { validationError } from '@wa/pkg/errors';
 import type { DeliveryReceipt, MessageRemote } from '../repository/message-remote.ts';
+import { createCallGroup } from './call-group.ts';
 
 /** Ids the message-service takes in one receipt (its MAX_STATUS_BATCH). */
 export const MAX_IDS_PER_RECEIPT = 500;
 /** Ids it takes in one UpdateMessageStatuses call, all receipts together (MAX_STATUSES_CALL). */
 export const MAX_IDS_PER_CALL = 2_000;
 
-/** One `message.delivered` frame waiting for its call. */
-export interface WaitingAck {
+/** One `message.delivered` frame: its user and the ids it acknowledges. */
+interface FrameAck {
   userId: string;
   ids: readonly string[];
-  resolve: () => void;
-  reject: (error: unknown) => void;
 }
 
 /**
@@ -46,45 +45,25 @@ export interface DeliveryAckDeps {
 }
 
 /**
- * `message.delivered` frames of every socket of this instance as UpdateMessageStatuses calls:
- * a frame goes at once when no call is in flight; frames arriving meanwhile, from any user, wait
- * for it and then share one call (group commit). So a lone ack is never delayed, and acks that
- * arrive together — a group message acknowledged by its members, a replayed backlog acked one
- * frame per message — cost one call and one store write per round trip instead of one per
- * frame. Each frame settles with its receipt: `ack` when accepted, a validation error when the
- * message-service refused that receipt alone, the call's error when the call failed (the client
- * resends; acks are idempotent).
+ * `message.delivered` frames of every socket of this instance as UpdateMessageStatuses calls,
+ * grouped while a call is in flight (call-group.ts). Each frame settles with its receipt: `ack`
+ * when accepted, a validation error when the message-service refused that receipt alone, the
+ * call's error when the call failed.
  */
 export function createDeliveryAcks({ messages }: DeliveryAckDeps) {
-  let waiting: WaitingAck[] = [];
-  let calling = false;
-
-  async function callWhileWaiting(): Promise<void> {
-    calling = true;
-    while (waiting.length > 0) {
-      const { frames, receipts } = nextCall(waiting);
-      waiting = waiting.slice(frames.length);
-      try {
-        const refused = await messages.deliveredMany(receipts);
-        for (const frame of frames) {
-          const reason = refused.get(frame.userId);
-          if (reason === undefined) frame.resolve();
-          else frame.reject(validationError(reason));
-        }
-      } catch (error) {
-        for (const frame of frames) frame.reject(error);
-      }
-    }
-    calling = false;
-  }
-
-  return {
-    delivered(userId: string, ids: readonly string[]): Promise<void> {
-      return new Promise((resolve, reject) => {
-        waiting.push({ userId, ids, resolve, reject });
-        if (!calling) void callWhileWaiting();
+  const acknowledge = createCallGroup<FrameAck>({
+    take: (waiting) => nextCall(waiting).frames.length,
+    async call(frames) {
+      const refused = await messages.deliveredMany(nextCall(frames).receipts);
+      return frames.map((frame) => {
+        const reason = refused.get(frame.userId);
+        return reason === undefined ? undefined : validationError(reason);
       });
     },
+  });
+  return {
+    delivered: (userId: string, ids: readonly string[]): Promise<void> =>
+      acknowledge({ userId, ids }),
   };
 }
 

@@ -1,21 +1,30 @@
 import { rateLimited } from '@wa/pkg/errors';
 import type { Logger } from '@wa/pkg/log';
 import type { ClientEventData, ServerEventData } from '@wa/pkg/ws';
-import type { MessageRemote } from '../repository/message-remote.ts';
+import type { ChatRead, MessageRemote } from '../repository/message-remote.ts';
 import type { RealtimeStore } from '../repository/realtime-store.ts';
+import { createCallGroup } from './call-group.ts';
 import { createDeliveryAcks } from './delivery-acks.ts';
 import { rateDecision } from './rules.ts';
 
 export interface MessagingDeps {
-  messages: Pick<MessageRemote, 'send' | 'deliveredMany' | 'markRead' | 'remove'>;
+  messages: Pick<MessageRemote, 'send' | 'deliveredMany' | 'markReads' | 'remove'>;
   store: Pick<RealtimeStore, 'countSend'>;
   sendLimit: { limit: number; windowSeconds: number };
   log: Logger;
 }
 
-/** The message frames of PRD §7.3, each one message-service RPC (PRD §2.2); acks may share one. */
+/** Reads the message-service takes in one MarkReads call (its MAX_READS_CALL). */
+export const MAX_READS_PER_CALL = 500;
+
+/** The message frames of PRD §7.3, each one message-service RPC (PRD §2.2); receipts and reads share them. */
 export function createMessagingService({ messages, store, sendLimit, log }: MessagingDeps) {
   const acks = createDeliveryAcks({ messages });
+  // Every open chat reads each message it receives: reads share calls as receipts do.
+  const markRead = createCallGroup<ChatRead>({
+    take: (waiting) => Math.min(waiting.length, MAX_READS_PER_CALL),
+    call: (reads) => messages.markReads(reads),
+  });
 
   /** Fails open like the gateway's limiter: losing Redis must not stop people sending. */
   async function checkSendLimit(userId: string): Promise<void> {
@@ -62,7 +71,7 @@ export function createMessagingService({ messages, store, sendLimit, log }: Mess
     },
 
     async read(userId: string, data: ClientEventData<'message.read'>): Promise<void> {
-      await messages.markRead(userId, data.chat_id, data.up_to_message_id);
+      await markRead({ userId, chatId: data.chat_id, upToMessageId: data.up_to_message_id });
     },
 
     async remove(userId: string, data: ClientEventData<'message.delete'>): Promise<void> {

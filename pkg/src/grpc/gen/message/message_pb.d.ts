@@ -281,6 +281,71 @@ export declare type MarkReadResponse = Message<"message.MarkReadResponse"> & {
 export declare const MarkReadResponseSchema: GenMessage<MarkReadResponse>;
 
 /**
+ * @generated from message message.MarkReadsRequest
+ */
+export declare type MarkReadsRequest = Message<"message.MarkReadsRequest"> & {
+  /**
+   * 1..500
+   *
+   * @generated from field: repeated message.MarkReadRequest reads = 1;
+   */
+  reads: MarkReadRequest[];
+};
+
+/**
+ * Describes the message message.MarkReadsRequest.
+ * Use `create(MarkReadsRequestSchema)` to create a new message.
+ */
+export declare const MarkReadsRequestSchema: GenMessage<MarkReadsRequest>;
+
+/**
+ * @generated from message message.MarkReadResult
+ */
+export declare type MarkReadResult = Message<"message.MarkReadResult"> & {
+  /**
+   * @generated from field: int32 updated = 1;
+   */
+  updated: number;
+
+  /**
+   * Empty when applied; else the shared error table's code (FORBIDDEN, NOT_FOUND,
+   * VALIDATION_ERROR) and why, and nothing of this read was applied.
+   *
+   * @generated from field: string error_code = 2;
+   */
+  errorCode: string;
+
+  /**
+   * @generated from field: string error = 3;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message message.MarkReadResult.
+ * Use `create(MarkReadResultSchema)` to create a new message.
+ */
+export declare const MarkReadResultSchema: GenMessage<MarkReadResult>;
+
+/**
+ * @generated from message message.MarkReadsResponse
+ */
+export declare type MarkReadsResponse = Message<"message.MarkReadsResponse"> & {
+  /**
+   * one per read, in order
+   *
+   * @generated from field: repeated message.MarkReadResult results = 1;
+   */
+  results: MarkReadResult[];
+};
+
+/**
+ * Describes the message message.MarkReadsResponse.
+ * Use `create(MarkReadsResponseSchema)` to create a new message.
+ */
+export declare const MarkReadsResponseSchema: GenMessage<MarkReadsResponse>;
+
+/**
  * @generated from message message.DeleteMessageRequest
  */
 export declare type DeleteMessageRequest = Message<"message.DeleteMessageRequest"> & {
@@ -485,6 +550,18 @@ export declare const MessageService: GenService<{
     methodKind: "unary";
     input: typeof MarkReadRequestSchema;
     output: typeof MarkReadResponseSchema;
+  },
+  /**
+   * The reads of many users in one call (a websocket-service instance gathers the `message.read`
+   * frames of all its sockets while a call is in flight; the store writes them together). Each
+   * read is answered on its own: one refused does not fail the others.
+   *
+   * @generated from rpc message.MessageService.MarkReads
+   */
+  markReads: {
+    methodKind: "unary";
+    input: typeof MarkReadsRequestSchema;
+    output: typeof MarkReadsResponseSchema;
   },
   /**
    * Deletes for the caller only, or (sender only) for everyone, which publishes `msg.deleted`.

@@ -1,0 +1,55 @@
+/** One frame waiting for the call that carries it. */
+interface Waiting<T> {
+  item: T;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export interface CallGroupSettings<T> {
+  /**
+   * Makes one call for `items`; resolves with each item's own refusal (undefined when accepted),
+   * in order. A rejection fails every item of the call.
+   */
+  call: (items: T[]) => Promise<(Error | undefined)[]>;
+  /** How many of the oldest waiting items the next call carries (at least 1). */
+  take: (waiting: readonly T[]) => number;
+}
+
+/**
+ * Group commit for calls to another service, over every socket of this instance: an item goes at
+ * once when no call is in flight; items arriving meanwhile, from any user, wait for it and then
+ * share one call. So a lone frame is never delayed, and frames that arrive together (the receipts
+ * of a group message, a replayed backlog, every open chat reading what it receives) cost one call
+ * and one store write per round trip instead of one per frame. Each item settles with its own
+ * outcome; a failed call fails the items it carried (the client resends; receipts are idempotent).
+ */
+export function createCallGroup<T>({ call, take }: CallGroupSettings<T>) {
+  let waiting: Waiting<T>[] = [];
+  let calling = false;
+
+  async function callWhileWaiting(): Promise<void> {
+    calling = true;
+    while (waiting.length > 0) {
+      const count = Math.max(1, take(waiting.map((entry) => entry.item)));
+      const carried = waiting.slice(0, count);
+      waiting = waiting.slice(count);
+      try {
+        const refusals = await call(carried.map((entry) => entry.item));
+        carried.forEach((entry, i) => {
+          const refusal = refusals[i];
+          if (refusal === undefined) entry.resolve();
+          else entry.reject(refusal);
+        });
+      } catch (error) {
+        for (const entry of carried) entry.reject(error);
+      }
+    }
+    calling = false;
+  }
+
+  return (item: T): Promise<void> =>
+    new Promise((resolve, reject) => {
+      waiting.push({ item, resolve, reject });
+      if (!calling) void callWhileWaiting();
+    });
+}
