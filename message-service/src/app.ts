@@ -7,7 +7,7 @@ import {
   type NatsConnection,
   type OutboxTuning,
 } from '@wa/pkg/bus';
-import type { StampReader } from '@wa/pkg/cache';
+import { STAMPED_CACHE_TTL_MS, type StampReader } from '@wa/pkg/cache';
 import type { ChatService, Client, MediaService, UserService } from '@wa/pkg/grpc';
 import { createServiceProbes, type ServiceProbes } from '@wa/pkg/health';
 import { createHttpServer } from '@wa/pkg/http';
@@ -79,7 +79,7 @@ export function buildMessageApp(deps: MessageAppDeps) {
   });
   // Permissions and settings other services own, each cached under its stamp.
   const cached = {
-    ttlMs: config.membershipCache?.ttlMs ?? 30_000,
+    ttlMs: config.membershipCache?.ttlMs ?? STAMPED_CACHE_TTL_MS,
     maxEntries: config.membershipCache?.maxEntries ?? 10_000,
   };
   const membership = createMembership({ chats, users, stamps: deps.stamps, ...cached });

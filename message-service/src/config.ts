@@ -1,3 +1,4 @@
+import { STAMPED_CACHE_TTL_MS } from '@wa/pkg/cache';
 import { STORE_URL_PATTERN } from '@wa/pkg/db';
 import {
   CommonEnv,
@@ -31,7 +32,11 @@ const MessageEnv = Type.Object({
   ...NatsEnv,
   ...NatsConsumerEnv('message-service'),
   ...GrpcClientEnv(CALLS, 1_000),
-  MEMBERSHIP_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 30_000 }),
+  MEMBERSHIP_CACHE_TTL_MS: Type.Integer({
+    minimum: 0,
+    maximum: 3_600_000,
+    default: STAMPED_CACHE_TTL_MS,
+  }),
   MEMBERSHIP_CACHE_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
   /** How often stored events a stopped instance left unpublished are looked for (not the send path). */
   OUTBOX_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 600_000, default: 5_000 }),

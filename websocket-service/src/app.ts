@@ -114,6 +114,7 @@ export function buildWebSocketApp({
       messages,
       store,
       sendLimit: config.sendRateLimit,
+      receiptBatchWaitMs: config.receiptBatchWaitMs,
       log,
     }),
     typing: createTypingService({ participants, store, channels }),

@@ -44,6 +44,12 @@ const WebSocketEnv = Type.Object({
   /** `message.send` frames per user per window (PRD §11.3: 30 per 10 s). */
   WS_SEND_RATE_LIMIT: Type.Integer({ minimum: 1, default: 30 }),
   WS_SEND_RATE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 10 }),
+  /**
+   * How long a `message.delivered` or `message.read` frame waits for others to share its
+   * message-service call when none is in flight (0: at once). Receipts are off the delivery path;
+   * a few ms let a busy instance write many in one call and one statement.
+   */
+  WS_RECEIPT_BATCH_WAIT_MS: Type.Integer({ minimum: 0, maximum: 1_000, default: 10 }),
 });
 
 export function loadWebSocketConfig(env: Record<string, string | undefined>) {
@@ -66,6 +72,7 @@ export function loadWebSocketConfig(env: Record<string, string | undefined>) {
     },
     presenceSweepMs: e.WS_PRESENCE_SWEEP_MS,
     sendRateLimit: { limit: e.WS_SEND_RATE_LIMIT, windowSeconds: e.WS_SEND_RATE_WINDOW_SECONDS },
+    receiptBatchWaitMs: e.WS_RECEIPT_BATCH_WAIT_MS,
   });
 }
 

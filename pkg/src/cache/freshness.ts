@@ -24,6 +24,13 @@ import { createTtlCache } from './ttl-cache.ts';
  */
 export const STAMP_TTL_SECONDS = 6_000;
 
+/**
+ * How long a stamped cache keeps an entry by default. Its stamp decides whether it is trusted, so
+ * this only bounds how long an unused entry holds memory; a short TTL made a chat that sends a
+ * message every half minute ask its owner every time (docs/benchmarks.md, issue 12).
+ */
+export const STAMPED_CACHE_TTL_MS = 600_000;
+
 /** The stamp of a chat: its members, their roles and its posting rules. */
 export const chatStamp = (chatId: string): string => `stamp:chat:${chatId}`;
 

@@ -1,6 +1,7 @@
 export { createTtlCache, type TtlCache, type TtlCacheSettings } from './ttl-cache.ts';
 export {
   STAMP_TTL_SECONDS,
+  STAMPED_CACHE_TTL_MS,
   chatStamp,
   createStampReader,
   createStampWriter,

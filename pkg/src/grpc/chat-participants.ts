@@ -1,4 +1,9 @@
-import { chatStamp, createStampedCache, type StampReader } from '../cache/index.ts';
+import {
+  STAMPED_CACHE_TTL_MS,
+  chatStamp,
+  createStampedCache,
+  type StampReader,
+} from '../cache/index.ts';
 import type { Client } from '@connectrpc/connect';
 import type { ChatService } from './gen/chat/chat_pb.js';
 import { createRemote } from './remote.ts';
@@ -35,7 +40,7 @@ export function isMutedAt(participant: ChatParticipant, now: number): boolean {
 export function createChatParticipants(
   chats: Client<typeof ChatService>,
   stamps: StampReader,
-  ttlMs = 30_000,
+  ttlMs = STAMPED_CACHE_TTL_MS,
   maxEntries = 10_000,
 ) {
   const remote = createRemote<typeof ChatService>('chat-service', chats);

@@ -13,6 +13,11 @@ export interface CallGroupSettings<T> {
   call: (items: T[]) => Promise<(Error | undefined)[]>;
   /** How many of the oldest waiting items the next call carries (at least 1). */
   take: (waiting: readonly T[]) => number;
+  /**
+   * When idle, how long the first item waits for others before its call (default 0: at once).
+   * For frames off the delivery path (receipts), whose calls and statements then carry more.
+   */
+  lingerMs?: number;
 }
 
 /**
@@ -23,11 +28,13 @@ export interface CallGroupSettings<T> {
  * and one store write per round trip instead of one per frame. Each item settles with its own
  * outcome; a failed call fails the items it carried (the client resends; receipts are idempotent).
  */
-export function createCallGroup<T>({ call, take }: CallGroupSettings<T>) {
+export function createCallGroup<T>({ call, take, lingerMs = 0 }: CallGroupSettings<T>) {
   let waiting: Waiting<T>[] = [];
   let calling = false;
+  let lingering: NodeJS.Timeout | undefined;
 
   async function callWhileWaiting(): Promise<void> {
+    lingering = undefined;
     calling = true;
     while (waiting.length > 0) {
       const count = Math.max(1, take(waiting.map((entry) => entry.item)));
@@ -50,6 +57,8 @@ export function createCallGroup<T>({ call, take }: CallGroupSettings<T>) {
   return (item: T): Promise<void> =>
     new Promise((resolve, reject) => {
       waiting.push({ item, resolve, reject });
-      if (!calling) void callWhileWaiting();
+      if (calling || lingering) return;
+      if (lingerMs <= 0) void callWhileWaiting();
+      else lingering = setTimeout(() => void callWhileWaiting(), lingerMs);
     });
 }

@@ -42,6 +42,8 @@ export function nextCall<T extends { userId: string; ids: readonly string[] }>(
 
 export interface DeliveryAckDeps {
   messages: Pick<MessageRemote, 'deliveredMany'>;
+  /** How long a lone frame waits for others to share its call (call-group.ts). */
+  lingerMs?: number;
 }
 
 /**
@@ -50,8 +52,9 @@ export interface DeliveryAckDeps {
  * when accepted, a validation error when the message-service refused that receipt alone, the
  * call's error when the call failed.
  */
-export function createDeliveryAcks({ messages }: DeliveryAckDeps) {
+export function createDeliveryAcks({ messages, lingerMs }: DeliveryAckDeps) {
   const acknowledge = createCallGroup<FrameAck>({
+    lingerMs,
     take: (waiting) => nextCall(waiting).frames.length,
     async call(frames) {
       const refused = await messages.deliveredMany(nextCall(frames).receipts);

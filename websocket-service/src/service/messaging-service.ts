@@ -11,6 +11,8 @@ export interface MessagingDeps {
   messages: Pick<MessageRemote, 'send' | 'deliveredMany' | 'markReads' | 'remove'>;
   store: Pick<RealtimeStore, 'countSend'>;
   sendLimit: { limit: number; windowSeconds: number };
+  /** How long a lone receipt waits for others to share its call (call-group.ts). */
+  receiptBatchWaitMs?: number;
   log: Logger;
 }
 
@@ -18,12 +20,19 @@ export interface MessagingDeps {
 export const MAX_READS_PER_CALL = 500;
 
 /** The message frames of PRD §7.3, each one message-service RPC (PRD §2.2); receipts and reads share them. */
-export function createMessagingService({ messages, store, sendLimit, log }: MessagingDeps) {
-  const acks = createDeliveryAcks({ messages });
+export function createMessagingService({
+  messages,
+  store,
+  sendLimit,
+  receiptBatchWaitMs = 0,
+  log,
+}: MessagingDeps) {
+  const acks = createDeliveryAcks({ messages, lingerMs: receiptBatchWaitMs });
   // Every open chat reads each message it receives: reads share calls as receipts do.
   const markRead = createCallGroup<ChatRead>({
     take: (waiting) => Math.min(waiting.length, MAX_READS_PER_CALL),
     call: (reads) => messages.markReads(reads),
+    lingerMs: receiptBatchWaitMs,
   });
 
   /** Fails open like the gateway's limiter: losing Redis must not stop people sending. */
