@@ -40,3 +40,20 @@ test('a failed call fails every item it carried, and the next items still get th
   fail = false;
   await group('c');
 });
+
+test('with a linger, a lone item waits for company: items arriving within it share the first call', async () => {
+  const calls: string[][] = [];
+  const group = createCallGroup<string>({
+    take: (waiting) => waiting.length,
+    lingerMs: 40,
+    async call(items) {
+      calls.push(items);
+      return items.map(() => undefined);
+    },
+  });
+  const first = group('a');
+  await sleep(5);
+  assert.deepEqual(calls, [], 'still lingering');
+  await Promise.all([first, group('b')]);
+  assert.deepEqual(calls, [['a', 'b']]);
+});
