@@ -2,7 +2,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createMongoClient, type Db } from '@wa/pkg/db';
-import { testLogger } from '@wa/pkg/testing';
+import {
+  createTestDatabase,
+  privateMongoUrl,
+  startFerretServer,
+  testLogger,
+} from '@wa/pkg/testing';
+import { applyMongoIndexes } from '../../migrations/mongo/indexes.ts';
 import { migrateMessageLayout } from '../../migrations/mongo/message-layout.ts';
 import type { MessageDoc } from '../src/model/message.ts';
 import type { MessageStore } from '../src/repository/message-store.ts';
@@ -256,5 +262,50 @@ describe('mongodb message store: the first layout', () => {
     assert.deepEqual(ids(history), ids([large, small]));
     assert.equal(Object.keys(history[0].status).length, 255);
     assert.deepEqual(await store.advanceStatus([change(large, members[3], 'delivered')]), [true]);
+  });
+});
+
+describe('many receipts at once, on a FerretDB of its own', () => {
+  // Its own server: the shared one, once wedged, would fail every test after this one.
+  test('300 reads in flight together are all applied: FerretDB is not left waiting on itself', async () => {
+    const database = await createTestDatabase('ferret');
+    const ferret = await startFerretServer(database.url);
+    const client = createMongoClient({ url: privateMongoUrl(ferret.url, 'receipts') });
+    try {
+      await client.connect();
+      await applyMongoIndexes(client.db(), log);
+      const store = await createMongoMessageStore(client, { log });
+      const sender = randomUUID();
+      const readers = Array.from({ length: 300 }, () => randomUUID());
+      const docs = readers.map((reader) => message(randomUUID(), sender, [reader]));
+      await Promise.all(docs.map((doc) => store.insert(doc, msgNewEvent(doc))));
+      const at = new Date();
+      const reads = Promise.all(
+        docs.map((doc, i) =>
+          store.markReadUpTo(
+            doc.chat_id,
+            readers[i],
+            doc,
+            false,
+            at,
+            msgStatusEvent(doc, readers[i], 'read', at, false),
+          ),
+        ),
+      );
+      // A liveness deadline, not a wait for absence: unbounded, these never settled.
+      let deadline: NodeJS.Timeout | undefined;
+      const wedged = new Promise<'wedged'>((resolve) => {
+        deadline = setTimeout(() => resolve('wedged'), 60_000);
+      });
+      const outcome = await Promise.race([reads, wedged]).finally(() => clearTimeout(deadline));
+      assert.deepEqual(
+        outcome,
+        docs.map(() => 1),
+      );
+    } finally {
+      await client.close(true).catch(() => undefined);
+      await ferret.destroy();
+      await database.drop();
+    }
   });
 });

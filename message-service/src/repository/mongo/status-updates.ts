@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MongoOutboxStore } from '@wa/pkg/bus';
-import type { Collection, Db } from '@wa/pkg/db';
+import { createConcurrencyLimit, type Collection, type Db } from '@wa/pkg/db';
 import type { MessageStore, StatusChange } from '../message-store.ts';
 import { DELIVERIES, type DeliveryDoc } from './documents.ts';
 import { recipientKey, type EventRemoval, type WriteOrder } from './write-order.ts';
@@ -63,12 +63,21 @@ function rounds(changes: StatusChange[]): number[][] {
   return result;
 }
 
+/**
+ * Receipts in flight at once. An open chat reads every message it receives, and a batch of reads
+ * arrives together (MarkReads): unbounded, they exhausted FerretDB's PostgreSQL pool and it never
+ * answered again (write-order.ts).
+ */
+export const MAX_RECEIPTS_IN_FLIGHT = 16;
+
 export function createStatusUpdates(
   db: Db,
   outbox: Pick<MongoOutboxStore, 'insertMany' | 'enqueue'>,
   removeEvents: EventRemoval,
   holding: WriteOrder,
 ): Pick<MessageStore, 'advanceStatus' | 'markReadUpTo'> {
+  // Taken inside `holding`: a task waits for its keys first, so no slot waits on a key.
+  const limited = createConcurrencyLimit(MAX_RECEIPTS_IN_FLIGHT);
   const deliveries = db.collection<DeliveryDoc>(DELIVERIES);
 
   /** Recipients named by a change are no longer owed the message, moved or not. */
@@ -89,59 +98,63 @@ export function createStatusUpdates(
     async advanceStatus(changes) {
       if (!changes.length) return [];
       const keys = changes.map((change) => recipientKey(change.message.chat_id, change.userId));
-      return holding(keys, async () => {
-        await outbox.insertMany(changes.map((change) => change.event));
-        const moved = changes.map(() => false);
-        for (const round of rounds(changes)) {
-          const results = await applyRound(
-            deliveries,
-            round.map((i) => changes[i]),
-          );
-          round.forEach((i, j) => (moved[i] = results[j]));
-        }
-        const refused = changes.filter((_, i) => !moved[i]);
-        // A moved status is acknowledged by its own update; only the others need another.
-        await Promise.all([
-          acknowledge(refused),
-          removeEvents(refused.map((change) => change.event.event_id)),
-        ]);
-        return moved;
-      });
+      return holding(keys, () =>
+        limited(async () => {
+          await outbox.insertMany(changes.map((change) => change.event));
+          const moved = changes.map(() => false);
+          for (const round of rounds(changes)) {
+            const results = await applyRound(
+              deliveries,
+              round.map((i) => changes[i]),
+            );
+            round.forEach((i, j) => (moved[i] = results[j]));
+          }
+          const refused = changes.filter((_, i) => !moved[i]);
+          // A moved status is acknowledged by its own update; only the others need another.
+          await Promise.all([
+            acknowledge(refused),
+            removeEvents(refused.map((change) => change.event.event_id)),
+          ]);
+          return moved;
+        }),
+      );
     },
 
     markReadUpTo(chatId, userId, upTo, receiptHidden, at, event) {
-      return holding([recipientKey(chatId, userId)], async () => {
-        await outbox.enqueue(event);
-        const read = { status: 'read' as const, updated_at: at };
-        const update = receiptHidden
-          ? { $set: { ...read, receipt_hidden: true as const } }
-          : { $set: read, $unset: { receipt_hidden: '' as const } };
-        // One equality per status, not `$in`: FerretDB hands only equalities to PostgreSQL.
-        const { modifiedCount } = await deliveries.bulkWrite(
-          (['sent', 'delivered'] as const).map((status) => ({
-            updateMany: {
-              filter: {
-                user_id: userId,
-                chat_id: chatId,
-                status,
-                created_at: { $lte: upTo.created_at },
+      return holding([recipientKey(chatId, userId)], () =>
+        limited(async () => {
+          await outbox.enqueue(event);
+          const read = { status: 'read' as const, updated_at: at };
+          const update = receiptHidden
+            ? { $set: { ...read, receipt_hidden: true as const } }
+            : { $set: read, $unset: { receipt_hidden: '' as const } };
+          // One equality per status, not `$in`: FerretDB hands only equalities to PostgreSQL.
+          const { modifiedCount } = await deliveries.bulkWrite(
+            (['sent', 'delivered'] as const).map((status) => ({
+              updateMany: {
+                filter: {
+                  user_id: userId,
+                  chat_id: chatId,
+                  status,
+                  created_at: { $lte: upTo.created_at },
+                },
+                update,
               },
-              update,
-            },
-          })),
-          { ordered: false },
-        );
-        // Only `upTo` is known to be on the reader's device: an earlier message it never received
-        // stays owed, and is replayed until a delivery acknowledges it.
-        await Promise.all([
-          deliveries.updateMany(
-            { message_id: upTo.message_id, user_id: userId, owed: true },
-            { $set: { owed: false } },
-          ),
-          modifiedCount ? undefined : removeEvents([event.event_id]),
-        ]);
-        return modifiedCount;
-      });
+            })),
+            { ordered: false },
+          );
+          // Only `upTo` is known to be on the reader's device: an earlier message it never received
+          // stays owed, and is replayed until a delivery acknowledges it.
+          await Promise.all([
+            deliveries.updateMany(
+              { message_id: upTo.message_id, user_id: userId, owed: true },
+              { $set: { owed: false } },
+            ),
+            modifiedCount ? undefined : removeEvents([event.event_id]),
+          ]);
+          return modifiedCount;
+        }),
+      );
     },
   };
 }
