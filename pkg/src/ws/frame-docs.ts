@@ -201,7 +201,9 @@ export const SERVER_EVENT_DOCS: { [E in ServerEvent]: ServerEventDoc<E> } = {
   ack: {
     summary: 'A frame succeeded and has nothing else to say',
     description:
-      'Answers `auth`, `message.delivered`, `message.read`, `message.delete`, typing and subscriptions.',
+      'Answers `auth` and, when they carry a `req_id`, `message.delivered`, `message.read`, ' +
+      '`message.delete`, typing and subscriptions: sent without `req_id` those are fire-and-forget ' +
+      '(a failure is still answered by `error`).',
     example: {},
   },
   error: {
