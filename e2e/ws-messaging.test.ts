@@ -85,6 +85,17 @@ const directChat = async (a: Session, b: Session) =>
   (await api(a, 'POST', '/api/v1/chats', { type: 'direct', participant_id: b.id }))
     .chat_id as string;
 
+/** Alice and Bob in a direct chat, each connected through a gateway of their own. */
+async function pairAcrossGateways() {
+  const [alice, bob] = await Promise.all([login(), login()]);
+  const chatId = await directChat(alice, bob);
+  const [aliceSocket, bobSocket] = await Promise.all([
+    connect(alice, gatewayA),
+    connect(bob, gatewayB),
+  ]);
+  return { alice, bob, chatId, aliceSocket, bobSocket };
+}
+
 const text = (chatId: string, body: string, clientMsgId = randomUUID()) => ({
   chat_id: chatId,
   client_msg_id: clientMsgId,
@@ -112,12 +123,7 @@ async function send(
 
 describe('delivery with receipts', () => {
   test('1-to-1 across two instances: message.new, then delivered and read reach the sender', async () => {
-    const [alice, bob] = await Promise.all([login(), login()]);
-    const chatId = await directChat(alice, bob);
-    const [aliceSocket, bobSocket] = await Promise.all([
-      connect(alice, gatewayA),
-      connect(bob, gatewayB),
-    ]);
+    const { alice, bob, chatId, aliceSocket, bobSocket } = await pairAcrossGateways();
     const sent = await send(aliceSocket, text(chatId, 'hi bob'));
     const incoming = await bobSocket.waitFor(isNew(sent.message_id));
     assert.equal(dataOf(incoming).sender_id, alice.id);
@@ -132,12 +138,7 @@ describe('delivery with receipts', () => {
   });
 
   test('a reply and a forwarded copy say so live, as history does', async () => {
-    const [alice, bob] = await Promise.all([login(), login()]);
-    const chatId = await directChat(alice, bob);
-    const [aliceSocket, bobSocket] = await Promise.all([
-      connect(alice, gatewayA),
-      connect(bob, gatewayB),
-    ]);
+    const { alice, chatId, aliceSocket, bobSocket } = await pairAcrossGateways();
     const original = await send(aliceSocket, text(chatId, 'lunch?'));
     const plain = dataOf(await bobSocket.waitFor(isNew(original.message_id)));
     assert.equal('reply_to_message_id' in plain || 'forwarded' in plain, false);
@@ -337,12 +338,7 @@ describe('shutdown', () => {
 
 describe('NATS outage', () => {
   test('every message acknowledged while NATS was down reaches its recipient after it returns', async () => {
-    const [alice, bob] = await Promise.all([login(), login()]);
-    const chatId = await directChat(alice, bob);
-    const [aliceSocket, bobSocket] = await Promise.all([
-      connect(alice, gatewayA),
-      connect(bob, gatewayB),
-    ]);
+    const { chatId, aliceSocket, bobSocket } = await pairAcrossGateways();
     await nats.stop();
     const sent: string[] = [];
     const deadline = Date.now() + 3_000;

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, serviceUnavailable } from '@wa/pkg/errors';
+import { MESSAGE_CALL_LIMITS } from '@wa/pkg/grpc';
+import { CLIENT_EVENT_SCHEMAS } from '@wa/pkg/ws';
 import type { DeliveryReceipt } from '../src/repository/message-remote.ts';
 import { createDeliveryAcks, nextCall } from '../src/service/delivery-acks.ts';
 
@@ -118,4 +120,12 @@ test('a failed call fails every frame it carried with its error; later frames go
   assert.deepEqual(remote.calls.at(-1), [{ userId: 'u1', messageIds: ['m4'] }]);
   remote.answers.at(-1)!.resolve(new Map());
   await fourth;
+});
+
+test('a message.delivered frame never holds more ids than one receipt of a call takes', () => {
+  // So the oldest waiting frame always fits in the next call on its own.
+  const schema = CLIENT_EVENT_SCHEMAS['message.delivered'].properties.message_ids;
+  const { maxItems } = schema as { maxItems?: number };
+  assert.ok(maxItems !== undefined && maxItems <= MESSAGE_CALL_LIMITS.idsPerReceipt);
+  assert.ok(MESSAGE_CALL_LIMITS.idsPerReceipt <= MESSAGE_CALL_LIMITS.idsPerCall);
 });

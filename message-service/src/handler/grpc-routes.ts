@@ -1,5 +1,5 @@
 import { ERROR_CODES, isAppError, validationError } from '@wa/pkg/errors';
-import { MessageService as MessageRpc, type GrpcRouter } from '@wa/pkg/grpc';
+import { MESSAGE_CALL_LIMITS, MessageService as MessageRpc, type GrpcRouter } from '@wa/pkg/grpc';
 import { requireUuid } from '@wa/pkg/http';
 import type { MessageDoc } from '../model/message.ts';
 import type { HistoryService } from '../service/history-service.ts';
@@ -13,11 +13,11 @@ export interface MessageGrpcDeps {
   receipts: ReceiptService;
 }
 
-const MAX_STATUS_BATCH = 500;
-/** Ids in all the receipts of one `UpdateMessageStatuses` call. */
-const MAX_STATUSES_CALL = 2_000;
-/** Reads in one `MarkReads` call. */
-const MAX_READS_CALL = 500;
+const {
+  idsPerReceipt: MAX_STATUS_BATCH,
+  idsPerCall: MAX_STATUSES_CALL,
+  readsPerCall: MAX_READS_CALL,
+} = MESSAGE_CALL_LIMITS;
 
 /** A read refused for its own sake (4xx) is answered alone; any other failure fails the call. */
 async function readOutcome(markRead: () => Promise<{ updated: number }>) {

@@ -1,4 +1,10 @@
-import { createStampedCache, userStamp, type StampReader } from '@wa/pkg/cache';
+import {
+  STAMPED_CACHE_TTL_MS,
+  createStampedCache,
+  userStamp,
+  type StampReader,
+  type StampedCacheSettings,
+} from '@wa/pkg/cache';
 import { notFound, validationError } from '@wa/pkg/errors';
 import type { Logger } from '@wa/pkg/log';
 import type { MessageKey } from '../model/message.ts';
@@ -23,11 +29,6 @@ export interface StatusReceipt {
 /** Whether a user sends read receipts (privacy setting `read_receipts`, addenda E). */
 export type ReadReceiptsLookup = (userId: string) => Promise<boolean>;
 
-export interface ReadReceiptsCache {
-  ttlMs: number;
-  maxEntries: number;
-}
-
 /**
  * The reader's setting from user-service `GetReadReceipts`, cached under the user's stamp: the
  * user-service renews it before acknowledging a privacy change, so the very next read applies the
@@ -40,7 +41,7 @@ export function readReceiptsFromUserService(
   users: Pick<UserRemote, 'readReceipts'>,
   stamps: StampReader,
   log: Logger,
-  cache: ReadReceiptsCache = { ttlMs: 30_000, maxEntries: 10_000 },
+  cache: StampedCacheSettings = { ttlMs: STAMPED_CACHE_TTL_MS, maxEntries: 10_000 },
 ): ReadReceiptsLookup {
   const settings = createStampedCache<string, boolean>(cache);
   return async (userId) => {

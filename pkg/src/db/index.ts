@@ -3,6 +3,5 @@ export * from './redis.ts';
 export * from './mongo.ts';
 export * from './write-batch.ts';
 export * from './per-key-queue.ts';
-export * from './concurrency-limit.ts';
 export * from './store-adapters.ts';
 export * from './redis-script.ts';

@@ -12,3 +12,4 @@ export type { Client } from '@connectrpc/connect';
 export type { GrpcRouter } from './router.ts';
 export * from './chat-participants.ts';
 export * from './metrics.ts';
+export * from './message-limits.ts';

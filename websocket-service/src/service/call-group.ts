@@ -21,12 +21,14 @@ export interface CallGroupSettings<T> {
 }
 
 /**
- * Group commit for calls to another service, over every socket of this instance: an item goes at
- * once when no call is in flight; items arriving meanwhile, from any user, wait for it and then
- * share one call. So a lone frame is never delayed, and frames that arrive together (the receipts
+ * Group commit for calls to another service, over every socket of this instance: an item goes
+ * when no call is in flight (at once, or after `lingerMs` for company); items arriving meanwhile,
+ * from any user, wait for it and then share one call. So frames that arrive together (the receipts
  * of a group message, a replayed backlog, every open chat reading what it receives) cost one call
  * and one store write per round trip instead of one per frame. Each item settles with its own
  * outcome; a failed call fails the items it carried (the client resends; receipts are idempotent).
+ * Not pkg's createWriteBatch: that one writes each item alone again after a failed batch, which
+ * for a call to a service that is down would only multiply the calls.
  */
 export function createCallGroup<T>({ call, take, lingerMs = 0 }: CallGroupSettings<T>) {
   let waiting: Waiting<T>[] = [];

@@ -1,11 +1,7 @@
 import { validationError } from '@wa/pkg/errors';
+import { MESSAGE_CALL_LIMITS } from '@wa/pkg/grpc';
 import type { DeliveryReceipt, MessageRemote } from '../repository/message-remote.ts';
 import { createCallGroup } from './call-group.ts';
-
-/** Ids the message-service takes in one receipt (its MAX_STATUS_BATCH). */
-export const MAX_IDS_PER_RECEIPT = 500;
-/** Ids it takes in one UpdateMessageStatuses call, all receipts together (MAX_STATUSES_CALL). */
-export const MAX_IDS_PER_CALL = 2_000;
 
 /** One `message.delivered` frame: its user and the ids it acknowledges. */
 interface FrameAck {
@@ -20,7 +16,10 @@ interface FrameAck {
  */
 export function nextCall<T extends { userId: string; ids: readonly string[] }>(
   waiting: readonly T[],
-  limits = { perReceipt: MAX_IDS_PER_RECEIPT, perCall: MAX_IDS_PER_CALL },
+  limits: { perReceipt: number; perCall: number } = {
+    perReceipt: MESSAGE_CALL_LIMITS.idsPerReceipt,
+    perCall: MESSAGE_CALL_LIMITS.idsPerCall,
+  },
 ): { frames: T[]; receipts: DeliveryReceipt[] } {
   const idsByUser = new Map<string, Set<string>>();
   const frames: T[] = [];

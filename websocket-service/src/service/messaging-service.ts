@@ -1,4 +1,5 @@
 import { rateLimited } from '@wa/pkg/errors';
+import { MESSAGE_CALL_LIMITS } from '@wa/pkg/grpc';
 import type { Logger } from '@wa/pkg/log';
 import type { ClientEventData, ServerEventData } from '@wa/pkg/ws';
 import type { ChatRead, MessageRemote } from '../repository/message-remote.ts';
@@ -16,9 +17,6 @@ export interface MessagingDeps {
   log: Logger;
 }
 
-/** Reads the message-service takes in one MarkReads call (its MAX_READS_CALL). */
-export const MAX_READS_PER_CALL = 500;
-
 /** The message frames of PRD §7.3, each one message-service RPC (PRD §2.2); receipts and reads share them. */
 export function createMessagingService({
   messages,
@@ -30,7 +28,7 @@ export function createMessagingService({
   const acks = createDeliveryAcks({ messages, lingerMs: receiptBatchWaitMs });
   // Every open chat reads each message it receives: reads share calls as receipts do.
   const markRead = createCallGroup<ChatRead>({
-    take: (waiting) => Math.min(waiting.length, MAX_READS_PER_CALL),
+    take: (waiting) => Math.min(waiting.length, MESSAGE_CALL_LIMITS.readsPerCall),
     call: (reads) => messages.markReads(reads),
     lingerMs: receiptBatchWaitMs,
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MongoOutboxStore } from '@wa/pkg/bus';
-import { createConcurrencyLimit, type Collection, type Db } from '@wa/pkg/db';
+import type { Collection, Db } from '@wa/pkg/db';
+import { createConcurrencyLimit } from './concurrency-limit.ts';
 import type { MessageStore, StatusChange } from '../message-store.ts';
 import { DELIVERIES, type DeliveryDoc } from './documents.ts';
 import { recipientKey, type EventRemoval, type WriteOrder } from './write-order.ts';

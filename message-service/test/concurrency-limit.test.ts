@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createConcurrencyLimit } from '@wa/pkg/db';
+import { createConcurrencyLimit } from '../src/repository/mongo/concurrency-limit.ts';
 
 test('never more than max tasks at a time; the others run in arrival order, failures included', async () => {
   const limited = createConcurrencyLimit(2);

@@ -1,0 +1,12 @@
+/**
+ * What one message-service call takes (proto/message/message.proto): the message-service refuses
+ * more, and the websocket-service splits what it gathers to fit. One definition for both sides.
+ */
+export const MESSAGE_CALL_LIMITS = {
+  /** Ids in one receipt: `UpdateMessageStatus`, or one receipt of `UpdateMessageStatuses`. */
+  idsPerReceipt: 500,
+  /** Ids in all the receipts of one `UpdateMessageStatuses` call. */
+  idsPerCall: 2_000,
+  /** Reads in one `MarkReads` call. */
+  readsPerCall: 500,
+} as const;
