@@ -122,7 +122,7 @@ export function buildMessageApp(deps: MessageAppDeps) {
   ];
   return {
     http: app,
-    grpc: messageGrpcRoutes({ send, history, receipts }),
+    grpc: messageGrpcRoutes({ send, history, receipts, log }),
     workers,
     services: { relay, membership, send, history, receipts },
     probes,

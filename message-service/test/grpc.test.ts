@@ -245,6 +245,61 @@ test('UpdateMessageStatuses records many users in one call and refuses a bad rec
   );
 });
 
+test("SendMessages stores many users' messages in one call and answers a refused one alone, with its code", async () => {
+  const first = await directChat();
+  const second = await directChat();
+  const [outsider] = h.makeUsers(1);
+  const retried = randomUUID();
+  const earlier = await sendText(second.chat, second.bob, 'sent before', retried);
+  const text = (chatId: string, senderId: string, body: string, clientMsgId = randomUUID()) => ({
+    chatId,
+    senderId,
+    type: 'text',
+    payload: json({ body }),
+    clientMsgId,
+    replyToMessageId: '',
+  });
+  const answer = await client.sendMessages({
+    sends: [
+      text(first.chat, first.alice, 'one'),
+      text(first.chat, outsider.id, 'not a member'),
+      text(second.chat, second.alice, 'two'),
+      text('not-a-uuid', second.alice, 'nowhere'),
+      text(second.chat, second.bob, 'sent before', retried),
+      { ...text(first.chat, first.bob, 'x'), type: 'hologram' },
+    ],
+  });
+  assert.deepEqual(
+    answer.results.map((r) => [r.errorCode, r.sent?.duplicate]),
+    [
+      ['', false],
+      ['FORBIDDEN', undefined],
+      ['', false],
+      ['VALIDATION_ERROR', undefined],
+      ['', true],
+      ['VALIDATION_ERROR', undefined],
+    ],
+    'two stored, an outsider and two malformed sends refused, a retry answered with its message',
+  );
+  assert.equal(answer.results[4].sent?.messageId, earlier.messageId);
+  for (const [index, chatId] of [
+    [0, first.chat],
+    [2, second.chat],
+  ] as const) {
+    const messageId = answer.results[index].sent?.messageId ?? '';
+    assert.equal((await h.store.findById(messageId))?.chat_id, chatId);
+    await events.waitFor('msg.new', (e) => e.message_id === messageId);
+  }
+  assert.equal(
+    await codeOf(
+      client.sendMessages({
+        sends: Array.from({ length: 201 }, () => text(first.chat, first.alice, 'many')),
+      }),
+    ),
+    Code.InvalidArgument,
+  );
+});
+
 test("MarkReads applies many users' reads in one call and refuses a bad one alone, with its code", async () => {
   const [alice, ...members] = h.makeUsers(4);
   const group = h.makeGroupChat({ createdBy: alice.id, memberIds: members.map((m) => m.id) });

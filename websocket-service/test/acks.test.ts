@@ -193,3 +193,84 @@ test('message.read frames arriving while a call is in flight share one MarkReads
     [...chats].sort(),
   );
 });
+
+test('message.send frames of different users sent while a call is in flight share one SendMessages call; a refused send answers its own code', async () => {
+  const forbiddenChat = randomUUID();
+  let stored = 0;
+  stack.fakes.message.implement({
+    sendMessages: async (request) => {
+      await sleep(100);
+      return {
+        results: request.sends.map((send) =>
+          send.chatId === forbiddenChat
+            ? { errorCode: 'FORBIDDEN', error: 'You are not a member of this chat' }
+            : {
+                sent: { messageId: `m-${(stored += 1)}`, timestamp: 1_000n, duplicate: false },
+                errorCode: '',
+              },
+        ),
+      };
+    },
+  });
+  const senders = [await connect(), await connect()];
+  const chats = [randomUUID(), randomUUID(), forbiddenChat, randomUUID()];
+  const sendFrame = (chatId: string) => ({
+    chat_id: chatId,
+    client_msg_id: randomUUID(),
+    type: 'text' as const,
+    payload: { body: 'hello' },
+  });
+  chats.forEach((chatId, index) =>
+    senders[index % 2].socket.send('message.send', sendFrame(chatId), `d${index}`),
+  );
+  const answers = await Promise.all(
+    chats.map((_, index) =>
+      senders[index % 2].socket.waitFor((frame) => frame.req_id === `d${index}`),
+    ),
+  );
+  assert.deepEqual(
+    answers.map((frame) => frame.event),
+    ['message.sent', 'message.sent', 'error', 'message.sent'],
+  );
+  assert.equal((answers[2].data as { code: number }).code, ERROR_CODES.FORBIDDEN.ws);
+  const ids = answers.flatMap((frame) =>
+    frame.event === 'message.sent' ? [(frame.data as { message_id: string }).message_id] : [],
+  );
+  assert.equal(new Set(ids).size, 3, 'each send answered with its own message');
+  const calls = stack.fakes.message.calls.sendMessages.filter((call) =>
+    call.sends.some((send) => (chats as string[]).includes(send.chatId)),
+  );
+  assert.ok(calls.length < chats.length, `${calls.length} calls for ${chats.length} frames`);
+  assert.ok(
+    calls.some((call) => new Set(call.sends.map((send) => send.senderId)).size === 2),
+    'one call carried both senders',
+  );
+  const sent = calls.flatMap((call) => call.sends);
+  assert.deepEqual(sent.map((send) => send.chatId).sort(), [...chats].sort());
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(sent[0].payload)), { body: 'hello' });
+});
+
+test('when a shared SendMessages call fails, every send it carried is answered with the error', async () => {
+  stack.fakes.message.implement({
+    sendMessages: async () => {
+      await sleep(50);
+      throw serviceUnavailable('message store unavailable');
+    },
+  });
+  const { socket } = await connect();
+  for (let index = 0; index < 3; index++)
+    socket.send(
+      'message.send',
+      {
+        chat_id: randomUUID(),
+        client_msg_id: randomUUID(),
+        type: 'text' as const,
+        payload: { body: 'x' },
+      },
+      `d${index}`,
+    );
+  for (const frame of await answersTo(socket, 3)) {
+    assert.equal(frame.event, 'error');
+    assert.equal((frame.data as { code: number }).code, ERROR_CODES.SERVICE_UNAVAILABLE.ws);
+  }
+});

@@ -24,6 +24,23 @@ test('a lone item is called at once; items arriving meanwhile share the next cal
   );
 });
 
+test('each item settles with its own answer from the call it shared', async () => {
+  const group = createCallGroup<number, string>({
+    take: (waiting) => waiting.length,
+    async call(items) {
+      await sleep(5);
+      return items.map((item) => (item < 0 ? new Error(`${item} refused`) : `answer ${item}`));
+    },
+  });
+  const outcomes = await Promise.allSettled([group(1), group(-2), group(3)]);
+  assert.deepEqual(
+    outcomes.map((outcome) =>
+      outcome.status === 'fulfilled' ? outcome.value : (outcome.reason as Error).message,
+    ),
+    ['answer 1', '-2 refused', 'answer 3'],
+  );
+});
+
 test('a failed call fails every item it carried, and the next items still get their call', async () => {
   let fail = true;
   const group = createCallGroup<string>({

@@ -1,6 +1,12 @@
 import { ERROR_CODES, isAppError, validationError } from '@wa/pkg/errors';
-import { MESSAGE_CALL_LIMITS, MessageService as MessageRpc, type GrpcRouter } from '@wa/pkg/grpc';
+import {
+  MESSAGE_CALL_LIMITS,
+  MessageService as MessageRpc,
+  toItemRefusal,
+  type GrpcRouter,
+} from '@wa/pkg/grpc';
 import { requireUuid } from '@wa/pkg/http';
+import type { Logger } from '@wa/pkg/log';
 import type { MessageDoc } from '../model/message.ts';
 import type { HistoryService } from '../service/history-service.ts';
 import { parsePayloadJson } from '../service/payload-rules.ts';
@@ -11,12 +17,14 @@ export interface MessageGrpcDeps {
   send: SendService;
   history: HistoryService;
   receipts: ReceiptService;
+  log: Logger;
 }
 
 const {
   idsPerReceipt: MAX_STATUS_BATCH,
   idsPerCall: MAX_STATUSES_CALL,
   readsPerCall: MAX_READS_CALL,
+  sendsPerCall: MAX_SENDS_CALL,
 } = MESSAGE_CALL_LIMITS;
 
 /** A read refused for its own sake (4xx) is answered alone; any other failure fails the call. */
@@ -25,8 +33,18 @@ async function readOutcome(markRead: () => Promise<{ updated: number }>) {
     return { ...(await markRead()), errorCode: '', error: '' };
   } catch (error) {
     if (!isAppError(error) || ERROR_CODES[error.code].http >= 500) throw error;
-    return { updated: 0, errorCode: error.code, error: error.message };
+    const { errorCode, error: reason } = toItemRefusal(error);
+    return { updated: 0, errorCode, error: reason };
   }
+}
+
+interface SendRequest {
+  chatId: string;
+  senderId: string;
+  type: string;
+  payload: Uint8Array;
+  clientMsgId: string;
+  replyToMessageId: string;
 }
 
 function receiptStatus(value: string): ReceiptStatus {
@@ -65,26 +83,47 @@ const toStoredMessage = (doc: MessageDoc) => ({
 });
 
 /** proto/message/message.proto: thin translations to the services; errors use the shared table. */
-export function messageGrpcRoutes({ send, history, receipts }: MessageGrpcDeps) {
+export function messageGrpcRoutes({ send, history, receipts, log }: MessageGrpcDeps) {
+  async function sendOne(request: SendRequest) {
+    const { message, duplicate } = await send.send({
+      chatId: requireUuid(request.chatId, 'chat_id'),
+      senderId: requireUuid(request.senderId, 'sender_id'),
+      type: request.type,
+      payload: parsePayloadJson(request.payload),
+      clientMsgId: request.clientMsgId,
+      replyToMessageId:
+        request.replyToMessageId === ''
+          ? null
+          : requireUuid(request.replyToMessageId, 'reply_to_message_id'),
+    });
+    return {
+      messageId: message.message_id,
+      timestamp: BigInt(message.created_at.getTime()),
+      duplicate,
+    };
+  }
+
+  /** Any failure of one send, a fault too, is its own answer: its neighbours were stored. */
+  async function sendOutcome(request: SendRequest) {
+    try {
+      return { sent: await sendOne(request), errorCode: '', error: '', retryAfterSeconds: 0 };
+    } catch (error) {
+      const refusal = toItemRefusal(error);
+      if (ERROR_CODES[refusal.errorCode].http >= 500)
+        log.error({ err: error, chat_id: request.chatId }, 'a send of a batch failed');
+      return refusal;
+    }
+  }
+
   return (router: GrpcRouter) => {
     router.service(MessageRpc, {
-      async sendMessage(request) {
-        const { message, duplicate } = await send.send({
-          chatId: requireUuid(request.chatId, 'chat_id'),
-          senderId: requireUuid(request.senderId, 'sender_id'),
-          type: request.type,
-          payload: parsePayloadJson(request.payload),
-          clientMsgId: request.clientMsgId,
-          replyToMessageId:
-            request.replyToMessageId === ''
-              ? null
-              : requireUuid(request.replyToMessageId, 'reply_to_message_id'),
-        });
-        return {
-          messageId: message.message_id,
-          timestamp: BigInt(message.created_at.getTime()),
-          duplicate,
-        };
+      sendMessage: sendOne,
+
+      async sendMessages(request) {
+        if (request.sends.length > MAX_SENDS_CALL)
+          throw validationError(`sends takes at most ${MAX_SENDS_CALL} messages`);
+        // All at once: the store inserts sends that arrive together in one statement.
+        return { results: await Promise.all(request.sends.map(sendOutcome)) };
       },
 
       async updateMessageStatus(request) {

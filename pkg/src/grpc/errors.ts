@@ -82,3 +82,30 @@ export function fromGrpcError(error: unknown, dependency: string): AppError {
     retryAfter: retryAfterOf(connectError.metadata),
   });
 }
+
+/** One item of a batch call refused on its own: the `error_code`, `error` and retry-after it answers. */
+export interface ItemRefusal {
+  errorCode: ErrorCode;
+  error: string;
+  retryAfterSeconds: number;
+}
+
+/**
+ * Server side: why one item of a batch call failed, as its result carries it. Like a whole call's
+ * status, an unknown error never leaks its message.
+ */
+export function toItemRefusal(error: unknown): ItemRefusal {
+  if (!(error instanceof AppError))
+    return { errorCode: 'INTERNAL_ERROR', error: GENERIC_INTERNAL_MESSAGE, retryAfterSeconds: 0 };
+  return {
+    errorCode: error.code,
+    error: error.code === 'INTERNAL_ERROR' ? GENERIC_INTERNAL_MESSAGE : error.message,
+    retryAfterSeconds: error.retryAfter ?? 0,
+  };
+}
+
+/** Client side: one batch item's refusal as the AppError it stands for (an unknown code: 500). */
+export function fromItemRefusal(errorCode: string, error: string, retryAfterSeconds = 0): AppError {
+  const code = isErrorCode(errorCode) ? errorCode : 'INTERNAL_ERROR';
+  return new AppError(code, error, retryAfterSeconds > 0 ? { retryAfter: retryAfterSeconds } : {});
+}

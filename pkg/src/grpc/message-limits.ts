@@ -9,4 +9,11 @@ export const MESSAGE_CALL_LIMITS = {
   idsPerCall: 2_000,
   /** Reads in one `MarkReads` call. */
   readsPerCall: 500,
+  /** Sends in one `SendMessages` call. */
+  sendsPerCall: 200,
+  /**
+   * Payload bytes the websocket-service puts in one `SendMessages` call (a send larger than this
+   * goes alone): well inside the gRPC message limit whatever the largest frame allowed.
+   */
+  sendPayloadBytesPerCall: 4 * 1024 * 1024,
 } as const;

@@ -1,6 +1,6 @@
 import type { MessagePayload, MessageType } from '@wa/pkg/bus';
-import { AppError, ERROR_CODES, type ErrorCode } from '@wa/pkg/errors';
-import { createRemote, type Client, type MessageService } from '@wa/pkg/grpc';
+import type { AppError } from '@wa/pkg/errors';
+import { createRemote, fromItemRefusal, type Client, type MessageService } from '@wa/pkg/grpc';
 
 export interface OutgoingMessage {
   chatId: string;
@@ -41,12 +41,6 @@ export interface ChatRead {
   upToMessageId: string;
 }
 
-/** The message-service's reason for refusing one read of a batch, as the error it stands for. */
-function readRefusal(code: string, message: string): AppError {
-  const known = Object.hasOwn(ERROR_CODES, code) ? (code as ErrorCode) : 'VALIDATION_ERROR';
-  return new AppError(known, message);
-}
-
 /** One page of a user's backlog; `next` is absent on the last page. */
 export interface UndeliveredPage {
   messages: UndeliveredMessage[];
@@ -66,25 +60,40 @@ function decodePayload(bytes: Uint8Array): MessagePayload {
 }
 
 /** The message-service, spoken in domain types: protobuf messages and `''` stay in this file. */
+/** A message as the message-service takes it: the payload JSON-encoded once, here. */
+export function encodeOutgoing(message: OutgoingMessage) {
+  return {
+    chatId: message.chatId,
+    senderId: message.senderId,
+    type: message.type,
+    payload: encoder.encode(JSON.stringify(message.payload)),
+    clientMsgId: message.clientMsgId,
+    replyToMessageId: message.replyToMessageId ?? '',
+  };
+}
+
+export type EncodedMessage = ReturnType<typeof encodeOutgoing>;
+
+const sentMessage = (sent: { messageId: string; timestamp: bigint; duplicate: boolean }) => ({
+  messageId: sent.messageId,
+  createdAt: new Date(Number(sent.timestamp)),
+  duplicate: sent.duplicate,
+});
+
 export function createMessageRemote(client: Client<typeof MessageService>) {
   const remote = createRemote<typeof MessageService>('message-service', client);
   return {
-    async send(message: OutgoingMessage): Promise<SentMessage> {
-      const sent = await remote.call((rpc) =>
-        rpc.sendMessage({
-          chatId: message.chatId,
-          senderId: message.senderId,
-          type: message.type,
-          payload: encoder.encode(JSON.stringify(message.payload)),
-          clientMsgId: message.clientMsgId,
-          replyToMessageId: message.replyToMessageId ?? '',
-        }),
+    /**
+     * Several users' messages in one call; resolves with each one's outcome in order: the message
+     * stored, or the AppError it was refused with (nothing of it stored).
+     */
+    async sendMany(sends: readonly EncodedMessage[]): Promise<(SentMessage | AppError)[]> {
+      const answer = await remote.call((rpc) => rpc.sendMessages({ sends: [...sends] }));
+      return answer.results.map((result) =>
+        result.errorCode === '' && result.sent
+          ? sentMessage(result.sent)
+          : fromItemRefusal(result.errorCode, result.error, result.retryAfterSeconds),
       );
-      return {
-        messageId: sent.messageId,
-        createdAt: new Date(Number(sent.timestamp)),
-        duplicate: sent.duplicate,
-      };
     },
 
     /**
@@ -112,7 +121,7 @@ export function createMessageRemote(client: Client<typeof MessageService>) {
     async markReads(reads: readonly ChatRead[]): Promise<(AppError | undefined)[]> {
       const answer = await remote.call((rpc) => rpc.markReads({ reads: [...reads] }));
       return answer.results.map((result) =>
-        result.errorCode === '' ? undefined : readRefusal(result.errorCode, result.error),
+        result.errorCode === '' ? undefined : fromItemRefusal(result.errorCode, result.error),
       );
     },
 

@@ -2,14 +2,20 @@ import { rateLimited } from '@wa/pkg/errors';
 import { MESSAGE_CALL_LIMITS } from '@wa/pkg/grpc';
 import type { Logger } from '@wa/pkg/log';
 import type { ClientEventData, ServerEventData } from '@wa/pkg/ws';
-import type { ChatRead, MessageRemote } from '../repository/message-remote.ts';
+import {
+  encodeOutgoing,
+  type ChatRead,
+  type EncodedMessage,
+  type MessageRemote,
+  type SentMessage,
+} from '../repository/message-remote.ts';
 import type { RealtimeStore } from '../repository/realtime-store.ts';
 import { createCallGroup } from './call-group.ts';
 import { createDeliveryAcks } from './delivery-acks.ts';
 import { rateDecision } from './rules.ts';
 
 export interface MessagingDeps {
-  messages: Pick<MessageRemote, 'send' | 'deliveredMany' | 'markReads' | 'remove'>;
+  messages: Pick<MessageRemote, 'sendMany' | 'deliveredMany' | 'markReads' | 'remove'>;
   store: Pick<RealtimeStore, 'countSend'>;
   sendLimit: { limit: number; windowSeconds: number };
   /** How long a lone receipt waits for others to share its call (call-group.ts). */
@@ -17,7 +23,28 @@ export interface MessagingDeps {
   log: Logger;
 }
 
-/** The message frames of PRD §7.3, each one message-service RPC (PRD §2.2); receipts and reads share them. */
+/**
+ * How many of the oldest waiting sends the next SendMessages call carries: within the call's count
+ * and payload bytes, and at least one (a send larger than the byte budget goes alone).
+ */
+export function sendsThatFit(
+  waiting: readonly EncodedMessage[],
+  limits: { count: number; bytes: number } = {
+    count: MESSAGE_CALL_LIMITS.sendsPerCall,
+    bytes: MESSAGE_CALL_LIMITS.sendPayloadBytesPerCall,
+  },
+): number {
+  let bytes = 0;
+  let count = 0;
+  for (const send of waiting) {
+    bytes += send.payload.byteLength;
+    if (count === limits.count || (count > 0 && bytes > limits.bytes)) break;
+    count += 1;
+  }
+  return count;
+}
+
+/** The message frames of PRD §7.3 as message-service RPCs (PRD §2.2), each shared by the frames of every socket. */
 export function createMessagingService({
   messages,
   store,
@@ -25,6 +52,11 @@ export function createMessagingService({
   receiptBatchWaitMs = 0,
   log,
 }: MessagingDeps) {
+  // Sends go at once when no call is in flight: waiting for company would delay every message.sent.
+  const sendMessage = createCallGroup<EncodedMessage, SentMessage>({
+    take: (waiting) => sendsThatFit(waiting),
+    call: (sends) => messages.sendMany(sends),
+  });
   const acks = createDeliveryAcks({ messages, lingerMs: receiptBatchWaitMs });
   // Every open chat reads each message it receives: reads share calls as receipts do.
   const markRead = createCallGroup<ChatRead>({
@@ -56,14 +88,16 @@ export function createMessagingService({
       data: ClientEventData<'message.send'>,
     ): Promise<ServerEventData<'message.sent'>> {
       await checkSendLimit(userId);
-      const sent = await messages.send({
-        chatId: data.chat_id,
-        senderId: userId,
-        type: data.type,
-        payload: data.payload,
-        clientMsgId: data.client_msg_id,
-        replyToMessageId: data.reply_to_message_id,
-      });
+      const sent = await sendMessage(
+        encodeOutgoing({
+          chatId: data.chat_id,
+          senderId: userId,
+          type: data.type,
+          payload: data.payload,
+          clientMsgId: data.client_msg_id,
+          replyToMessageId: data.reply_to_message_id,
+        }),
+      );
       return {
         message_id: sent.messageId,
         client_msg_id: data.client_msg_id,

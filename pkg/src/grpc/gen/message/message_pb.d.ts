@@ -90,6 +90,80 @@ export declare type SendMessageResponse = Message<"message.SendMessageResponse">
 export declare const SendMessageResponseSchema: GenMessage<SendMessageResponse>;
 
 /**
+ * @generated from message message.SendMessagesRequest
+ */
+export declare type SendMessagesRequest = Message<"message.SendMessagesRequest"> & {
+  /**
+   * 1..200
+   *
+   * @generated from field: repeated message.SendMessageRequest sends = 1;
+   */
+  sends: SendMessageRequest[];
+};
+
+/**
+ * Describes the message message.SendMessagesRequest.
+ * Use `create(SendMessagesRequestSchema)` to create a new message.
+ */
+export declare const SendMessagesRequestSchema: GenMessage<SendMessagesRequest>;
+
+/**
+ * @generated from message message.SendMessageResult
+ */
+export declare type SendMessageResult = Message<"message.SendMessageResult"> & {
+  /**
+   * set when stored (or already stored: duplicate)
+   *
+   * @generated from field: message.SendMessageResponse sent = 1;
+   */
+  sent?: SendMessageResponse | undefined;
+
+  /**
+   * Empty when stored; else the shared error table's code and why, and nothing of this send was
+   * stored. INTERNAL_ERROR and SERVICE_UNAVAILABLE are worth a retry with the same client_msg_id.
+   *
+   * @generated from field: string error_code = 2;
+   */
+  errorCode: string;
+
+  /**
+   * @generated from field: string error = 3;
+   */
+  error: string;
+
+  /**
+   * with RATE_LIMITED and SERVICE_UNAVAILABLE; 0 when none
+   *
+   * @generated from field: int32 retry_after_seconds = 4;
+   */
+  retryAfterSeconds: number;
+};
+
+/**
+ * Describes the message message.SendMessageResult.
+ * Use `create(SendMessageResultSchema)` to create a new message.
+ */
+export declare const SendMessageResultSchema: GenMessage<SendMessageResult>;
+
+/**
+ * @generated from message message.SendMessagesResponse
+ */
+export declare type SendMessagesResponse = Message<"message.SendMessagesResponse"> & {
+  /**
+   * one per send, in order
+   *
+   * @generated from field: repeated message.SendMessageResult results = 1;
+   */
+  results: SendMessageResult[];
+};
+
+/**
+ * Describes the message message.SendMessagesResponse.
+ * Use `create(SendMessagesResponseSchema)` to create a new message.
+ */
+export declare const SendMessagesResponseSchema: GenMessage<SendMessagesResponse>;
+
+/**
  * @generated from message message.UpdateStatusRequest
  */
 export declare type UpdateStatusRequest = Message<"message.UpdateStatusRequest"> & {
@@ -518,6 +592,18 @@ export declare const MessageService: GenService<{
     methodKind: "unary";
     input: typeof SendMessageRequestSchema;
     output: typeof SendMessageResponseSchema;
+  },
+  /**
+   * The sends of many users in one call (a websocket-service instance gathers the `message.send`
+   * frames of all its sockets while a call is in flight), with SendMessage's rules for each. Each
+   * send is answered on its own: one refused or failed does not fail the others.
+   *
+   * @generated from rpc message.MessageService.SendMessages
+   */
+  sendMessages: {
+    methodKind: "unary";
+    input: typeof SendMessagesRequestSchema;
+    output: typeof SendMessagesResponseSchema;
   },
   /**
    * Moves one recipient's status forward (sent → delivered → read; never back).

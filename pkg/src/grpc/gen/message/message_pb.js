@@ -8,7 +8,7 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
  * Describes the file message/message.proto.
  */
 export const file_message_message = /*@__PURE__*/
-  fileDesc("ChVtZXNzYWdlL21lc3NhZ2UucHJvdG8SB21lc3NhZ2UiiwEKElNlbmRNZXNzYWdlUmVxdWVzdBIPCgdjaGF0X2lkGAEgASgJEhEKCXNlbmRlcl9pZBgCIAEoCRIMCgR0eXBlGAMgASgJEg8KB3BheWxvYWQYBCABKAwSFQoNY2xpZW50X21zZ19pZBgFIAEoCRIbChNyZXBseV90b19tZXNzYWdlX2lkGAYgASgJIk8KE1NlbmRNZXNzYWdlUmVzcG9uc2USEgoKbWVzc2FnZV9pZBgBIAEoCRIRCgl0aW1lc3RhbXAYAiABKAMSEQoJZHVwbGljYXRlGAMgASgIIl8KE1VwZGF0ZVN0YXR1c1JlcXVlc3QSEgoKbWVzc2FnZV9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnN0YXR1cxgDIAEoCRITCgttZXNzYWdlX2lkcxgEIAMoCSI4ChRVcGRhdGVTdGF0dXNSZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEg8KB3VwZGF0ZWQYAiABKAUiRQoNU3RhdHVzUmVjZWlwdBIPCgd1c2VyX2lkGAEgASgJEg4KBnN0YXR1cxgCIAEoCRITCgttZXNzYWdlX2lkcxgDIAMoCSJBChVVcGRhdGVTdGF0dXNlc1JlcXVlc3QSKAoIcmVjZWlwdHMYASADKAsyFi5tZXNzYWdlLlN0YXR1c1JlY2VpcHQiNQoTU3RhdHVzUmVjZWlwdFJlc3VsdBIPCgd1cGRhdGVkGAEgASgFEg0KBWVycm9yGAIgASgJIkcKFlVwZGF0ZVN0YXR1c2VzUmVzcG9uc2USLQoHcmVzdWx0cxgBIAMoCzIcLm1lc3NhZ2UuU3RhdHVzUmVjZWlwdFJlc3VsdCJNCg9NYXJrUmVhZFJlcXVlc3QSDwoHY2hhdF9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhgKEHVwX3RvX21lc3NhZ2VfaWQYAyABKAkiIwoQTWFya1JlYWRSZXNwb25zZRIPCgd1cGRhdGVkGAEgASgFIjsKEE1hcmtSZWFkc1JlcXVlc3QSJwoFcmVhZHMYASADKAsyGC5tZXNzYWdlLk1hcmtSZWFkUmVxdWVzdCJECg5NYXJrUmVhZFJlc3VsdBIPCgd1cGRhdGVkGAEgASgFEhIKCmVycm9yX2NvZGUYAiABKAkSDQoFZXJyb3IYAyABKAkiPQoRTWFya1JlYWRzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLm1lc3NhZ2UuTWFya1JlYWRSZXN1bHQiUQoURGVsZXRlTWVzc2FnZVJlcXVlc3QSEgoKbWVzc2FnZV9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhQKDGZvcl9ldmVyeW9uZRgDIAEoCCIoChVEZWxldGVNZXNzYWdlUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCCJHChZMaXN0VW5kZWxpdmVyZWRSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSDQoFYWZ0ZXIYAiABKAkSDQoFbGltaXQYAyABKAUiwAEKDVN0b3JlZE1lc3NhZ2USEgoKbWVzc2FnZV9pZBgBIAEoCRIPCgdjaGF0X2lkGAIgASgJEhEKCXNlbmRlcl9pZBgDIAEoCRIMCgR0eXBlGAQgASgJEg8KB3BheWxvYWQYBSABKAwSEQoJdGltZXN0YW1wGAYgASgDEhsKE3JlcGx5X3RvX21lc3NhZ2VfaWQYByABKAkSEQoJZm9yd2FyZGVkGAggASgIEhUKDWNsaWVudF9tc2dfaWQYCSABKAkiUQoXTGlzdFVuZGVsaXZlcmVkUmVzcG9uc2USKAoIbWVzc2FnZXMYASADKAsyFi5tZXNzYWdlLlN0b3JlZE1lc3NhZ2USDAoEbmV4dBgCIAEoCTKzBAoOTWVzc2FnZVNlcnZpY2USSAoLU2VuZE1lc3NhZ2USGy5tZXNzYWdlLlNlbmRNZXNzYWdlUmVxdWVzdBocLm1lc3NhZ2UuU2VuZE1lc3NhZ2VSZXNwb25zZRJSChNVcGRhdGVNZXNzYWdlU3RhdHVzEhwubWVzc2FnZS5VcGRhdGVTdGF0dXNSZXF1ZXN0Gh0ubWVzc2FnZS5VcGRhdGVTdGF0dXNSZXNwb25zZRJYChVVcGRhdGVNZXNzYWdlU3RhdHVzZXMSHi5tZXNzYWdlLlVwZGF0ZVN0YXR1c2VzUmVxdWVzdBofLm1lc3NhZ2UuVXBkYXRlU3RhdHVzZXNSZXNwb25zZRI/CghNYXJrUmVhZBIYLm1lc3NhZ2UuTWFya1JlYWRSZXF1ZXN0GhkubWVzc2FnZS5NYXJrUmVhZFJlc3BvbnNlEkIKCU1hcmtSZWFkcxIZLm1lc3NhZ2UuTWFya1JlYWRzUmVxdWVzdBoaLm1lc3NhZ2UuTWFya1JlYWRzUmVzcG9uc2USTgoNRGVsZXRlTWVzc2FnZRIdLm1lc3NhZ2UuRGVsZXRlTWVzc2FnZVJlcXVlc3QaHi5tZXNzYWdlLkRlbGV0ZU1lc3NhZ2VSZXNwb25zZRJUCg9MaXN0VW5kZWxpdmVyZWQSHy5tZXNzYWdlLkxpc3RVbmRlbGl2ZXJlZFJlcXVlc3QaIC5tZXNzYWdlLkxpc3RVbmRlbGl2ZXJlZFJlc3BvbnNlYgZwcm90bzM");
+  fileDesc("ChVtZXNzYWdlL21lc3NhZ2UucHJvdG8SB21lc3NhZ2UiiwEKElNlbmRNZXNzYWdlUmVxdWVzdBIPCgdjaGF0X2lkGAEgASgJEhEKCXNlbmRlcl9pZBgCIAEoCRIMCgR0eXBlGAMgASgJEg8KB3BheWxvYWQYBCABKAwSFQoNY2xpZW50X21zZ19pZBgFIAEoCRIbChNyZXBseV90b19tZXNzYWdlX2lkGAYgASgJIk8KE1NlbmRNZXNzYWdlUmVzcG9uc2USEgoKbWVzc2FnZV9pZBgBIAEoCRIRCgl0aW1lc3RhbXAYAiABKAMSEQoJZHVwbGljYXRlGAMgASgIIkEKE1NlbmRNZXNzYWdlc1JlcXVlc3QSKgoFc2VuZHMYASADKAsyGy5tZXNzYWdlLlNlbmRNZXNzYWdlUmVxdWVzdCJ/ChFTZW5kTWVzc2FnZVJlc3VsdBIqCgRzZW50GAEgASgLMhwubWVzc2FnZS5TZW5kTWVzc2FnZVJlc3BvbnNlEhIKCmVycm9yX2NvZGUYAiABKAkSDQoFZXJyb3IYAyABKAkSGwoTcmV0cnlfYWZ0ZXJfc2Vjb25kcxgEIAEoBSJDChRTZW5kTWVzc2FnZXNSZXNwb25zZRIrCgdyZXN1bHRzGAEgAygLMhoubWVzc2FnZS5TZW5kTWVzc2FnZVJlc3VsdCJfChNVcGRhdGVTdGF0dXNSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIOCgZzdGF0dXMYAyABKAkSEwoLbWVzc2FnZV9pZHMYBCADKAkiOAoUVXBkYXRlU3RhdHVzUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIPCgd1cGRhdGVkGAIgASgFIkUKDVN0YXR1c1JlY2VpcHQSDwoHdXNlcl9pZBgBIAEoCRIOCgZzdGF0dXMYAiABKAkSEwoLbWVzc2FnZV9pZHMYAyADKAkiQQoVVXBkYXRlU3RhdHVzZXNSZXF1ZXN0EigKCHJlY2VpcHRzGAEgAygLMhYubWVzc2FnZS5TdGF0dXNSZWNlaXB0IjUKE1N0YXR1c1JlY2VpcHRSZXN1bHQSDwoHdXBkYXRlZBgBIAEoBRINCgVlcnJvchgCIAEoCSJHChZVcGRhdGVTdGF0dXNlc1Jlc3BvbnNlEi0KB3Jlc3VsdHMYASADKAsyHC5tZXNzYWdlLlN0YXR1c1JlY2VpcHRSZXN1bHQiTQoPTWFya1JlYWRSZXF1ZXN0Eg8KB2NoYXRfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIYChB1cF90b19tZXNzYWdlX2lkGAMgASgJIiMKEE1hcmtSZWFkUmVzcG9uc2USDwoHdXBkYXRlZBgBIAEoBSI7ChBNYXJrUmVhZHNSZXF1ZXN0EicKBXJlYWRzGAEgAygLMhgubWVzc2FnZS5NYXJrUmVhZFJlcXVlc3QiRAoOTWFya1JlYWRSZXN1bHQSDwoHdXBkYXRlZBgBIAEoBRISCgplcnJvcl9jb2RlGAIgASgJEg0KBWVycm9yGAMgASgJIj0KEU1hcmtSZWFkc1Jlc3BvbnNlEigKB3Jlc3VsdHMYASADKAsyFy5tZXNzYWdlLk1hcmtSZWFkUmVzdWx0IlEKFERlbGV0ZU1lc3NhZ2VSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIUCgxmb3JfZXZlcnlvbmUYAyABKAgiKAoVRGVsZXRlTWVzc2FnZVJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgiRwoWTGlzdFVuZGVsaXZlcmVkUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEg0KBWFmdGVyGAIgASgJEg0KBWxpbWl0GAMgASgFIsABCg1TdG9yZWRNZXNzYWdlEhIKCm1lc3NhZ2VfaWQYASABKAkSDwoHY2hhdF9pZBgCIAEoCRIRCglzZW5kZXJfaWQYAyABKAkSDAoEdHlwZRgEIAEoCRIPCgdwYXlsb2FkGAUgASgMEhEKCXRpbWVzdGFtcBgGIAEoAxIbChNyZXBseV90b19tZXNzYWdlX2lkGAcgASgJEhEKCWZvcndhcmRlZBgIIAEoCBIVCg1jbGllbnRfbXNnX2lkGAkgASgJIlEKF0xpc3RVbmRlbGl2ZXJlZFJlc3BvbnNlEigKCG1lc3NhZ2VzGAEgAygLMhYubWVzc2FnZS5TdG9yZWRNZXNzYWdlEgwKBG5leHQYAiABKAkygAUKDk1lc3NhZ2VTZXJ2aWNlEkgKC1NlbmRNZXNzYWdlEhsubWVzc2FnZS5TZW5kTWVzc2FnZVJlcXVlc3QaHC5tZXNzYWdlLlNlbmRNZXNzYWdlUmVzcG9uc2USSwoMU2VuZE1lc3NhZ2VzEhwubWVzc2FnZS5TZW5kTWVzc2FnZXNSZXF1ZXN0Gh0ubWVzc2FnZS5TZW5kTWVzc2FnZXNSZXNwb25zZRJSChNVcGRhdGVNZXNzYWdlU3RhdHVzEhwubWVzc2FnZS5VcGRhdGVTdGF0dXNSZXF1ZXN0Gh0ubWVzc2FnZS5VcGRhdGVTdGF0dXNSZXNwb25zZRJYChVVcGRhdGVNZXNzYWdlU3RhdHVzZXMSHi5tZXNzYWdlLlVwZGF0ZVN0YXR1c2VzUmVxdWVzdBofLm1lc3NhZ2UuVXBkYXRlU3RhdHVzZXNSZXNwb25zZRI/CghNYXJrUmVhZBIYLm1lc3NhZ2UuTWFya1JlYWRSZXF1ZXN0GhkubWVzc2FnZS5NYXJrUmVhZFJlc3BvbnNlEkIKCU1hcmtSZWFkcxIZLm1lc3NhZ2UuTWFya1JlYWRzUmVxdWVzdBoaLm1lc3NhZ2UuTWFya1JlYWRzUmVzcG9uc2USTgoNRGVsZXRlTWVzc2FnZRIdLm1lc3NhZ2UuRGVsZXRlTWVzc2FnZVJlcXVlc3QaHi5tZXNzYWdlLkRlbGV0ZU1lc3NhZ2VSZXNwb25zZRJUCg9MaXN0VW5kZWxpdmVyZWQSHy5tZXNzYWdlLkxpc3RVbmRlbGl2ZXJlZFJlcXVlc3QaIC5tZXNzYWdlLkxpc3RVbmRlbGl2ZXJlZFJlc3BvbnNlYgZwcm90bzM");
 
 /**
  * Describes the message message.SendMessageRequest.
@@ -25,116 +25,137 @@ export const SendMessageResponseSchema = /*@__PURE__*/
   messageDesc(file_message_message, 1);
 
 /**
+ * Describes the message message.SendMessagesRequest.
+ * Use `create(SendMessagesRequestSchema)` to create a new message.
+ */
+export const SendMessagesRequestSchema = /*@__PURE__*/
+  messageDesc(file_message_message, 2);
+
+/**
+ * Describes the message message.SendMessageResult.
+ * Use `create(SendMessageResultSchema)` to create a new message.
+ */
+export const SendMessageResultSchema = /*@__PURE__*/
+  messageDesc(file_message_message, 3);
+
+/**
+ * Describes the message message.SendMessagesResponse.
+ * Use `create(SendMessagesResponseSchema)` to create a new message.
+ */
+export const SendMessagesResponseSchema = /*@__PURE__*/
+  messageDesc(file_message_message, 4);
+
+/**
  * Describes the message message.UpdateStatusRequest.
  * Use `create(UpdateStatusRequestSchema)` to create a new message.
  */
 export const UpdateStatusRequestSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 2);
+  messageDesc(file_message_message, 5);
 
 /**
  * Describes the message message.UpdateStatusResponse.
  * Use `create(UpdateStatusResponseSchema)` to create a new message.
  */
 export const UpdateStatusResponseSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 3);
+  messageDesc(file_message_message, 6);
 
 /**
  * Describes the message message.StatusReceipt.
  * Use `create(StatusReceiptSchema)` to create a new message.
  */
 export const StatusReceiptSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 4);
+  messageDesc(file_message_message, 7);
 
 /**
  * Describes the message message.UpdateStatusesRequest.
  * Use `create(UpdateStatusesRequestSchema)` to create a new message.
  */
 export const UpdateStatusesRequestSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 5);
+  messageDesc(file_message_message, 8);
 
 /**
  * Describes the message message.StatusReceiptResult.
  * Use `create(StatusReceiptResultSchema)` to create a new message.
  */
 export const StatusReceiptResultSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 6);
+  messageDesc(file_message_message, 9);
 
 /**
  * Describes the message message.UpdateStatusesResponse.
  * Use `create(UpdateStatusesResponseSchema)` to create a new message.
  */
 export const UpdateStatusesResponseSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 7);
+  messageDesc(file_message_message, 10);
 
 /**
  * Describes the message message.MarkReadRequest.
  * Use `create(MarkReadRequestSchema)` to create a new message.
  */
 export const MarkReadRequestSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 8);
+  messageDesc(file_message_message, 11);
 
 /**
  * Describes the message message.MarkReadResponse.
  * Use `create(MarkReadResponseSchema)` to create a new message.
  */
 export const MarkReadResponseSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 9);
+  messageDesc(file_message_message, 12);
 
 /**
  * Describes the message message.MarkReadsRequest.
  * Use `create(MarkReadsRequestSchema)` to create a new message.
  */
 export const MarkReadsRequestSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 10);
+  messageDesc(file_message_message, 13);
 
 /**
  * Describes the message message.MarkReadResult.
  * Use `create(MarkReadResultSchema)` to create a new message.
  */
 export const MarkReadResultSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 11);
+  messageDesc(file_message_message, 14);
 
 /**
  * Describes the message message.MarkReadsResponse.
  * Use `create(MarkReadsResponseSchema)` to create a new message.
  */
 export const MarkReadsResponseSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 12);
+  messageDesc(file_message_message, 15);
 
 /**
  * Describes the message message.DeleteMessageRequest.
  * Use `create(DeleteMessageRequestSchema)` to create a new message.
  */
 export const DeleteMessageRequestSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 13);
+  messageDesc(file_message_message, 16);
 
 /**
  * Describes the message message.DeleteMessageResponse.
  * Use `create(DeleteMessageResponseSchema)` to create a new message.
  */
 export const DeleteMessageResponseSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 14);
+  messageDesc(file_message_message, 17);
 
 /**
  * Describes the message message.ListUndeliveredRequest.
  * Use `create(ListUndeliveredRequestSchema)` to create a new message.
  */
 export const ListUndeliveredRequestSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 15);
+  messageDesc(file_message_message, 18);
 
 /**
  * Describes the message message.StoredMessage.
  * Use `create(StoredMessageSchema)` to create a new message.
  */
 export const StoredMessageSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 16);
+  messageDesc(file_message_message, 19);
 
 /**
  * Describes the message message.ListUndeliveredResponse.
  * Use `create(ListUndeliveredResponseSchema)` to create a new message.
  */
 export const ListUndeliveredResponseSchema = /*@__PURE__*/
-  messageDesc(file_message_message, 17);
+  messageDesc(file_message_message, 20);
 
 /**
  * The message-service's internal API. The websocket-service calls it for every client frame that
