@@ -18,7 +18,7 @@ import { measureCpu, type ProcessGroups } from './support/cpu.ts';
 import { monotonicUs, recordProfileWindow } from './support/cpu-profile.ts';
 import { measurePgWork, pgWorkLine, type PgWork } from './support/pg-stats.ts';
 import { machineNote, summarise, type LatencySummary } from './support/report.ts';
-import { seedDirectChats } from './support/seed.ts';
+import { seedDirectChats, seedHistory } from './support/seed.ts';
 import { benchStackGroups, benchStores, startBenchStack } from './support/stack.ts';
 import { signAccessToken } from './support/ws-load.ts';
 
@@ -28,6 +28,8 @@ const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 20);
 const ACK = process.env.BENCH_ACK === '1';
 const READ = process.env.BENCH_READ === '1';
 const CONNECT_RATE = Number(process.env.BENCH_CONNECT_RATE ?? 50);
+/** Old messages in every chat before the run: a deployment that has been running has history. */
+const HISTORY_PER_CHAT = Number(process.env.BENCH_HISTORY_PER_CHAT ?? 100);
 /**
  * `send` (default): clients send `message.send` (gateway → websocket-service → message-service →
  * outbox → NATS → websocket-service → Redis → gateway → recipient). `bus`: the load generator
@@ -52,10 +54,11 @@ interface Peer {
   socket: TestSocket;
 }
 
-async function seed(count: number): Promise<SeedUser[]> {
+async function seed(count: number, messageStore: boolean): Promise<SeedUser[]> {
   const pool = createPgPool({ url: benchStores.DATABASE_URL, log: testLogger('bench') });
   try {
     const pairs = await seedDirectChats(pool, Math.floor(count / 2), '+49153');
+    await seedHistory(pool, pairs, HISTORY_PER_CHAT, { messageStore });
     return pairs.flatMap((pair) => [
       { id: pair.first, chatId: pair.chatId, partnerId: pair.second },
       { id: pair.second, chatId: pair.chatId, partnerId: pair.first },
@@ -330,7 +333,7 @@ async function main() {
   js = jetstream(nc);
   const pool = createPgPool({ url: benchStores.DATABASE_URL, max: 1, log: testLogger('bench') });
   try {
-    const users = await seed(USERS);
+    const users = await seed(USERS, stack.stores.MESSAGE_STORE_URL.startsWith('postgres'));
     const { peers, burst, steady, steadyCpu } = await connectAll(stack.gateway, users, groups);
     const line = (s: LatencySummary) =>
       `p50 ${s.p50.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms`;
