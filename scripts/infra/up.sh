@@ -157,6 +157,9 @@ ferretdb_answers() {
 }
 
 start_ferretdb() {
+  # Built even when another checkout's FerretDB already serves the port: tests start private ones
+  # from this checkout's .tools/bin (pkg/src/testing/ferretdb-server.ts).
+  [[ -x "$TOOLS_BIN/ferretdb" ]] || build_ferretdb
   if port_open "$FERRETDB_PORT"; then
     if ferretdb_answers; then
       log "ferretdb: up on $HOST:$FERRETDB_PORT"
@@ -171,7 +174,6 @@ start_ferretdb() {
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   fi
-  [[ -x "$TOOLS_BIN/ferretdb" ]] || build_ferretdb
   log "ferretdb: starting on $HOST:$FERRETDB_PORT (log $RUN_DIR/ferretdb.log)"
   mkdir -p "$DATA_DIR/ferretdb"
   spawn ferretdb "$TOOLS_BIN/ferretdb" --handler=postgresql --postgresql-url="$FERRETDB_PG_URL" \
@@ -188,10 +190,11 @@ s3_status() { # curl-args...  -> prints the HTTP status
 }
 
 start_s3() {
+  # As for FerretDB: tests start private versitygw servers from .tools/bin (s3-server.ts).
+  [[ -x "$TOOLS_BIN/versitygw" ]] || build_versitygw
   if port_open "$S3_PORT"; then
     log "s3: up on $HOST:$S3_PORT"
   else
-    [[ -x "$TOOLS_BIN/versitygw" ]] || build_versitygw
     log "s3: starting versitygw on $HOST:$S3_PORT, data in $S3_DATA_DIR (log $RUN_DIR/versitygw.log)"
     mkdir -p "$S3_DATA_DIR"
     spawn versitygw env ROOT_ACCESS_KEY="$MINIO_ACCESS_KEY" ROOT_SECRET_KEY="$MINIO_SECRET_KEY" \
