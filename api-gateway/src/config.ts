@@ -48,7 +48,7 @@ const GatewayEnv = Type.Object({
     maximum: 64 * 1024 * 1024,
     default: 1024 * 1024,
   }),
-  /** `/api/v1/media/*`: a 100 MB file plus its multipart framing (addenda I). */
+  /** Multipart bodies to `/api/v1/media/*`: a 100 MB file plus its framing (addenda I). */
   UPLOAD_BODY_LIMIT_BYTES: Type.Integer({
     minimum: 1_024,
     maximum: 1024 * 1024 * 1024,

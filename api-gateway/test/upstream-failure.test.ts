@@ -38,7 +38,7 @@ test('a request body the down service never read still gets a 503 and a closed c
     for (const body of ['{}', 'x'.repeat(5_000_000)]) {
       const response = await fetch(`http://127.0.0.1:${port}/api/v1/media/upload`, {
         method: 'POST',
-        headers: { ...bearer(token), 'content-type': 'application/octet-stream' },
+        headers: { ...bearer(token), 'content-type': 'multipart/form-data; boundary=x' },
         body,
         signal: AbortSignal.timeout(2_000),
       });

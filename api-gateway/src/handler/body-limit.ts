@@ -37,12 +37,13 @@ function countingStream(request: FastifyRequest, limitBytes: number): Transform 
 }
 
 /**
- * A preHandler that holds a proxied route to `limitBytes`: a declared Content-Length over it is
- * refused before the upstream is called; a chunked body is counted while it streams. Either way the
- * answer is the gateway's own 413 and no upstream sees a failure it could be blamed for.
+ * A preHandler that holds a proxied request to its limit (`limitOf` it): a declared Content-Length
+ * over it is refused before the upstream is called; a chunked body is counted while it streams.
+ * Either way the answer is the gateway's own 413 and no upstream sees a failure it could be blamed for.
  */
-export function enforceBodyLimit(limitBytes: number) {
+export function enforceBodyLimit(limitOf: (request: FastifyRequest) => number) {
   return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
+    const limitBytes = limitOf(request);
     const declared = request.headers['content-length'];
     if (declared !== undefined) {
       if (Number(declared) <= limitBytes) return done();

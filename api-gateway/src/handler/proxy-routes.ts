@@ -12,6 +12,7 @@ import type { Logger } from '@wa/pkg/log';
 import {
   API_ROUTES,
   bearerToken,
+  bodyLimitOf,
   isPublicRoute,
   type BodyLimit,
   type ProxyRoute,
@@ -68,7 +69,8 @@ const attempts = new WeakMap<object, ProxyAttempt>();
 
 /** Options shared by every proxied route: bounded waits, no retries, every failure a 503 envelope. */
 export function httpProxyOptions(route: ProxyRoute, deps: ProxyDeps) {
-  const bodyLimit = deps.bodyLimits[route.bodyLimit];
+  const bodyLimit = (request: { headers: { 'content-type'?: string } }) =>
+    deps.bodyLimits[bodyLimitOf(route, request.headers['content-type'])];
   const breaker = deps.breakers[route.service];
   return {
     upstream: deps.services[route.service],
@@ -117,7 +119,7 @@ export function httpProxyOptions(route: ProxyRoute, deps: ProxyDeps) {
         const attempt = attempts.get(reply.request);
         if (wasCutAtLimit(reply.request)) {
           attempt?.answered();
-          return void reply.send(payloadTooLarge(bodyLimit));
+          return void reply.send(payloadTooLarge(bodyLimit(reply.request)));
         }
         attempt?.failed(error);
         // A body the upstream never read leaves the connection unusable; close it after answering.

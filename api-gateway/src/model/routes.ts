@@ -16,6 +16,18 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 /** Which body limit a route keeps: small JSON bodies, or media uploads (addenda I). */
 export type BodyLimit = 'json' | 'upload';
 
+const MULTIPART = /^multipart\/form-data\s*(;|$)/i;
+
+/**
+ * The limit one request's body is held to. An upload route's larger limit is for a file, which is
+ * multipart; any other body there is held to the JSON limit, which the service behind keeps too. So
+ * the gateway refuses an oversized one itself: the service would answer before the body's end and
+ * close, and the gateway, still sending the body, would see a reset and answer 503.
+ */
+export function bodyLimitOf(route: ProxyRoute, contentType: string | undefined): BodyLimit {
+  return route.bodyLimit === 'upload' && MULTIPART.test(contentType ?? '') ? 'upload' : 'json';
+}
+
 export interface ProxyRoute {
   service: ServiceName;
   /** Mount point; it is forwarded unchanged (the upstream sees the same path and query). */
