@@ -41,6 +41,7 @@ const MessageEnv = Type.Object({
   /** How often stored events a stopped instance left unpublished are looked for (not the send path). */
   OUTBOX_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 600_000, default: 5_000 }),
   OUTBOX_MAX_BACKOFF_MS: Type.Integer({ minimum: 100, maximum: 300_000, default: 10_000 }),
+  OUTBOX_LINGER_MS: Type.Integer({ minimum: 0, maximum: 100, default: 10 }),
 });
 
 export function loadMessageConfig(env: Record<string, string | undefined>) {
@@ -53,7 +54,11 @@ export function loadMessageConfig(env: Record<string, string | undefined>) {
     nats: natsConfig(e),
     grpcClients: grpcClientConfig(e, CALLS),
     membershipCache: { ttlMs: e.MEMBERSHIP_CACHE_TTL_MS, maxEntries: e.MEMBERSHIP_CACHE_MAX },
-    outbox: { sweepIntervalMs: e.OUTBOX_SWEEP_INTERVAL_MS, maxBackoffMs: e.OUTBOX_MAX_BACKOFF_MS },
+    outbox: {
+      sweepIntervalMs: e.OUTBOX_SWEEP_INTERVAL_MS,
+      maxBackoffMs: e.OUTBOX_MAX_BACKOFF_MS,
+      lingerMs: e.OUTBOX_LINGER_MS,
+    },
   });
 }
 

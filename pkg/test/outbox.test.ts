@@ -13,6 +13,7 @@ import {
   type NatsConnection,
 } from '@wa/pkg/bus';
 import { PassThrough } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createPgPool, withTransaction, type PgPool } from '@wa/pkg/db';
 import { createLogger } from '@wa/pkg/log';
 import {
@@ -112,6 +113,38 @@ test('publishes committed events oldest first with event_id as message id, then 
     events.map((e) => e.event_id),
   );
   assert.equal(await pending(), 0);
+});
+
+test('with a linger, events written within it go out together, the first once the linger is over', async () => {
+  const js = jetstream(nc);
+  const publishedAt: number[] = [];
+  // The relay's JetStream client, timing each publish it is asked for.
+  const timed = new Proxy(js, {
+    get(target, key) {
+      if (key !== 'publish') return Reflect.get(target, key, target) as unknown;
+      return (...args: Parameters<typeof js.publish>) => {
+        publishedAt.push(performance.now());
+        return target.publish(...args);
+      };
+    },
+  });
+  const lingerMs = 300;
+  const outbox = createOutbox({ pool, js: timed, log, table, lingerMs, sweepIntervalMs: 60_000 });
+  outbox.start();
+  const capture = await captureEvents(nc, 'group.>');
+  const chatId = randomUUID();
+  const events = [memberAdded(chatId), memberAdded(chatId), memberAdded(chatId)];
+  const firstWritten = performance.now();
+  for (const event of events) {
+    outbox.notify(await outbox.enqueue(pool, 'group.member.added', event));
+    await sleep(20);
+  }
+  await capture.waitFor('group.member.added', (e) => e.event_id === events[2].event_id);
+  await outbox.stop();
+  await capture.stop();
+  assert.equal(publishedAt.length, 3);
+  assert.ok(publishedAt[0] - firstWritten >= lingerMs - 5, 'the first event waited for company');
+  assert.ok(publishedAt[2] - publishedAt[0] < 50, 'the three went out in one round');
 });
 
 test('keeps events while NATS is down and publishes them once it is back', async () => {
