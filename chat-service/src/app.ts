@@ -33,6 +33,11 @@ export interface ChatAppDeps {
   config: Pick<ChatConfig, 'nats' | 'logPruneIntervalMs'> &
     Partial<Pick<ChatConfig, 'health' | 'activityBatchWaitMs'>>;
   pool: PgPool;
+  /**
+   * For the batched message activity (one statement per batch of events): connections that plan
+   * each statement once (`plans: 'generic'` in pkg's createPgPool). Default `pool`.
+   */
+  activityPool?: PgPool;
   /** Chat events leave through the outbox; message events come in on the durable consumer. */
   nc: NatsConnection;
   users: Client<typeof UserService>;
@@ -84,7 +89,7 @@ export function buildChatApp({ config, pool, nc, users, stamps, log, now, ...dep
     log,
   });
   const activity = createActivityService({
-    pool,
+    pool: deps.activityPool ?? pool,
     activity: createMessageActivityRepository(),
     log,
     progress: probes.watchdog.tracker('store'),

@@ -16,6 +16,7 @@ void runService(SERVICE, async () => {
   const config = loadChatConfig(process.env);
   const log = createLogger({ service: SERVICE, level: config.logLevel });
   const pool = await connectPostgres(config.postgres, log);
+  const activityPool = await connectPostgres({ ...config.postgres, plans: 'generic' }, log);
   // Not awaited: only changes need Redis (their stamps), and they answer 503 while it is away.
   const redis = createRedis({ url: config.redisUrl, log });
   const nc = await connectNats({ url: config.nats.url, name: SERVICE, log });
@@ -23,11 +24,21 @@ void runService(SERVICE, async () => {
   const record = recordCallsInto(probes.metrics, 'client');
   const users = createGrpcClient(UserService, { ...config.grpcClients.user, record });
   return {
-    app: buildChatApp({ config, pool, nc, users, stamps: createStampWriter(redis), log, probes }),
+    app: buildChatApp({
+      config,
+      pool,
+      activityPool,
+      nc,
+      users,
+      stamps: createStampWriter(redis),
+      log,
+      probes,
+    }),
     log,
     listen: config.listen,
     clients: [
       { name: 'postgres', close: () => pool.end() },
+      { name: 'postgres (activity)', close: () => activityPool.end() },
       { name: 'redis', close: () => redis.disconnect() },
       { name: 'nats', close: () => nc.drain() },
     ],

@@ -52,6 +52,18 @@ test('parameterised queries treat input as data, never as SQL', async () => {
   );
 });
 
+test('a pool for batched writes plans each statement once, for any parameters; others choose', async () => {
+  const writes = createPgPool({ url: testStores.databaseUrl, max: 1, log, plans: 'generic' });
+  try {
+    const mode = async (on: PgPool) =>
+      (await on.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0].plan_cache_mode;
+    assert.equal(await mode(writes), 'force_generic_plan');
+    assert.equal(await mode(pool), 'auto');
+  } finally {
+    await writes.end();
+  }
+});
+
 test('withTransaction rolls back when the work throws', async () => {
   const phone = `+1555${Date.now() % 10_000_000}`;
   await assert.rejects(

@@ -10,14 +10,25 @@ export interface PgPoolSettings {
   url: string;
   max?: number;
   log: Logger;
+  /**
+   * `generic`: every statement is planned once per connection, for any parameters. For batched
+   * writes (an `unnest` of each column, then index lookups): left to choose, PostgreSQL replanned
+   * them on every execution, as an `unnest` of a parameter is estimated at 10 rows and each custom
+   * plan of a smaller batch looked cheaper; that was a fifth of its CPU per message on the send
+   * path (docs/benchmarks.md). Not for reads with optional filters (`$2 IS NULL OR …`), whose
+   * generic plan cannot drop the filter: a history page took seconds. A table grown since its plan
+   * was made is planned again once it is analyzed, which autovacuum does. Default `auto`.
+   */
+  plans?: 'auto' | 'generic';
 }
 
-export function createPgPool({ url, max = 10, log }: PgPoolSettings): PgPool {
+export function createPgPool({ url, max = 10, log, plans = 'auto' }: PgPoolSettings): PgPool {
   const pool = new pg.Pool({
     connectionString: url,
     max,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    ...(plans === 'generic' ? { options: '-c plan_cache_mode=force_generic_plan' } : {}),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (error) => log.warn({ err: error }, 'postgres idle client error'));
@@ -64,10 +75,15 @@ export function pgErrorCode(error: unknown): string | undefined {
 
 /** A pool that has answered once, so start-up fails clearly when PostgreSQL is unreachable. */
 export async function connectPostgres(
-  settings: { url: string; poolMax: number },
+  settings: { url: string; poolMax: number; plans?: PgPoolSettings['plans'] },
   log: Logger,
 ): Promise<PgPool> {
-  const pool = createPgPool({ url: settings.url, max: settings.poolMax, log });
+  const pool = createPgPool({
+    url: settings.url,
+    max: settings.poolMax,
+    log,
+    plans: settings.plans,
+  });
   try {
     await pool.query('SELECT 1');
   } catch (error) {

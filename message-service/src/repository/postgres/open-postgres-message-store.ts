@@ -16,16 +16,26 @@ export const MESSAGE_OUTBOX_TABLE = 'message_outbox';
 
 /** Opens the store at `url` (`postgres://` or `postgresql://`) once PostgreSQL has answered. */
 export const openPostgresMessageStore: OpenMessageStore = async (url, context) => {
-  const pool = await connectPostgres({ url, poolMax: context.poolMax ?? 10 }, context.log);
+  const poolMax = context.poolMax ?? 10;
+  const pool = await connectPostgres({ url, poolMax }, context.log);
+  // Writes (batched, one statement per batch) on connections that plan each statement once.
+  const writes = await connectPostgres({ url, poolMax, plans: 'generic' }, context.log).catch(
+    async (error: unknown) => {
+      await pool.end();
+      throw error;
+    },
+  );
   const store: MessageStore = {
     kind: 'postgres',
-    outbox: createPostgresOutboxStore(pool, MESSAGE_OUTBOX_TABLE),
-    insert: createMessageInserts(pool, context.progress),
+    outbox: createPostgresOutboxStore(writes, MESSAGE_OUTBOX_TABLE),
+    insert: createMessageInserts(writes, context.progress),
     ...createMessageReads(pool),
-    ...createMessageUpdates(pool),
-    ...createReadMarks(pool, context.progress),
+    ...createMessageUpdates(writes),
+    ...createReadMarks(writes, context.progress),
     ping: () => pingPostgres(pool),
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.all([pool.end(), writes.end()]);
+    },
   };
   return store;
 };
