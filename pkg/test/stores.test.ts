@@ -59,6 +59,11 @@ test('a pool for batched writes plans each statement once, for any parameters; o
       (await on.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0].plan_cache_mode;
     assert.equal(await mode(writes), 'force_generic_plan');
     assert.equal(await mode(pool), 'auto');
+    // Its plans are made again on fresh connections, whether or not autovacuum analyzes.
+    assert.equal(
+      (writes as unknown as { options: { maxLifetimeSeconds: number } }).options.maxLifetimeSeconds,
+      600,
+    );
   } finally {
     await writes.end();
   }

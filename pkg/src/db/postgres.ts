@@ -22,13 +22,22 @@ export interface PgPoolSettings {
   plans?: 'auto' | 'generic';
 }
 
+/**
+ * Each connection is replaced after 10 minutes, and its plans with it: where autovacuum is off,
+ * nothing else would replan a statement first planned on a near-empty table (sequential scans).
+ */
+const GENERIC_PLANS = {
+  options: '-c plan_cache_mode=force_generic_plan',
+  maxLifetimeSeconds: 600,
+};
+
 export function createPgPool({ url, max = 10, log, plans = 'auto' }: PgPoolSettings): PgPool {
   const pool = new pg.Pool({
     connectionString: url,
     max,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
-    ...(plans === 'generic' ? { options: '-c plan_cache_mode=force_generic_plan' } : {}),
+    ...(plans === 'generic' ? GENERIC_PLANS : {}),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (error) => log.warn({ err: error }, 'postgres idle client error'));
