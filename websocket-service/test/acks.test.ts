@@ -274,3 +274,47 @@ test('when a shared SendMessages call fails, every send it carried is answered w
     assert.equal((frame.data as { code: number }).code, ERROR_CODES.SERVICE_UNAVAILABLE.ws);
   }
 });
+
+test('sends over the sender’s limit are refused 4029 alone, never reaching the message-service; the rest of their call is sent', async () => {
+  const limited = await stack.startWs({ env: { WS_SEND_RATE_LIMIT: '2' } });
+  stack.fakes.message.implement({
+    sendMessages: async (request) => {
+      await sleep(50);
+      return {
+        results: request.sends.map((send) => ({
+          sent: { messageId: `m-${send.clientMsgId}`, timestamp: 1_000n, duplicate: false },
+          errorCode: '',
+        })),
+      };
+    },
+  });
+  const open = async () => {
+    const session = await stack.login();
+    const socket = await TestSocket.open(limited.url(session.token));
+    sockets.push(socket);
+    await socket.request('ping', {});
+    return socket;
+  };
+  const [busy, other] = [await open(), await open()];
+  const ids = Array.from({ length: 4 }, () => randomUUID());
+  const frame = (clientMsgId: string) => ({
+    chat_id: randomUUID(),
+    client_msg_id: clientMsgId,
+    type: 'text' as const,
+    payload: { body: 'hi' },
+  });
+  ids.slice(0, 3).forEach((id, index) => busy.send('message.send', frame(id), `d${index}`));
+  other.send('message.send', frame(ids[3]), 'd0');
+  const answers = await answersTo(busy, 3);
+  assert.deepEqual(
+    answers.map((answer) => answer.event),
+    ['message.sent', 'message.sent', 'error'],
+  );
+  assert.equal((answers[2].data as { code: number }).code, ERROR_CODES.RATE_LIMITED.ws);
+  assert.equal((await answersTo(other, 1))[0].event, 'message.sent');
+  const forwarded = stack.fakes.message.calls.sendMessages.flatMap((call) =>
+    call.sends.map((send) => send.clientMsgId),
+  );
+  assert.ok(!forwarded.includes(ids[2]), 'the refused send never reached the message-service');
+  assert.ok(ids.filter((id) => id !== ids[2]).every((id) => forwarded.includes(id)));
+});

@@ -1,4 +1,4 @@
-import { rateLimited } from '@wa/pkg/errors';
+import { rateLimited, type AppError } from '@wa/pkg/errors';
 import { MESSAGE_CALL_LIMITS } from '@wa/pkg/grpc';
 import type { Logger } from '@wa/pkg/log';
 import type { ClientEventData, ServerEventData } from '@wa/pkg/ws';
@@ -52,10 +52,43 @@ export function createMessagingService({
   receiptBatchWaitMs = 0,
   log,
 }: MessagingDeps) {
-  // Sends go at once when no call is in flight: waiting for company would delay every message.sent.
+  /** Fails open like the gateway's limiter: losing Redis must not stop people sending. */
+  async function sendLimitRefusal(userId: string): Promise<AppError | undefined> {
+    let counted;
+    try {
+      counted = await store.countSend(userId, sendLimit.windowSeconds);
+    } catch (error) {
+      log.warn({ err: error, user_id: userId }, 'send limit unavailable; allowing the send');
+      return undefined;
+    }
+    const decision = rateDecision(counted.count, sendLimit.limit, counted.ttlMs);
+    if (decision.allowed) return undefined;
+    return rateLimited(
+      decision.retryAfterSeconds,
+      `At most ${sendLimit.limit} messages per ${sendLimit.windowSeconds} s`,
+    );
+  }
+
+  /**
+   * Sends go at once when no call is in flight (waiting for company would delay every
+   * message.sent). The sends a call carries are counted against their senders' limits together,
+   * in one write to Redis, and only those allowed are sent; a failed call fails those alone.
+   */
   const sendMessage = createCallGroup<EncodedMessage, SentMessage>({
     take: (waiting) => sendsThatFit(waiting),
-    call: (sends) => messages.sendMany(sends),
+    async call(sends) {
+      const refusals = await Promise.all(sends.map((send) => sendLimitRefusal(send.senderId)));
+      const allowed = sends.filter((_, i) => refusals[i] === undefined);
+      let answers: (SentMessage | AppError)[] = [];
+      try {
+        if (allowed.length > 0) answers = await messages.sendMany(allowed);
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        return sends.map((_, i) => refusals[i] ?? failure);
+      }
+      let next = 0;
+      return sends.map((_, i) => refusals[i] ?? answers[next++]);
+    },
   });
   const acks = createDeliveryAcks({ messages, lingerMs: receiptBatchWaitMs });
   // Every open chat reads each message it receives: reads share calls as receipts do.
@@ -65,29 +98,11 @@ export function createMessagingService({
     lingerMs: receiptBatchWaitMs,
   });
 
-  /** Fails open like the gateway's limiter: losing Redis must not stop people sending. */
-  async function checkSendLimit(userId: string): Promise<void> {
-    let counted;
-    try {
-      counted = await store.countSend(userId, sendLimit.windowSeconds);
-    } catch (error) {
-      log.warn({ err: error, user_id: userId }, 'send limit unavailable; allowing the send');
-      return;
-    }
-    const decision = rateDecision(counted.count, sendLimit.limit, counted.ttlMs);
-    if (!decision.allowed)
-      throw rateLimited(
-        decision.retryAfterSeconds,
-        `At most ${sendLimit.limit} messages per ${sendLimit.windowSeconds} s`,
-      );
-  }
-
   return {
     async send(
       userId: string,
       data: ClientEventData<'message.send'>,
     ): Promise<ServerEventData<'message.sent'>> {
-      await checkSendLimit(userId);
       const sent = await sendMessage(
         encodeOutgoing({
           chatId: data.chat_id,
