@@ -2,7 +2,7 @@
 import '@wa/pkg/instrument';
 import { connectNats } from '@wa/pkg/bus';
 import { createStampWriter } from '@wa/pkg/cache';
-import { connectPostgres, createRedis } from '@wa/pkg/db';
+import { connectPostgresSplit, createRedis } from '@wa/pkg/db';
 import { UserService, createGrpcClient, recordCallsInto } from '@wa/pkg/grpc';
 import { createServiceProbes } from '@wa/pkg/health';
 import { createLogger } from '@wa/pkg/log';
@@ -15,8 +15,9 @@ const SERVICE = 'chat-service';
 void runService(SERVICE, async () => {
   const config = loadChatConfig(process.env);
   const log = createLogger({ service: SERVICE, level: config.logLevel });
-  const pool = await connectPostgres(config.postgres, log);
-  const activityPool = await connectPostgres({ ...config.postgres, plans: 'generic' }, log);
+  // The message activity's batched writes on connections that plan each statement once.
+  const postgres = await connectPostgresSplit(config.postgres, log);
+  const { pool, writes: activityPool } = postgres;
   // Not awaited: only changes need Redis (their stamps), and they answer 503 while it is away.
   const redis = createRedis({ url: config.redisUrl, log });
   const nc = await connectNats({ url: config.nats.url, name: SERVICE, log });
@@ -37,8 +38,7 @@ void runService(SERVICE, async () => {
     log,
     listen: config.listen,
     clients: [
-      { name: 'postgres', close: () => pool.end() },
-      { name: 'postgres (activity)', close: () => activityPool.end() },
+      { name: 'postgres', close: () => postgres.end() },
       { name: 'redis', close: () => redis.disconnect() },
       { name: 'nats', close: () => nc.drain() },
     ],

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import {
   PG_UNIQUE_VIOLATION,
   createMongoClient,
+  connectPostgresSplit,
   createPgPool,
   createRedis,
   pgErrorCode,
@@ -14,6 +15,7 @@ import {
   withTransaction,
   type MongoClient,
   type PgPool,
+  writeConnections,
   type Redis,
 } from '@wa/pkg/db';
 import { makeUser, startRedisServer, testLogger, testStores } from '@wa/pkg/testing';
@@ -52,21 +54,29 @@ test('parameterised queries treat input as data, never as SQL', async () => {
   );
 });
 
-test('a pool for batched writes plans each statement once, for any parameters; others choose', async () => {
-  const writes = createPgPool({ url: testStores.databaseUrl, max: 1, log, plans: 'generic' });
+test("a service's connections are split, within its maximum, into reads and writes planned once", async () => {
+  assert.deepEqual(
+    [1, 2, 4, 10, 20].map(writeConnections),
+    [0, 1, 2, 4, 4],
+    'up to 4, at most half, none below 2',
+  );
+  const split = await connectPostgresSplit({ url: testStores.databaseUrl, poolMax: 10 }, log);
   try {
     const mode = async (on: PgPool) =>
       (await on.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0].plan_cache_mode;
-    assert.equal(await mode(writes), 'force_generic_plan');
-    assert.equal(await mode(pool), 'auto');
-    // Its plans are made again on fresh connections, whether or not autovacuum analyzes.
-    assert.equal(
-      (writes as unknown as { options: { maxLifetimeSeconds: number } }).options.maxLifetimeSeconds,
-      600,
-    );
+    assert.equal(await mode(split.writes), 'force_generic_plan');
+    assert.equal(await mode(split.pool), 'auto');
+    const options = (on: PgPool) =>
+      (on as unknown as { options: { max: number; maxLifetimeSeconds: number } }).options;
+    assert.equal(options(split.pool).max + options(split.writes).max, 10);
+    // The writes' plans are made again on fresh connections, whether or not autovacuum analyzes.
+    assert.equal(options(split.writes).maxLifetimeSeconds, 600);
   } finally {
-    await writes.end();
+    await split.end();
   }
+  const single = await connectPostgresSplit({ url: testStores.databaseUrl, poolMax: 1 }, log);
+  assert.equal(single.writes, single.pool, 'one connection is not split');
+  await single.end();
 });
 
 test('withTransaction rolls back when the work throws', async () => {

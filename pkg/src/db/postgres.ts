@@ -101,3 +101,42 @@ export async function connectPostgres(
   }
   return pool;
 }
+
+/** Of `poolMax` connections, how many serve batched writes: up to 4, at most half; none below 2. */
+export function writeConnections(poolMax: number): number {
+  return poolMax < 2 ? 0 : Math.min(4, Math.floor(poolMax / 2));
+}
+
+/** A service's connections, `poolMax` in all: most for reads, a few that plan writes once. */
+export interface SplitPools {
+  pool: PgPool;
+  /** For batched writes (`plans: 'generic'`); the same pool when there are too few connections. */
+  writes: PgPool;
+  end: () => Promise<void>;
+}
+
+export async function connectPostgresSplit(
+  settings: { url: string; poolMax: number },
+  log: Logger,
+): Promise<SplitPools> {
+  const forWrites = writeConnections(settings.poolMax);
+  const pool = await connectPostgres(
+    { url: settings.url, poolMax: settings.poolMax - forWrites },
+    log,
+  );
+  if (forWrites === 0) return { pool, writes: pool, end: async () => pool.end() };
+  const writes = await connectPostgres(
+    { url: settings.url, poolMax: forWrites, plans: 'generic' },
+    log,
+  ).catch(async (error: unknown) => {
+    await pool.end();
+    throw error;
+  });
+  return {
+    pool,
+    writes,
+    end: async () => {
+      await Promise.all([pool.end(), writes.end()]);
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { createPostgresOutboxStore } from '@wa/pkg/bus';
-import { connectPostgres, pingPostgres } from '@wa/pkg/db';
+import { connectPostgresSplit, pingPostgres } from '@wa/pkg/db';
 import type { MessageStore, OpenMessageStore } from '../message-store.ts';
 import { createMessageInserts } from './message-inserts.ts';
 import { createMessageReads } from './message-reads.ts';
@@ -16,14 +16,10 @@ export const MESSAGE_OUTBOX_TABLE = 'message_outbox';
 
 /** Opens the store at `url` (`postgres://` or `postgresql://`) once PostgreSQL has answered. */
 export const openPostgresMessageStore: OpenMessageStore = async (url, context) => {
-  const poolMax = context.poolMax ?? 10;
-  const pool = await connectPostgres({ url, poolMax }, context.log);
   // Writes (batched, one statement per batch) on connections that plan each statement once.
-  const writes = await connectPostgres({ url, poolMax, plans: 'generic' }, context.log).catch(
-    async (error: unknown) => {
-      await pool.end();
-      throw error;
-    },
+  const { pool, writes, end } = await connectPostgresSplit(
+    { url, poolMax: context.poolMax ?? 10 },
+    context.log,
   );
   const store: MessageStore = {
     kind: 'postgres',
@@ -33,9 +29,7 @@ export const openPostgresMessageStore: OpenMessageStore = async (url, context) =
     ...createMessageUpdates(writes),
     ...createReadMarks(writes, context.progress),
     ping: () => pingPostgres(pool),
-    close: async () => {
-      await Promise.all([pool.end(), writes.end()]);
-    },
+    close: end,
   };
   return store;
 };
