@@ -19,9 +19,9 @@ after(async () => {
   await stack?.stop();
 });
 
-async function connect(): Promise<{ userId: string; socket: TestSocket }> {
+async function connect(on: WsInstance = instance): Promise<{ userId: string; socket: TestSocket }> {
   const session = await stack.login();
-  const socket = await TestSocket.open(instance.url(session.token));
+  const socket = await TestSocket.open(on.url(session.token));
   sockets.push(socket);
   await socket.request('ping', {});
   return { userId: session.id, socket };
@@ -48,6 +48,21 @@ const answersTo = (socket: TestSocket, count: number) =>
       socket.waitFor((frame) => frame.req_id === `d${index}`),
     ),
   );
+
+/** A `message.send` frame of one text message. */
+const textSend = (chatId: string = randomUUID(), clientMsgId: string = randomUUID()) => ({
+  chat_id: chatId,
+  client_msg_id: clientMsgId,
+  type: 'text' as const,
+  payload: { body: 'hello' },
+});
+
+function assertAllUnavailable(answers: { event: string; data: unknown }[]): void {
+  for (const frame of answers) {
+    assert.equal(frame.event, 'error');
+    assert.equal((frame.data as { code: number }).code, ERROR_CODES.SERVICE_UNAVAILABLE.ws);
+  }
+}
 
 test('message.delivered frames sent while a call is in flight share the next call, each answered ack', async () => {
   stack.fakes.message.implement({
@@ -124,11 +139,7 @@ test('when the shared call fails, every frame it carried is answered with the er
   const { socket } = await connect();
   const ids = Array.from({ length: 3 }, () => randomUUID());
   ackEach(socket, ids);
-  const answers = await answersTo(socket, ids.length);
-  for (const frame of answers) {
-    assert.equal(frame.event, 'error');
-    assert.equal((frame.data as { code: number }).code, ERROR_CODES.SERVICE_UNAVAILABLE.ws);
-  }
+  assertAllUnavailable(await answersTo(socket, ids.length));
 });
 
 test('a receipt sent without req_id is fire-and-forget: applied, never acked; its failure still answered', async () => {
@@ -214,14 +225,8 @@ test('message.send frames of different users sent while a call is in flight shar
   });
   const senders = [await connect(), await connect()];
   const chats = [randomUUID(), randomUUID(), forbiddenChat, randomUUID()];
-  const sendFrame = (chatId: string) => ({
-    chat_id: chatId,
-    client_msg_id: randomUUID(),
-    type: 'text' as const,
-    payload: { body: 'hello' },
-  });
   chats.forEach((chatId, index) =>
-    senders[index % 2].socket.send('message.send', sendFrame(chatId), `d${index}`),
+    senders[index % 2].socket.send('message.send', textSend(chatId), `d${index}`),
   );
   const answers = await Promise.all(
     chats.map((_, index) =>
@@ -258,21 +263,8 @@ test('when a shared SendMessages call fails, every send it carried is answered w
     },
   });
   const { socket } = await connect();
-  for (let index = 0; index < 3; index++)
-    socket.send(
-      'message.send',
-      {
-        chat_id: randomUUID(),
-        client_msg_id: randomUUID(),
-        type: 'text' as const,
-        payload: { body: 'x' },
-      },
-      `d${index}`,
-    );
-  for (const frame of await answersTo(socket, 3)) {
-    assert.equal(frame.event, 'error');
-    assert.equal((frame.data as { code: number }).code, ERROR_CODES.SERVICE_UNAVAILABLE.ws);
-  }
+  for (let index = 0; index < 3; index++) socket.send('message.send', textSend(), `d${index}`);
+  assertAllUnavailable(await answersTo(socket, 3));
 });
 
 test('sends over the sender’s limit are refused 4029 alone, never reaching the message-service; the rest of their call is sent', async () => {
@@ -288,23 +280,12 @@ test('sends over the sender’s limit are refused 4029 alone, never reaching the
       };
     },
   });
-  const open = async () => {
-    const session = await stack.login();
-    const socket = await TestSocket.open(limited.url(session.token));
-    sockets.push(socket);
-    await socket.request('ping', {});
-    return socket;
-  };
-  const [busy, other] = [await open(), await open()];
+  const [busy, other] = [(await connect(limited)).socket, (await connect(limited)).socket];
   const ids = Array.from({ length: 4 }, () => randomUUID());
-  const frame = (clientMsgId: string) => ({
-    chat_id: randomUUID(),
-    client_msg_id: clientMsgId,
-    type: 'text' as const,
-    payload: { body: 'hi' },
-  });
-  ids.slice(0, 3).forEach((id, index) => busy.send('message.send', frame(id), `d${index}`));
-  other.send('message.send', frame(ids[3]), 'd0');
+  ids
+    .slice(0, 3)
+    .forEach((id, index) => busy.send('message.send', textSend(undefined, id), `d${index}`));
+  other.send('message.send', textSend(undefined, ids[3]), 'd0');
   const answers = await answersTo(busy, 3);
   assert.deepEqual(
     answers.map((answer) => answer.event),

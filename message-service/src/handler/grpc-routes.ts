@@ -1,9 +1,10 @@
-import { ERROR_CODES, isAppError, validationError } from '@wa/pkg/errors';
+import { ERROR_CODES, validationError } from '@wa/pkg/errors';
 import {
   MESSAGE_CALL_LIMITS,
   MessageService as MessageRpc,
   toItemRefusal,
   type GrpcRouter,
+  type SendMessageRequest,
 } from '@wa/pkg/grpc';
 import { requireUuid } from '@wa/pkg/http';
 import type { Logger } from '@wa/pkg/log';
@@ -26,26 +27,6 @@ const {
   readsPerCall: MAX_READS_CALL,
   sendsPerCall: MAX_SENDS_CALL,
 } = MESSAGE_CALL_LIMITS;
-
-/** A read refused for its own sake (4xx) is answered alone; any other failure fails the call. */
-async function readOutcome(markRead: () => Promise<{ updated: number }>) {
-  try {
-    return { ...(await markRead()), errorCode: '', error: '' };
-  } catch (error) {
-    if (!isAppError(error) || ERROR_CODES[error.code].http >= 500) throw error;
-    const { errorCode, error: reason } = toItemRefusal(error);
-    return { updated: 0, errorCode, error: reason };
-  }
-}
-
-interface SendRequest {
-  chatId: string;
-  senderId: string;
-  type: string;
-  payload: Uint8Array;
-  clientMsgId: string;
-  replyToMessageId: string;
-}
 
 function receiptStatus(value: string): ReceiptStatus {
   if (value === 'delivered' || value === 'read') return value;
@@ -84,7 +65,7 @@ const toStoredMessage = (doc: MessageDoc) => ({
 
 /** proto/message/message.proto: thin translations to the services; errors use the shared table. */
 export function messageGrpcRoutes({ send, history, receipts, log }: MessageGrpcDeps) {
-  async function sendOne(request: SendRequest) {
+  async function sendOne(request: SendMessageRequest) {
     const { message, duplicate } = await send.send({
       chatId: requireUuid(request.chatId, 'chat_id'),
       senderId: requireUuid(request.senderId, 'sender_id'),
@@ -103,14 +84,17 @@ export function messageGrpcRoutes({ send, history, receipts, log }: MessageGrpcD
     };
   }
 
-  /** Any failure of one send, a fault too, is its own answer: its neighbours were stored. */
-  async function sendOutcome(request: SendRequest) {
+  /**
+   * One item of a batch call, answered on its own whatever happens to it: its result, or its
+   * refusal (a fault too, logged here, its message never sent); its neighbours are applied.
+   */
+  async function itemOutcome<T>(work: () => Promise<T>, context: Record<string, string>) {
     try {
-      return { sent: await sendOne(request), errorCode: '', error: '', retryAfterSeconds: 0 };
+      return { ...(await work()), errorCode: '', error: '', retryAfterSeconds: 0 };
     } catch (error) {
       const refusal = toItemRefusal(error);
       if (ERROR_CODES[refusal.errorCode].http >= 500)
-        log.error({ err: error, chat_id: request.chatId }, 'a send of a batch failed');
+        log.error({ err: error, ...context }, 'an item of a batch call failed');
       return refusal;
     }
   }
@@ -123,7 +107,12 @@ export function messageGrpcRoutes({ send, history, receipts, log }: MessageGrpcD
         if (request.sends.length > MAX_SENDS_CALL)
           throw validationError(`sends takes at most ${MAX_SENDS_CALL} messages`);
         // All at once: the store inserts sends that arrive together in one statement.
-        return { results: await Promise.all(request.sends.map(sendOutcome)) };
+        const results = await Promise.all(
+          request.sends.map((one) =>
+            itemOutcome(async () => ({ sent: await sendOne(one) }), { chat_id: one.chatId }),
+          ),
+        );
+        return { results };
       },
 
       async updateMessageStatus(request) {
@@ -174,12 +163,14 @@ export function messageGrpcRoutes({ send, history, receipts, log }: MessageGrpcD
         // All at once: the store writes reads that arrive together in one statement.
         const results = await Promise.all(
           request.reads.map((read) =>
-            readOutcome(async () =>
-              receipts.markRead(
-                requireUuid(read.chatId, 'chat_id'),
-                requireUuid(read.userId, 'user_id'),
-                requireUuid(read.upToMessageId, 'up_to_message_id'),
-              ),
+            itemOutcome(
+              async () =>
+                receipts.markRead(
+                  requireUuid(read.chatId, 'chat_id'),
+                  requireUuid(read.userId, 'user_id'),
+                  requireUuid(read.upToMessageId, 'up_to_message_id'),
+                ),
+              { chat_id: read.chatId },
             ),
           ),
         );

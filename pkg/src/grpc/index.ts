@@ -6,6 +6,7 @@ export { AuthService } from './gen/auth/auth_pb.js';
 export { UserService } from './gen/user/user_pb.js';
 export { ChatService } from './gen/chat/chat_pb.js';
 export { MessageService } from './gen/message/message_pb.js';
+export type { SendMessageRequest } from './gen/message/message_pb.js';
 export { MediaService } from './gen/media/media_pb.js';
 export { create } from '@bufbuild/protobuf';
 export type { Client } from '@connectrpc/connect';

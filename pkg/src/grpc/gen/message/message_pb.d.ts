@@ -383,7 +383,8 @@ export declare type MarkReadResult = Message<"message.MarkReadResult"> & {
 
   /**
    * Empty when applied; else the shared error table's code (FORBIDDEN, NOT_FOUND,
-   * VALIDATION_ERROR) and why, and nothing of this read was applied.
+   * VALIDATION_ERROR, or INTERNAL_ERROR / SERVICE_UNAVAILABLE: worth a retry) and why, and
+   * nothing of this read was applied.
    *
    * @generated from field: string error_code = 2;
    */
