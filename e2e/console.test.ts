@@ -65,15 +65,54 @@ async function screenshot(page: Page, name: string) {
 }
 
 interface Device {
+  name: string;
   context: BrowserContext;
   page: Page;
   phone: string;
+  /** Every frame its sockets sent (>) and received (<), for the report of a failed wait. */
+  frames: string[];
+}
+
+function recordFrames(page: Page): string[] {
+  const frames: string[] = [];
+  const at = () => new Date().toISOString().slice(11, 23);
+  page.on('websocket', (socket) => {
+    frames.push(`${at()} open`);
+    socket.on('framesent', ({ payload }) => frames.push(`${at()} > ${String(payload)}`));
+    socket.on('framereceived', ({ payload }) => frames.push(`${at()} < ${String(payload)}`));
+    socket.on('close', () => frames.push(`${at()} closed`));
+  });
+  return frames;
+}
+
+const LINES_REPORTED = 60;
+
+/**
+ * What a failed wait leaves behind: each screen (in .run/), and in the error itself each device's
+ * latest frames and each service's latest log lines, since CI keeps only what the test printed.
+ */
+async function failureReport(error: unknown, devices: Device[], tag: string): Promise<Error> {
+  for (const device of devices)
+    await device.page
+      .screenshot({ path: join(repoRoot, '.run', `console-failure-${tag}-${device.name}.png`) })
+      .catch(() => {});
+  const tail = (lines: string[]) => lines.slice(-LINES_REPORTED).join('\n');
+  const sections = [
+    ...devices.map((device) => `--- ${device.name}'s frames\n${tail(device.frames)}`),
+    ...stack!.services
+      .map((service) => ({ name: service.name, lines: service.output().split('\n') }))
+      .filter(({ lines }) => lines.some(Boolean))
+      .map(({ name, lines }) => `--- ${name}\n${tail(lines.filter(Boolean))}`),
+  ];
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return new Error(`${message}\n${sections.join('\n')}`);
 }
 
 /** A fresh user on a device of its own: phone, the stack's OTP, then a display name. */
 async function signIn(name: string, viewport: { width: number; height: number }, shot?: string) {
   const context = await browser!.newContext({ viewport });
   const page = await context.newPage();
+  const frames = recordFrames(page);
   const phone = randomPhone();
   await page.goto(`${stack!.gateway}/console/`);
   await page.getByTestId('phone-input').fill(phone);
@@ -85,7 +124,7 @@ async function signIn(name: string, viewport: { width: number; height: number },
   await page.getByTestId('profile-save').click();
   await page.getByTestId('chat-list').waitFor();
   await page.locator('[data-connection="open"]').waitFor();
-  return { context, page, phone } satisfies Device;
+  return { name, context, page, phone, frames } satisfies Device;
 }
 
 const messageWith = (page: Page, text: string) =>
@@ -216,10 +255,7 @@ describe('the web console', () => {
       await messageWith(bob.page, 'This message was deleted').waitFor();
       assert.equal(await messageWith(bob.page, 'Are you there?').count(), 0);
     } catch (error) {
-      // What each screen showed when a wait gave up.
-      await alice.page.screenshot({ path: join(repoRoot, '.run', 'console-failure-alice.png') });
-      await bob.page.screenshot({ path: join(repoRoot, '.run', 'console-failure-bob.png') });
-      throw error;
+      throw await failureReport(error, [alice, bob], 'direct');
     } finally {
       await alice.context.close();
       await bob.context.close();
@@ -275,8 +311,7 @@ describe('the web console', () => {
       await bob.page.getByRole('button', { name: 'Back' }).click();
       await groupItem(bob).getByTestId('muted').waitFor();
     } catch (error) {
-      await alice.page.screenshot({ path: join(repoRoot, '.run', 'console-failure-group.png') });
-      throw error;
+      throw await failureReport(error, devices, 'group');
     } finally {
       await Promise.all(devices.map((device) => device.context.close()));
     }
