@@ -216,6 +216,8 @@ export function createOutboxRelay(settings: OutboxRelaySettings): OutboxRelay {
    */
   function scheduleDrain(): void {
     if (!running || retryTimer || watching || lingerTimer) return;
+    // Nothing to linger for: the first event to come starts its own wait.
+    if (queue.length === 0) return;
     if (tuning.lingerMs <= 0) return startRound();
     lingerTimer = setTimeout(() => {
       lingerTimer = undefined;
