@@ -1,7 +1,7 @@
 import {
   consumerWorker,
   createOutbox,
-  jetstream,
+  createStreamPublisher,
   outboxWorker,
   type ConsumerTuning,
   type NatsConnection,
@@ -60,7 +60,7 @@ export function buildChatApp({ config, pool, nc, users, stamps, log, now, ...dep
   const probes = deps.probes ?? createServiceProbes('chat-service', config.health?.liveness);
   const outbox = createOutbox({
     pool,
-    js: jetstream(nc),
+    js: createStreamPublisher(nc),
     log,
     table: 'chat_outbox',
     probes,

@@ -1,7 +1,7 @@
 import {
   consumerWorker,
   createOutboxRelay,
-  jetstream,
+  createStreamPublisher,
   outboxWorker,
   type ConsumerTuning,
   type NatsConnection,
@@ -65,14 +65,13 @@ export interface MessageAppDeps {
 export function buildMessageApp(deps: MessageAppDeps) {
   const { config, store: messages, nc, log, now } = deps;
   const probes = deps.probes ?? createServiceProbes('message-service', config.health?.liveness);
-  const js = jetstream(nc);
   const chats = createChatRemote(deps.chats);
   const users = createUserRemote(deps.users);
   const media = createMediaRemote(deps.media);
   const relay = createOutboxRelay({
     ...config.outbox,
     store: messages.outbox,
-    js,
+    js: createStreamPublisher(nc),
     log,
     confirm: messages.confirm,
     probes,

@@ -1,4 +1,4 @@
-import { createOutbox, outboxWorker, type JetStreamClient, type OutboxTuning } from '@wa/pkg/bus';
+import { createOutbox, outboxWorker, type OutboxTuning, type StreamPublish } from '@wa/pkg/bus';
 import { createStampWriter } from '@wa/pkg/cache';
 import { createServiceProbes } from '@wa/pkg/health';
 import { createHttpServer } from '@wa/pkg/http';
@@ -25,7 +25,7 @@ export interface UserAppDeps {
   pool: PgPool;
   redis: Redis;
   /** Where block changes are published, through the outbox. */
-  js: JetStreamClient;
+  js: StreamPublish;
   log: Logger;
   /** Relay timings (tests make them short) and, for tests, a copy of the outbox table. */
   outbox?: OutboxTuning & { table?: string };

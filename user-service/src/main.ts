@@ -1,6 +1,6 @@
 // First: it instruments the database clients the imports below load (when tracing is on).
 import '@wa/pkg/instrument';
-import { connectNats, jetstream } from '@wa/pkg/bus';
+import { connectNats, createStreamPublisher } from '@wa/pkg/bus';
 import { connectPostgres, connectRedis } from '@wa/pkg/db';
 import { createLogger } from '@wa/pkg/log';
 import { runService } from '@wa/pkg/service';
@@ -16,7 +16,7 @@ void runService(SERVICE, async () => {
   const redis = await connectRedis(config.redisUrl, log);
   const nc = await connectNats({ url: config.nats.url, name: SERVICE, log });
   return {
-    app: buildUserApp({ config, pool, redis, js: jetstream(nc), log }),
+    app: buildUserApp({ config, pool, redis, js: createStreamPublisher(nc), log }),
     log,
     listen: config.listen,
     clients: [

@@ -1,6 +1,6 @@
 import {
   consumerWorker,
-  jetstream,
+  createStreamPublisher,
   natsConnected,
   type ConsumerTuning,
   type NatsConnection,
@@ -91,7 +91,7 @@ export function buildWebSocketApp({
   });
   const presence = createPresenceService({
     users,
-    js: jetstream(nc),
+    js: createStreamPublisher(nc),
     store,
     instanceId: config.instanceId,
     log,

@@ -3,6 +3,7 @@ export * from './streams.ts';
 export * from './events.ts';
 export * from './audience.ts';
 export * from './publish.ts';
+export * from './stream-publisher.ts';
 export type { EventConsumer } from './per-stream.ts';
 export * from './consumer.ts';
 export * from './dead-letter.ts';

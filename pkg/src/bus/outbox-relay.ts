@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { JetStreamClient } from '@nats-io/jetstream';
 import client from 'prom-client';
 import type { ServiceProbes } from '../health/index.ts';
 import { EMPTY_CONTEXT, activeContext, type Context } from '../telemetry/index.ts';
@@ -12,6 +11,7 @@ import {
 } from './events.ts';
 import { createClearer } from './outbox-clearer.ts';
 import { publishEvent } from './publish.ts';
+import type { StreamPublish } from './stream-publisher.ts';
 
 /*
  * The outbox relay, one for every store (outbox-store-postgres.ts, outbox-store-mongo.ts). Every
@@ -82,7 +82,8 @@ export type OutboxTuning = Partial<typeof OUTBOX_DEFAULTS>;
 
 export interface OutboxRelaySettings extends OutboxTuning {
   store: OutboxStore;
-  js: JetStreamClient;
+  /** `createStreamPublisher(nc)`, or a JetStream client. */
+  js: StreamPublish;
   log: Logger;
   confirm?: ConfirmEvents;
   /** The service's probes: `outbox_depth` is read from the store at each scrape. */

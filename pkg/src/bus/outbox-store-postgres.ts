@@ -1,4 +1,3 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
 import { withTransaction, type PgPool, type Queryable } from '../db/index.ts';
 import type { ServiceProbes } from '../health/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -10,6 +9,7 @@ import {
   type OutboxStore,
   type OutboxTuning,
 } from './outbox-relay.ts';
+import type { StreamPublish } from './stream-publisher.ts';
 
 /*
  * A PostgreSQL service's outbox: a table of its own (`user_outbox`, `chat_outbox`, migration 0004)
@@ -96,7 +96,7 @@ export function createPostgresOutboxStore(pool: PgPool, table: string): Postgres
 
 export interface OutboxSettings extends OutboxTuning {
   pool: PgPool;
-  js: JetStreamClient;
+  js: StreamPublish;
   log: Logger;
   /** The service's own outbox table (`user_outbox`, `chat_outbox`), or a test's copy of it. */
   table: string;

@@ -1,7 +1,8 @@
-import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
+import type { PubAck } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { activeContext, contextHeaders, type Context } from '../telemetry/index.ts';
 import { assertEvent, type EventPayload, type EventSubject } from './events.ts';
+import type { StreamPublish } from './stream-publisher.ts';
 
 export interface PublishEventOptions {
   /** How long to wait for the stream's acknowledgement (default 5 s). */
@@ -17,7 +18,7 @@ export interface PublishEventOptions {
  * Rejects when the stream does not acknowledge in time; the caller decides whether to retry.
  */
 export async function publishEvent<S extends EventSubject>(
-  js: JetStreamClient,
+  js: StreamPublish,
   subject: S,
   payload: EventPayload<S>,
   options: PublishEventOptions = {},

@@ -1,4 +1,4 @@
-import { eventMeta, publishEvent, type JetStreamClient } from '@wa/pkg/bus';
+import { eventMeta, publishEvent, type StreamPublish } from '@wa/pkg/bus';
 import type { Logger } from '@wa/pkg/log';
 import type { ServerEventData } from '@wa/pkg/ws';
 import type { RealtimeStore } from '../repository/realtime-store.ts';
@@ -8,7 +8,7 @@ import { presenceAnnouncement, type PresenceTransition } from './rules.ts';
 
 export interface PresenceDeps {
   users: Pick<UserRemote, 'presences' | 'setPresence' | 'refreshPresence' | 'sweepExpiredPresence'>;
-  js: JetStreamClient;
+  js: StreamPublish;
   store: Pick<RealtimeStore, 'addWatcher'>;
   instanceId: string;
   log: Logger;
