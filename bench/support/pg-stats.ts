@@ -8,27 +8,39 @@ export interface PgWork {
   updated: number;
   /** Updates that touched no index (heap-only tuples). */
   hotUpdated: number;
-  /** Per table: rows inserted and updated (HOT in brackets). */
-  tables: Record<string, { inserted: number; updated: number; hot: number }>;
+  /** Per table: rows inserted and updated (HOT in brackets), sequential scans and rows they read. */
+  tables: Record<string, TableWork>;
 }
+
+interface TableWork {
+  inserted: number;
+  updated: number;
+  hot: number;
+  seqScans: number;
+  seqRead: number;
+}
+
+const NO_WORK: TableWork = { inserted: 0, updated: 0, hot: 0, seqScans: 0, seqRead: 0 };
 
 async function snapshot(pool: PgPool): Promise<PgWork> {
   const { rows: db } = await pool.query<{ commits: string }>(
     'SELECT xact_commit AS commits FROM pg_stat_database WHERE datname = current_database()',
   );
-  const { rows } = await pool.query<{
-    relname: string;
-    inserted: string;
-    updated: string;
-    hot: string;
-  }>(
-    `SELECT relname, n_tup_ins AS inserted, n_tup_upd AS updated, n_tup_hot_upd AS hot
+  const { rows } = await pool.query<Record<keyof TableWork | 'relname', string>>(
+    `SELECT relname, n_tup_ins AS "inserted", n_tup_upd AS "updated", n_tup_hot_upd AS "hot",
+       seq_scan AS "seqScans", seq_tup_read AS "seqRead"
      FROM pg_stat_user_tables`,
   );
   const tables = Object.fromEntries(
     rows.map((r) => [
       r.relname,
-      { inserted: Number(r.inserted), updated: Number(r.updated), hot: Number(r.hot) },
+      {
+        inserted: Number(r.inserted),
+        updated: Number(r.updated),
+        hot: Number(r.hot),
+        seqScans: Number(r.seqScans),
+        seqRead: Number(r.seqRead),
+      },
     ]),
   );
   const sum = (field: 'inserted' | 'updated' | 'hot') =>
@@ -53,13 +65,15 @@ export async function measurePgWork(pool: PgPool): Promise<() => Promise<PgWork>
     const end = await snapshot(pool);
     const tables: PgWork['tables'] = {};
     for (const [name, t] of Object.entries(end.tables)) {
-      const before = start.tables[name] ?? { inserted: 0, updated: 0, hot: 0 };
+      const before = start.tables[name] ?? NO_WORK;
       const delta = {
         inserted: t.inserted - before.inserted,
         updated: t.updated - before.updated,
         hot: t.hot - before.hot,
+        seqScans: t.seqScans - before.seqScans,
+        seqRead: t.seqRead - before.seqRead,
       };
-      if (delta.inserted || delta.updated) tables[name] = delta;
+      if (delta.inserted || delta.updated || delta.seqRead) tables[name] = delta;
     }
     return {
       commits: end.commits - start.commits,
@@ -75,7 +89,11 @@ export async function measurePgWork(pool: PgPool): Promise<() => Promise<PgWork>
 export function pgWorkLine(work: PgWork, delivered: number): string {
   const per = (value: number) => (value / Math.max(delivered, 1)).toFixed(2);
   const tables = Object.entries(work.tables)
-    .map(([name, t]) => `${name} +${t.inserted} ins, ${t.updated} upd (${t.hot} HOT)`)
+    .map(
+      ([name, t]) =>
+        `${name} +${t.inserted} ins, ${t.updated} upd (${t.hot} HOT)` +
+        (t.seqRead ? `, ${t.seqScans} seq scans reading ${t.seqRead} rows` : ''),
+    )
     .join('; ');
   return (
     `postgres per delivered message: ${per(work.commits)} transactions, ${per(work.inserted)} rows inserted, ` +
