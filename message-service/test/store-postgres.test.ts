@@ -5,6 +5,10 @@ import type { MessageDoc, MessageType } from '../src/model/message.ts';
 import type { MessageStore } from '../src/repository/message-store.ts';
 import { msgNewEvent, msgStatusEvent } from '../src/service/outbox-events.ts';
 import { messageStoreContract, type StoreUnderTest } from './store-contract.ts';
+import { PassThrough } from 'node:stream';
+import { createPgPool } from '@wa/pkg/db';
+import { createLogger } from '@wa/pkg/log';
+import { eventually } from '@wa/pkg/testing';
 import { openTestStore, receiptChange, textMessage } from './test-stores.ts';
 
 /*
@@ -191,6 +195,101 @@ describe('postgres message store', () => {
       assert.equal(back?.status[bob].status, 'read');
       assert.equal(back?.status[carol].status, 'delivered');
       assert.deepEqual(back?.undelivered_to, []);
+    }
+  });
+
+  test('a batch of acks and a read of the same rows in opposite orders do not deadlock', async () => {
+    // The store logs each deadlock it retries (the retry hides it otherwise).
+    const lines = new PassThrough();
+    const logged: string[] = [];
+    lines.on('data', (chunk: Buffer) => logged.push(chunk.toString()));
+    const log = createLogger({ service: 'message-service', level: 'warn', destination: lines });
+    const own = await openTestStore('postgres', { log });
+    const db = createPgPool({ url: own.url, max: 3, log });
+    const holder = await db.connect();
+    try {
+      const waiting = async () =>
+        Number(
+          (
+            await db.query<{ count: string }>(
+              `SELECT count(*) FROM pg_stat_activity
+               WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            )
+          ).rows[0].count,
+        );
+      // The acks reach the rows by message id (X, W, Y); the read reaches the reader's rows by
+      // time (Y was sent first, then X). W belongs to another user; this test holds it.
+      const [reader, other] = [
+        '10000000-0000-4000-8000-000000000001',
+        '20000000-0000-4000-8000-000000000002',
+      ];
+      const [sender, chatId] = [randomUUID(), randomUUID()];
+      const withId = (doc: MessageDoc, id: string): MessageDoc => ({ ...doc, message_id: id });
+      const y = withId(
+        message(chatId, sender, [reader], new Date(Date.UTC(2026, 5, 1, 0, 0, 1))),
+        '30000000-0000-4000-8000-000000000000',
+      );
+      const x = withId(
+        message(chatId, sender, [reader], new Date(Date.UTC(2026, 5, 1, 0, 0, 2))),
+        '10000000-0000-4000-8000-000000000000',
+      );
+      const w = withId(
+        message(randomUUID(), sender, [other]),
+        '20000000-0000-4000-8000-000000000000',
+      );
+      // Enough other rows that PostgreSQL reaches them through indexes, as on any real table
+      // (a scan of a near-empty table takes every statement's locks in the same, physical order).
+      await db.query(
+        `WITH m AS (
+           INSERT INTO messages (message_id, chat_id, sender_id, client_msg_id, type, payload,
+             created_at, updated_at, event_id)
+           SELECT gen_random_uuid(), gen_random_uuid(), $1, 'filler-' || g, 'text', '{}', now(),
+             now(), gen_random_uuid()
+           FROM generate_series(1, 5000) AS g
+           RETURNING message_id, chat_id, created_at)
+         INSERT INTO message_recipients (message_id, user_id, chat_id, created_at, status,
+           updated_at, owed)
+         SELECT message_id, gen_random_uuid(), chat_id, created_at, 'read', created_at, FALSE
+         FROM m`,
+        [sender],
+      );
+      await db.query('ANALYZE messages, message_recipients');
+      for (const doc of [y, x, w]) await own.store.insert(doc, msgNewEvent(doc));
+
+      await holder.query('BEGIN');
+      await holder.query(
+        'SELECT 1 FROM message_recipients WHERE message_id = $1 AND user_id = $2 FOR UPDATE',
+        [w.message_id, other],
+      );
+      const acks = own.store.advanceStatus([
+        change(x, reader, 'delivered'),
+        change(w, other, 'delivered'),
+        change(y, reader, 'delivered'),
+      ]);
+      await eventually(async () => assert.equal(await waiting(), 1));
+      const at = new Date();
+      const read = own.store.markReadUpTo(
+        chatId,
+        reader,
+        x,
+        false,
+        at,
+        msgStatusEvent(x, reader, 'read', at, false),
+      );
+      await eventually(async () => assert.equal(await waiting(), 2));
+      await holder.query('COMMIT');
+
+      assert.deepEqual(await acks, [true, true, true]);
+      assert.equal(await read, 2);
+      assert.deepEqual(
+        logged.filter((line) => line.includes('deadlocked')),
+        [],
+      );
+    } finally {
+      await holder.query('ROLLBACK').catch(() => {});
+      holder.release();
+      await db.end();
+      await own.dispose();
     }
   });
 

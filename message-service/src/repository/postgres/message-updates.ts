@@ -1,5 +1,6 @@
 import type { OutboxEvent } from '@wa/pkg/bus';
 import { withTransaction, type PgPool, type Queryable } from '@wa/pkg/db';
+import type { Logger } from '@wa/pkg/log';
 import type { MessageStore, StatusChange } from '../message-store.ts';
 import { retrying } from './retrying.ts';
 
@@ -10,6 +11,11 @@ import { retrying } from './retrying.ts';
  */
 
 /*
+ * Receipt statements lock the recipient rows they may write first, all in one order (recipient,
+ * then message: \`locked\`) shared with \`MARK_READ\` (read-marks.ts): two statements that reach the
+ * same rows in different orders, a batch of acks and a batch of reads of the same users, otherwise
+ * deadlock, and PostgreSQL takes deadlock_timeout (1 s) to notice, while every write waits.
+ *
  * Moves each change whose recipient is at one of its `from` statuses and records its event; every
  * named recipient not moved is acknowledged too (no longer owed). The acknowledging UPDATE skips
  * the moved rows by their RETURNING (two updates of one row in one statement are not allowed) and,
@@ -20,10 +26,15 @@ const ADVANCE = `WITH change AS (
   SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
     $6::timestamptz[], $7::uuid[], $8::text[], $9::jsonb[])
   AS c(ord, message_id, user_id, target, from_statuses, at, event_id, event_subject, event_payload)
+), locked AS MATERIALIZED (
+  SELECT r.message_id, r.user_id FROM message_recipients r
+  JOIN change c ON r.message_id = c.message_id AND r.user_id = c.user_id
+  ORDER BY r.user_id, r.message_id
+  FOR UPDATE OF r
 ), moved AS (
   UPDATE message_recipients r
   SET status = c.target, updated_at = c.at, receipt_hidden = FALSE, owed = FALSE
-  FROM change c
+  FROM change c JOIN locked l USING (message_id, user_id)
   WHERE r.message_id = c.message_id AND r.user_id = c.user_id
     AND r.status = ANY (string_to_array(c.from_statuses, ','))
   RETURNING c.ord
@@ -106,6 +117,7 @@ async function advanceRound(db: Queryable, changes: StatusChange[], round: numbe
 
 export function createMessageUpdates(
   pool: PgPool,
+  log: Logger,
 ): Pick<MessageStore, 'advanceStatus' | 'hideFor' | 'deleteForEveryone' | 'setStar'> {
   return {
     async advanceStatus(changes) {
@@ -118,8 +130,10 @@ export function createMessageUpdates(
         return changes.map((_, i) => moved.has(i));
       };
       // The usual batch names each pair once: one statement, its own transaction.
-      return retrying(() =>
-        plan.length === 1 ? apply(pool) : withTransaction(pool, (client) => apply(client)),
+      return retrying(
+        () => (plan.length === 1 ? apply(pool) : withTransaction(pool, (client) => apply(client))),
+        log,
+        'msgstore_advance',
       );
     },
 

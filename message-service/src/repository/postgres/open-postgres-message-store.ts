@@ -26,8 +26,8 @@ export const openPostgresMessageStore: OpenMessageStore = async (url, context) =
     outbox: createPostgresOutboxStore(writes, MESSAGE_OUTBOX_TABLE),
     insert: createMessageInserts(writes, context.progress),
     ...createMessageReads(pool),
-    ...createMessageUpdates(writes),
-    ...createReadMarks(writes, context.progress),
+    ...createMessageUpdates(writes, context.log),
+    ...createReadMarks(writes, context.log, context.progress),
     ping: () => pingPostgres(pool),
     close: end,
   };

@@ -1,6 +1,7 @@
 import type { OutboxEvent } from '@wa/pkg/bus';
 import { createWriteBatch, withTransaction, type PgPool, type Queryable } from '@wa/pkg/db';
 import type { WorkTracker } from '@wa/pkg/health';
+import type { Logger } from '@wa/pkg/log';
 import type { MessageKey } from '../../model/message.ts';
 import type { MessageStore } from '../message-store.ts';
 import { retrying } from './retrying.ts';
@@ -12,7 +13,8 @@ import { retrying } from './retrying.ts';
  * its reader's unread rows of its chat up to its message to `read`, acknowledges the message it
  * names (an earlier one may never have reached the reader's device) and records its event when
  * at least one row moved. The acknowledging UPDATE skips the rows just moved by their RETURNING
- * (two updates of one row in one statement are not allowed).
+ * (two updates of one row in one statement are not allowed). Every row either UPDATE may write is
+ * locked first, in the order all receipt statements share (message-updates.ts).
  */
 
 export interface ReadMark {
@@ -29,13 +31,19 @@ const MARK_READ = `WITH input AS (
     $6::timestamptz[], $7::boolean[], $8::uuid[], $9::text[], $10::jsonb[])
   AS i(ord, chat_id, user_id, up_to, up_to_id, at, receipt_hidden, event_id, event_subject,
     event_payload)
+), locked AS MATERIALIZED (
+  SELECT r.message_id, r.user_id FROM message_recipients r
+  JOIN input i ON r.user_id = i.user_id AND r.chat_id = i.chat_id AND r.created_at <= i.up_to
+  WHERE r.status <> 'read' OR (r.message_id = i.up_to_id AND r.owed)
+  ORDER BY r.user_id, r.message_id
+  FOR UPDATE OF r
 ), moved AS (
   UPDATE message_recipients r
   SET status = 'read', updated_at = i.at, receipt_hidden = i.receipt_hidden,
     owed = r.owed AND r.message_id <> i.up_to_id
-  FROM input i
-  WHERE r.user_id = i.user_id AND r.chat_id = i.chat_id AND r.created_at <= i.up_to
-    AND r.status <> 'read'
+  FROM input i JOIN locked l ON l.user_id = i.user_id
+  WHERE r.message_id = l.message_id AND r.user_id = l.user_id
+    AND r.chat_id = i.chat_id AND r.created_at <= i.up_to AND r.status <> 'read'
   RETURNING i.ord, r.message_id
 ), events AS (
   INSERT INTO message_outbox (event_id, subject, payload)
@@ -88,21 +96,26 @@ async function markRound(db: Queryable, marks: ReadMark[], round: number[]) {
 
 export function createReadMarks(
   pool: PgPool,
+  log: Logger,
   progress?: WorkTracker,
 ): Pick<MessageStore, 'markReadUpTo'> {
   const write = createWriteBatch(
     (marks: ReadMark[]) =>
-      retrying(async () => {
-        const plan = rounds(marks);
-        const apply = async (db: Queryable) => {
-          const moved = new Array<number>(marks.length).fill(0);
-          for (const round of plan)
-            for (const row of await markRound(db, marks, round)) moved[row.ord] = row.moved;
-          return moved;
-        };
-        // The usual batch names each reader once: one statement, its own transaction.
-        return plan.length === 1 ? apply(pool) : withTransaction(pool, (client) => apply(client));
-      }),
+      retrying(
+        async () => {
+          const plan = rounds(marks);
+          const apply = async (db: Queryable) => {
+            const moved = new Array<number>(marks.length).fill(0);
+            for (const round of plan)
+              for (const row of await markRound(db, marks, round)) moved[row.ord] = row.moved;
+            return moved;
+          };
+          // The usual batch names each reader once: one statement, its own transaction.
+          return plan.length === 1 ? apply(pool) : withTransaction(pool, (client) => apply(client));
+        },
+        log,
+        'msgstore_mark_read',
+      ),
     { progress },
   );
   return {
