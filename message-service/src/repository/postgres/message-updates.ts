@@ -27,17 +27,18 @@ const ADVANCE = `WITH change AS (
     $6::timestamptz[], $7::uuid[], $8::text[], $9::jsonb[])
   AS c(ord, message_id, user_id, target, from_statuses, at, event_id, event_subject, event_payload)
 ), locked AS MATERIALIZED (
-  SELECT r.message_id, r.user_id FROM message_recipients r
+  SELECT r.message_id, r.user_id, c.ord, c.target, c.from_statuses, c.at
+  FROM message_recipients r
   JOIN change c ON r.message_id = c.message_id AND r.user_id = c.user_id
   ORDER BY r.user_id, r.message_id
   FOR UPDATE OF r
 ), moved AS (
   UPDATE message_recipients r
-  SET status = c.target, updated_at = c.at, receipt_hidden = FALSE, owed = FALSE
-  FROM change c JOIN locked l USING (message_id, user_id)
-  WHERE r.message_id = c.message_id AND r.user_id = c.user_id
-    AND r.status = ANY (string_to_array(c.from_statuses, ','))
-  RETURNING c.ord
+  SET status = l.target, updated_at = l.at, receipt_hidden = FALSE, owed = FALSE
+  FROM locked l
+  WHERE r.message_id = l.message_id AND r.user_id = l.user_id
+    AND r.status = ANY (string_to_array(l.from_statuses, ','))
+  RETURNING l.ord
 ), events AS (
   INSERT INTO message_outbox (event_id, subject, payload)
   SELECT c.event_id, c.event_subject, c.event_payload

@@ -13,8 +13,10 @@ import { retrying } from './retrying.ts';
  * its reader's unread rows of its chat up to its message to `read`, acknowledges the message it
  * names (an earlier one may never have reached the reader's device) and records its event when
  * at least one row moved. The acknowledging UPDATE skips the rows just moved by their RETURNING
- * (two updates of one row in one statement are not allowed). Every row either UPDATE may write is
- * locked first, in the order all receipt statements share (message-updates.ts).
+ * (two updates of one row in one statement are not allowed). The rows it moves are locked first,
+ * in the order all receipt statements share (message-updates.ts), found through the unread index
+ * (an OR naming the acknowledged row too made PostgreSQL read every unread row of the table). The
+ * acknowledged row, already read and so not among them, is rare; a deadlock on it is retried.
  */
 
 export interface ReadMark {
@@ -32,19 +34,19 @@ const MARK_READ = `WITH input AS (
   AS i(ord, chat_id, user_id, up_to, up_to_id, at, receipt_hidden, event_id, event_subject,
     event_payload)
 ), locked AS MATERIALIZED (
-  SELECT r.message_id, r.user_id FROM message_recipients r
+  SELECT r.message_id, r.user_id, i.ord, i.at, i.receipt_hidden, i.up_to_id
+  FROM message_recipients r
   JOIN input i ON r.user_id = i.user_id AND r.chat_id = i.chat_id AND r.created_at <= i.up_to
-  WHERE r.status <> 'read' OR (r.message_id = i.up_to_id AND r.owed)
+  WHERE r.status <> 'read'
   ORDER BY r.user_id, r.message_id
   FOR UPDATE OF r
 ), moved AS (
   UPDATE message_recipients r
-  SET status = 'read', updated_at = i.at, receipt_hidden = i.receipt_hidden,
-    owed = r.owed AND r.message_id <> i.up_to_id
-  FROM input i JOIN locked l ON l.user_id = i.user_id
-  WHERE r.message_id = l.message_id AND r.user_id = l.user_id
-    AND r.chat_id = i.chat_id AND r.created_at <= i.up_to AND r.status <> 'read'
-  RETURNING i.ord, r.message_id
+  SET status = 'read', updated_at = l.at, receipt_hidden = l.receipt_hidden,
+    owed = r.owed AND r.message_id <> l.up_to_id
+  FROM locked l
+  WHERE r.message_id = l.message_id AND r.user_id = l.user_id AND r.status <> 'read'
+  RETURNING l.ord, r.message_id
 ), events AS (
   INSERT INTO message_outbox (event_id, subject, payload)
   SELECT i.event_id, i.event_subject, i.event_payload FROM input i
