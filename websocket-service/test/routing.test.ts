@@ -247,4 +247,23 @@ describe('orderKeyOf', () => {
     ];
     assert.deepEqual(keys, [`chat:${chatId}`, `chat:${chatId}`, `user:${userId}`]);
   });
+
+  test('keeps one recipient’s statuses of one message together, apart from other recipients’', () => {
+    const [chatId, senderId, messageId, bob, carol] = [id(), id(), id(), id(), id()];
+    const status = (userId: string, value: 'delivered' | 'read') =>
+      orderKeyOf(
+        received('msg.status.updated', {
+          ...eventMeta(),
+          message_id: messageId,
+          chat_id: chatId,
+          sender_id: senderId,
+          user_id: userId,
+          status: value,
+          message_timestamp: new Date().toISOString(),
+        }),
+      );
+    assert.equal(status(bob, 'delivered'), status(bob, 'read'));
+    assert.notEqual(status(bob, 'delivered'), status(carol, 'delivered'));
+    assert.notEqual(status(bob, 'read'), `chat:${chatId}`);
+  });
 });

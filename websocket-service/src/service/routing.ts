@@ -59,10 +59,16 @@ export function lookupFor(subject: FanOutSubject): FanOutLookup {
 
 /**
  * What must stay in stream order when events are fanned out side by side: one chat's events
- * (a message before its receipts, a member's removal before later messages) and one user's
- * presence changes. Events of different chats may overtake each other.
+ * (a member's removal before later messages, a deletion after its message) and one user's
+ * presence changes. Events of different chats may overtake each other. A receipt goes to the
+ * message's sender, who never gets its `message.new`, and a status only moves forward (clients
+ * keep the highest), so only one recipient's statuses of one message keep their order: the
+ * hundreds of receipts of a group message then fan out side by side, instead of one at a time
+ * while they fill every slot and hold up the events of all other chats.
  */
 export function orderKeyOf(event: BusEvent): string {
+  if (event.subject === 'msg.status.updated')
+    return `status:${event.payload.message_id}:${event.payload.user_id}`;
   const payload = event.payload;
   return 'chat_id' in payload ? `chat:${payload.chat_id}` : `user:${payload.user_id}`;
 }
