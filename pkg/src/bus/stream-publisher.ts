@@ -7,7 +7,10 @@ import {
   type NatsConnection,
 } from '@nats-io/transport-node';
 
-/** What publishing an event needs of JetStream: a publish its stream acknowledges. */
+/**
+ * What publishing an event needs of JetStream: a publish its stream acknowledges. `headers`, when
+ * given, are sent with `Nats-Msg-Id` set on them (the caller's object, not a copy).
+ */
 export interface StreamPublish {
   publish(
     subject: string,

@@ -19,7 +19,12 @@ export async function retrying<T>(work: () => Promise<T>, log: Logger, what: str
       const code = pgErrorCode(error);
       if ((code !== PG_DEADLOCK && code !== PG_SERIALIZATION_FAILURE) || attempt >= ATTEMPTS)
         throw error;
-      log.warn({ err: error, statement: what, attempt }, 'receipt statement deadlocked; retrying');
+      log.warn(
+        { err: error, statement: what, attempt },
+        code === PG_DEADLOCK
+          ? 'receipt statement deadlocked; retrying'
+          : 'receipt statement hit a serialization failure; retrying',
+      );
     }
     await sleep(10 * attempt);
   }
