@@ -37,8 +37,11 @@ export function createMessageActivityRepository() {
      */
     async record(db: Queryable, batch: readonly NewMessage[]): Promise<Set<string>> {
       const recipients = batch.flatMap((m) => m.recipientIds.map((id) => [m.messageId, id]));
-      const { rows } = await db.query<{ message_id: string }>(
-        `WITH input AS (
+      // Named: prepared once per connection, where an unnamed statement is parsed and planned
+      // on every batch.
+      const { rows } = await db.query<{ message_id: string }>({
+        name: 'chat_activity_record',
+        text: `WITH input AS (
            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[],
                                 $5::text[], $6::text[])
              AS t(message_id, chat_id, sender_id, created_at, type, preview)),
@@ -73,7 +76,7 @@ export function createMessageActivityRepository() {
                (SELECT max(l.created_at) FROM logged l WHERE l.chat_id = p.chat_id))
            WHERE p.chat_id IN (SELECT chat_id FROM logged))
          SELECT message_id FROM logged`,
-        [
+        values: [
           batch.map((m) => m.messageId),
           batch.map((m) => m.chatId),
           batch.map((m) => m.senderId),
@@ -83,7 +86,7 @@ export function createMessageActivityRepository() {
           recipients.map(([messageId]) => messageId),
           recipients.map(([, userId]) => userId),
         ],
-      );
+      });
       return new Set(rows.map((row) => row.message_id));
     },
 
@@ -93,8 +96,9 @@ export function createMessageActivityRepository() {
      * nothing. Resolves with the `readKey`s of the readers whose watermark moved.
      */
     async markRead(db: Queryable, reads: readonly ChatRead[]): Promise<Set<string>> {
-      const { rows } = await db.query<{ chat_id: string; user_id: string }>(
-        `WITH input AS (
+      const { rows } = await db.query<{ chat_id: string; user_id: string }>({
+        name: 'chat_activity_mark_read',
+        text: `WITH input AS (
            SELECT chat_id, user_id, max(read_up_to) AS read_up_to
            FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS t(chat_id, user_id, read_up_to)
            GROUP BY chat_id, user_id)
@@ -108,8 +112,12 @@ export function createMessageActivityRepository() {
          WHERE p.chat_id = i.chat_id AND p.user_id = i.user_id
            AND (p.last_read_at IS NULL OR p.last_read_at < i.read_up_to)
          RETURNING p.chat_id, p.user_id`,
-        [reads.map((r) => r.chatId), reads.map((r) => r.userId), reads.map((r) => r.readUpTo)],
-      );
+        values: [
+          reads.map((r) => r.chatId),
+          reads.map((r) => r.userId),
+          reads.map((r) => r.readUpTo),
+        ],
+      });
       return new Set(rows.map((row) => readKey({ chatId: row.chat_id, userId: row.user_id })));
     },
 

@@ -70,7 +70,12 @@ export function createPostgresOutboxStore(pool: PgPool, table: string): Postgres
 
     async remove(eventIds) {
       if (!eventIds.length) return;
-      await pool.query(`DELETE FROM ${table} WHERE event_id = ANY($1::uuid[])`, [eventIds]);
+      // Named: prepared once per connection (it runs after every published batch).
+      await pool.query({
+        name: `outbox_remove_${table}`,
+        text: `DELETE FROM ${table} WHERE event_id = ANY($1::uuid[])`,
+        values: [eventIds],
+      });
     },
 
     async recordFailure(eventId, error) {
