@@ -347,6 +347,82 @@ test("MarkReads applies many users' reads in one call and refuses a bad one alon
   );
 });
 
+test("UpdateReceipts: a read the sender may see stands in for the same reader's ack of its message; a hidden read does not", async () => {
+  const [alice, bob, carol, dave] = h.makeUsers(4);
+  const group = h.makeGroupChat({ createdBy: alice.id, memberIds: [bob.id, carol.id, dave.id] });
+  await h.setReadReceipts(carol.id, false);
+  const first = await sendText(group.id, alice.id, 'one');
+  const second = await sendText(group.id, alice.id, 'two');
+  const read = (userId: string, upToMessageId: string, chatId = group.id) => ({
+    chatId,
+    userId,
+    upToMessageId,
+  });
+  const answer = await client.updateReceipts({
+    delivered: [
+      { userId: bob.id, messageIds: [first.messageId, second.messageId] },
+      { userId: carol.id, messageIds: [second.messageId] },
+      { userId: dave.id, messageIds: [second.messageId] },
+      { userId: dave.id, messageIds: ['not-a-uuid'] },
+    ],
+    reads: [
+      read(bob.id, second.messageId),
+      read(carol.id, second.messageId),
+      read(dave.id, second.messageId, randomUUID()),
+    ],
+  });
+  assert.deepEqual(
+    answer.delivered.map((r) => [r.updated, r.errorCode]),
+    [
+      [1, ''],
+      [1, ''],
+      [1, ''],
+      [0, 'VALIDATION_ERROR'],
+    ],
+    "bob's ack of the message he read is left out; carol's read is hidden, so her ack is written first",
+  );
+  assert.deepEqual(
+    answer.reads.map((r) => [r.updated, r.errorCode]),
+    [
+      [2, ''],
+      [2, ''],
+      [0, 'FORBIDDEN'],
+    ],
+    "dave's read names a chat he is not in: refused, so his ack applies",
+  );
+  const stored = await h.store.findById(second.messageId);
+  assert.equal(stored?.status[bob.id]?.status, 'read');
+  assert.equal(stored?.status[carol.id]?.status, 'read');
+  assert.equal(stored?.status[dave.id]?.status, 'delivered');
+  assert.deepEqual(stored?.undelivered_to, [], "every reader's backlog is clear of it");
+  await marker(group.id, alice.id);
+  const told = (userId: string) =>
+    events.events
+      .filter(
+        (e) =>
+          e.subject === 'msg.status.updated' &&
+          e.payload.user_id === userId &&
+          [first.messageId, second.messageId].includes(String(e.payload.message_id)),
+      )
+      .map(
+        (e) =>
+          `${e.payload.message_id === first.messageId ? 'first' : 'second'} ${e.payload.status}`,
+      )
+      .sort();
+  assert.deepEqual(told(bob.id), ['first delivered', 'second read'], 'no delivered before read');
+  assert.deepEqual(told(carol.id), ['second delivered', 'second read']);
+  assert.deepEqual(told(dave.id), ['second delivered']);
+  assert.equal(
+    await codeOf(
+      client.updateReceipts({
+        delivered: [],
+        reads: Array(501).fill(read(bob.id, first.messageId)),
+      }),
+    ),
+    Code.InvalidArgument,
+  );
+});
+
 test('ListUndelivered replays oldest first in bounded pages until delivery is acknowledged', async () => {
   const [alice, bob, carol] = h.makeUsers(3);
   const group = h.makeGroupChat({ createdBy: alice.id, memberIds: [bob.id, carol.id] });

@@ -27,14 +27,17 @@ async function connect(on: WsInstance = instance): Promise<{ userId: string; soc
   return { userId: session.id, socket };
 }
 
-/** The receipts of `userId` in the UpdateMessageStatuses calls so far, one per call. */
+/** The delivery receipts of `userId` in the UpdateReceipts calls so far, one per call. */
 const receiptsOf = (userId: string) =>
-  stack.fakes.message.calls.updateMessageStatuses.flatMap((call) =>
-    call.receipts.filter((receipt) => receipt.userId === userId),
+  stack.fakes.message.calls.updateReceipts.flatMap((call) =>
+    call.delivered.filter((receipt) => receipt.userId === userId),
   );
 
-const acceptAll = (request: { receipts: unknown[] }) => ({
-  results: request.receipts.map(() => ({ updated: 1, error: '' })),
+const APPLIED = { updated: 1, errorCode: '', error: '' };
+
+const acceptAll = (request: { delivered: unknown[]; reads: unknown[] }) => ({
+  delivered: request.delivered.map(() => APPLIED),
+  reads: request.reads.map(() => APPLIED),
 });
 
 /** Sends one message.delivered frame per id, back to back, with req_ids d0, d1, … */
@@ -66,7 +69,7 @@ function assertAllUnavailable(answers: { event: string; data: unknown }[]): void
 
 test('message.delivered frames sent while a call is in flight share the next call, each answered ack', async () => {
   stack.fakes.message.implement({
-    updateMessageStatuses: async (request) => {
+    updateReceipts: async (request) => {
       await sleep(100);
       return acceptAll(request);
     },
@@ -86,24 +89,24 @@ test('message.delivered frames sent while a call is in flight share the next cal
 
 test("different users' acks arriving while a call is in flight share one call", async () => {
   stack.fakes.message.implement({
-    updateMessageStatuses: async (request) => {
+    updateReceipts: async (request) => {
       await sleep(100);
       return acceptAll(request);
     },
   });
   const first = await connect();
   const others = [await connect(), await connect()];
-  const callsBefore = stack.fakes.message.calls.updateMessageStatuses.length;
+  const callsBefore = stack.fakes.message.calls.updateReceipts.length;
   first.socket.send('message.delivered', { message_ids: [randomUUID()] }, 'd0');
   await sleep(20); // the first call is in flight (its answer takes 100 ms)
   for (const other of others)
     other.socket.send('message.delivered', { message_ids: [randomUUID()] }, 'd0');
   await answersTo(first.socket, 1);
   for (const other of others) assert.equal((await answersTo(other.socket, 1))[0].event, 'ack');
-  const calls = stack.fakes.message.calls.updateMessageStatuses.slice(callsBefore);
+  const calls = stack.fakes.message.calls.updateReceipts.slice(callsBefore);
   assert.equal(calls.length, 2, 'one call for the first ack, one for the two that waited');
   assert.deepEqual(
-    calls[1].receipts.map((receipt) => receipt.userId).sort(),
+    calls[1].delivered.map((receipt) => receipt.userId).sort(),
     others.map((other) => other.userId).sort(),
   );
 });
@@ -111,12 +114,13 @@ test("different users' acks arriving while a call is in flight share one call", 
 test('a receipt the message-service refuses is answered with its error; the others ack', async () => {
   const refusedId = randomUUID();
   stack.fakes.message.implement({
-    updateMessageStatuses: (request) => ({
-      results: request.receipts.map((receipt) =>
+    updateReceipts: (request) => ({
+      delivered: request.delivered.map((receipt) =>
         receipt.messageIds.includes(refusedId)
-          ? { updated: 0, error: 'message_ids takes 1-500 ids' }
-          : { updated: 1, error: '' },
+          ? { updated: 0, errorCode: 'VALIDATION_ERROR', error: 'message_ids takes 1-500 ids' }
+          : APPLIED,
       ),
+      reads: request.reads.map(() => APPLIED),
     }),
   });
   const refused = await connect();
@@ -131,7 +135,7 @@ test('a receipt the message-service refuses is answered with its error; the othe
 
 test('when the shared call fails, every frame it carried is answered with the error', async () => {
   stack.fakes.message.implement({
-    updateMessageStatuses: async () => {
+    updateReceipts: async () => {
       await sleep(50);
       throw serviceUnavailable('message store unavailable');
     },
@@ -143,7 +147,7 @@ test('when the shared call fails, every frame it carried is answered with the er
 });
 
 test('a receipt sent without req_id is fire-and-forget: applied, never acked; its failure still answered', async () => {
-  stack.fakes.message.implement({ updateMessageStatuses: acceptAll });
+  stack.fakes.message.implement({ updateReceipts: acceptAll });
   const { userId, socket } = await connect();
   const silent = randomUUID();
   socket.send('message.delivered', { message_ids: [silent] });
@@ -160,7 +164,7 @@ test('a receipt sent without req_id is fire-and-forget: applied, never acked; it
   );
 
   stack.fakes.message.implement({
-    updateMessageStatuses: () => {
+    updateReceipts: () => {
       throw serviceUnavailable('message store unavailable');
     },
   });
@@ -170,16 +174,17 @@ test('a receipt sent without req_id is fire-and-forget: applied, never acked; it
   assert.equal((failure.data as { code: number }).code, ERROR_CODES.SERVICE_UNAVAILABLE.ws);
 });
 
-test('message.read frames arriving while a call is in flight share one MarkReads call; a refused read answers its own code', async () => {
+test('message.read frames arriving while a call is in flight share one UpdateReceipts call; a refused read answers its own code', async () => {
   const forbiddenChat = randomUUID();
   stack.fakes.message.implement({
-    markReads: async (request) => {
+    updateReceipts: async (request) => {
       await sleep(100);
       return {
-        results: request.reads.map((read) =>
+        delivered: request.delivered.map(() => APPLIED),
+        reads: request.reads.map((read) =>
           read.chatId === forbiddenChat
             ? { updated: 0, errorCode: 'FORBIDDEN', error: 'You are not a member of this chat' }
-            : { updated: 1, errorCode: '', error: '' },
+            : APPLIED,
         ),
       };
     },
@@ -195,7 +200,7 @@ test('message.read frames arriving while a call is in flight share one MarkReads
     ['ack', 'ack', 'error', 'ack'],
   );
   assert.equal((answers[2].data as { code: number }).code, ERROR_CODES.FORBIDDEN.ws);
-  const calls = stack.fakes.message.calls.markReads.filter((call) =>
+  const calls = stack.fakes.message.calls.updateReceipts.filter((call) =>
     call.reads.some((read) => read.userId === userId),
   );
   assert.ok(calls.length < chats.length, `${calls.length} calls for ${chats.length} frames`);

@@ -11,7 +11,12 @@ import type { Logger } from '@wa/pkg/log';
 import type { MessageDoc } from '../model/message.ts';
 import type { HistoryService } from '../service/history-service.ts';
 import { parsePayloadJson } from '../service/payload-rules.ts';
-import type { ReceiptService, ReceiptStatus, StatusReceipt } from '../service/receipt-service.ts';
+import type {
+  ReceiptOutcome,
+  ReceiptService,
+  ReceiptStatus,
+  StatusReceipt,
+} from '../service/receipt-service.ts';
 import type { SendService } from '../service/send-service.ts';
 
 export interface MessageGrpcDeps {
@@ -63,6 +68,20 @@ const toStoredMessage = (doc: MessageDoc) => ({
   clientMsgId: doc.client_msg_id,
 });
 
+/** One item of a batch request, checked: its value, or why it was refused. */
+type Checked<T> = { value: T } | { refusal: unknown };
+
+function checked<T>(check: () => T): Checked<T> {
+  try {
+    return { value: check() };
+  } catch (error) {
+    return { refusal: error };
+  }
+}
+
+const valid = <T>(items: Checked<T>[]): T[] =>
+  items.flatMap((item) => ('value' in item ? [item.value] : []));
+
 /** proto/message/message.proto: thin translations to the services; errors use the shared table. */
 export function messageGrpcRoutes({ send, history, receipts, log }: MessageGrpcDeps) {
   async function sendOne(request: SendMessageRequest) {
@@ -97,6 +116,19 @@ export function messageGrpcRoutes({ send, history, receipts, log }: MessageGrpcD
         log.error({ err: error, ...context }, 'an item of a batch call failed');
       return refusal;
     }
+  }
+
+  /** Each checked item's answer: its outcome (the valid ones', in order) or its refusal. */
+  function answers<T>(items: Checked<T>[], outcomes: ReceiptOutcome[], what: string) {
+    let next = 0;
+    return items.map((item) => {
+      const outcome: ReceiptOutcome = 'value' in item ? outcomes[next++] : { error: item.refusal };
+      if (!('error' in outcome)) return { updated: outcome.updated, errorCode: '', error: '' };
+      const { errorCode, error } = toItemRefusal(outcome.error);
+      if (ERROR_CODES[errorCode].http >= 500)
+        log.error({ err: outcome.error, receipt: what }, 'a receipt of a batch call failed');
+      return { updated: 0, errorCode, error };
+    });
   }
 
   return (router: GrpcRouter) => {
@@ -175,6 +207,30 @@ export function messageGrpcRoutes({ send, history, receipts, log }: MessageGrpcD
           ),
         );
         return { results };
+      },
+
+      async updateReceipts(request) {
+        const total = request.delivered.reduce((sum, r) => sum + r.messageIds.length, 0);
+        if (total > MAX_STATUSES_CALL)
+          throw validationError(`delivered takes at most ${MAX_STATUSES_CALL} ids in all`);
+        if (request.reads.length > MAX_READS_CALL)
+          throw validationError(`reads takes at most ${MAX_READS_CALL} reads`);
+        // Each receipt and read is checked alone: a bad one is refused without failing the others.
+        const acks = request.delivered.map((receipt) =>
+          checked(() => statusReceipt({ ...receipt, status: 'delivered' })),
+        );
+        const reads = request.reads.map((read) =>
+          checked(() => ({
+            chatId: requireUuid(read.chatId, 'chat_id'),
+            userId: requireUuid(read.userId, 'user_id'),
+            upToMessageId: requireUuid(read.upToMessageId, 'up_to_message_id'),
+          })),
+        );
+        const outcomes = await receipts.updateReceipts(valid(acks), valid(reads));
+        return {
+          delivered: answers(acks, outcomes.delivered, 'delivered'),
+          reads: answers(reads, outcomes.reads, 'read'),
+        };
       },
 
       async deleteMessage(request) {

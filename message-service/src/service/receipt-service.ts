@@ -19,12 +19,28 @@ import { msgStatusEvent, statusChange } from './outbox-events.ts';
 
 export type ReceiptStatus = 'delivered' | 'read';
 
+/** One user's acknowledgement that messages reached one of their devices. */
+export interface DeliveryReceipt {
+  userId: string;
+  messageIds: readonly string[];
+}
+
 /** One user's receipt for some messages. */
 export interface StatusReceipt {
   userId: string;
   status: ReceiptStatus;
   messageIds: readonly string[];
 }
+
+/** One user's cumulative read of a chat, up to and including a message. */
+export interface ReadRequest {
+  chatId: string;
+  userId: string;
+  upToMessageId: string;
+}
+
+/** What `updateReceipts` answers for each receipt and each read: how many moved, or its refusal. */
+export type ReceiptOutcome = { updated: number } | { error: unknown };
 
 /** Whether a user sends read receipts (privacy setting `read_receipts`, addenda E). */
 export type ReadReceiptsLookup = (userId: string) => Promise<boolean>;
@@ -102,6 +118,76 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
     return updated;
   }
 
+  /** A read checked and resolved, its event made: what `writeRead` writes. */
+  async function checkRead({ chatId, userId, upToMessageId }: ReadRequest) {
+    await membership.requireMember(chatId, userId);
+    // Reads follow their message closely: usually known without a store read.
+    const upTo = await refs.get(upToMessageId);
+    if (!upTo || upTo.chat_id !== chatId) throw notFound('Message not found in this chat');
+    const hidden = !(await readReceipts(userId));
+    const at = now();
+    // One cumulative event: "read up to here" (the chat-service recounts unread from it), about
+    // the newest message from someone else, recorded with the update.
+    const anchor =
+      upTo.sender_id === userId
+        ? ((await messages.latestFromOthers(chatId, userId, upTo)) ?? upTo)
+        : upTo;
+    const event = msgStatusEvent(anchor, userId, 'read', at, hidden);
+    return { chatId, userId, upTo, hidden, at, event };
+  }
+
+  async function writeRead(read: Awaited<ReturnType<typeof checkRead>>) {
+    const { chatId, userId, upTo, hidden, at, event } = read;
+    const updated = await messages.markReadUpTo(chatId, userId, upTo, hidden, at, event);
+    if (updated > 0) relay.notify(event);
+    return { updated };
+  }
+
+  /**
+   * The delivery receipts and reads of many users together (an open chat acknowledges and reads
+   * each message it receives). A read its sender may see also acknowledges the message it names
+   * (the read statement takes it off the reader's backlog), so the same reader's ack of that
+   * message is left out: one status write and one `read` event instead of a `delivered` and then
+   * a `read`; an ack left out fails with its read. The acks are written before the reads: a
+   * hidden read that overtook an ack would leave the sender without `delivered`. Each receipt and
+   * each read settles on its own.
+   */
+  async function updateReceipts(
+    delivered: readonly DeliveryReceipt[],
+    reads: readonly ReadRequest[],
+  ): Promise<{ delivered: ReceiptOutcome[]; reads: ReceiptOutcome[] }> {
+    const checked = await Promise.allSettled(reads.map(checkRead));
+    const covering = new Map<string, number>();
+    checked.forEach((read, i) => {
+      if (read.status === 'fulfilled' && !read.value.hidden)
+        covering.set(`${read.value.userId}/${read.value.upTo.message_id}`, i);
+    });
+    const acks = delivered.map(({ userId, messageIds }) => ({
+      userId,
+      status: 'delivered' as const,
+      messageIds: messageIds.filter((id) => !covering.has(`${userId}/${id}`)),
+      readsStoodInFor: messageIds.flatMap((id) => covering.get(`${userId}/${id}`) ?? []),
+    }));
+    const moved = await updateStatuses(acks.filter((ack) => ack.messageIds.length > 0));
+    const readOutcomes = await Promise.all(
+      checked.map((read) =>
+        read.status === 'fulfilled'
+          ? writeRead(read.value).then(
+              ({ updated }): ReceiptOutcome => ({ updated }),
+              (error: unknown) => ({ error }),
+            )
+          : { error: read.reason as unknown },
+      ),
+    );
+    let next = 0;
+    const ackOutcomes = acks.map((ack): ReceiptOutcome => {
+      const updated = ack.messageIds.length > 0 ? moved[next++] : 0;
+      const failedRead = ack.readsStoodInFor.map((i) => readOutcomes[i]).find((o) => 'error' in o);
+      return failedRead ?? { updated };
+    });
+    return { delivered: ackOutcomes, reads: readOutcomes };
+  }
+
   return {
     updateStatuses,
 
@@ -113,23 +199,10 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
 
     /** Everything in the chat up to and including `upToMessageId` is read by `userId` (PRD §6.4). */
     async markRead(chatId: string, userId: string, upToMessageId: string) {
-      await membership.requireMember(chatId, userId);
-      // Reads follow their message closely: usually known without a store read.
-      const upTo = await refs.get(upToMessageId);
-      if (!upTo || upTo.chat_id !== chatId) throw notFound('Message not found in this chat');
-      const hidden = !(await readReceipts(userId));
-      const at = now();
-      // One cumulative event: "read up to here" (the chat-service recounts unread from it), about
-      // the newest message from someone else, recorded with the update.
-      const anchor =
-        upTo.sender_id === userId
-          ? ((await messages.latestFromOthers(chatId, userId, upTo)) ?? upTo)
-          : upTo;
-      const event = msgStatusEvent(anchor, userId, 'read', at, hidden);
-      const updated = await messages.markReadUpTo(chatId, userId, upTo, hidden, at, event);
-      if (updated > 0) relay.notify(event);
-      return { updated };
+      return writeRead(await checkRead({ chatId, userId, upToMessageId }));
     },
+
+    updateReceipts,
 
     async listUndelivered(userId: string, after: string, limit: number) {
       if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.undeliveredMax)

@@ -97,32 +97,26 @@ export function createMessageRemote(client: Client<typeof MessageService>) {
     },
 
     /**
-     * Several users' delivery receipts in one call; resolves with the receipts the message-service
-     * refused (by user, with its reason), the others having been applied.
+     * Several users' delivery receipts and reads in one call (the message-service leaves out an
+     * ack that a read of the same message by the same user in the call makes redundant); resolves
+     * with each receipt's and each read's refusal, in order (undefined: applied).
      */
-    async deliveredMany(receipts: readonly DeliveryReceipt[]): Promise<Map<string, string>> {
+    async updateReceipts(
+      delivered: readonly DeliveryReceipt[],
+      reads: readonly ChatRead[],
+    ): Promise<{ delivered: (AppError | undefined)[]; reads: (AppError | undefined)[] }> {
       const answer = await remote.call((rpc) =>
-        rpc.updateMessageStatuses({
-          receipts: receipts.map(({ userId, messageIds }) => ({
+        rpc.updateReceipts({
+          delivered: delivered.map(({ userId, messageIds }) => ({
             userId,
-            status: 'delivered',
             messageIds: [...messageIds],
           })),
+          reads: [...reads],
         }),
       );
-      const refused = new Map<string, string>();
-      answer.results.forEach((result, i) => {
-        if (result.error !== '') refused.set(receipts[i].userId, result.error);
-      });
-      return refused;
-    },
-
-    /** Several users' reads in one call; resolves with each read's refusal (undefined: applied). */
-    async markReads(reads: readonly ChatRead[]): Promise<(AppError | undefined)[]> {
-      const answer = await remote.call((rpc) => rpc.markReads({ reads: [...reads] }));
-      return answer.results.map((result) =>
-        result.errorCode === '' ? undefined : fromItemRefusal(result.errorCode, result.error),
-      );
+      const refusal = (result: { errorCode: string; error: string }) =>
+        result.errorCode === '' ? undefined : fromItemRefusal(result.errorCode, result.error);
+      return { delivered: answer.delivered.map(refusal), reads: answer.reads.map(refusal) };
     },
 
     async remove(userId: string, messageId: string, forEveryone: boolean): Promise<void> {

@@ -4,18 +4,17 @@ import type { Logger } from '@wa/pkg/log';
 import type { ClientEventData, ServerEventData } from '@wa/pkg/ws';
 import {
   encodeOutgoing,
-  type ChatRead,
   type EncodedMessage,
   type MessageRemote,
   type SentMessage,
 } from '../repository/message-remote.ts';
 import type { RealtimeStore } from '../repository/realtime-store.ts';
 import { createCallGroup } from './call-group.ts';
-import { createDeliveryAcks } from './delivery-acks.ts';
+import { createReceiptCalls } from './receipt-calls.ts';
 import { rateDecision } from './rules.ts';
 
 export interface MessagingDeps {
-  messages: Pick<MessageRemote, 'sendMany' | 'deliveredMany' | 'markReads' | 'remove'>;
+  messages: Pick<MessageRemote, 'sendMany' | 'updateReceipts' | 'remove'>;
   store: Pick<RealtimeStore, 'countSend'>;
   sendLimit: { limit: number; windowSeconds: number };
   /** How long a lone receipt waits for others to share its call (call-group.ts). */
@@ -90,13 +89,8 @@ export function createMessagingService({
       return sends.map((_, i) => refusals[i] ?? answers[next++]);
     },
   });
-  const acks = createDeliveryAcks({ messages, lingerMs: receiptBatchWaitMs });
-  // Every open chat reads each message it receives: reads share calls as receipts do.
-  const markRead = createCallGroup<ChatRead>({
-    take: (waiting) => Math.min(waiting.length, MESSAGE_CALL_LIMITS.readsPerCall),
-    call: (reads) => messages.markReads(reads),
-    lingerMs: receiptBatchWaitMs,
-  });
+  // Every open chat acknowledges and reads each message it receives: both share calls.
+  const receipts = createReceiptCalls({ messages, lingerMs: receiptBatchWaitMs });
 
   return {
     async send(
@@ -121,13 +115,13 @@ export function createMessagingService({
       };
     },
 
-    /** Shares an UpdateMessageStatuses call with the acks arriving meanwhile (delivery-acks.ts). */
+    /** Shares an UpdateReceipts call with the receipts arriving meanwhile (receipt-calls.ts). */
     async delivered(userId: string, messageIds: readonly string[]): Promise<void> {
-      await acks.delivered(userId, messageIds);
+      await receipts.delivered(userId, messageIds);
     },
 
     async read(userId: string, data: ClientEventData<'message.read'>): Promise<void> {
-      await markRead({ userId, chatId: data.chat_id, upToMessageId: data.up_to_message_id });
+      await receipts.read({ userId, chatId: data.chat_id, upToMessageId: data.up_to_message_id });
     },
 
     async remove(userId: string, data: ClientEventData<'message.delete'>): Promise<void> {

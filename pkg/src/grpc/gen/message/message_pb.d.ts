@@ -421,6 +421,112 @@ export declare type MarkReadsResponse = Message<"message.MarkReadsResponse"> & {
 export declare const MarkReadsResponseSchema: GenMessage<MarkReadsResponse>;
 
 /**
+ * One user's `message.delivered` frames: the messages that reached one of their devices.
+ *
+ * @generated from message message.DeliveryReceipt
+ */
+export declare type DeliveryReceipt = Message<"message.DeliveryReceipt"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * 1..500
+   *
+   * @generated from field: repeated string message_ids = 2;
+   */
+  messageIds: string[];
+};
+
+/**
+ * Describes the message message.DeliveryReceipt.
+ * Use `create(DeliveryReceiptSchema)` to create a new message.
+ */
+export declare const DeliveryReceiptSchema: GenMessage<DeliveryReceipt>;
+
+/**
+ * @generated from message message.UpdateReceiptsRequest
+ */
+export declare type UpdateReceiptsRequest = Message<"message.UpdateReceiptsRequest"> & {
+  /**
+   * 0..2000 ids in all
+   *
+   * @generated from field: repeated message.DeliveryReceipt delivered = 1;
+   */
+  delivered: DeliveryReceipt[];
+
+  /**
+   * 0..500
+   *
+   * @generated from field: repeated message.MarkReadRequest reads = 2;
+   */
+  reads: MarkReadRequest[];
+};
+
+/**
+ * Describes the message message.UpdateReceiptsRequest.
+ * Use `create(UpdateReceiptsRequestSchema)` to create a new message.
+ */
+export declare const UpdateReceiptsRequestSchema: GenMessage<UpdateReceiptsRequest>;
+
+/**
+ * @generated from message message.ReceiptResult
+ */
+export declare type ReceiptResult = Message<"message.ReceiptResult"> & {
+  /**
+   * how many statuses it moved forward
+   *
+   * @generated from field: int32 updated = 1;
+   */
+  updated: number;
+
+  /**
+   * Empty when applied; else the shared error table's code (VALIDATION_ERROR, FORBIDDEN,
+   * NOT_FOUND, or INTERNAL_ERROR / SERVICE_UNAVAILABLE: worth a retry) and why.
+   *
+   * @generated from field: string error_code = 2;
+   */
+  errorCode: string;
+
+  /**
+   * @generated from field: string error = 3;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message message.ReceiptResult.
+ * Use `create(ReceiptResultSchema)` to create a new message.
+ */
+export declare const ReceiptResultSchema: GenMessage<ReceiptResult>;
+
+/**
+ * @generated from message message.UpdateReceiptsResponse
+ */
+export declare type UpdateReceiptsResponse = Message<"message.UpdateReceiptsResponse"> & {
+  /**
+   * one per delivery receipt, in order
+   *
+   * @generated from field: repeated message.ReceiptResult delivered = 1;
+   */
+  delivered: ReceiptResult[];
+
+  /**
+   * one per read, in order
+   *
+   * @generated from field: repeated message.ReceiptResult reads = 2;
+   */
+  reads: ReceiptResult[];
+};
+
+/**
+ * Describes the message message.UpdateReceiptsResponse.
+ * Use `create(UpdateReceiptsResponseSchema)` to create a new message.
+ */
+export declare const UpdateReceiptsResponseSchema: GenMessage<UpdateReceiptsResponse>;
+
+/**
  * @generated from message message.DeleteMessageRequest
  */
 export declare type DeleteMessageRequest = Message<"message.DeleteMessageRequest"> & {
@@ -649,6 +755,21 @@ export declare const MessageService: GenService<{
     methodKind: "unary";
     input: typeof MarkReadsRequestSchema;
     output: typeof MarkReadsResponseSchema;
+  },
+  /**
+   * The `message.delivered` and `message.read` frames of many users in one call (a
+   * websocket-service instance gathers the receipt frames of all its sockets while a call is in
+   * flight). An open chat acknowledges and reads each message it receives: a read that its sender
+   * may see (the reader's read receipts are on) also acknowledges its `up_to_message_id`, so the
+   * same reader's acknowledgement of that message in the same call is left out, and the sender is
+   * told `read` without a `delivered` first. Each receipt and each read is answered on its own.
+   *
+   * @generated from rpc message.MessageService.UpdateReceipts
+   */
+  updateReceipts: {
+    methodKind: "unary";
+    input: typeof UpdateReceiptsRequestSchema;
+    output: typeof UpdateReceiptsResponseSchema;
   },
   /**
    * Deletes for the caller only, or (sender only) for everyone, which publishes `msg.deleted`.
