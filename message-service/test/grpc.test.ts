@@ -406,7 +406,7 @@ test("UpdateReceipts: a read the sender may see stands in for the same reader's 
       )
       .map(
         (e) =>
-          `${e.payload.message_id === first.messageId ? 'first' : 'second'} ${e.payload.status}`,
+          `${e.payload.message_id === first.messageId ? 'first' : 'second'} ${String(e.payload.status)}`,
       )
       .sort();
   assert.deepEqual(told(bob.id), ['first delivered', 'second read'], 'no delivered before read');

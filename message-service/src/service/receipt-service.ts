@@ -170,12 +170,9 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
     }));
     const moved = await updateStatuses(acks.filter((ack) => ack.messageIds.length > 0));
     const readOutcomes = await Promise.all(
-      checked.map((read) =>
+      checked.map(async (read): Promise<ReceiptOutcome> =>
         read.status === 'fulfilled'
-          ? writeRead(read.value).then(
-              ({ updated }): ReceiptOutcome => ({ updated }),
-              (error: unknown) => ({ error }),
-            )
+          ? writeRead(read.value).catch((error: unknown) => ({ error }))
           : { error: read.reason as unknown },
       ),
     );
