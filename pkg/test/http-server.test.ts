@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { request } from 'node:http';
 import { Type } from 'typebox';
 import { AppError, notFound, rateLimited } from '@wa/pkg/errors';
 import { Envelope, createHttpServer, ok, requireCaller } from '@wa/pkg/http';
@@ -212,6 +215,56 @@ test('a request line too large for the HTTP parser gets the error envelope', asy
     assert.equal(body.error.code, 'VALIDATION_ERROR');
   } finally {
     await app.close();
+  }
+});
+
+/** A server of createHttpServer in a process of its own, so that it answers while a client still sends. */
+async function serveInChild(): Promise<{ port: number; stop: () => void }> {
+  const code = `
+    import { createHttpServer } from '@wa/pkg/http';
+    import { testLogger } from '@wa/pkg/testing';
+    const app = createHttpServer({ service: 'child', log: testLogger('child') });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    console.log(app.server.address().port);
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
+  return { port: Number(line.toString().trim()), stop: () => child.kill() };
+}
+
+test('a request line too large for the parser, sent with a large body, is answered 431, not reset', async () => {
+  const server = await serveInChild();
+  try {
+    const body = Buffer.alloc(16_000_000, 'a');
+    for (let attempt = 0; attempt < 5; attempt++) {
+      // The client is still sending its body when the server refuses the request line.
+      const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const outgoing = request(
+          {
+            host: '127.0.0.1',
+            port: server.port,
+            method: 'PATCH',
+            path: `/items/${'a'.repeat(20_000)}`,
+            headers: { 'content-type': 'application/json', 'content-length': body.length },
+          },
+          (response) => {
+            let text = '';
+            response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+            response.on('error', reject);
+          },
+        );
+        outgoing.on('error', reject);
+        outgoing.end(body);
+      });
+      assert.equal(answer.status, 431);
+      const error = (JSON.parse(answer.text) as { error: { code: string } }).error;
+      assert.equal(error.code, 'VALIDATION_ERROR');
+    }
+  } finally {
+    server.stop();
   }
 });
 
