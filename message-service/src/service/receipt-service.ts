@@ -148,9 +148,9 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
    * each message it receives). A read its sender may see also acknowledges the message it names
    * (the read statement takes it off the reader's backlog), so the same reader's ack of that
    * message is left out: one status write and one `read` event instead of a `delivered` and then
-   * a `read`; an ack left out fails with its read. The acks are written before the reads: a
-   * hidden read that overtook an ack would leave the sender without `delivered`. Each receipt and
-   * each read settles on its own.
+   * a `read`; an ack left out fails with its read. Acks and reads are written side by side, but
+   * a hidden read waits for the acks: one that overtook an ack would leave the sender without
+   * `delivered`. Each receipt and each read settles on its own.
    */
   async function updateReceipts(
     delivered: readonly DeliveryReceipt[],
@@ -168,14 +168,16 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
       messageIds: messageIds.filter((id) => !covering.has(`${userId}/${id}`)),
       readsStoodInFor: messageIds.flatMap((id) => covering.get(`${userId}/${id}`) ?? []),
     }));
-    const moved = await updateStatuses(acks.filter((ack) => ack.messageIds.length > 0));
+    const acksWritten = updateStatuses(acks.filter((ack) => ack.messageIds.length > 0));
+    acksWritten.catch(() => undefined); // awaited below; meanwhile its failure is not unhandled
     const readOutcomes = await Promise.all(
-      checked.map(async (read): Promise<ReceiptOutcome> =>
-        read.status === 'fulfilled'
-          ? writeRead(read.value).catch((error: unknown) => ({ error }))
-          : { error: read.reason as unknown },
-      ),
+      checked.map(async (read): Promise<ReceiptOutcome> => {
+        if (read.status === 'rejected') return { error: read.reason as unknown };
+        if (read.value.hidden) await acksWritten.catch(() => undefined);
+        return writeRead(read.value).catch((error: unknown) => ({ error }));
+      }),
     );
+    const moved = await acksWritten;
     let next = 0;
     const ackOutcomes = acks.map((ack): ReceiptOutcome => {
       const updated = ack.messageIds.length > 0 ? moved[next++] : 0;
