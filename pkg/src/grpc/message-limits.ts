@@ -3,11 +3,11 @@
  * more, and the websocket-service splits what it gathers to fit. One definition for both sides.
  */
 export const MESSAGE_CALL_LIMITS = {
-  /** Ids in one receipt: `UpdateMessageStatus`, or one receipt of `UpdateMessageStatuses`. */
+  /** Ids in one receipt: `UpdateMessageStatus`, or one receipt of `UpdateMessageStatuses` or `UpdateReceipts`. */
   idsPerReceipt: 500,
-  /** Ids in all the receipts of one `UpdateMessageStatuses` call. */
+  /** Ids in all the receipts of one `UpdateMessageStatuses` or `UpdateReceipts` call. */
   idsPerCall: 2_000,
-  /** Reads in one `MarkReads` call. */
+  /** Reads in one `MarkReads` or `UpdateReceipts` call. */
   readsPerCall: 500,
   /** Sends in one `SendMessages` call. */
   sendsPerCall: 200,

@@ -66,7 +66,7 @@ function rounds(changes: StatusChange[]): number[][] {
 
 /**
  * Receipts in flight at once. An open chat reads every message it receives, and a batch of reads
- * arrives together (MarkReads): unbounded, they exhausted FerretDB's PostgreSQL pool and it never
+ * arrives together (UpdateReceipts, MarkReads): unbounded, they exhausted FerretDB's PostgreSQL pool and it never
  * answered again (write-order.ts).
  */
 export const MAX_RECEIPTS_IN_FLIGHT = 16;

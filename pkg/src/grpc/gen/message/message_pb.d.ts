@@ -723,9 +723,9 @@ export declare const MessageService: GenService<{
     output: typeof UpdateStatusResponseSchema;
   },
   /**
-   * The receipts of many users in one call and one store write (a websocket-service instance
-   * gathers the `message.delivered` frames of all its sockets while a call is in flight). Each
-   * receipt is answered on its own: one that fails validation does not fail the others.
+   * The receipts of many users in one call and one store write. Each receipt is answered on its
+   * own: one that fails validation does not fail the others. (The websocket-service sends its
+   * sockets' receipt frames with UpdateReceipts.)
    *
    * @generated from rpc message.MessageService.UpdateMessageStatuses
    */
@@ -745,9 +745,9 @@ export declare const MessageService: GenService<{
     output: typeof MarkReadResponseSchema;
   },
   /**
-   * The reads of many users in one call (a websocket-service instance gathers the `message.read`
-   * frames of all its sockets while a call is in flight; the store writes them together). Each
-   * read is answered on its own: one refused does not fail the others.
+   * The reads of many users in one call (the store writes them together). Each read is answered
+   * on its own: one refused does not fail the others. (The websocket-service sends its sockets'
+   * reads with UpdateReceipts.)
    *
    * @generated from rpc message.MessageService.MarkReads
    */
