@@ -126,6 +126,8 @@ interface RunResult extends LatencySummary {
    * owe the sender (or the drain's end): the window `cpu` covers.
    */
   cpuSeconds: number;
+  /** p99 of the deliveries of each second's sends, in ms. */
+  p99BySecond: number[];
   pg: PgWork;
 }
 
@@ -201,6 +203,9 @@ async function run(
 ): Promise<RunResult> {
   const scheduled = new Map<string, number>();
   const latencies: number[] = [];
+  // Each delivery's latency by the second of its scheduled send: a tail from one stall shows as
+  // one slow second, a tail spread over the run as many.
+  const bySecond: number[][] = [];
   const ackLatencies: number[] = [];
   const ackedKeys = new Set<string>();
   const statuses = createStatusTally();
@@ -211,7 +216,9 @@ async function run(
       const data = frame.data as { message_id: string; payload: { body?: string } };
       const at = scheduled.get(data.payload.body ?? '');
       if (at !== undefined) {
-        latencies.push(performance.now() - at);
+        const latency = performance.now() - at;
+        latencies.push(latency);
+        (bySecond[Math.floor((at - start) / 1_000)] ??= []).push(latency);
         scheduled.delete(data.payload.body!);
       }
       statuses.received(data.message_id, `${peer.chatId}:${peer.userId}`, data.payload.body ?? '');
@@ -313,6 +320,7 @@ async function run(
     confirmed: statuses.confirmed(),
     cpu: cpuReport,
     cpuSeconds,
+    p99BySecond: Array.from(bySecond, (second) => summarise(second ?? []).p99),
     pg: await pgWork(),
   };
 }
@@ -369,6 +377,7 @@ async function main() {
           `  send → recipient message.new: p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms, ` +
           `p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms\n` +
           `  send → sender message.sent: p50 ${result.ackLatency.p50.toFixed(1)} ms, p99 ${result.ackLatency.p99.toFixed(1)} ms\n` +
+          `  message.new p99 by second of the send (ms): ${result.p99BySecond.map((p99) => p99.toFixed(0)).join(' ')}\n` +
           `  cpu (% of one core, over ${result.cpuSeconds.toFixed(1)} s from the first send to the last delivery and status): ${Object.entries(
             result.cpu,
           )

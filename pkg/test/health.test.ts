@@ -320,3 +320,18 @@ describe('/ready', () => {
     assert.deepEqual(res.json().data, { status: 'ready', checks: { a: 'ok', b: 'ok' } });
   });
 });
+
+test('/metrics reports a block of the event loop, sampled every 100 ms rather than every 10', async () => {
+  const probes = createServiceProbes('test-service');
+  // One sample period and a little more, so the sampling timer is due during the block.
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  const until = performance.now() + 300;
+  while (performance.now() < until);
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  const metrics = await probes.metrics.getMetricsAsJSON();
+  const value = (name: string) =>
+    metrics.find((metric) => metric.name === name)?.values[0]?.value ?? NaN;
+  assert.ok(value('nodejs_eventloop_lag_max_seconds') >= 0.25);
+  // At 100 ms per sample, 300 ms of idle and busy time holds a handful; at 10 ms, dozens.
+  assert.ok(value('nodejs_eventloop_lag_mean_seconds') > 0.05);
+});
