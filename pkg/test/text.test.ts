@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findUnacceptableText, isAcceptableText } from '@wa/pkg/text';
+import { findUnacceptableText, isAcceptableText, jsonMayHoldUnacceptableText } from '@wa/pkg/text';
 
 test('NUL and lone surrogates are unacceptable, every other character is fine', () => {
   for (const bad of ['a\u0000b', '\ud800', 'x\udfff', '\udc00\ud800'])
@@ -18,4 +18,23 @@ test('names the path of the first bad string or key, at any depth', () => {
   let deep: unknown = 'x\u0000';
   for (let i = 0; i < 100_000; i += 1) deep = [deep];
   assert.equal(findUnacceptableText(deep)?.split('.').length, 100_000);
+});
+
+test('a JSON text whose parse holds bad text is always flagged; plain text is not', () => {
+  const bad: unknown[] = [
+    { payload: { body: 'a\u0000' } },
+    { ids: ['ok', 'x\ud800'] },
+    { ['k\u0000']: 1 },
+    ['\udfff'],
+  ];
+  for (const value of bad) {
+    const text = JSON.stringify(value);
+    assert.notEqual(findUnacceptableText(JSON.parse(text)), undefined);
+    assert.equal(jsonMayHoldUnacceptableText(text), true, text);
+  }
+  // Hand-written JSON: the escape itself, and a lone surrogate written raw.
+  for (const text of ['{"a":"\\u0000"}', '["\\uD800"]', '["x\ud800"]'])
+    assert.equal(jsonMayHoldUnacceptableText(text), true, text);
+  for (const value of [{ body: 'héllo 😀 \u202e' }, { ids: ['a', 'b'], n: 1, ok: true }])
+    assert.equal(jsonMayHoldUnacceptableText(JSON.stringify(value)), false);
 });

@@ -7,6 +7,7 @@ import {
   type DescService,
 } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
+import { compileEncoder } from './binary-encoder.ts';
 
 /**
  * Where a service's `grpc-routes.ts` registers its implementation. The implementation keeps
@@ -28,11 +29,13 @@ export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 export const methodPath = (method: DescMethod): string =>
   `/${method.parent.typeName}/${method.name}`;
 
-/** Encodes a message, or the init shape of one (what handlers and callers write), to bytes. */
-export const encoderOf =
-  <M extends DescMessage>(schema: M) =>
-  (value: unknown): Buffer =>
-    Buffer.from(toBinary(schema, create(schema, value as never)));
+/**
+ * Encodes a message, or the init shape of one (what handlers and callers write), to bytes: with
+ * the encoder compiled for its type (binary-encoder.ts), else through toBinary.
+ */
+export const encoderOf = <M extends DescMessage>(schema: M): ((value: unknown) => Buffer) =>
+  compileEncoder(schema) ??
+  ((value) => Buffer.from(toBinary(schema, create(schema, value as never))));
 
 export const decoderOf =
   <M extends DescMessage>(schema: M) =>

@@ -29,6 +29,16 @@ export function findUnacceptableText(value: unknown, root = ''): string | undefi
   return undefined;
 }
 
+/**
+ * Whether parsing the JSON `text` can yield a string or key that is not acceptable text. JSON
+ * forbids raw control characters in strings, so NUL arrives only as a `\u` escape, and a lone
+ * surrogate only as an escape or in a `text` that is itself not well-formed: without either,
+ * every parsed string is acceptable and the walk of `findUnacceptableText` can be skipped.
+ */
+export function jsonMayHoldUnacceptableText(text: string): boolean {
+  return text.includes('\\u') || !text.isWellFormed();
+}
+
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 const printable = (key: string) => key.toWellFormed().replaceAll('\u0000', '\ufffd');
 

@@ -6,6 +6,7 @@ import {
   UNACCEPTABLE_TEXT_MESSAGE,
   findUnacceptableText,
   isAcceptableText,
+  jsonMayHoldUnacceptableText,
 } from '../text/index.ts';
 import { Uuid as uuidSchema, lowerCaseUuids } from '../uuid/index.ts';
 
@@ -157,6 +158,8 @@ const dataValidators = new Map<ClientEvent, Validator>(
   ]),
 );
 
+const HAS_UPPER_HEX = /[A-F]/;
+
 export type ParsedClientFrame =
   | { ok: true; frame: ClientFrame }
   | { ok: false; code: ErrorCode; message: string; req_id: string | undefined };
@@ -196,7 +199,8 @@ export function parseClientFrame(text: string, maxBytes: number): ParsedClientFr
     };
   }
   const reqId = reqIdOf(value);
-  const badText = findUnacceptableText(value);
+  // Most frames hold no escape: their strings need no walk (every frame's strings are checked).
+  const badText = jsonMayHoldUnacceptableText(text) ? findUnacceptableText(value) : undefined;
   if (badText !== undefined)
     return {
       ok: false,
@@ -233,7 +237,8 @@ export function parseClientFrame(text: string, maxBytes: number): ParsedClientFr
       req_id: reqId,
     };
   }
-  // The frame is the WebSocket edge: ids leave it lower-case, as HTTP ids leave the schemas.
-  lowerCaseUuids(CLIENT_EVENT_SCHEMAS[envelope.event], data);
+  // The frame is the WebSocket edge: ids leave it lower-case, as HTTP ids leave the schemas. A
+  // frame without A-F anywhere has no upper-case id to walk to.
+  if (HAS_UPPER_HEX.test(text)) lowerCaseUuids(CLIENT_EVENT_SCHEMAS[envelope.event], data);
   return { ok: true, frame: { event: envelope.event, data, req_id: reqId } as ClientFrame };
 }

@@ -35,8 +35,15 @@ export function createWsMetrics(
     ['direction', 'event'],
   );
   const sent = frames.labels({ direction: 'out', event: 'any' });
+  // One counter per event, bound once: an inc with labels hashes them on every frame. Events are
+  // the protocol's few names and `invalid`, so the map stays small.
+  const received = new Map<string, client.Counter.Internal>();
   return {
-    frameIn: (event) => frames.inc({ direction: 'in', event }),
+    frameIn: (event) => {
+      let counter = received.get(event);
+      if (!counter) received.set(event, (counter = frames.labels({ direction: 'in', event })));
+      counter.inc();
+    },
     frameOut: () => sent.inc(),
   };
 }
