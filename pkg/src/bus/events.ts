@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
+import { useFastDateTimeCheck } from '../text/date-time.ts';
 import { CanonicalUuid } from '../uuid/index.ts';
+
+// Every event and frame validator checks timestamps; TypeBox's registry is per process.
+useFastDateTimeCheck();
 
 /*
  * The one subject → payload map of every JetStream event (PRD §4.2 as corrected by addenda C).

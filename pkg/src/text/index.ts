@@ -1,3 +1,5 @@
+export { isDateTime, useFastDateTimeCheck } from './date-time.ts';
+
 /**
  * Text no field of this API accepts: NUL (PostgreSQL's text type refuses it and it truncates C
  * strings downstream) and lone UTF-16 surrogates (not text at all: they cannot be encoded as

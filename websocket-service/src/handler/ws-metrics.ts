@@ -1,5 +1,5 @@
 import client from 'prom-client';
-import { counterOf, type ServiceProbes } from '@wa/pkg/health';
+import type { ServiceProbes } from '@wa/pkg/health';
 
 export interface WsMetrics {
   /** A client frame read, by its event (`invalid` when it did not parse). */
@@ -28,22 +28,26 @@ export function createWsMetrics(
       this.set({ state: 'authenticated' }, now.connections);
     },
   });
-  const frames = counterOf(
-    probes.metrics,
-    'ws_frames_total',
-    'WebSocket frames by direction (and event for client frames)',
-    ['direction', 'event'],
-  );
-  const sent = frames.labels({ direction: 'out', event: 'any' });
-  // One counter per event, bound once: an inc with labels hashes them on every frame. Events are
-  // the protocol's few names and `invalid`, so the map stays small.
-  const received = new Map<string, client.Counter.Internal>();
-  return {
-    frameIn: (event) => {
-      let counter = received.get(event);
-      if (!counter) received.set(event, (counter = frames.labels({ direction: 'in', event })));
-      counter.inc();
+  // Frames are counted in plain numbers and handed to the counter at each scrape: an inc with
+  // labels hashes and checks them (and allocates) on every frame, three in and three out per
+  // message. Events are the protocol's few names and `invalid`, so the map stays small.
+  const received = new Map<string, number>();
+  let sent = 0;
+  new client.Counter({
+    name: 'ws_frames_total',
+    help: 'WebSocket frames by direction (and event for client frames)',
+    labelNames: ['direction', 'event'] as const,
+    registers: [probes.metrics],
+    collect() {
+      this.reset();
+      this.inc({ direction: 'out', event: 'any' }, sent);
+      for (const [event, count] of received) this.inc({ direction: 'in', event }, count);
     },
-    frameOut: () => sent.inc(),
+  });
+  return {
+    frameIn: (event) => received.set(event, (received.get(event) ?? 0) + 1),
+    frameOut: () => {
+      sent += 1;
+    },
   };
 }
