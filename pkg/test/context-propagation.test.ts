@@ -12,7 +12,14 @@ import {
   type NatsConnection,
 } from '@wa/pkg/bus';
 import { AuthService, createGrpcClient, createGrpcServer } from '@wa/pkg/grpc';
-import { currentRequestId, extractContext, runInContext, startTracing } from '@wa/pkg/telemetry';
+import {
+  contextHeaders,
+  currentRequestId,
+  extractContext,
+  extractContextWhenAsked,
+  runInContext,
+  startTracing,
+} from '@wa/pkg/telemetry';
 import {
   eventually,
   startNatsServer,
@@ -95,4 +102,20 @@ test('the request id of the publisher reaches the consumer of the event through 
     publishEvent(jetstream(nc), 'msg.new', event),
   );
   await eventually(() => assert.deepEqual(seen, [requestId]));
+});
+
+test('a consumer reads a message’s headers only when its request id is asked for, and once', () => {
+  let reads = 0;
+  const ctx = extractContextWhenAsked(() => {
+    reads += 1;
+    return { 'x-request-id': 'req-lazy' };
+  });
+  assert.equal(reads, 0);
+  assert.equal(
+    runInContext(ctx, () => currentRequestId()),
+    'req-lazy',
+  );
+  assert.deepEqual(contextHeaders(ctx), { 'x-request-id': 'req-lazy' });
+  assert.equal(reads, 1);
+  assert.deepEqual(contextHeaders(extractContextWhenAsked(() => ({}))), {});
 });

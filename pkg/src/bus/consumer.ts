@@ -27,7 +27,7 @@ import {
   REQUEST_ID_HEADER,
   SpanKind,
   endSpan,
-  extractContext,
+  extractContextWhenAsked,
   isTracing,
   linkTo,
   runInContext,
@@ -292,7 +292,7 @@ async function consumeStream<S extends EventSubject>(
     const done = progress.begin();
     // The producer's trace context and request id (addenda L): the handler's calls carry them on,
     // and its span is the producer's child, also linked to it.
-    const producer = extractContext(headersOf(message));
+    const producer = extractContextWhenAsked(() => headersOf(message));
     const traced = isTracing()
       ? startSpan(`${subject} process`, {
           kind: SpanKind.CONSUMER,

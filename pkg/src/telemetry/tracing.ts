@@ -84,19 +84,47 @@ export function extractContext(carrier: Carrier, requestId?: string): Context {
   return id ? extracted.setValue(REQUEST_ID, id) : extracted;
 }
 
+/** A request id read from its carrier only when something asks for it. */
+type DeferredRequestId = () => string | undefined;
+
+function requestIdIn(ctx: Context): string | undefined {
+  const id = ctx.getValue(REQUEST_ID);
+  if (typeof id === 'function') return (id as DeferredRequestId)();
+  return typeof id === 'string' ? id : undefined;
+}
+
+/**
+ * `extractContext` for a carrier that costs to read (NATS decodes a message's headers on first
+ * access, for every event): while spans are not recorded only the request id matters, and it is
+ * read when first asked for (a call or publish onward), which most handlers never make.
+ */
+export function extractContextWhenAsked(readCarrier: () => Carrier): Context {
+  if (recording) return extractContext(readCarrier());
+  let read = false;
+  let id: string | undefined;
+  const deferred: DeferredRequestId = () => {
+    if (!read) {
+      read = true;
+      const header = getter.get(readCarrier(), REQUEST_ID_HEADER);
+      id = Array.isArray(header) ? header[0] : header;
+    }
+    return id;
+  };
+  return ROOT_CONTEXT.setValue(REQUEST_ID, deferred);
+}
+
 /** `traceparent` (when tracing) and `x-request-id` of `ctx` for the next hop, as header pairs. */
 export function contextHeaders(ctx: Context = context.active()): Record<string, string> {
   const headers: Record<string, string> = {};
   if (recording) propagation.inject(ctx, headers);
-  const requestId = ctx.getValue(REQUEST_ID);
-  if (typeof requestId === 'string') headers[REQUEST_ID_HEADER] = requestId;
+  const requestId = requestIdIn(ctx);
+  if (requestId !== undefined) headers[REQUEST_ID_HEADER] = requestId;
   return headers;
 }
 
 /** The request id of the work in hand, when it came from a request. */
 export function currentRequestId(): string | undefined {
-  const id = context.active().getValue(REQUEST_ID);
-  return typeof id === 'string' ? id : undefined;
+  return requestIdIn(context.active());
 }
 
 /** No trace and no request id: for work no request started (a swept outbox event). */
