@@ -128,6 +128,8 @@ interface RunResult extends LatencySummary {
   cpuSeconds: number;
   /** p99 of the deliveries of each second's sends, in ms. */
   p99BySecond: number[];
+  /** The load generator's longest event-loop stall in each second, in ms. */
+  generatorStallBySecond: number[];
   pg: PgWork;
 }
 
@@ -252,6 +254,16 @@ async function run(
   const cpu = measureCpu(groups);
   const start = performance.now();
   const startUs = monotonicUs();
+  // The load generator's own stalls, per second: a late timer here delays sends and receipts
+  // alike, and shows in the latencies as a slow second that no service caused.
+  const stallBySecond: number[] = [];
+  let tickAt = start;
+  const stallProbe = setInterval(() => {
+    const now = performance.now();
+    const second = Math.floor((now - start) / 1_000);
+    stallBySecond[second] = Math.max(stallBySecond[second] ?? 0, now - tickAt - 10);
+    tickAt = now;
+  }, 10);
   let sent = 0;
   while (sent < total) {
     const now = performance.now();
@@ -295,6 +307,7 @@ async function run(
     );
   };
   while (!settled() && errors < total && performance.now() < drainEnd) await sleep(20);
+  clearInterval(stallProbe);
   const cpuReport = cpu();
   const cpuSeconds = (performance.now() - start) / 1_000;
   recordProfileWindow(process.env.BENCH_CPU_PROFILE_DIR, {
@@ -321,6 +334,7 @@ async function run(
     cpu: cpuReport,
     cpuSeconds,
     p99BySecond: Array.from(bySecond, (second) => summarise(second ?? []).p99),
+    generatorStallBySecond: Array.from(stallBySecond, (stall) => stall ?? 0),
     pg: await pgWork(),
   };
 }
@@ -378,6 +392,7 @@ async function main() {
           `p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms\n` +
           `  send → sender message.sent: p50 ${result.ackLatency.p50.toFixed(1)} ms, p99 ${result.ackLatency.p99.toFixed(1)} ms\n` +
           `  message.new p99 by second of the send (ms): ${result.p99BySecond.map((p99) => p99.toFixed(0)).join(' ')}\n` +
+          `  load generator's longest stall by second (ms): ${result.generatorStallBySecond.map((stall) => stall.toFixed(0)).join(' ')}\n` +
           `  cpu (% of one core, over ${result.cpuSeconds.toFixed(1)} s from the first send to the last delivery and status): ${Object.entries(
             result.cpu,
           )
