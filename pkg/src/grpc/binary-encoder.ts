@@ -8,7 +8,7 @@ import { FeatureSet_FieldPresence } from '@bufbuild/protobuf/wkt';
  * reflection API and builds every nested message in a writer of its own: at 500 messages a second
  * that was a sixth of what the websocket-service allocated. This writes each field straight into
  * one reused buffer. It produces the same bytes as `toBinary(schema, create(schema, value))` for
- * the kinds it supports (pkg/test/binary-encoder.test.ts compares them on every message type);
+ * the kinds it supports (pkg/test/binary-codec.test.ts compares them on every message type);
  * a message type that holds another kind (oneof, groups, floating point, fixed-width or zig-zag
  * integers) is left to toBinary.
  */

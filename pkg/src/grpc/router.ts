@@ -7,6 +7,7 @@ import {
   type DescService,
 } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
+import { compileDecoder } from './binary-decoder.ts';
 import { compileEncoder } from './binary-encoder.ts';
 
 /**
@@ -37,7 +38,6 @@ export const encoderOf = <M extends DescMessage>(schema: M): ((value: unknown) =
   compileEncoder(schema) ??
   ((value) => Buffer.from(toBinary(schema, create(schema, value as never))));
 
-export const decoderOf =
-  <M extends DescMessage>(schema: M) =>
-  (bytes: Buffer) =>
-    fromBinary(schema, bytes);
+/** Decodes bytes to a message: with the decoder compiled for its type, else through fromBinary. */
+export const decoderOf = <M extends DescMessage>(schema: M) =>
+  compileDecoder(schema) ?? ((bytes: Uint8Array) => fromBinary(schema, bytes));
