@@ -1,4 +1,4 @@
-import type { Queryable } from '@wa/pkg/db';
+import { pgArray, type Queryable } from '@wa/pkg/db';
 
 export interface NewMessage {
   messageId: string;
@@ -80,12 +80,12 @@ export function createMessageActivityRepository() {
           batch.map((m) => m.messageId),
           batch.map((m) => m.chatId),
           batch.map((m) => m.senderId),
-          batch.map((m) => m.createdAt),
+          batch.map((m) => m.createdAt.toISOString()),
           batch.map((m) => m.type),
           batch.map((m) => m.preview),
           recipients.map(([messageId]) => messageId),
           recipients.map(([, userId]) => userId),
-        ],
+        ].map(pgArray),
       });
       return new Set(rows.map((row) => row.message_id));
     },
@@ -115,8 +115,8 @@ export function createMessageActivityRepository() {
         values: [
           reads.map((r) => r.chatId),
           reads.map((r) => r.userId),
-          reads.map((r) => r.readUpTo),
-        ],
+          reads.map((r) => r.readUpTo.toISOString()),
+        ].map(pgArray),
       });
       return new Set(rows.map((row) => readKey({ chatId: row.chat_id, userId: row.user_id })));
     },

@@ -1,4 +1,4 @@
-import { withTransaction, type PgPool, type Queryable } from '../db/index.ts';
+import { pgArray, withTransaction, type PgPool, type Queryable } from '../db/index.ts';
 import type { ServiceProbes } from '../health/index.ts';
 import type { Logger } from '../log/index.ts';
 import { assertEvent, type EventPayload, type EventSubject } from './events.ts';
@@ -74,7 +74,7 @@ export function createPostgresOutboxStore(pool: PgPool, table: string): Postgres
       await pool.query({
         name: `outbox_remove_${table}`,
         text: `DELETE FROM ${table} WHERE event_id = ANY($1::uuid[])`,
-        values: [eventIds],
+        values: [pgArray(eventIds)],
       });
     },
 

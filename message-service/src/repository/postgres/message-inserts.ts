@@ -1,5 +1,5 @@
 import type { OutboxEvent } from '@wa/pkg/bus';
-import { createWriteBatch, type PgPool } from '@wa/pkg/db';
+import { createWriteBatch, pgArray, type PgPool } from '@wa/pkg/db';
 import type { WorkTracker } from '@wa/pkg/health';
 import type { MessageDoc } from '../../model/message.ts';
 
@@ -61,8 +61,8 @@ SELECT s.message_id IS NOT NULL OR EXISTS (
 FROM input i LEFT JOIN stored s ON s.message_id = i.message_id
 ORDER BY i.ord`;
 
-/** The statement's parameters: one array per column, the recipient rows flattened. */
-function insertValues(items: InsertItem[]): unknown[] {
+/** The statement's parameters: one array literal per column, the recipient rows flattened. */
+function insertValues(items: InsertItem[]): string[] {
   const docs = items.map((item) => item.doc);
   const column = <T>(pick: (doc: MessageDoc) => T) => docs.map(pick);
   const recipients = docs.flatMap((doc) => {
@@ -74,7 +74,7 @@ function insertValues(items: InsertItem[]): unknown[] {
     return [rows.map((row) => row[0]), rows.map((row) => row[1])];
   };
   const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
-  return [
+  const columns: (string | boolean | null)[][] = [
     column((doc) => doc.message_id),
     column((doc) => doc.chat_id),
     column((doc) => doc.sender_id),
@@ -99,6 +99,7 @@ function insertValues(items: InsertItem[]): unknown[] {
     ...pairs((doc) => doc.deleted_for),
     ...pairs((doc) => doc.is_starred_by),
   ];
+  return columns.map(pgArray);
 }
 
 /** `insert` of the store: batched, one statement per batch. */

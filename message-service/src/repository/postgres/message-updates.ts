@@ -1,5 +1,5 @@
 import type { OutboxEvent } from '@wa/pkg/bus';
-import { withTransaction, type PgPool, type Queryable } from '@wa/pkg/db';
+import { pgArray, withTransaction, type PgPool, type Queryable } from '@wa/pkg/db';
 import type { Logger } from '@wa/pkg/log';
 import type { MessageStore, StatusChange } from '../message-store.ts';
 import { retrying } from './retrying.ts';
@@ -111,7 +111,7 @@ async function advanceRound(db: Queryable, changes: StatusChange[], round: numbe
       picked.map((c) => c.event.event_id),
       picked.map((c) => c.event.subject),
       picked.map((c) => JSON.stringify(c.event.payload)),
-    ],
+    ].map(pgArray),
   });
   return rows.map((row) => row.ord);
 }

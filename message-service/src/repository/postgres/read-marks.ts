@@ -1,5 +1,11 @@
 import type { OutboxEvent } from '@wa/pkg/bus';
-import { createWriteBatch, withTransaction, type PgPool, type Queryable } from '@wa/pkg/db';
+import {
+  createWriteBatch,
+  pgArray,
+  withTransaction,
+  type PgPool,
+  type Queryable,
+} from '@wa/pkg/db';
 import type { WorkTracker } from '@wa/pkg/health';
 import type { Logger } from '@wa/pkg/log';
 import type { MessageKey } from '../../model/message.ts';
@@ -91,7 +97,7 @@ async function markRound(db: Queryable, marks: ReadMark[], round: number[]) {
       picked.map((m) => m.event.event_id),
       picked.map((m) => m.event.subject),
       picked.map((m) => JSON.stringify(m.event.payload)),
-    ],
+    ].map(pgArray),
   });
   return rows;
 }
