@@ -136,3 +136,36 @@ test('a token a restarted Redis brings back is not trusted across the reconnecti
   await own.set(chat, raw!, 'EX', 60); // the old token, as a restore from a snapshot would have it
   assert.notEqual((await reader.read([chat]))![0], token);
 });
+
+test('reads asked for in one turn share one MGET, each answered its own stamps in order', async () => {
+  let mgets = 0;
+  const counting = new Proxy(redis, {
+    get(target, property, receiver) {
+      if (property === 'mget') mgets++;
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function'
+        ? ((value as (...args: unknown[]) => unknown).bind(target) as unknown)
+        : value;
+    },
+  });
+  const reader = createStampReader(counting, log);
+  const [a, b, c] = [chatStamp(randomUUID()), userStamp(randomUUID()), chatStamp(randomUUID())];
+  const alone = {
+    a: (await reader.read([a]))![0],
+    b: (await reader.read([b]))![0],
+    c: (await reader.read([c]))![0],
+  };
+  mgets = 0;
+  const together = await Promise.all([
+    reader.read([a, b]),
+    reader.read([c]),
+    reader.read([b, a, c]),
+  ]);
+  assert.equal(mgets, 1);
+  assert.deepEqual(together, [[alone.a, alone.b], [alone.c], [alone.b, alone.a, alone.c]]);
+
+  // A renewal acknowledged before a read is asked for is seen by it, shared MGET or not.
+  await createStampWriter(redis).renew([c]);
+  const [afterRenewal] = await Promise.all([reader.read([c]), reader.read([a])]);
+  assert.notEqual(afterRenewal![0], alone.c);
+});

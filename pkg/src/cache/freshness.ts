@@ -111,18 +111,45 @@ export function createStampReader(
     });
   }
 
+  /** The tokens of `stamps`, missing ones created. */
+  async function tokensOf(stamps: readonly string[]): Promise<(string | null)[]> {
+    const tokens = await redis.mget(...stamps);
+    const missing = stamps.filter((_, i) => tokens[i] === null);
+    if (missing.length > 0) {
+      const created = await create(missing);
+      for (let i = 0, m = 0; i < tokens.length; i++)
+        if (tokens[i] === null) tokens[i] = created[m++];
+    }
+    return tokens;
+  }
+
+  /*
+   * The reads asked for in one turn of the event loop share one MGET: every send and every read
+   * receipt checks stamps, and each MGET was a command of its own in the client and in Redis.
+   * A read still sees every renewal acknowledged before it was asked for, as the MGET leaves after.
+   */
+  let waiting: {
+    stamps: readonly string[];
+    settle: (tokens: Promise<(string | null)[]>) => void;
+  }[] = [];
+  function readWaiting(): void {
+    const batch = waiting;
+    waiting = [];
+    const keys = [...new Set(batch.flatMap((read) => read.stamps))];
+    const tokens = tokensOf(keys).then((found) => new Map(keys.map((key, i) => [key, found[i]])));
+    for (const read of batch)
+      read.settle(tokens.then((byKey) => read.stamps.map((stamp) => byKey.get(stamp) ?? null)));
+  }
+
   return {
     async read(stamps) {
       const before = connection;
       try {
-        const tokens = await redis.mget(...stamps);
-        const missing = stamps.filter((_, i) => tokens[i] === null);
-        if (missing.length > 0) {
-          const created = await create(missing);
-          for (let i = 0, m = 0; i < tokens.length; i++)
-            if (tokens[i] === null) tokens[i] = created[m++];
-        }
-        if (connection !== before) return undefined;
+        const tokens = await new Promise<(string | null)[]>((resolve) => {
+          if (waiting.length === 0) setImmediate(readWaiting);
+          waiting.push({ stamps, settle: resolve });
+        });
+        if (connection !== before || tokens.includes(null)) return undefined;
         warned = false;
         return tokens.map((token) => `${before}:${token}`);
       } catch (error) {
