@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { ScalarType, fromBinary, type DescField, type DescMessage } from '@bufbuild/protobuf';
-import { Edition, FeatureSet_FieldPresence } from '@bufbuild/protobuf/wkt';
+import { FeatureSet_FieldPresence } from '@bufbuild/protobuf/wkt';
+import { compileOnce } from './compile-once.ts';
 
 /*
  * A protobuf decoder compiled once per message type, the counterpart of binary-encoder.ts:
@@ -239,24 +240,20 @@ function compileType(
   schema: DescMessage,
   compiled: Map<DescMessage, CompiledType | null>,
 ): CompiledType | null {
-  // A type met again while it compiles is recursive: left to fromBinary, as its parents are.
-  if (compiled.has(schema)) return compiled.get(schema) ?? null;
-  compiled.set(schema, null);
-  // proto3 only: its messages have no defaults and no prototype chain (create's plain objects).
-  if (schema.oneofs.length > 0 || schema.file.edition !== Edition.EDITION_PROTO3) return null;
-  const type: CompiledType = { typeName: schema.typeName, zero: [], fields: new Map() };
-  for (const member of schema.members) {
-    if (member.kind !== 'field') return null;
-    const zero = zeroOf(member);
-    if (zero) type.zero.push([member.localName, zero]);
-  }
-  for (const field of schema.fields) {
-    const reader = fieldReader(field, (nested) => compileType(nested, compiled));
-    if (!reader) return null;
-    type.fields.set(field.number, reader);
-  }
-  compiled.set(schema, type);
-  return type;
+  return compileOnce(schema, compiled, () => {
+    const type: CompiledType = { typeName: schema.typeName, zero: [], fields: new Map() };
+    for (const member of schema.members) {
+      if (member.kind !== 'field') return null;
+      const zero = zeroOf(member);
+      if (zero) type.zero.push([member.localName, zero]);
+    }
+    for (const field of schema.fields) {
+      const reader = fieldReader(field, (nested) => compileType(nested, compiled));
+      if (!reader) return null;
+      type.fields.set(field.number, reader);
+    }
+    return type;
+  });
 }
 
 function readMessage(type: CompiledType, bytes: Uint8Array, depth: number, into?: Message) {

@@ -1,5 +1,6 @@
 import { ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
 import { FeatureSet_FieldPresence } from '@bufbuild/protobuf/wkt';
+import { compileOnce } from './compile-once.ts';
 
 /*
  * A protobuf encoder compiled once per message type, for the shapes handlers and callers write
@@ -9,8 +10,8 @@ import { FeatureSet_FieldPresence } from '@bufbuild/protobuf/wkt';
  * that was a sixth of what the websocket-service allocated. This writes each field straight into
  * one reused buffer. It produces the same bytes as `toBinary(schema, create(schema, value))` for
  * the kinds it supports (pkg/test/binary-codec.test.ts compares them on every message type);
- * a message type that holds another kind (oneof, groups, floating point, fixed-width or zig-zag
- * integers) is left to toBinary.
+ * a message type that holds another kind (groups, floating point, fixed-width or zig-zag
+ * integers), or that compile-once.ts leaves out, is left to toBinary.
  */
 
 /** Writes one message's set fields at the buffer's end. */
@@ -272,27 +273,18 @@ function compileFields(
   schema: DescMessage,
   compiled: Map<DescMessage, WriteFields | null>,
 ): WriteFields | null {
-  // A type met again while it compiles is recursive: left to toBinary, as its parents are.
-  if (compiled.has(schema)) return compiled.get(schema) ?? null;
-  compiled.set(schema, null);
-  if (schema.oneofs.length > 0) {
-    compiled.set(schema, null);
-    return null;
-  }
-  const writers: WriteFields[] = [];
-  for (const field of [...schema.fields].sort((a, b) => a.number - b.number)) {
-    const writer = fieldWriter(field, compiled);
-    if (!writer) {
-      compiled.set(schema, null);
-      return null;
+  return compileOnce(schema, compiled, () => {
+    const writers: WriteFields[] = [];
+    for (const field of [...schema.fields].sort((a, b) => a.number - b.number)) {
+      const writer = fieldWriter(field, compiled);
+      if (!writer) return null;
+      writers.push(writer);
     }
-    writers.push(writer);
-  }
-  const writeFields: WriteFields = (out, value) => {
-    for (const writer of writers) writer(out, value);
-  };
-  compiled.set(schema, writeFields);
-  return writeFields;
+    const writeFields: WriteFields = (out, value) => {
+      for (const writer of writers) writer(out, value);
+    };
+    return writeFields;
+  });
 }
 
 const compiledTypes = new Map<DescMessage, WriteFields | null>();
