@@ -8,7 +8,8 @@ import { messageStoreContract, type StoreUnderTest } from './store-contract.ts';
 import { PassThrough } from 'node:stream';
 import { createPgPool } from '@wa/pkg/db';
 import { createLogger } from '@wa/pkg/log';
-import { eventually } from '@wa/pkg/testing';
+import { eventually, testLogger } from '@wa/pkg/testing';
+import { markReadQuery } from '../src/repository/postgres/read-marks.ts';
 import { openTestStore, receiptChange, textMessage } from './test-stores.ts';
 
 /*
@@ -293,6 +294,67 @@ describe('postgres message store', () => {
     }
   });
 
+  test('a reader back to 2,000 unread messages, on statistics that saw everything read, has each row visited a bounded number of times', async () => {
+    // Statistics taken while every row was read (as in a chat app most of the time) estimate a
+    // reader's unread rows at about one; the statement must not rely on that estimate.
+    const own = await openTestStore('postgres');
+    const db = createPgPool({ url: own.url, max: 1, log: testLogger() });
+    try {
+      const [sender, reader, chatId] = [randomUUID(), randomUUID(), randomUUID()];
+      const backlog = 2_000;
+      await db.query(
+        `WITH m AS (
+           INSERT INTO messages (message_id, chat_id, sender_id, client_msg_id, type, payload,
+             created_at, updated_at, event_id)
+           SELECT gen_random_uuid(), md5('chat' || g % 500)::uuid, $1, 'filler-' || g, 'text',
+             '{}', now(), now(), gen_random_uuid()
+           FROM generate_series(1, 20000) AS g
+           RETURNING message_id, chat_id, created_at)
+         INSERT INTO message_recipients (message_id, user_id, chat_id, created_at, status,
+           updated_at, owed)
+         SELECT message_id, gen_random_uuid(), chat_id, created_at, 'read', created_at, FALSE
+         FROM m`,
+        [sender],
+      );
+      await db.query('ANALYZE messages, message_recipients');
+      await db.query(
+        `WITH m AS (
+           INSERT INTO messages (message_id, chat_id, sender_id, client_msg_id, type, payload,
+             created_at, updated_at, event_id)
+           SELECT gen_random_uuid(), $2, $1, 'backlog-' || g, 'text', '{}',
+             timestamptz '2026-01-01' + g * interval '1 second', now(), gen_random_uuid()
+           FROM generate_series(1, $3::int - 1) AS g
+           RETURNING message_id, chat_id, created_at)
+         INSERT INTO message_recipients (message_id, user_id, chat_id, created_at, status,
+           updated_at)
+         SELECT message_id, $4, chat_id, created_at, 'sent', created_at FROM m`,
+        [sender, chatId, backlog, reader],
+      );
+      const last = message(chatId, sender, [reader], new Date(Date.UTC(2026, 5, 1)));
+      await own.store.insert(last, msgNewEvent(last));
+      const at = new Date();
+      const event = msgStatusEvent(last, reader, 'read', at, false);
+
+      const query = markReadQuery(
+        [{ chatId, userId: reader, upTo: last, receiptHidden: false, at, event }],
+        [0],
+      );
+      await db.query('BEGIN');
+      const { rows } = await db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) ${query.text}`,
+        query.values,
+      );
+      await db.query('ROLLBACK');
+      const visited = rowsVisited(rows[0]['QUERY PLAN'][0].Plan);
+      assert.ok(visited < 40 * backlog, `${visited} rows visited for ${backlog} moved`);
+
+      assert.equal(await own.store.markReadUpTo(chatId, reader, last, false, at, event), backlog);
+    } finally {
+      await db.end();
+      await own.dispose();
+    }
+  });
+
   test('reading up to a message already read still acknowledges it', async () => {
     const chatId = randomUUID();
     const [sender, reader] = [randomUUID(), randomUUID()];
@@ -305,3 +367,21 @@ describe('postgres message store', () => {
     assert.equal(await store.markReadUpTo(chatId, reader, doc, false, at, event), 0);
   });
 });
+
+interface PlanNode {
+  'Actual Rows': number;
+  'Actual Loops': number;
+  'Rows Removed by Filter'?: number;
+  'Rows Removed by Join Filter'?: number;
+  Plans?: PlanNode[];
+}
+
+/** Rows produced or thrown away by every node of an EXPLAIN ANALYZE plan, over all its loops. */
+function rowsVisited(node: PlanNode): number {
+  const own =
+    (node['Actual Rows'] +
+      (node['Rows Removed by Filter'] ?? 0) +
+      (node['Rows Removed by Join Filter'] ?? 0)) *
+    node['Actual Loops'];
+  return (node.Plans ?? []).reduce((sum, child) => sum + rowsVisited(child), own);
+}

@@ -23,6 +23,10 @@ import { retrying } from './retrying.ts';
  * in the order all receipt statements share (message-updates.ts), found through the unread index
  * (an OR naming the acknowledged row too made PostgreSQL read every unread row of the table). The
  * acknowledged row, already read and so not among them, is rare; a deadlock on it is retried.
+ * The UPDATE reaches the locked rows by primary key and nothing else: they cannot have been read
+ * since they were locked, and filtering on `status` again let the planner, told by statistics that
+ * almost nothing is unread (true, until a reader returns to a long backlog), walk the unread index
+ * once per locked row.
  */
 
 export interface ReadMark {
@@ -51,7 +55,7 @@ const MARK_READ = `WITH input AS (
   SET status = 'read', updated_at = l.at, receipt_hidden = l.receipt_hidden,
     owed = r.owed AND r.message_id <> l.up_to_id
   FROM locked l
-  WHERE r.message_id = l.message_id AND r.user_id = l.user_id AND r.status <> 'read'
+  WHERE r.message_id = l.message_id AND r.user_id = l.user_id
   RETURNING l.ord, r.message_id
 ), events AS (
   INSERT INTO message_outbox (event_id, subject, payload)
@@ -81,9 +85,10 @@ function rounds(marks: ReadMark[]): number[][] {
   return result;
 }
 
-async function markRound(db: Queryable, marks: ReadMark[], round: number[]) {
+/** The statement applying `round` (indexes into `marks`). */
+export function markReadQuery(marks: ReadMark[], round: number[]) {
   const picked = round.map((i) => marks[i]);
-  const { rows } = await db.query<{ ord: number; moved: number }>({
+  return {
     name: 'msgstore_mark_read',
     text: MARK_READ,
     values: [
@@ -98,7 +103,11 @@ async function markRound(db: Queryable, marks: ReadMark[], round: number[]) {
       picked.map((m) => m.event.subject),
       picked.map((m) => JSON.stringify(m.event.payload)),
     ].map(pgArray),
-  });
+  };
+}
+
+async function markRound(db: Queryable, marks: ReadMark[], round: number[]) {
+  const { rows } = await db.query<{ ord: number; moved: number }>(markReadQuery(marks, round));
   return rows;
 }
 
