@@ -20,13 +20,19 @@ import { retrying } from './retrying.ts';
  * names (an earlier one may never have reached the reader's device) and records its event when
  * at least one row moved. The acknowledging UPDATE skips the rows just moved by their RETURNING
  * (two updates of one row in one statement are not allowed). The rows it moves are locked first,
- * in the order all receipt statements share (message-updates.ts), found through the unread index
- * (an OR naming the acknowledged row too made PostgreSQL read every unread row of the table). The
- * acknowledged row, already read and so not among them, is rare; a deadlock on it is retried.
- * The UPDATE reaches the locked rows by primary key and nothing else: they cannot have been read
- * since they were locked, and filtering on `status` again let the planner, told by statistics that
- * almost nothing is unread (true, until a reader returns to a long backlog), walk the unread index
- * once per locked row.
+ * in the order all receipt statements share (message-updates.ts): readers by user id, each one's
+ * rows by message id, so a round names each reader once. The acknowledged row, already read and
+ * so not among them, is rare; a deadlock on it is retried.
+ *
+ * No step may follow the statistics' estimate of unread or owed rows. In a chat app almost every
+ * row is read and acknowledged moments after it is written, so the statistics put both near zero.
+ * A reader back to a long backlog shows that estimate is wrong, and on every other statement
+ * PostgreSQL then read whole partial indexes instead of looking rows up:
+ *  - the unread rows are found per reader, in a LATERAL subquery that cannot be flattened (it locks);
+ *  - the UPDATE reaches the locked rows by primary key alone (they cannot have been read since
+ *    they were locked; filtering on `status` again let it walk the unread index once per row);
+ *  - the acknowledged row is looked up by primary key: `owed IS TRUE` is not the partial owed
+ *    index's predicate, which it otherwise scanned whole.
  */
 
 export interface ReadMark {
@@ -45,11 +51,14 @@ const MARK_READ = `WITH input AS (
     event_payload)
 ), locked AS MATERIALIZED (
   SELECT r.message_id, r.user_id, i.ord, i.at, i.receipt_hidden, i.up_to_id
-  FROM message_recipients r
-  JOIN input i ON r.user_id = i.user_id AND r.chat_id = i.chat_id AND r.created_at <= i.up_to
-  WHERE r.status <> 'read'
-  ORDER BY r.user_id, r.message_id
-  FOR UPDATE OF r
+  FROM (SELECT * FROM input ORDER BY user_id) i
+  CROSS JOIN LATERAL (
+    SELECT r.message_id, r.user_id FROM message_recipients r
+    WHERE r.user_id = i.user_id AND r.chat_id = i.chat_id AND r.created_at <= i.up_to
+      AND r.status <> 'read'
+    ORDER BY r.message_id
+    FOR UPDATE
+  ) r
 ), moved AS (
   UPDATE message_recipients r
   SET status = 'read', updated_at = l.at, receipt_hidden = l.receipt_hidden,
@@ -64,22 +73,21 @@ const MARK_READ = `WITH input AS (
 ), acknowledged AS (
   UPDATE message_recipients r SET owed = FALSE
   FROM input i
-  WHERE r.message_id = i.up_to_id AND r.user_id = i.user_id AND r.owed
+  WHERE r.message_id = i.up_to_id AND r.user_id = i.user_id AND r.owed IS TRUE
     AND NOT EXISTS (SELECT 1 FROM moved m WHERE m.ord = i.ord AND m.message_id = i.up_to_id)
 )
 SELECT ord, count(*)::int AS moved FROM moved GROUP BY ord`;
 
 /**
- * One UPDATE moves a row at most once, and one reader's rows of one chat are the same rows for
- * all of their reads: a batch naming a reader's chat twice is applied in rounds, in its order.
+ * One UPDATE moves a row at most once, and a reader's rows are locked in message id order only
+ * within one of their reads: a batch naming a reader twice is applied in rounds, in its order.
  */
 function rounds(marks: ReadMark[]): number[][] {
   const seen = new Map<string, number>();
   const result: number[][] = [];
   marks.forEach((mark, i) => {
-    const reader = `${mark.chatId}/${mark.userId}`;
-    const round = seen.get(reader) ?? 0;
-    seen.set(reader, round + 1);
+    const round = seen.get(mark.userId) ?? 0;
+    seen.set(mark.userId, round + 1);
     (result[round] ??= []).push(i);
   });
   return result;
