@@ -240,21 +240,7 @@ describe('postgres message store', () => {
       );
       // Enough other rows that PostgreSQL reaches them through indexes, as on any real table
       // (a scan of a near-empty table takes every statement's locks in the same, physical order).
-      await db.query(
-        `WITH m AS (
-           INSERT INTO messages (message_id, chat_id, sender_id, client_msg_id, type, payload,
-             created_at, updated_at, event_id)
-           SELECT gen_random_uuid(), gen_random_uuid(), $1, 'filler-' || g, 'text', '{}', now(),
-             now(), gen_random_uuid()
-           FROM generate_series(1, 5000) AS g
-           RETURNING message_id, chat_id, created_at)
-         INSERT INTO message_recipients (message_id, user_id, chat_id, created_at, status,
-           updated_at, owed)
-         SELECT message_id, gen_random_uuid(), chat_id, created_at, 'read', created_at, FALSE
-         FROM m`,
-        [sender],
-      );
-      await db.query('ANALYZE messages, message_recipients');
+      await seedReadMessages(db, sender, 5_000, 5_000);
       for (const doc of [y, x, w]) await own.store.insert(doc, msgNewEvent(doc));
 
       await holder.query('BEGIN');
@@ -303,21 +289,7 @@ describe('postgres message store', () => {
     before(async () => {
       own = await openStore();
       db = createPgPool({ url: own.url, max: 1, log: testLogger() });
-      await db.query(
-        `WITH m AS (
-           INSERT INTO messages (message_id, chat_id, sender_id, client_msg_id, type, payload,
-             created_at, updated_at, event_id)
-           SELECT gen_random_uuid(), md5('chat' || g % 500)::uuid, $1, 'filler-' || g, 'text',
-             '{}', now(), now(), gen_random_uuid()
-           FROM generate_series(1, 20000) AS g
-           RETURNING message_id, chat_id, created_at)
-         INSERT INTO message_recipients (message_id, user_id, chat_id, created_at, status,
-           updated_at, owed)
-         SELECT message_id, gen_random_uuid(), chat_id, created_at, 'read', created_at, FALSE
-         FROM m`,
-        [sender],
-      );
-      await db.query('ANALYZE messages, message_recipients');
+      await seedReadMessages(db, sender, 20_000, 500);
     });
     after(async () => {
       await db?.end();
@@ -409,4 +381,27 @@ function rowsVisited(node: PlanNode): number {
       (node['Rows Removed by Join Filter'] ?? 0)) *
     node['Actual Loops'];
   return (node.Plans ?? []).reduce((sum, child) => sum + rowsVisited(child), own);
+}
+
+/**
+ * `count` messages from `sender` spread over `chats` chats, each to a recipient of its own who read
+ * and acknowledged it, then ANALYZE as autovacuum would: a table of the size and statistics of a
+ * real one, so PostgreSQL plans as it would there.
+ */
+async function seedReadMessages(db: PgPool, sender: string, count: number, chats: number) {
+  await db.query(
+    `WITH m AS (
+       INSERT INTO messages (message_id, chat_id, sender_id, client_msg_id, type, payload,
+         created_at, updated_at, event_id)
+       SELECT gen_random_uuid(), md5('chat' || g % $3::int)::uuid, $1, 'filler-' || g, 'text',
+         '{}', now(), now(), gen_random_uuid()
+       FROM generate_series(1, $2::int) AS g
+       RETURNING message_id, chat_id, created_at)
+     INSERT INTO message_recipients (message_id, user_id, chat_id, created_at, status,
+       updated_at, owed)
+     SELECT message_id, gen_random_uuid(), chat_id, created_at, 'read', created_at, FALSE
+     FROM m`,
+    [sender, count, chats],
+  );
+  await db.query('ANALYZE messages, message_recipients');
 }
