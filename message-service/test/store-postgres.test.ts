@@ -9,6 +9,7 @@ import { PassThrough } from 'node:stream';
 import { createPgPool, type PgPool } from '@wa/pkg/db';
 import { createLogger } from '@wa/pkg/log';
 import { eventually, testLogger } from '@wa/pkg/testing';
+import { advanceQuery } from '../src/repository/postgres/message-updates.ts';
 import { markReadQuery } from '../src/repository/postgres/read-marks.ts';
 import { openTestStore, receiptChange, textMessage, type TestMessageStore } from './test-stores.ts';
 
@@ -280,7 +281,7 @@ describe('postgres message store', () => {
     }
   });
 
-  describe('marking read on statistics that saw everything read', () => {
+  describe('receipts on statistics that saw everything read', () => {
     // Statistics taken while every row was read and acknowledged (as in a chat app most of the
     // time) estimate unread and owed rows at about one; the statement must not rely on that.
     let own: TestMessageStore;
@@ -312,23 +313,32 @@ describe('postgres message store', () => {
         [sender, chatId, count, reader],
       );
 
-    /** Rows the read's plan produced or discarded (rolled back), then the read itself. */
+    /** Rows the plan of `query` produced or discarded, its writes rolled back. */
+    async function rowsVisitedBy(query: { text: string; values: unknown[] }) {
+      await db.query('BEGIN');
+      try {
+        const { rows } = await db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+          `EXPLAIN (ANALYZE, FORMAT JSON) ${query.text}`,
+          query.values,
+        );
+        return rowsVisited(rows[0]['QUERY PLAN'][0].Plan);
+      } finally {
+        await db.query('ROLLBACK');
+      }
+    }
+
+    /** Rows the read's plan visits, then the read itself. */
     async function readUpTo(chatId: string, reader: string) {
       const last = message(chatId, sender, [reader], new Date(Date.UTC(2026, 5, 1)));
       await own.store.insert(last, msgNewEvent(last));
       const at = new Date();
       const event = msgStatusEvent(last, reader, 'read', at, false);
-      const query = markReadQuery(
-        [{ chatId, userId: reader, upTo: last, receiptHidden: false, at, event }],
-        [0],
+      const visited = await rowsVisitedBy(
+        markReadQuery(
+          [{ chatId, userId: reader, upTo: last, receiptHidden: false, at, event }],
+          [0],
+        ),
       );
-      await db.query('BEGIN');
-      const { rows } = await db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-        `EXPLAIN (ANALYZE, FORMAT JSON) ${query.text}`,
-        query.values,
-      );
-      await db.query('ROLLBACK');
-      const visited = rowsVisited(rows[0]['QUERY PLAN'][0].Plan);
       return {
         visited,
         moved: await own.store.markReadUpTo(chatId, reader, last, false, at, event),
@@ -349,6 +359,17 @@ describe('postgres message store', () => {
       const { visited, moved } = await readUpTo(chatId, reader);
       assert.equal(moved, 1);
       assert.ok(visited < 200, `${visited} rows visited for 1 moved, 5,000 other rows unread`);
+    });
+
+    test("an acknowledgement is found without reading other readers' owed rows", async () => {
+      for (let i = 0; i < 5; i++) await backlog(randomUUID(), randomUUID(), 1_000);
+      const reader = randomUUID();
+      const doc = message(randomUUID(), sender, [reader]);
+      await own.store.insert(doc, msgNewEvent(doc));
+      const changes = [change(doc, reader, 'delivered')];
+      const visited = await rowsVisitedBy(advanceQuery(changes, [0]));
+      assert.deepEqual(await own.store.advanceStatus(changes), [true]);
+      assert.ok(visited < 200, `${visited} rows visited for 1 moved, 5,000 other rows owed`);
     });
   });
 

@@ -20,7 +20,10 @@ import { retrying } from './retrying.ts';
  * named recipient not moved is acknowledged too (no longer owed). The acknowledging UPDATE skips
  * the moved rows by their RETURNING (two updates of one row in one statement are not allowed) and,
  * needing all of `moved` to decide, runs after it; a row a concurrent transaction changed is
- * re-checked on its newest version by each UPDATE, so none is left owed.
+ * re-checked on its newest version by each UPDATE, so none is left owed. It looks its rows up by
+ * primary key: with `owed` alone it matched the partial owed index's predicate, and statistics
+ * that saw almost nothing owed (acknowledged moments after it is written) made PostgreSQL read
+ * that whole index, every user's backlog, in every statement.
  */
 const ADVANCE = `WITH change AS (
   SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
@@ -46,7 +49,7 @@ const ADVANCE = `WITH change AS (
 ), acknowledged AS (
   UPDATE message_recipients r SET owed = FALSE
   FROM change c
-  WHERE r.message_id = c.message_id AND r.user_id = c.user_id AND r.owed
+  WHERE r.message_id = c.message_id AND r.user_id = c.user_id AND r.owed IS TRUE
     AND NOT EXISTS (SELECT 1 FROM moved WHERE moved.ord = c.ord)
 )
 SELECT ord FROM moved`;
@@ -95,10 +98,10 @@ function rounds(changes: StatusChange[]): number[][] {
   return result;
 }
 
-/** Applies one round of changes (positions in `changes`); resolves the positions that moved. */
-async function advanceRound(db: Queryable, changes: StatusChange[], round: number[]) {
+/** The statement applying `round` (positions in `changes`). */
+export function advanceQuery(changes: StatusChange[], round: number[]) {
   const picked = round.map((i) => changes[i]);
-  const { rows } = await db.query<{ ord: number }>({
+  return {
     name: 'msgstore_advance',
     text: ADVANCE,
     values: [
@@ -112,7 +115,12 @@ async function advanceRound(db: Queryable, changes: StatusChange[], round: numbe
       picked.map((c) => c.event.subject),
       picked.map((c) => JSON.stringify(c.event.payload)),
     ].map(pgArray),
-  });
+  };
+}
+
+/** Applies one round of changes (positions in `changes`); resolves the positions that moved. */
+async function advanceRound(db: Queryable, changes: StatusChange[], round: number[]) {
+  const { rows } = await db.query<{ ord: number }>(advanceQuery(changes, round));
   return rows.map((row) => row.ord);
 }
 
