@@ -437,6 +437,42 @@ export function messageStoreContract(adapter: string, open: () => Promise<StoreU
         assert.deepEqual(ids(await store.undelivered(carol, undefined, 10)), ids(docs.slice(0, 3)));
       });
 
+      test("one reader's reads of two chats arriving together: each moves its own chat's rows", async () => {
+        const [firstChat, secondChat, otherChat] = [randomUUID(), randomUUID(), randomUUID()];
+        const [alice, bob, carol] = [randomUUID(), randomUUID(), randomUUID()];
+        const first = [];
+        const second = [];
+        for (let i = 0; i < 3; i++) {
+          first.push(await stored(message(firstChat, alice, [bob])));
+          second.push(await stored(message(secondChat, alice, [bob])));
+        }
+        const other = await stored(message(otherChat, alice, [carol]));
+        const read = (reader: string, chatId: string, upTo: MessageDoc) => {
+          const at = tick();
+          const event = msgStatusEvent(upTo, reader, 'read', at, false);
+          return { event, moved: store.markReadUpTo(chatId, reader, upTo, false, at, event) };
+        };
+        // Not awaited one by one: a store that batches writes takes bob's two reads in one go,
+        // behind the statement of carol's.
+        const reads = [
+          read(carol, otherChat, other),
+          read(bob, firstChat, first[1]),
+          read(bob, secondChat, second[2]),
+        ];
+        assert.deepEqual(await Promise.all(reads.map((r) => r.moved)), [1, 2, 3]);
+        assert.deepEqual(await Promise.all(reads.map((r) => wouldPublish(r.event))), [
+          true,
+          true,
+          true,
+        ]);
+        const statuses = async (docs: MessageDoc[]) =>
+          (await Promise.all(docs.map((doc) => store.findById(doc.message_id)))).map(
+            (doc) => doc?.status[bob].status,
+          );
+        assert.deepEqual(await statuses(first), ['read', 'read', 'sent']);
+        assert.deepEqual(await statuses(second), ['read', 'read', 'read']);
+      });
+
       test('the newest message from someone else at or before a point', async () => {
         const chatId = randomUUID();
         const [alice, bob] = [randomUUID(), randomUUID()];
