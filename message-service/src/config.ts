@@ -28,6 +28,12 @@ const MessageEnv = Type.Object({
     default: 'postgres://postgres@127.0.0.1:5432/whatsapp',
   }),
   MESSAGE_STORE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+  /**
+   * How long a lone insert or read mark waits for others to share its store write (0: written at
+   * once). At 500 messages/s a write alone is one commit per message; 5 ms of company cut the CPU
+   * per message of the whole path by a seventh (docs/benchmarks.md, issue 12).
+   */
+  MESSAGE_STORE_BATCH_WAIT_MS: Type.Integer({ minimum: 0, maximum: 100, default: 5 }),
   ...RedisEnv,
   ...NatsEnv,
   ...NatsConsumerEnv('message-service'),
@@ -49,7 +55,11 @@ export function loadMessageConfig(env: Record<string, string | undefined>) {
   return Object.freeze({
     ...commonConfig(e),
     listen: listenConfig(e),
-    messageStore: { url: e.MESSAGE_STORE_URL, poolMax: e.MESSAGE_STORE_POOL_MAX },
+    messageStore: {
+      url: e.MESSAGE_STORE_URL,
+      poolMax: e.MESSAGE_STORE_POOL_MAX,
+      batchWaitMs: e.MESSAGE_STORE_BATCH_WAIT_MS,
+    },
     redisUrl: e.REDIS_URL,
     nats: natsConfig(e),
     grpcClients: grpcClientConfig(e, CALLS),

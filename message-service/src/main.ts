@@ -27,6 +27,7 @@ void runService(SERVICE, async () => {
     log,
     progress: probes.watchdog.tracker('store'),
     poolMax: config.messageStore.poolMax,
+    batchWaitMs: config.messageStore.batchWaitMs,
   });
   const nc = await connectNats({ url: config.nats.url, name: SERVICE, log });
   // Not awaited: without Redis the service still serves, asking the owners of every permission.

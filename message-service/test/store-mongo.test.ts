@@ -48,6 +48,8 @@ const ids = idsOf;
 describe('mongodb message store', () => {
   let database: Awaited<ReturnType<typeof privateDatabase>>;
   let store: MessageStore;
+  /** The same client's store with MESSAGE_STORE_BATCH_WAIT_MS 200 (closed with the first). */
+  let waiting: MessageStore;
   /** The commands the store sent, by name, since the last `counted`. */
   let sent: string[] = [];
   async function counted<T>(work: () => Promise<T>) {
@@ -65,6 +67,7 @@ describe('mongodb message store', () => {
     client.on('commandStarted', (event) => sent.push(event.commandName));
     await client.connect();
     store = await createMongoMessageStore(client, { log });
+    waiting = await createMongoMessageStore(client, { log, batchWaitMs: 200 });
   });
   after(async () => {
     await store?.close();
@@ -121,6 +124,19 @@ describe('mongodb message store', () => {
         `${alone.ms} ms; 255 receipts ${receipts.ms} ms (${receipts.commands.length}); one ` +
         `receipt ${one.ms} ms; history of 20 ${history.ms} ms (${history.commands.length} commands)`,
     );
+  });
+
+  test('with batchWaitMs, inserts arriving within the wait share one batch of commands', async () => {
+    const chatId = randomUUID();
+    const [alice, bob] = [randomUUID(), randomUUID()];
+    const docs = [message(chatId, alice, [bob]), message(chatId, alice, [bob])];
+    const both = await counted(async () => {
+      const first = waiting.insert(docs[0], msgNewEvent(docs[0]));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return Promise.all([first, waiting.insert(docs[1], msgNewEvent(docs[1]))]);
+    });
+    assert.deepEqual(both.result, ['inserted', 'inserted']);
+    assert.deepEqual(both.commands, ['insert', 'insert', 'insert']);
   });
 
   test('a direct message costs three commands to store, two per receipt, three for a read up to it', async (t) => {

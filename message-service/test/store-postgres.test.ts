@@ -11,7 +11,13 @@ import { createLogger } from '@wa/pkg/log';
 import { eventually, testLogger } from '@wa/pkg/testing';
 import { advanceQuery } from '../src/repository/postgres/message-updates.ts';
 import { markReadQuery } from '../src/repository/postgres/read-marks.ts';
-import { openTestStore, receiptChange, textMessage, type TestMessageStore } from './test-stores.ts';
+import {
+  idsOf,
+  openTestStore,
+  receiptChange,
+  textMessage,
+  type TestMessageStore,
+} from './test-stores.ts';
 
 /*
  * Addenda K: the native PostgreSQL message store, on a database of its own copied from the
@@ -370,6 +376,60 @@ describe('postgres message store', () => {
       const visited = await rowsVisitedBy(advanceQuery(changes, [0]));
       assert.deepEqual(await own.store.advanceStatus(changes), [true]);
       assert.ok(visited < 200, `${visited} rows visited for 1 moved, 5,000 other rows owed`);
+    });
+  });
+
+  describe('with batchWaitMs (MESSAGE_STORE_BATCH_WAIT_MS)', () => {
+    // A lone write waits for company: what arrives meanwhile is written in the same transaction.
+    let own: TestMessageStore;
+    let db: PgPool;
+    before(async () => {
+      own = await openTestStore('postgres', { batchWaitMs: 200 });
+      db = createPgPool({ url: own.url, max: 1, log: testLogger() });
+    });
+    after(async () => {
+      await db?.end();
+      await own?.dispose();
+    });
+
+    /** The transaction that last wrote each row of `table` for `messageIds` (its xmin). */
+    async function writers(table: 'messages' | 'message_recipients', messageIds: string[]) {
+      const { rows } = await db.query<{ writer: string }>(
+        `SELECT DISTINCT xmin::text AS writer FROM ${table} WHERE message_id = ANY($1::uuid[])`,
+        [messageIds],
+      );
+      return rows.map((row) => row.writer);
+    }
+
+    test('inserts arriving within the wait share one statement', async () => {
+      const [chatId, sender, reader] = [randomUUID(), randomUUID(), randomUUID()];
+      const docs = [message(chatId, sender, [reader]), message(chatId, sender, [reader])];
+      const first = own.store.insert(docs[0], msgNewEvent(docs[0]));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const second = own.store.insert(docs[1], msgNewEvent(docs[1]));
+      assert.deepEqual(await Promise.all([first, second]), ['inserted', 'inserted']);
+      assert.equal((await writers('messages', idsOf(docs))).length, 1);
+    });
+
+    test('read marks arriving within the wait share one statement', async () => {
+      const [chatA, chatB, sender] = [randomUUID(), randomUUID(), randomUUID()];
+      const [ann, ben] = [randomUUID(), randomUUID()];
+      const docs = [message(chatA, sender, [ann]), message(chatB, sender, [ben])];
+      await Promise.all(docs.map((doc) => own.store.insert(doc, msgNewEvent(doc))));
+      const at = new Date();
+      const read = (doc: MessageDoc, reader: string) =>
+        own.store.markReadUpTo(
+          doc.chat_id,
+          reader,
+          doc,
+          false,
+          at,
+          msgStatusEvent(doc, reader, 'read', at, false),
+        );
+      const first = read(docs[0], ann);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(await Promise.all([first, read(docs[1], ben)]), [1, 1]);
+      assert.equal((await writers('message_recipients', idsOf(docs))).length, 1);
     });
   });
 

@@ -137,6 +137,8 @@ export interface MessageStoreContext {
   log: Logger;
   /** The liveness watchdog's tracker for store work (pkg/health). */
   progress?: WorkTracker;
+  /** How long a lone batched write (an insert, a read mark) waits for others; default 0. */
+  batchWaitMs?: number;
 }
 
 /** Opens the adapter a store URL names (`postgres://`, `postgresql://` or `mongodb://`). */

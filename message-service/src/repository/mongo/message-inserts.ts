@@ -1,6 +1,5 @@
 import type { MongoOutboxStore, OutboxEvent } from '@wa/pkg/bus';
-import { createWriteBatch, onlyDuplicateKeys, type Db } from '@wa/pkg/db';
-import type { WorkTracker } from '@wa/pkg/health';
+import { createWriteBatch, onlyDuplicateKeys, type Db, type WriteBatchOptions } from '@wa/pkg/db';
 import type { MessageDoc } from '../../model/message.ts';
 import {
   DELIVERIES,
@@ -53,7 +52,7 @@ export function createMessageInserts(
   db: Db,
   outbox: Pick<MongoOutboxStore, 'insertMany'>,
   removeEvents: EventRemoval,
-  progress?: WorkTracker,
+  batching: WriteBatchOptions = {},
 ) {
   const messages = db.collection<StoredMessage>(MESSAGES);
   const deliveries = db.collection<DeliveryDoc>(DELIVERIES);
@@ -111,22 +110,19 @@ export function createMessageInserts(
     return outcomes;
   }
 
-  const insertBatch = createWriteBatch(
-    async (items: InsertItem[]): Promise<Outcome[]> => {
-      try {
-        return await write(items);
-      } catch (error) {
-        // A failed batch is written again item by item; alone, the failure is this item's own.
-        if (items.length > 1) throw error;
-        const stored = await storedAlready(items[0].doc).catch(() => undefined);
-        if (stored) return ['inserted']; // stored after all: only the answer was lost
-        // Unknown when the store is unreachable: the relay's sweep decides by what it finds later.
-        if (stored === false) await discard(items).catch(() => undefined);
-        throw error;
-      }
-    },
-    { progress },
-  );
+  const insertBatch = createWriteBatch(async (items: InsertItem[]): Promise<Outcome[]> => {
+    try {
+      return await write(items);
+    } catch (error) {
+      // A failed batch is written again item by item; alone, the failure is this item's own.
+      if (items.length > 1) throw error;
+      const stored = await storedAlready(items[0].doc).catch(() => undefined);
+      if (stored) return ['inserted']; // stored after all: only the answer was lost
+      // Unknown when the store is unreachable: the relay's sweep decides by what it finds later.
+      if (stored === false) await discard(items).catch(() => undefined);
+      throw error;
+    }
+  }, batching);
 
   return (doc: MessageDoc, event: OutboxEvent<'msg.new'>) => insertBatch({ doc, event });
 }

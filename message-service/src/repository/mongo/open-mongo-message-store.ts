@@ -71,7 +71,10 @@ export async function createMongoMessageStore(
     kind: 'mongodb',
     outbox,
     confirm: confirmFrom(db, reads.findById),
-    insert: createMessageInserts(db, outbox, removeEvents, context.progress),
+    insert: createMessageInserts(db, outbox, removeEvents, {
+      progress: context.progress,
+      lingerMs: context.batchWaitMs,
+    }),
     ...reads,
     ...createStatusUpdates(db, outbox, removeEvents, holding),
     ...createMessageUpdates(db, outbox, removeEvents, holding),

@@ -1,6 +1,5 @@
 import type { OutboxEvent } from '@wa/pkg/bus';
-import { createWriteBatch, pgArray, type PgPool } from '@wa/pkg/db';
-import type { WorkTracker } from '@wa/pkg/health';
+import { createWriteBatch, pgArray, type PgPool, type WriteBatchOptions } from '@wa/pkg/db';
 import type { MessageDoc } from '../../model/message.ts';
 
 /*
@@ -103,17 +102,14 @@ function insertValues(items: InsertItem[]): string[] {
 }
 
 /** `insert` of the store: batched, one statement per batch. */
-export function createMessageInserts(pool: PgPool, progress?: WorkTracker) {
-  const write = createWriteBatch(
-    async (items: InsertItem[]) => {
-      const { rows } = await pool.query<{ inserted: boolean }>({
-        name: 'msgstore_insert',
-        text: INSERT,
-        values: insertValues(items),
-      });
-      return rows.map((row): 'inserted' | 'duplicate' => (row.inserted ? 'inserted' : 'duplicate'));
-    },
-    { progress },
-  );
+export function createMessageInserts(pool: PgPool, batching: WriteBatchOptions = {}) {
+  const write = createWriteBatch(async (items: InsertItem[]) => {
+    const { rows } = await pool.query<{ inserted: boolean }>({
+      name: 'msgstore_insert',
+      text: INSERT,
+      values: insertValues(items),
+    });
+    return rows.map((row): 'inserted' | 'duplicate' => (row.inserted ? 'inserted' : 'duplicate'));
+  }, batching);
   return (doc: MessageDoc, event: OutboxEvent<'msg.new'>) => write({ doc, event });
 }

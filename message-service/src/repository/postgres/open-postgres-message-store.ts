@@ -21,13 +21,14 @@ export const openPostgresMessageStore: OpenMessageStore = async (url, context) =
     { url, poolMax: context.poolMax ?? 10 },
     context.log,
   );
+  const batching = { progress: context.progress, lingerMs: context.batchWaitMs };
   const store: MessageStore = {
     kind: 'postgres',
     outbox: createPostgresOutboxStore(writes, MESSAGE_OUTBOX_TABLE),
-    insert: createMessageInserts(writes, context.progress),
+    insert: createMessageInserts(writes, batching),
     ...createMessageReads(pool),
     ...createMessageUpdates(writes, context.log),
-    ...createReadMarks(writes, context.log, context.progress),
+    ...createReadMarks(writes, context.log, batching),
     ping: () => pingPostgres(pool),
     close: end,
   };

@@ -5,8 +5,8 @@ import {
   withTransaction,
   type PgPool,
   type Queryable,
+  type WriteBatchOptions,
 } from '@wa/pkg/db';
-import type { WorkTracker } from '@wa/pkg/health';
 import type { Logger } from '@wa/pkg/log';
 import type { MessageKey } from '../../model/message.ts';
 import type { MessageStore } from '../message-store.ts';
@@ -122,7 +122,7 @@ async function markRound(db: Queryable, marks: ReadMark[], round: number[]) {
 export function createReadMarks(
   pool: PgPool,
   log: Logger,
-  progress?: WorkTracker,
+  batching: WriteBatchOptions = {},
 ): Pick<MessageStore, 'markReadUpTo'> {
   const write = createWriteBatch(
     (marks: ReadMark[]) =>
@@ -141,7 +141,7 @@ export function createReadMarks(
         log,
         'msgstore_mark_read',
       ),
-    { progress },
+    batching,
   );
   return {
     markReadUpTo: (chatId, userId, upTo, receiptHidden, at, event) =>
