@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { ConfigError } from '@wa/pkg/config';
 import { loadMessageConfig } from '../src/config.ts';
 
-test('the message store: PostgreSQL by default, lone writes waiting 5 ms for company', () => {
+test('the message store: PostgreSQL by default, lone writes waiting 3 ms for company', () => {
   const config = loadMessageConfig({});
   assert.equal(config.messageStore.url, 'postgres://postgres@127.0.0.1:5432/whatsapp');
   assert.equal(config.messageStore.poolMax, 10);
-  assert.equal(config.messageStore.batchWaitMs, 5);
+  assert.equal(config.messageStore.batchWaitMs, 3);
   assert.equal(loadMessageConfig({ MESSAGE_STORE_BATCH_WAIT_MS: '0' }).messageStore.batchWaitMs, 0);
   assert.ok(Object.isFrozen(config));
 });
