@@ -1,5 +1,5 @@
 import type { ConfirmEvents, OutboxEvent, OutboxStore } from '@wa/pkg/bus';
-import type { StoreKind } from '@wa/pkg/db';
+import type { StoreKind, WriteBatchOptions } from '@wa/pkg/db';
 import type { WorkTracker } from '@wa/pkg/health';
 import type { Logger } from '@wa/pkg/log';
 import type { DeliveryStatus, MessageDoc, MessageKey, MessagePayload } from '../model/message.ts';
@@ -140,6 +140,12 @@ export interface MessageStoreContext {
   /** How long a lone batched write (an insert, a read mark) waits for others; default 0. */
   batchWaitMs?: number;
 }
+
+/** How an adapter's batched writes report progress and wait for company. */
+export const writeBatching = (context: MessageStoreContext): WriteBatchOptions => ({
+  progress: context.progress,
+  lingerMs: context.batchWaitMs,
+});
 
 /** Opens the adapter a store URL names (`postgres://`, `postgresql://` or `mongodb://`). */
 export type OpenMessageStore = (

@@ -2,7 +2,12 @@ import { createMongoOutboxStore, type ConfirmEvents, type MongoOutboxStore } fro
 import { connectMongo, pingMongo, type Db, type MongoClient } from '@wa/pkg/db';
 import { changeApplied, messageIdOf } from '../../model/event-rules.ts';
 import type { MessageDoc } from '../../model/message.ts';
-import type { MessageStore, MessageStoreContext, OpenMessageStore } from '../message-store.ts';
+import {
+  writeBatching,
+  type MessageStore,
+  type MessageStoreContext,
+  type OpenMessageStore,
+} from '../message-store.ts';
 import { probeCapabilities } from './capabilities.ts';
 import { DELIVERIES, STARS } from './documents.ts';
 import { createMessageInserts } from './message-inserts.ts';
@@ -71,10 +76,7 @@ export async function createMongoMessageStore(
     kind: 'mongodb',
     outbox,
     confirm: confirmFrom(db, reads.findById),
-    insert: createMessageInserts(db, outbox, removeEvents, {
-      progress: context.progress,
-      lingerMs: context.batchWaitMs,
-    }),
+    insert: createMessageInserts(db, outbox, removeEvents, writeBatching(context)),
     ...reads,
     ...createStatusUpdates(db, outbox, removeEvents, holding),
     ...createMessageUpdates(db, outbox, removeEvents, holding),

@@ -1,6 +1,6 @@
 import { createPostgresOutboxStore } from '@wa/pkg/bus';
 import { connectPostgresSplit, pingPostgres } from '@wa/pkg/db';
-import type { MessageStore, OpenMessageStore } from '../message-store.ts';
+import { writeBatching, type MessageStore, type OpenMessageStore } from '../message-store.ts';
 import { createMessageInserts } from './message-inserts.ts';
 import { createMessageReads } from './message-reads.ts';
 import { createMessageUpdates } from './message-updates.ts';
@@ -21,7 +21,7 @@ export const openPostgresMessageStore: OpenMessageStore = async (url, context) =
     { url, poolMax: context.poolMax ?? 10 },
     context.log,
   );
-  const batching = { progress: context.progress, lingerMs: context.batchWaitMs };
+  const batching = writeBatching(context);
   const store: MessageStore = {
     kind: 'postgres',
     outbox: createPostgresOutboxStore(writes, MESSAGE_OUTBOX_TABLE),
