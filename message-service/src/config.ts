@@ -29,8 +29,8 @@ const MessageEnv = Type.Object({
   }),
   MESSAGE_STORE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   /**
-   * How long a lone insert or read mark waits for others to share its store write (0: written at
-   * once). At 500 messages/s a write alone is one commit per message; 3 ms of company cut the CPU
+   * How long a lone insert (and, on PostgreSQL, a lone read mark) waits for others to share its
+   * store write (0: written at once). At 500 messages/s a write alone is one commit per message; 3 ms of company cut the CPU
    * per message of the whole path by about an eighth, for about 5 ms more at p50; 5 ms cut no more
    * (docs/benchmarks.md, issue 12).
    */

@@ -137,7 +137,10 @@ export interface MessageStoreContext {
   log: Logger;
   /** The liveness watchdog's tracker for store work (pkg/health). */
   progress?: WorkTracker;
-  /** How long a lone batched write (an insert, a read mark) waits for others; default 0. */
+  /**
+   * How long a lone batched write waits for others; default 0. Inserts on both adapters, read marks
+   * on PostgreSQL (the MongoDB adapter writes each read mark on its own).
+   */
   batchWaitMs?: number;
 }
 
